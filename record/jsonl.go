@@ -1,0 +1,105 @@
+package record
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// FileName is the name of the step file inside a results directory.
+const FileName = "steps.jsonl"
+
+// Writer appends records to a steps.jsonl file, one line each, and syncs
+// after every record so that a crash keeps every completed step.
+type Writer struct {
+	f    *os.File
+	path string
+}
+
+// Create opens path for appending, creating it when absent.
+func Create(path string) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open step file %s: %w", path, err)
+	}
+	return &Writer{f: f, path: path}, nil
+}
+
+// Append writes one record as a JSON line and syncs it to disk.
+func (w *Writer) Append(r Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode step %d of %s: %w", r.Step, r.Config.Name, err)
+	}
+	b = append(b, '\n')
+	if _, err := w.f.Write(b); err != nil {
+		return fmt.Errorf("append to %s: %w", w.path, err)
+	}
+	if err := w.f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Close closes the file.
+func (w *Writer) Close() error {
+	if err := w.f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", w.path, err)
+	}
+	return nil
+}
+
+// Read decodes every record of a steps.jsonl stream. A truncated last line
+// (a crash mid-write) is ignored; any other malformed line is an error that
+// names the line.
+func Read(r io.Reader) ([]Record, error) {
+	var out []Record
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	line := 0
+	var pendingErr error
+	for sc.Scan() {
+		line++
+		if pendingErr != nil {
+			return nil, pendingErr
+		}
+		b := sc.Bytes()
+		if len(b) == 0 {
+			continue
+		}
+		var rec Record
+		if err := json.Unmarshal(b, &rec); err != nil {
+			// Only fatal if another line follows: the last line may be torn.
+			pendingErr = fmt.Errorf("line %d: %w", line, err)
+			continue
+		}
+		out = append(out, rec)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ReadFile reads a steps.jsonl file; path may also be a results directory.
+func ReadFile(path string) ([]Record, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = path + string(os.PathSeparator) + FileName
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("read steps: %s does not exist (give a results directory or its %s)", path, FileName)
+		}
+		return nil, fmt.Errorf("read steps: %w", err)
+	}
+	defer f.Close()
+	recs, err := Read(f)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return recs, nil
+}

@@ -1,0 +1,175 @@
+// Package record defines the step record: one JSON object per measured step,
+// appended to steps.jsonl the moment the step ends. The field names and units
+// are a contract between the load engine, the experiment runner, reports,
+// gates and users' own scripts; change them only with a README update.
+package record
+
+import "time"
+
+// Record is one measured step of one configuration (or, when Failure is set,
+// the reason a configuration produced no steps).
+//
+// Units: durations in seconds (suffix _s), latencies in milliseconds (suffix
+// _ms), bytes as int64, error_rate as a fraction in [0, 1], rps in requests
+// per second over the measurement window.
+type Record struct {
+	Run       string    `json:"run"`
+	Repeat    int       `json:"repeat"`
+	Step      int       `json:"step"`
+	Config    Config    `json:"config"`
+	StartedAt time.Time `json:"started_at"`
+	// WindowS is the measurement window in seconds (the step's hold minus
+	// its settle time, or less when the step was cut short).
+	WindowS float64 `json:"window_s"`
+	Load    Load    `json:"load"`
+
+	// Requests counts every request whose result arrived inside the window,
+	// Successes those judged correct (2xx, or a declared expected status),
+	// Errors the rest. Dropped counts open-loop requests that could not be
+	// sent on schedule; they are not in Requests.
+	Requests  int64 `json:"requests"`
+	Successes int64 `json:"successes"`
+	Errors    int64 `json:"errors"`
+	Dropped   int64 `json:"dropped"`
+
+	RPS       float64 `json:"rps"`
+	OKRPS     float64 `json:"ok_rps"`
+	ErrorRate float64 `json:"error_rate"`
+
+	// ErrorsByKind keys are "http_<code>" for unexpected statuses and
+	// "timeout", "refused", "reset", "eof", "other" for transport errors.
+	ErrorsByKind map[string]int64 `json:"errors_by_kind,omitempty"`
+	// StatusCodes counts every response by status code ("0" for transport errors).
+	StatusCodes map[string]int64 `json:"status_codes,omitempty"`
+
+	// Latency covers every request in the window, failures included.
+	Latency Latency `json:"latency_ms"`
+	// LatencyOK covers successful requests only.
+	LatencyOK Latency `json:"latency_ok_ms"`
+	// LatencyScheduled (open-loop only) is measured from each request's
+	// scheduled send time, correcting coordinated omission.
+	LatencyScheduled *Latency `json:"latency_scheduled_ms,omitempty"`
+
+	BytesIn  int64 `json:"bytes_in"`
+	BytesOut int64 `json:"bytes_out"`
+	// OpenConnections is the number of client connections open at the end
+	// of the window.
+	OpenConnections int `json:"open_connections"`
+
+	Generator Generator `json:"generator"`
+	Target    *Target   `json:"target,omitempty"`
+	Events    []Event   `json:"events,omitempty"`
+	SLO       SLOResult `json:"slo"`
+
+	// Stable is nil when stability checking is off, otherwise whether the
+	// step's last measurement windows agreed.
+	Stable *bool `json:"stable,omitempty"`
+	// Partial marks a step cut short (Ctrl-C, abort); StopReason says why
+	// the ramp stopped after (or during) this step.
+	Partial    bool   `json:"partial"`
+	StopReason string `json:"stop_reason"`
+
+	// Histogram is the step's latency histogram (all requests, microseconds)
+	// in HdrHistogram's compressed base64 encoding, so steps from several
+	// generators merge exactly.
+	Histogram string `json:"histogram,omitempty"`
+
+	// Failure is set (and the measurements are empty) when the
+	// configuration could not be measured at all: it failed to deploy,
+	// never became healthy, or crashed before its first step.
+	Failure string `json:"failure,omitempty"`
+}
+
+// Config identifies the deployment a step ran against.
+type Config struct {
+	Name        string  `json:"name"`
+	CPUs        float64 `json:"cpus"`         // per replica; 0 = unlimited
+	MemoryBytes int64   `json:"memory_bytes"` // per replica; 0 = unlimited
+	Replicas    int     `json:"replicas"`
+	Runtime     string  `json:"runtime"` // docker, local or url
+	// Approximate is true when limits are emulated (local runtime).
+	Approximate bool `json:"approximate,omitempty"`
+}
+
+// Load models.
+const (
+	ModelUsers = "users" // closed loop: users with think time
+	ModelRate  = "rate"  // open loop: arrivals per second
+)
+
+// Load is the offered load of a step.
+type Load struct {
+	Model     string  `json:"model"`
+	Users     int     `json:"users,omitempty"`
+	Rate      float64 `json:"rate,omitempty"` // requests per second
+	ThinkMinS float64 `json:"think_min_s,omitempty"`
+	ThinkMaxS float64 `json:"think_max_s,omitempty"`
+	// Connections is "per_user" (one keep-alive connection per user) or
+	// "shared:<n>" (a pool of n connections).
+	Connections string `json:"connections,omitempty"`
+}
+
+// Latency is a latency summary in milliseconds.
+type Latency struct {
+	Min  float64 `json:"min"`
+	Mean float64 `json:"mean"`
+	P50  float64 `json:"p50"`
+	P90  float64 `json:"p90"`
+	P95  float64 `json:"p95"`
+	P99  float64 `json:"p99"`
+	Max  float64 `json:"max"`
+}
+
+// Generator is the load generator's own resource use over the window.
+type Generator struct {
+	// CPUPct is process CPU time over wall time, in percent of one core.
+	CPUPct float64 `json:"cpu_pct"`
+	// CPUAvailablePct is 100 × the cores the generator may use.
+	CPUAvailablePct float64 `json:"cpu_available_pct"`
+	RSSBytes        int64   `json:"rss_bytes"`
+	// LagMs is the open-loop send lag at p95 (actual minus scheduled send).
+	LagMs float64 `json:"lag_ms,omitempty"`
+	// Saturated is true when CPUPct exceeded 85 % of CPUAvailablePct or
+	// open-loop sends lagged the schedule: the step is untrustworthy.
+	Saturated bool   `json:"saturated"`
+	Warning   string `json:"warning,omitempty"`
+}
+
+// Target is the deployment's resource use over the window, summed across
+// replicas (Replicas holds each one).
+type Target struct {
+	CPUCores         float64  `json:"cpu_cores"`
+	CPUPctOfLimit    float64  `json:"cpu_pct_of_limit"`
+	MemoryBytes      int64    `json:"memory_bytes"`
+	MemoryPctOfLimit float64  `json:"memory_pct_of_limit"`
+	ThrottledPeriods int64    `json:"throttled_periods"`
+	ThrottledS       float64  `json:"throttled_s"`
+	OOMKills         int      `json:"oom_kills"`
+	Restarts         int      `json:"restarts"`
+	Replicas         []Target `json:"replicas,omitempty"`
+}
+
+// Event is something that happened to the deployment during a step.
+type Event struct {
+	Time      time.Time `json:"time"`
+	Replica   string    `json:"replica"`
+	Kind      string    `json:"kind"` // oom, exit, restart, unhealthy
+	ExitCode  int       `json:"exit_code,omitempty"`
+	OOMKilled bool      `json:"oom_killed,omitempty"`
+	Message   string    `json:"message,omitempty"`
+}
+
+// SLOResult is the verdict of the run's SLO on this step.
+type SLOResult struct {
+	Pass     bool     `json:"pass"`
+	Breaches []string `json:"breaches"`
+}
+
+// Offered returns the step's offered load as one number: users for
+// closed-loop steps, requests per second for open-loop steps.
+func (r Record) Offered() float64 {
+	if r.Load.Model == ModelRate {
+		return r.Load.Rate
+	}
+	return float64(r.Load.Users)
+}

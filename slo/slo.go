@@ -1,0 +1,265 @@
+// Package slo parses and evaluates service-level objective expressions such
+// as "p95<1s,error_rate<1%,p99<2s,rps>=500". One grammar serves the ramp's
+// stop conditions, the experiment file's slo, reports and loadlab gate.
+//
+// Grammar: a comma-separated list of conditions, each "metric op value".
+//   - metric: min, mean, p50, p90, p95, p99, max (all requests); the same
+//     with an "_ok" suffix (successful requests only); error_rate; rps;
+//     ok_rps.
+//   - op: <, <=, >, >=.
+//   - value: latencies take a duration (500ms, 1s, 1.5s, 250us; a bare
+//     number is milliseconds); error_rate takes a percentage (1%) or a
+//     fraction (0.01); rps takes a number of requests per second.
+package slo
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// Kind is what a metric measures, which decides its unit.
+type Kind int
+
+const (
+	KindLatency Kind = iota // milliseconds
+	KindRate                // fraction 0..1
+	KindRPS                 // requests per second
+)
+
+// Condition is one parsed "metric op value". Value is in the metric's
+// canonical unit: milliseconds for latencies, a fraction for error_rate,
+// requests per second for rps.
+type Condition struct {
+	Metric string
+	Op     string
+	Value  float64
+	Kind   Kind
+	// Text is the condition as the user wrote it, trimmed.
+	Text string
+}
+
+// SLO is a parsed list of conditions; the zero value has none and always
+// passes.
+type SLO []Condition
+
+var metrics = map[string]Kind{
+	"min": KindLatency, "mean": KindLatency, "p50": KindLatency, "p90": KindLatency,
+	"p95": KindLatency, "p99": KindLatency, "max": KindLatency,
+	"min_ok": KindLatency, "mean_ok": KindLatency, "p50_ok": KindLatency, "p90_ok": KindLatency,
+	"p95_ok": KindLatency, "p99_ok": KindLatency, "max_ok": KindLatency,
+	"error_rate": KindRate, "rps": KindRPS, "ok_rps": KindRPS,
+}
+
+// Metrics lists the accepted metric names, for error messages.
+const Metrics = "min, mean, p50, p90, p95, p99, max (and each with _ok), error_rate, rps, ok_rps"
+
+// Parse parses an expression. An empty expression is an empty SLO. Every
+// malformed condition is reported, joined into one error.
+func Parse(expr string) (SLO, error) {
+	var out SLO
+	var errs []error
+	if strings.TrimSpace(expr) == "" {
+		return nil, nil
+	}
+	for _, part := range strings.Split(expr, ",") {
+		c, err := ParseCondition(part)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// ParseCondition parses one "metric op value".
+func ParseCondition(s string) (Condition, error) {
+	text := strings.TrimSpace(s)
+	if text == "" {
+		return Condition{}, fmt.Errorf("empty condition: remove the extra comma")
+	}
+	i := strings.IndexAny(text, "<>=!")
+	if i <= 0 {
+		return Condition{}, fmt.Errorf("condition %q: want metric, operator and value, e.g. p95<1s", text)
+	}
+	metric := strings.ToLower(strings.TrimSpace(text[:i]))
+	rest := text[i:]
+	var op string
+	for _, cand := range []string{"<=", ">=", "<", ">"} {
+		if strings.HasPrefix(rest, cand) {
+			op = cand
+			break
+		}
+	}
+	if op == "" {
+		return Condition{}, fmt.Errorf("condition %q: operator must be one of <, <=, >, >=", text)
+	}
+	kind, ok := metrics[metric]
+	if !ok {
+		return Condition{}, fmt.Errorf("condition %q: unknown metric %q (allowed: %s)", text, metric, Metrics)
+	}
+	raw := strings.TrimSpace(rest[len(op):])
+	v, err := parseValue(kind, raw)
+	if err != nil {
+		return Condition{}, fmt.Errorf("condition %q: %w", text, err)
+	}
+	return Condition{Metric: metric, Op: op, Value: v, Kind: kind, Text: metric + op + raw}, nil
+}
+
+func parseValue(kind Kind, raw string) (float64, error) {
+	if raw == "" {
+		return 0, errors.New("missing value")
+	}
+	switch kind {
+	case KindLatency:
+		if f, err := strconv.ParseFloat(raw, 64); err == nil {
+			if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+				return 0, fmt.Errorf("latency %q must be a positive duration", raw)
+			}
+			return f, nil
+		}
+		d, err := time.ParseDuration(raw)
+		if err != nil || d < 0 {
+			return 0, fmt.Errorf("latency %q is not a duration (use e.g. 250ms, 1s, 1.5s)", raw)
+		}
+		return float64(d) / float64(time.Millisecond), nil
+	case KindRate:
+		if strings.HasSuffix(raw, "%") {
+			f, err := strconv.ParseFloat(strings.TrimSpace(strings.TrimSuffix(raw, "%")), 64)
+			if err != nil || f < 0 || f > 100 || math.IsNaN(f) {
+				return 0, fmt.Errorf("error rate %q must be a percentage from 0%% to 100%%", raw)
+			}
+			return f / 100, nil
+		}
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil || f < 0 || f > 1 || math.IsNaN(f) {
+			return 0, fmt.Errorf("error rate %q must be a percentage (1%%) or a fraction from 0 to 1", raw)
+		}
+		return f, nil
+	default:
+		f, err := strconv.ParseFloat(raw, 64)
+		if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, fmt.Errorf("rps %q must be a non-negative number", raw)
+		}
+		return f, nil
+	}
+}
+
+// String renders the SLO back in the grammar.
+func (s SLO) String() string {
+	parts := make([]string, len(s))
+	for i, c := range s {
+		parts[i] = c.Text
+	}
+	return strings.Join(parts, ",")
+}
+
+// Measure returns the value of metric in rec, in the metric's canonical unit.
+func Measure(metric string, rec record.Record) (float64, bool) {
+	lat := rec.Latency
+	name := metric
+	if strings.HasSuffix(metric, "_ok") {
+		lat = rec.LatencyOK
+		name = strings.TrimSuffix(metric, "_ok")
+	}
+	switch name {
+	case "min":
+		return lat.Min, true
+	case "mean":
+		return lat.Mean, true
+	case "p50":
+		return lat.P50, true
+	case "p90":
+		return lat.P90, true
+	case "p95":
+		return lat.P95, true
+	case "p99":
+		return lat.P99, true
+	case "max":
+		return lat.Max, true
+	case "error_rate":
+		return rec.ErrorRate, true
+	case "rps":
+		return rec.RPS, true
+	case "ok_rps":
+		return rec.OKRPS, true
+	}
+	return 0, false
+}
+
+// Holds reports whether measured satisfies the condition.
+func (c Condition) Holds(measured float64) bool {
+	return c.holdsWithin(measured, 0)
+}
+
+// holdsWithin allows the measured value to miss the limit by margin, a
+// fraction of the limit (0.1 = 10 %).
+func (c Condition) holdsWithin(measured, margin float64) bool {
+	limit := c.Value
+	switch c.Op {
+	case "<":
+		if margin == 0 {
+			return measured < limit
+		}
+		return measured <= limit*(1+margin)
+	case "<=":
+		return measured <= limit*(1+margin)
+	case ">":
+		if margin == 0 {
+			return measured > limit
+		}
+		return measured >= limit*(1-margin)
+	case ">=":
+		return measured >= limit*(1-margin)
+	}
+	return false
+}
+
+// Format renders a value of the condition's kind for humans.
+func (c Condition) Format(v float64) string { return FormatValue(c.Kind, v) }
+
+// FormatValue renders a value of kind k for humans: latencies as ms or s,
+// rates as percentages, rps as a number.
+func FormatValue(k Kind, v float64) string {
+	switch k {
+	case KindLatency:
+		if v >= 1000 {
+			return strconv.FormatFloat(v/1000, 'f', 2, 64) + "s"
+		}
+		return strconv.FormatFloat(v, 'f', 1, 64) + "ms"
+	case KindRate:
+		return strconv.FormatFloat(v*100, 'f', 2, 64) + "%"
+	default:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	}
+}
+
+// Evaluate checks every condition against rec and returns the verdict; each
+// breach reads like "p95 1.80s breaches p95<1s".
+func (s SLO) Evaluate(rec record.Record) record.SLOResult {
+	return s.EvaluateWithin(rec, 0)
+}
+
+// EvaluateWithin is Evaluate with a tolerance: a condition only breaches
+// when the measured value misses its limit by more than margin (a fraction
+// of the limit). Stop conditions use it so that noise does not end a ramp.
+func (s SLO) EvaluateWithin(rec record.Record, margin float64) record.SLOResult {
+	res := record.SLOResult{Pass: true, Breaches: []string{}}
+	for _, c := range s {
+		v, _ := Measure(c.Metric, rec)
+		if !c.holdsWithin(v, margin) {
+			res.Pass = false
+			res.Breaches = append(res.Breaches, fmt.Sprintf("%s %s breaches %s", c.Metric, c.Format(v), c.Text))
+		}
+	}
+	return res
+}
