@@ -1,0 +1,85 @@
+package scenarios
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// Describe is a one-line human summary of the scenario with its defaults,
+// e.g. "users 500→10000 by 500, hold 30s, think 1s–2.5s".
+func (s Scenario) Describe() string {
+	d := s.WithDefaults()
+	var b strings.Builder
+	if d.Preset != "" {
+		b.WriteString(d.Preset + ": ")
+	}
+	unit := ""
+	if d.Model == record.ModelRate {
+		b.WriteString("rate ")
+		unit = " req/s"
+	} else {
+		b.WriteString("users ")
+	}
+	r := d.Ramp
+	switch {
+	case len(r.Steps) > 0:
+		parts := make([]string, 0, min(len(r.Steps), 7))
+		for i, v := range r.Steps {
+			if i == 6 && len(r.Steps) > 7 {
+				parts = append(parts, "… "+formatNum(r.Steps[len(r.Steps)-1])+" ("+strconv.Itoa(len(r.Steps))+" steps)")
+				break
+			}
+			parts = append(parts, formatNum(v))
+		}
+		b.WriteString(strings.Join(parts, ", "))
+	case r.From == r.To || r.By == 0:
+		b.WriteString(formatNum(r.From))
+	default:
+		b.WriteString(formatNum(r.From) + "→" + formatNum(r.To) + " by " + formatNum(r.By))
+	}
+	b.WriteString(unit)
+	b.WriteString(", hold " + formatDuration(r.Hold))
+	if r.Settle > 0 {
+		b.WriteString(", settle " + formatDuration(r.Settle))
+	}
+	if d.Model != record.ModelRate {
+		b.WriteString(", think " + d.Think.String())
+	}
+	if d.Connections == ConnShared {
+		b.WriteString(", " + strconv.Itoa(d.Pool) + " shared connections")
+	}
+	if d.Stop.SLO != "" {
+		b.WriteString(", stop on " + d.Stop.SLO)
+	}
+	return b.String()
+}
+
+// String renders a think time as ParseThink reads it: "1s–2.5s", "1s" or "0".
+func (t Think) String() string {
+	switch {
+	case t.Min == 0 && t.Max == 0:
+		return "0"
+	case t.Min == t.Max:
+		return formatDuration(t.Min)
+	}
+	return formatDuration(t.Min) + "–" + formatDuration(t.Max)
+}
+
+// formatDuration is time.Duration.String without trailing zero units
+// ("1m" rather than "1m0s").
+func formatDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = s[:len(s)-2]
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = s[:len(s)-2]
+	}
+	return s
+}
+
+// formatNum prints a number in its shortest form (500, 2.5).
+func formatNum(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -1,0 +1,66 @@
+package scenarios
+
+import (
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+func TestMarshalYAMLRoundTrip(t *testing.T) {
+	src := `name: rt
+model: users
+ramp: {from: 10, to: 50, by: 20, hold: 5s, settle: 1s}
+think: {min: 100ms, max: 300ms}
+spawn_rate: 50
+timeout: 2s
+stop: {slo: "p95<1s", margin: 0.2, abort_error_rate: 0.5}
+requests:
+  - name: predict
+    method: POST
+    path: /predict
+    headers: {Content-Type: application/json, Authorization: Bearer s3cr3t, X-Api-Key: k}
+    weight: 3
+    body: {age: {$int: [18, 100]}, last_action: {$choice: [page_view, demo_request]}}
+    batch: 4
+    invalid: {fraction: 0.1, body: {age: -1}, expect_status: 422}
+    expect: [200]
+  - path: /health
+    method: GET
+`
+	s, err := Parse("rt.yaml", []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(out)
+	if strings.Contains(text, "s3cr3t") || !strings.Contains(text, "Authorization: \"<redacted>\"") || !strings.Contains(text, "X-Api-Key: \"<redacted>\"") {
+		t.Errorf("credentials not redacted:\n%s", text)
+	}
+	back, err := Parse("back.yaml", out)
+	if err != nil {
+		t.Fatalf("re-parse:\n%s\n%v", text, err)
+	}
+	if back.Describe() != s.Describe() || len(back.Plan()) != len(s.Plan()) {
+		t.Errorf("round trip changed the scenario: %s vs %s", back.Describe(), s.Describe())
+	}
+	r0, b0 := s.Requests[0], back.Requests[0]
+	if r0.Batch != b0.Batch || r0.Weight != b0.Weight || r0.Invalid.Fraction != b0.Invalid.Fraction || len(b0.Headers) != 3 {
+		t.Errorf("request changed: %+v vs %+v", r0, b0)
+	}
+	if back.Stop != s.Stop || back.Think != s.Think || back.Timeout != s.Timeout {
+		t.Errorf("fields changed: %+v vs %+v", back, s)
+	}
+}
+
+func TestIsSecretHeader(t *testing.T) {
+	for h, want := range map[string]bool{"Authorization": true, "cookie": true, "X-API-Key": true, "X-Auth-Token": true,
+		"Content-Type": false, "Accept": false, "User-Agent": false} {
+		if IsSecretHeader(h) != want {
+			t.Errorf("IsSecretHeader(%q) = %v", h, !want)
+		}
+	}
+}

@@ -1,0 +1,130 @@
+package engine
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+)
+
+// collector receives every finished request from the load drivers and
+// routes it to the open measurement window (if any), to the live progress
+// figures and, when results are saved, to a vegeta gob encoder. A result
+// belongs to the window that is open when it arrives and that began before
+// it ended; results of the settle time and after the window are not
+// measured (but are saved).
+type collector struct {
+	mu     sync.Mutex
+	cur    *window
+	live   live
+	enc    vegeta.Encoder
+	encErr error
+	attack string // Attack name given to saved results: the step
+}
+
+// live holds the progress figures since the last snapshot.
+type live struct {
+	since time.Time
+	n     int64
+	errs  int64
+	h     *hdrhistogram.Histogram
+}
+
+func newCollector(results io.Writer) *collector {
+	c := &collector{live: live{since: time.Now(), h: newHist(2)}}
+	if results != nil {
+		c.enc = vegeta.NewEncoder(results)
+	}
+	return c
+}
+
+// saving reports whether results are encoded; drivers only build a full
+// vegeta.Result (URL, method, error text) when they are.
+func (c *collector) saving() bool { return c.enc != nil }
+
+// add records one finished request. res may be nil when not saving.
+func (c *collector) add(s *sample, res *vegeta.Result) {
+	c.mu.Lock()
+	c.live.n++
+	if !s.ok {
+		c.live.errs++
+	}
+	recordUs(c.live.h, s.latency)
+	if w := c.cur; w != nil && !s.end.Before(w.start) {
+		w.add(s)
+	}
+	if c.enc != nil && res != nil && c.encErr == nil {
+		res.Attack = c.attack
+		if err := c.enc.Encode(res); err != nil {
+			c.encErr = fmt.Errorf("save results: %w", err)
+		}
+	}
+	c.mu.Unlock()
+}
+
+// addDropped counts n open-loop requests that were not sent on schedule.
+func (c *collector) addDropped(n int64) {
+	c.mu.Lock()
+	if c.cur != nil {
+		c.cur.dropped += n
+	}
+	c.mu.Unlock()
+}
+
+// setAttack names the saved results of the step that begins.
+func (c *collector) setAttack(name string) {
+	c.mu.Lock()
+	c.attack = name
+	c.mu.Unlock()
+}
+
+// open makes w the window that receives results.
+func (c *collector) open(w *window) {
+	c.mu.Lock()
+	c.cur = w
+	c.mu.Unlock()
+}
+
+// close stops routing results to the open window and returns it.
+func (c *collector) close() *window {
+	c.mu.Lock()
+	w := c.cur
+	c.cur = nil
+	c.mu.Unlock()
+	return w
+}
+
+// with runs f on the open window (nil when none) under the lock.
+func (c *collector) with(f func(w *window)) {
+	c.mu.Lock()
+	f(c.cur)
+	c.mu.Unlock()
+}
+
+// snapshot returns the live figures since the previous snapshot and starts
+// a new period.
+func (c *collector) snapshot(now time.Time) (rps, errRate float64, p95 time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	l := &c.live
+	if secs := now.Sub(l.since).Seconds(); secs > 0 {
+		rps = float64(l.n) / secs
+	}
+	if l.n > 0 {
+		errRate = float64(l.errs) / float64(l.n)
+		p95 = time.Duration(l.h.ValueAtQuantile(95)) * time.Microsecond
+	}
+	l.since, l.n, l.errs = now, 0, 0
+	l.h.Reset()
+	return rps, errRate, p95
+}
+
+// err returns the first error of saving results.
+func (c *collector) err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.encErr
+}

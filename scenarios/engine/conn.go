@@ -1,0 +1,299 @@
+package engine
+
+import (
+	"bufio"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Buffer sizes of the pooled bufio readers and writers. A response's
+// headers must fit in readBufferSize (as with fasthttp's default); bodies of
+// any size stream through it. Buffers are pooled between requests, so ten
+// thousand idle users hold none.
+const (
+	readBufferSize  = 4096
+	writeBufferSize = 4096
+)
+
+// probeIdle is how long a per-user connection may sit idle before it is
+// checked for a close by the server (as urllib3 does before reusing one),
+// so that a server's keep-alive timeout is not reported as an error.
+const probeIdle = 500 * time.Millisecond
+
+var errStopped = errors.New("load stopped")
+
+// base is one parsed base URL; request paths are appended to prefix.
+type base struct {
+	raw    string // as given, without a trailing slash
+	addr   string // host:port to dial
+	host   string // Host header
+	prefix string // path prefix without a trailing slash
+	tls    bool
+}
+
+// parseBases parses the base URLs: http or https, a host, no query.
+func parseBases(urls []string) ([]*base, error) {
+	if len(urls) == 0 {
+		return nil, errors.New("no target URL: give at least one base URL such as http://127.0.0.1:8000")
+	}
+	var errs []error
+	out := make([]*base, 0, len(urls))
+	for _, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("url %q: %w", raw, err))
+			continue
+		}
+		if u.Scheme != "http" && u.Scheme != "https" {
+			errs = append(errs, fmt.Errorf("url %q: scheme must be http or https", raw))
+			continue
+		}
+		if u.Host == "" {
+			errs = append(errs, fmt.Errorf("url %q: missing host (want e.g. http://127.0.0.1:8000)", raw))
+			continue
+		}
+		if u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Errorf("url %q: a base URL takes no query or fragment; put them in the request path", raw))
+			continue
+		}
+		port := u.Port()
+		if port == "" {
+			port = "80"
+			if u.Scheme == "https" {
+				port = "443"
+			}
+		}
+		b := &base{
+			raw:    strings.TrimSuffix(u.Scheme+"://"+u.Host+u.EscapedPath(), "/"),
+			addr:   net.JoinHostPort(u.Hostname(), port),
+			host:   u.Host,
+			prefix: strings.TrimSuffix(u.EscapedPath(), "/"),
+			tls:    u.Scheme == "https",
+		}
+		out = append(out, b)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+// pconn is one client connection. It counts itself in its connSet while
+// open and remembers when it was last used.
+type pconn struct {
+	net.Conn
+	set     *connSet
+	lastUse time.Time
+	once    sync.Once
+}
+
+// Close closes the connection and removes it from its set; it is safe to
+// call more than once.
+func (c *pconn) Close() error {
+	var err error
+	c.once.Do(func() {
+		c.set.remove(c)
+		err = c.Conn.Close()
+	})
+	return err
+}
+
+// connSet dials connections and tracks every open one, so that the number
+// of open connections can be reported and in-flight requests interrupted
+// when the load stops.
+type connSet struct {
+	timeout time.Duration
+	tls     *tls.Config
+
+	mu      sync.Mutex
+	open    map[*pconn]struct{}
+	stopped bool
+}
+
+func newConnSet(timeout time.Duration) *connSet {
+	return &connSet{timeout: timeout, open: make(map[*pconn]struct{})}
+}
+
+// dial opens a connection to b before deadline.
+func (s *connSet) dial(b *base, deadline time.Time) (*pconn, error) {
+	s.mu.Lock()
+	stopped := s.stopped
+	s.mu.Unlock()
+	if stopped {
+		return nil, errStopped
+	}
+	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	defer cancel()
+	nc, err := d.DialContext(ctx, "tcp", b.addr)
+	if err != nil {
+		return nil, err
+	}
+	if b.tls {
+		cfg := &tls.Config{ServerName: hostOnly(b.host)}
+		if s.tls != nil {
+			cfg = s.tls.Clone()
+		}
+		tc := tls.Client(nc, cfg)
+		if err := tc.HandshakeContext(ctx); err != nil {
+			nc.Close()
+			return nil, err
+		}
+		nc = tc
+	}
+	c := &pconn{Conn: nc, set: s, lastUse: time.Now()}
+	s.mu.Lock()
+	if s.stopped {
+		s.mu.Unlock()
+		nc.Close()
+		return nil, errStopped
+	}
+	s.open[c] = struct{}{}
+	s.mu.Unlock()
+	return c, nil
+}
+
+func hostOnly(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return hostport
+}
+
+func (s *connSet) remove(c *pconn) {
+	s.mu.Lock()
+	delete(s.open, c)
+	s.mu.Unlock()
+}
+
+// count returns the number of open connections.
+func (s *connSet) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.open)
+}
+
+// interrupt refuses new connections and makes every pending read and write
+// on the open ones fail at once, so that in-flight requests end promptly.
+func (s *connSet) interrupt() {
+	s.mu.Lock()
+	s.stopped = true
+	conns := make([]*pconn, 0, len(s.open))
+	for c := range s.open {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	past := time.Unix(1, 0)
+	for _, c := range conns {
+		_ = c.SetDeadline(past)
+	}
+}
+
+// closeAll closes every open connection.
+func (s *connSet) closeAll() {
+	s.mu.Lock()
+	s.stopped = true
+	conns := make([]*pconn, 0, len(s.open))
+	for c := range s.open {
+		conns = append(conns, c)
+	}
+	s.mu.Unlock()
+	for _, c := range conns {
+		_ = c.Close()
+	}
+}
+
+var (
+	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
+)
+
+// exchange writes req on c and reads the response into resp. The caller
+// sets c's deadline. reusable reports whether c may carry another request
+// (no error, no "Connection: close", nothing unread). A transport error is
+// returned unwrapped from the connection, so classify sees resets and
+// timeouts as they are (fasthttp alone reports a reset before the first
+// response byte as a closed connection).
+func exchange(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response) (reusable bool, err error) {
+	bw := writerPool.Get().(*bufio.Writer)
+	bw.Reset(c)
+	err = req.Write(bw)
+	if err == nil {
+		err = bw.Flush()
+	}
+	bw.Reset(nil)
+	writerPool.Put(bw)
+	if err != nil {
+		return false, err
+	}
+	br := readerPool.Get().(*bufio.Reader)
+	br.Reset(c)
+	defer func() {
+		br.Reset(nil)
+		readerPool.Put(br)
+	}()
+	if _, err = br.Peek(1); err != nil {
+		return false, err
+	}
+	if err = resp.Read(br); err != nil {
+		return false, err
+	}
+	reusable = !resp.ConnectionClose() && !req.ConnectionClose() && br.Buffered() == 0
+	return reusable, nil
+}
+
+// connSource hands out a connection for one request and takes it back.
+type connSource interface {
+	// get returns a connection, dialing or waiting until deadline.
+	get(deadline time.Time) (*pconn, error)
+	// put returns c; a connection that is not reusable is closed.
+	put(c *pconn, reusable bool)
+}
+
+// ownConn is a closed-loop user's own keep-alive connection, dialed on
+// first use and redialed after an error or a close by the server.
+type ownConn struct {
+	set *connSet
+	b   *base
+	c   *pconn
+}
+
+func (o *ownConn) get(deadline time.Time) (*pconn, error) {
+	if o.c != nil && time.Since(o.c.lastUse) > probeIdle && peerClosed(o.c.Conn) {
+		o.c.Close()
+		o.c = nil
+	}
+	if o.c == nil {
+		c, err := o.set.dial(o.b, deadline)
+		if err != nil {
+			return nil, err
+		}
+		o.c = c
+	}
+	return o.c, nil
+}
+
+func (o *ownConn) put(c *pconn, reusable bool) {
+	if !reusable {
+		c.Close()
+		o.c = nil
+		return
+	}
+	c.lastUse = time.Now()
+}
+
+func (o *ownConn) close() {
+	if o.c != nil {
+		o.c.Close()
+		o.c = nil
+	}
+}

@@ -1,0 +1,322 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
+)
+
+// Generator saturation thresholds.
+const (
+	// SaturatedCPU is the fraction of the generator's available CPU above
+	// which a step is flagged as saturated.
+	SaturatedCPU = 0.85
+	// LagLimit is the p95 open-loop send lag above which a step is flagged.
+	LagLimit = 10 * time.Millisecond
+)
+
+// progressEvery is the period of Progress calls.
+const progressEvery = time.Second
+
+// enrichTimeout bounds Enrich after an interrupt.
+const enrichTimeout = 5 * time.Second
+
+// controller runs the steps one after another: it moves the load to each
+// step's level, waits out the settle time, measures the window (extending
+// it for stability when asked), builds the record, lets the hooks enrich
+// and emit it, and applies the stop conditions.
+type controller struct {
+	cfg   config
+	steps []scenarios.Step
+	opt   Options
+	col   *collector
+	set   *connSet
+	drv   driver
+
+	began    time.Time
+	nextTick time.Time
+	cur      int       // index of the running step
+	stepEnd  time.Time // planned end of the running step
+	rssMax   int64     // peak RSS sampled in the open window
+	inWindow bool
+}
+
+func (c *controller) run(ctx context.Context) (Outcome, error) {
+	var out Outcome
+	c.began = time.Now()
+	c.nextTick = c.began.Add(progressEvery)
+	for i, st := range c.steps {
+		c.cur = i
+		rec, interrupted := c.measure(ctx, st)
+		if interrupted {
+			c.drv.stop(stopGrace)
+			rec.Partial = true
+			rec.StopReason = StopInterrupted
+		}
+		ectx := ctx
+		if interrupted {
+			var cancel context.CancelFunc
+			ectx, cancel = context.WithTimeout(context.WithoutCancel(ctx), enrichTimeout)
+			defer cancel()
+		}
+		if c.opt.Hooks.Enrich != nil {
+			c.opt.Hooks.Enrich(ectx, &rec)
+		}
+		rec.SLO = c.cfg.verdict.Evaluate(rec)
+		if rec.Requests == 0 {
+			rec.SLO.Pass = false
+			rec.SLO.Breaches = append(rec.SLO.Breaches, "no response completed in the measurement window")
+		}
+		if !interrupted {
+			rec.StopReason = c.stopReason(rec)
+		}
+		if c.opt.Hooks.Emit != nil {
+			if err := c.opt.Hooks.Emit(rec); err != nil {
+				return out, fmt.Errorf("emit step %d: %w", st.Index, err)
+			}
+		}
+		out.Steps = append(out.Steps, rec)
+		c.progressDone(st, rec)
+		if interrupted {
+			out.StopReason, out.Interrupted = StopInterrupted, true
+			return out, fmt.Errorf("ramp interrupted during step %d: %w", st.Index, ctx.Err())
+		}
+		if rec.StopReason != "" {
+			out.StopReason = rec.StopReason
+			break
+		}
+	}
+	return out, nil
+}
+
+// measure runs one step and returns its measured record (no verdict) and
+// whether ctx was cancelled during it.
+func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Record, bool) {
+	rec := record.Record{
+		Run:    c.opt.Template.Run,
+		Repeat: c.opt.Template.Repeat,
+		Config: c.opt.Template.Config,
+		Step:   st.Index,
+		Load:   c.load(st),
+	}
+	start := time.Now()
+	rec.StartedAt = start.UTC()
+	c.stepEnd = start.Add(st.Hold)
+	c.col.setAttack(fmt.Sprintf("step %d", st.Index))
+	c.drv.begin(st)
+
+	interrupted := c.sleepUntil(ctx, start.Add(st.Settle), st)
+	var w *window
+	var wStart time.Time
+	var cpu0 time.Duration
+	if !interrupted {
+		subLen := time.Duration(0)
+		if c.cfg.stability.Enabled {
+			subLen = c.cfg.stability.Window
+		}
+		wStart = time.Now()
+		w = newWindow(wStart, c.cfg.openLoop, subLen)
+		c.rssMax = 0
+		c.inWindow = true
+		cpu0 = cpuTime()
+		c.col.open(w)
+		if c.opt.Hooks.WindowStart != nil {
+			c.opt.Hooks.WindowStart(ctx, st)
+		}
+		interrupted = c.sleepUntil(ctx, c.stepEnd, st)
+		if !interrupted && c.cfg.stability.Enabled {
+			var stableNow bool
+			stableNow, interrupted = c.extend(ctx, st, start, w)
+			rec.Stable = &stableNow
+		}
+	}
+	wEnd := time.Now()
+	c.drv.endWindow()
+	c.col.close()
+	c.inWindow = false
+	rec.OpenConnections = c.set.count()
+	if w == nil {
+		return rec, interrupted
+	}
+	cpu := cpuTime() - cpu0
+	if err := w.fill(&rec, wEnd); err != nil {
+		rec.Generator.Warning = err.Error()
+	}
+	c.generator(&rec, cpu, wEnd.Sub(wStart))
+	return rec, interrupted
+}
+
+// extend prolongs the step by stability windows until the last ones agree
+// or the step reaches MaxHold; it reports stability and interruption.
+func (c *controller) extend(ctx context.Context, st scenarios.Step, start time.Time, w *window) (bool, bool) {
+	s := c.cfg.stability
+	maxEnd := start.Add(max(s.MaxHold, st.Hold))
+	for {
+		var rps, p95 []float64
+		now := time.Now()
+		c.col.with(func(*window) { rps, p95 = w.completeSubs(now) })
+		if stable(rps, p95, s.Windows, s.Tolerance) {
+			return true, false
+		}
+		if !c.stepEnd.Before(maxEnd) {
+			return false, false
+		}
+		// Wait for the next stability window to complete.
+		next := w.start.Add(time.Duration(len(rps)+1) * s.Window)
+		if next.After(maxEnd) {
+			next = maxEnd
+		}
+		c.stepEnd = next
+		if c.sleepUntil(ctx, next, st) {
+			return false, true
+		}
+	}
+}
+
+// load is the offered load of a step.
+func (c *controller) load(st scenarios.Step) record.Load {
+	l := record.Load{Connections: c.cfg.connections}
+	if c.cfg.openLoop {
+		l.Model = record.ModelRate
+		l.Rate = st.Rate
+		return l
+	}
+	l.Model = record.ModelUsers
+	l.Users = st.Users
+	l.ThinkMinS = c.cfg.think.Min.Seconds()
+	l.ThinkMaxS = c.cfg.think.Max.Seconds()
+	return l
+}
+
+// generator fills rec.Generator from the window's CPU time and wall time
+// and flags saturation.
+func (c *controller) generator(rec *record.Record, cpu, wall time.Duration) {
+	g := &rec.Generator
+	g.CPUAvailablePct = 100 * float64(runtime.GOMAXPROCS(0))
+	if wall > 0 {
+		g.CPUPct = 100 * cpu.Seconds() / wall.Seconds()
+	}
+	g.RSSBytes = max(c.rssMax, rssBytes())
+	var warn []string
+	if g.Warning != "" {
+		warn = append(warn, g.Warning)
+	}
+	if g.CPUPct > SaturatedCPU*g.CPUAvailablePct {
+		g.Saturated = true
+		warn = append(warn, fmt.Sprintf("generator CPU %.0f%% of %.0f%% available (over %.0f%%): the generator, not the API, may be the bottleneck",
+			g.CPUPct, g.CPUAvailablePct, SaturatedCPU*100))
+	}
+	if c.cfg.openLoop {
+		if g.LagMs > float64(LagLimit)/float64(time.Millisecond) {
+			g.Saturated = true
+			warn = append(warn, fmt.Sprintf("open-loop sends lagged the schedule (p95 %.1f ms > %s)", g.LagMs, LagLimit))
+		}
+		if rec.Dropped > 0 {
+			g.Saturated = true
+			warn = append(warn, fmt.Sprintf("%d requests dropped: not sent within %s of schedule (max_workers %d in flight)",
+				rec.Dropped, DropAfter, c.cfg.maxWorkers))
+		}
+	}
+	g.Warning = strings.Join(warn, "; ")
+}
+
+// stopReason applies the stop conditions to a finished step.
+func (c *controller) stopReason(rec record.Record) string {
+	if rec.Requests == 0 && rec.WindowS > 0 {
+		return "no response completed in the measurement window"
+	}
+	if c.cfg.abortRate > 0 && rec.ErrorRate > c.cfg.abortRate {
+		return fmt.Sprintf("error rate %.2f%% exceeds abort_error_rate %.2f%%", rec.ErrorRate*100, c.cfg.abortRate*100)
+	}
+	if len(c.cfg.stopSLO) > 0 {
+		v := c.cfg.stopSLO.EvaluateWithin(rec, c.cfg.margin)
+		if !v.Pass {
+			reason := "slo breached: " + strings.Join(v.Breaches, ", ")
+			if c.cfg.margin > 0 {
+				reason += fmt.Sprintf(" (beyond the %.0f%% margin)", c.cfg.margin*100)
+			}
+			return reason
+		}
+	}
+	return ""
+}
+
+// sleepUntil waits until t, reporting progress every second and sampling
+// RSS while a window is open; it returns true when ctx was cancelled.
+func (c *controller) sleepUntil(ctx context.Context, t time.Time, st scenarios.Step) bool {
+	timer := time.NewTimer(0)
+	<-timer.C
+	defer timer.Stop()
+	for {
+		now := time.Now()
+		if !now.Before(t) {
+			return false
+		}
+		if !now.Before(c.nextTick) {
+			c.tick(now, st)
+			c.nextTick = now.Add(progressEvery)
+		}
+		wait := t.Sub(now)
+		if d := c.nextTick.Sub(now); d < wait {
+			wait = d
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return true
+		case <-timer.C:
+		}
+	}
+}
+
+// tick samples RSS and reports live progress.
+func (c *controller) tick(now time.Time, st scenarios.Step) {
+	if c.inWindow {
+		c.rssMax = max(c.rssMax, rssBytes())
+	}
+	rps, errRate, p95 := c.col.snapshot(now)
+	if c.opt.Progress == nil {
+		return
+	}
+	c.opt.Progress(Progress{
+		Step: c.cur + 1, Steps: len(c.steps),
+		Users: c.drv.users(), Rate: st.Rate,
+		Elapsed: now.Sub(c.began), Remaining: c.remaining(now),
+		RPS: rps, ErrorRate: errRate, P95: p95,
+	})
+}
+
+// remaining is the planned time left: the rest of the running step plus
+// the holds of the steps after it.
+func (c *controller) remaining(now time.Time) time.Duration {
+	d := max(c.stepEnd.Sub(now), 0)
+	for _, st := range c.steps[c.cur+1:] {
+		d += st.Hold
+	}
+	return d
+}
+
+// progressDone reports the end of a step with its window's figures.
+func (c *controller) progressDone(st scenarios.Step, rec record.Record) {
+	if c.opt.Progress == nil {
+		return
+	}
+	now := time.Now()
+	rem := c.remaining(now)
+	if rec.StopReason != "" {
+		rem = 0
+	}
+	c.opt.Progress(Progress{
+		Step: c.cur + 1, Steps: len(c.steps),
+		Users: st.Users, Rate: st.Rate,
+		Elapsed: now.Sub(c.began), Remaining: rem,
+		RPS: rec.RPS, ErrorRate: rec.ErrorRate,
+		P95:  time.Duration(rec.Latency.P95 * float64(time.Millisecond)),
+		Done: true,
+	})
+}

@@ -1,0 +1,308 @@
+// Package engine executes a scenario's plan of steps against base URLs and
+// measures each step into a record.Record. It is the only package that
+// imports vegeta.
+//
+// Two load models share one controller (Run): closed-loop users (Locust
+// semantics: pick a request, send it, think; users persist across steps
+// and are added or removed at the spawn rate; by default each user holds
+// its own keep-alive connection) and open-loop arrival rates (one vegeta
+// Attacker for the whole ramp, paced by a step pacer, with at most
+// MaxWorkers requests in flight; sends that miss their schedule by more
+// than DropAfter are counted as dropped). Both send HTTP/1.1 through
+// fasthttp requests on the engine's own connections.
+//
+// Measurement: each step's window is [start+settle, end of hold); a
+// request is measured in the window its response arrived in. Latencies
+// go into HDR histograms (microseconds, 3 significant digits) for all
+// requests and for successful ones; open-loop steps also measure latency
+// from each request's scheduled send time (coordinated-omission
+// corrected) and the send lag. Bytes in and out count bodies, as vegeta
+// does; status codes count every response ("0" for transport errors),
+// errors by kind every failure ("http_<code>" for an unexpected status;
+// timeout, refused, reset, eof, other for transport errors, taken from
+// the socket error itself). The generator's own CPU and RSS are
+// measured over the window; a step whose generator was saturated (CPU
+// above 85 % of what it may use, sends lagging the schedule, or dropped
+// sends) is flagged with a warning, so that a saturated generator never
+// passes as a slow API.
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
+	"github.com/loadlab/loadlab/slo"
+)
+
+// Hooks let a caller observe and complete each step.
+type Hooks struct {
+	// WindowStart is called when a step's measurement window begins (the
+	// experiment runner snapshots container statistics here).
+	WindowStart func(ctx context.Context, step scenarios.Step)
+	// Enrich is called after a step is measured, before its SLO verdict
+	// (the runner adds Target telemetry and Events). After an interrupt it
+	// gets a context that is not cancelled but times out in 5 s.
+	Enrich func(ctx context.Context, rec *record.Record)
+	// Emit persists the finished record (appends it to steps.jsonl); it is
+	// called for every step the moment the step ends. An error aborts the
+	// ramp.
+	Emit func(rec record.Record) error
+}
+
+// Options configure one Run.
+type Options struct {
+	// Template's Run, Repeat and Config are copied into every step record.
+	Template record.Record
+	// SLO is the verdict stored in each record's SLO field; when empty, the
+	// scenario's stop SLO (stop.slo) is used.
+	SLO slo.SLO
+	// BaseDir resolves relative body files and targets files; empty means
+	// the scenario's own directory (Scenario.Dir).
+	BaseDir string
+	// Seed fixes the request sequence and the users' think times.
+	Seed  int64
+	Hooks Hooks
+	// Progress, when set, is called about once a second and at the end of
+	// every step.
+	Progress func(Progress)
+	// Results, when set, receives every result (settle times included) in
+	// vegeta's gob format, readable by `vegeta report` and `vegeta plot`;
+	// each result's Attack names its step ("step 3").
+	Results io.Writer
+}
+
+// Progress is a live view of the ramp. RPS, ErrorRate and P95 cover the
+// last second (at a step end: the step's window).
+type Progress struct {
+	Step, Steps        int // Step counts from 1
+	Users              int
+	Rate               float64
+	Elapsed, Remaining time.Duration
+	RPS, ErrorRate     float64
+	P95                time.Duration
+	Done               bool // the step (and, when Step == Steps or StopReason is set, the ramp) ended
+}
+
+// Outcome is what a Run did: every emitted record, in order, and why the
+// ramp stopped early ("" when it ran every step).
+type Outcome struct {
+	Steps       []record.Record
+	StopReason  string
+	Interrupted bool
+}
+
+// Stop reasons recorded in the last step's StopReason.
+const (
+	StopInterrupted = "interrupted"
+)
+
+// stopGrace bounds how long stopping the load waits for in-flight requests
+// (which are interrupted at once).
+const stopGrace = 2 * time.Second
+
+// Run applies the scenario's defaults, validates it, builds its request
+// source (the request mix, or the vegeta targets file) and runs its plan
+// against urls (round-robin over the base URLs). Each step record goes
+// through opt.Hooks.Emit as soon as the step ends. When ctx is cancelled
+// the load stops within about 2 s, the current step is emitted as Partial
+// with StopReason "interrupted", and Run returns an error wrapping
+// ctx.Err() with Outcome.Interrupted set.
+func Run(ctx context.Context, sc scenarios.Scenario, urls []string, opt Options) (Outcome, error) {
+	sc = sc.WithDefaults()
+	if opt.BaseDir != "" {
+		sc.Dir = opt.BaseDir
+	}
+	if err := sc.Validate(); err != nil {
+		return Outcome{}, fmt.Errorf("invalid scenario %s: %w", orDefault(sc.Name, "(unnamed)"), err)
+	}
+	dir := sc.Dir
+	var src scenarios.Source
+	var err error
+	if sc.TargetsFile != "" {
+		path := sc.TargetsFile
+		if !filepath.IsAbs(path) && dir != "" {
+			path = filepath.Join(dir, path)
+		}
+		src, err = NewTargetsSource(path, sc.TargetsFormat)
+	} else {
+		src, err = sc.NewSource(dir, opt.Seed)
+	}
+	if err != nil {
+		return Outcome{}, fmt.Errorf("build request source: %w", err)
+	}
+	return runPlan(ctx, sc, sc.Plan(), src, urls, opt)
+}
+
+// runPlan runs steps of sc (defaults applied) with requests from src.
+func runPlan(ctx context.Context, sc scenarios.Scenario, steps []scenarios.Step, src scenarios.Source, urls []string, opt Options) (Outcome, error) {
+	bases, err := parseBases(urls)
+	if err != nil {
+		return Outcome{}, err
+	}
+	cfg, err := newConfig(sc, steps, opt)
+	if err != nil {
+		return Outcome{}, err
+	}
+	col := newCollector(opt.Results)
+	set := newConnSet(cfg.timeout)
+	var drv driver
+	if cfg.openLoop {
+		drv = newRateDriver(src, bases, set, col, cfg, steps)
+	} else {
+		drv = newUserDriver(src, bases, set, col, cfg, opt.Seed)
+	}
+	c := &controller{cfg: cfg, steps: steps, opt: opt, col: col, set: set, drv: drv}
+	out, err := c.run(ctx)
+	drv.stop(stopGrace)
+	if err == nil {
+		err = col.err()
+	}
+	return out, err
+}
+
+// config is what the controller needs from the scenario, checked.
+type config struct {
+	openLoop    bool
+	think       scenarios.Think
+	spawnRate   float64
+	perUser     bool
+	pool        int
+	timeout     time.Duration
+	maxWorkers  int
+	connections string // record.Load.Connections
+	stability   scenarios.Stability
+	stopSLO     slo.SLO
+	verdict     slo.SLO
+	margin      float64
+	abortRate   float64
+}
+
+func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (config, error) {
+	var errs []error
+	c := config{
+		openLoop:   sc.Model == record.ModelRate,
+		think:      sc.Think,
+		spawnRate:  sc.SpawnRate,
+		perUser:    sc.Connections != scenarios.ConnShared,
+		pool:       sc.Pool,
+		timeout:    sc.Timeout,
+		maxWorkers: sc.MaxWorkers,
+		stability:  sc.Stability,
+		margin:     sc.Stop.Margin,
+		abortRate:  sc.Stop.AbortErrorRate,
+	}
+	if c.timeout <= 0 {
+		c.timeout = scenarios.DefaultTimeout
+	}
+	if c.maxWorkers <= 0 {
+		c.maxWorkers = scenarios.DefaultMaxWorkers
+	}
+	if !c.perUser && c.pool <= 0 {
+		c.pool = scenarios.DefaultPool
+	}
+	if len(steps) == 0 {
+		errs = append(errs, errors.New("the plan has no steps: set ramp.from/to/by or ramp.steps"))
+	}
+	for _, st := range steps {
+		if c.openLoop && !(st.Rate > 0) {
+			errs = append(errs, fmt.Errorf("step %d: rate must be > 0 requests/s (got %g)", st.Index, st.Rate))
+		}
+		if !c.openLoop && st.Users < 0 {
+			errs = append(errs, fmt.Errorf("step %d: users must be ≥ 0 (got %d)", st.Index, st.Users))
+		}
+		if st.Hold <= 0 {
+			errs = append(errs, fmt.Errorf("step %d: hold must be > 0 (got %s)", st.Index, st.Hold))
+		}
+	}
+	stop, err := slo.Parse(sc.Stop.SLO)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("stop.slo: %w", err))
+	}
+	c.stopSLO = stop
+	c.verdict = opt.SLO
+	if len(c.verdict) == 0 {
+		c.verdict = stop
+	}
+	switch {
+	case c.openLoop && c.perUser:
+		c.connections = fmt.Sprintf("shared:%d", c.maxWorkers)
+	case c.perUser:
+		c.connections = scenarios.ConnPerUser
+	default:
+		c.connections = fmt.Sprintf("shared:%d", c.pool)
+	}
+	if st := c.stability; st.Enabled && (st.Window <= 0 || st.Windows <= 0) {
+		errs = append(errs, errors.New("stability: window and windows must be > 0 when enabled"))
+	}
+	return c, errors.Join(errs...)
+}
+
+// driver is one load model.
+type driver interface {
+	// begin moves the load to step's level (returns at once).
+	begin(step scenarios.Step)
+	// users is the number of running closed-loop users (0 for open loop).
+	users() int
+	// endWindow is called just before a window closes.
+	endWindow()
+	// stop ends the load, waiting up to grace for in-flight requests.
+	stop(grace time.Duration)
+}
+
+// userDriver is the closed-loop model.
+type userDriver struct{ pool *userPool }
+
+func newUserDriver(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, seed int64) *userDriver {
+	snd := &sender{col: col, timeout: cfg.timeout}
+	var shared []*sharedPool
+	if !cfg.perUser {
+		per := (cfg.pool + len(bases) - 1) / len(bases)
+		for _, b := range bases {
+			shared = append(shared, newSharedPool(set, b, per))
+		}
+	}
+	return &userDriver{pool: newUserPool(src, bases, set, shared, snd, cfg.think, cfg.spawnRate, seed)}
+}
+
+func (d *userDriver) begin(st scenarios.Step)  { d.pool.scale(st.Users) }
+func (d *userDriver) users() int               { return d.pool.count() }
+func (d *userDriver) endWindow()               {}
+func (d *userDriver) stop(grace time.Duration) { d.pool.stop(grace) }
+
+// rateDriver is the open-loop model.
+type rateDriver struct {
+	ol      *openLoop
+	started bool
+}
+
+func newRateDriver(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, steps []scenarios.Step) *rateDriver {
+	maxRate := 1.0
+	for _, st := range steps {
+		maxRate = max(maxRate, st.Rate)
+	}
+	ring := int(maxRate*(cfg.timeout+DropAfter+5*time.Second).Seconds()) + cfg.maxWorkers
+	ring = min(max(ring, 1<<12), 1<<22)
+	pool := cfg.maxWorkers
+	if !cfg.perUser {
+		pool = cfg.pool
+	}
+	return &rateDriver{ol: newOpenLoop(src, bases, set, col, pool, cfg.maxWorkers, cfg.timeout, ring)}
+}
+
+func (d *rateDriver) begin(st scenarios.Step) {
+	if !d.started {
+		d.started = true
+		d.ol.start(st.Rate)
+		return
+	}
+	d.ol.setRate(st.Rate)
+}
+func (d *rateDriver) users() int               { return 0 }
+func (d *rateDriver) endWindow()               { d.ol.reap() }
+func (d *rateDriver) stop(grace time.Duration) { d.ol.stop(grace) }

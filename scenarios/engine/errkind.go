@@ -1,0 +1,67 @@
+package engine
+
+import (
+	"errors"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+)
+
+// Transport error kinds, the keys of record.Record.ErrorsByKind besides
+// "http_<code>".
+const (
+	kindTimeout = "timeout" // the request timeout (or a pool wait) expired
+	kindRefused = "refused" // the connection was refused (nothing listening)
+	kindReset   = "reset"   // the peer reset the connection (RST, broken pipe)
+	kindEOF     = "eof"     // the peer closed the connection mid-exchange
+	kindOther   = "other"   // anything else (DNS, TLS, malformed response, ...)
+)
+
+// classify names the kind of a transport error.
+func classify(err error) string {
+	var ne net.Error
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return kindTimeout
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return kindRefused
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE), errors.Is(err, syscall.ECONNABORTED):
+		return kindReset
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return kindEOF
+	}
+	return kindOther
+}
+
+// httpKinds caches "http_<code>" for the codes a server can send.
+var httpKinds = func() []string {
+	k := make([]string, 1000)
+	for i := range k {
+		k[i] = "http_" + strconv.Itoa(i)
+	}
+	return k
+}()
+
+// httpKind returns "http_<code>".
+func httpKind(code int) string {
+	if code >= 0 && code < len(httpKinds) {
+		return httpKinds[code]
+	}
+	return "http_" + strconv.Itoa(code)
+}
+
+// expected reports whether status code counts as success: one of expect,
+// or any 2xx when expect is empty.
+func expected(code int, expect []int) bool {
+	if len(expect) == 0 {
+		return code >= 200 && code < 300
+	}
+	for _, e := range expect {
+		if e == code {
+			return true
+		}
+	}
+	return false
+}

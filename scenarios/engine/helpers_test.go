@@ -1,0 +1,255 @@
+package engine
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
+)
+
+// testServer is an httptest server on 127.0.0.1 that records, server side,
+// every handled request (its handler duration and end time) and every
+// connection it accepted.
+type testServer struct {
+	*httptest.Server
+	mu       sync.Mutex
+	handled  []handled
+	wire     []handled
+	newConns atomic.Int64
+	requests atomic.Int64
+}
+
+type handled struct {
+	path string
+	dur  time.Duration
+	end  time.Time
+}
+
+// newTestServer starts a server whose handler h runs for every request;
+// the time h takes is the server-side truth.
+func newTestServer(t *testing.T, h http.HandlerFunc) *testServer {
+	t.Helper()
+	s := &testServer{}
+	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.requests.Add(1)
+		start := time.Now()
+		h(w, r)
+		end := time.Now()
+		s.mu.Lock()
+		s.handled = append(s.handled, handled{path: r.URL.Path, dur: end.Sub(start), end: end})
+		s.mu.Unlock()
+	}))
+	s.Server.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.newConns.Add(1)
+		}
+	}
+	s.Listener = &wireListener{Listener: s.Listener, s: s}
+	s.Start()
+	t.Cleanup(s.Close)
+	return s
+}
+
+// wireListener times each request at the socket: from the first byte
+// read to the first byte written back, so that the truth includes the
+// server's own HTTP handling and not just the handler.
+type wireListener struct {
+	net.Listener
+	s *testServer
+}
+
+func (l *wireListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &wireConn{Conn: c, s: l.s}, nil
+}
+
+type wireConn struct {
+	net.Conn
+	s       *testServer
+	reading bool
+	start   time.Time
+}
+
+// SetLinger lets a handler reset the connection (linger 0 sends RST).
+func (c *wireConn) SetLinger(sec int) error {
+	return c.Conn.(*net.TCPConn).SetLinger(sec)
+}
+
+func (c *wireConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 && !c.reading {
+		c.reading, c.start = true, time.Now()
+	}
+	return n, err
+}
+
+func (c *wireConn) Write(p []byte) (int, error) {
+	if c.reading {
+		end := time.Now()
+		c.reading = false
+		c.s.mu.Lock()
+		c.s.wire = append(c.s.wire, handled{dur: end.Sub(c.start), end: end})
+		c.s.mu.Unlock()
+	}
+	return c.Conn.Write(p)
+}
+
+// wireDurations returns the socket-level durations of requests answered
+// in [from, to), sorted.
+func (s *testServer) wireDurations(from, to time.Time) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Duration
+	for _, h := range s.wire {
+		if !h.end.Before(from) && h.end.Before(to) {
+			out = append(out, h.dur)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// durations returns the handler durations of requests that ended in
+// [from, to).
+func (s *testServer) durations(from, to time.Time) []time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []time.Duration
+	for _, h := range s.handled {
+		if !h.end.Before(from) && h.end.Before(to) {
+			out = append(out, h.dur)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// quantile returns the nearest-rank quantile q (0..1) of sorted ds.
+func quantile(ds []time.Duration, q float64) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	i := int(q*float64(len(ds))+0.5) - 1
+	i = min(max(i, 0), len(ds)-1)
+	return ds[i]
+}
+
+// cycleSource returns its requests in order, round and round.
+type cycleSource struct {
+	reqs []scenarios.Request
+	n    atomic.Uint64
+}
+
+func (c *cycleSource) Next() scenarios.Request {
+	return c.reqs[(c.n.Add(1)-1)%uint64(len(c.reqs))]
+}
+
+func get(path string) scenarios.Request { return scenarios.Request{Method: "GET", Path: path} }
+
+// testScenario is a scenario with the engine's settings for tests: no
+// think time, a fast spawn rate and a 5 s request timeout.
+func testScenario(model string) scenarios.Scenario {
+	return scenarios.Scenario{
+		Name:      "test",
+		Model:     model,
+		Think:     scenarios.Think{None: true},
+		SpawnRate: 2000,
+		Timeout:   5 * time.Second,
+	}.WithDefaults()
+}
+
+// userSteps plans one step per level of users.
+func userSteps(hold, settle time.Duration, users ...int) []scenarios.Step {
+	out := make([]scenarios.Step, len(users))
+	for i, u := range users {
+		out[i] = scenarios.Step{Index: i, Users: u, Offset: time.Duration(i) * hold, Hold: hold, Settle: settle}
+	}
+	return out
+}
+
+// rateSteps plans one step per rate.
+func rateSteps(hold, settle time.Duration, rates ...float64) []scenarios.Step {
+	out := make([]scenarios.Step, len(rates))
+	for i, r := range rates {
+		out[i] = scenarios.Step{Index: i, Rate: r, Offset: time.Duration(i) * hold, Hold: hold, Settle: settle}
+	}
+	return out
+}
+
+// runTest runs a plan with a 60 s safety bound and returns the outcome,
+// the records emitted (in order) and the error.
+func runTest(t *testing.T, sc scenarios.Scenario, steps []scenarios.Step, src scenarios.Source, urls []string, opt Options) (Outcome, []record.Record, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	var emitted []record.Record
+	opt.Hooks.Emit = func(r record.Record) error {
+		emitted = append(emitted, r)
+		return nil
+	}
+	out, err := runPlan(ctx, sc, steps, src, urls, opt)
+	return out, emitted, err
+}
+
+// within reports whether got is within frac of want.
+func within(got, want, frac float64) bool {
+	d := got - want
+	if d < 0 {
+		d = -d
+	}
+	return d <= frac*want
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writes.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+// attempt collects the failures of one try of a timing-sensitive check.
+type attempt struct{ errs []string }
+
+func (a *attempt) Errorf(format string, args ...any) {
+	a.errs = append(a.errs, fmt.Sprintf(format, args...))
+}
+
+// retryTiming runs f up to n times until one attempt passes. Timing checks
+// on a shared machine fail when other processes starve this one for a
+// while; a broken behaviour fails every attempt.
+func retryTiming(t *testing.T, n int, f func(a *attempt)) {
+	t.Helper()
+	for i := 1; ; i++ {
+		a := &attempt{}
+		f(a)
+		if len(a.errs) == 0 {
+			return
+		}
+		if i == n {
+			for _, e := range a.errs {
+				t.Error(e)
+			}
+			return
+		}
+		t.Logf("attempt %d of %d failed (is the machine loaded?), retrying:\n  %s", i, n, strings.Join(a.errs, "\n  "))
+	}
+}

@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
+)
+
+func TestOpenLoopRateAndTruth(t *testing.T) {
+	srv := newTestServer(t, truthHandler())
+	retryTiming(t, 3, func(a *attempt) { checkOpenLoopTruth(t, a, srv) })
+}
+
+func checkOpenLoopTruth(t *testing.T, a *attempt, srv *testServer) {
+	sc := testScenario(record.ModelRate)
+	steps := rateSteps(2500*time.Millisecond, 300*time.Millisecond, 120)
+	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := recs[0]
+	if want := 120 * rec.WindowS; !within(float64(rec.Requests), want, 0.05) {
+		a.Errorf("requests %d in %.2fs, want rate × window = %.0f within 5%%", rec.Requests, rec.WindowS, want)
+	}
+	if rec.Dropped != 0 || rec.Errors != 0 {
+		a.Errorf("dropped %d errors %d, want none at a rate the server sustains", rec.Dropped, rec.Errors)
+	}
+	if rec.Load.Model != record.ModelRate || rec.Load.Rate != 120 {
+		a.Errorf("load %+v", rec.Load)
+	}
+	from := rec.StartedAt.Add(steps[0].Settle)
+	truth := srv.wireDurations(from, from.Add(time.Duration(rec.WindowS*float64(time.Second))))
+	for _, c := range []struct {
+		name string
+		got  float64
+		q    float64
+	}{{"p50", rec.Latency.P50, 0.5}, {"p95", rec.Latency.P95, 0.95}, {"p99", rec.Latency.P99, 0.99}} {
+		want := float64(quantile(truth, c.q)) / float64(time.Millisecond)
+		t.Logf("%s: reported %.3f ms, server truth %.3f ms", c.name, c.got, want)
+		if !within(c.got, want, 0.02) {
+			a.Errorf("%s = %.2f ms, server truth %.2f ms (more than 2%% apart)", c.name, c.got, want)
+		}
+	}
+	s := rec.LatencyScheduled
+	if s == nil {
+		t.Fatal("no latency from the scheduled send time in an open-loop step")
+	}
+	// Measured from the scheduled time, latency can only be longer, and on
+	// schedule only slightly so.
+	if s.P50 < rec.Latency.P50 || s.P50 > rec.Latency.P50+5 {
+		a.Errorf("scheduled p50 %.2f ms vs p50 %.2f ms", s.P50, rec.Latency.P50)
+	}
+}
+
+func TestOpenLoopStepsChangeRate(t *testing.T) {
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	retryTiming(t, 3, func(a *attempt) { checkRateSteps(t, a, srv) })
+}
+
+func checkRateSteps(t *testing.T, a *attempt, srv *testServer) {
+	sent0 := srv.requests.Load()
+	sc := testScenario(record.ModelRate)
+	steps := rateSteps(1200*time.Millisecond, 200*time.Millisecond, 100, 300, 50)
+	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, rate := range []float64{100, 300, 50} {
+		if !within(recs[i].RPS, rate, 0.07) {
+			a.Errorf("step %d: rps %.1f, want %.0f within 7%%", i, recs[i].RPS, rate)
+		}
+	}
+	if sent := srv.requests.Load() - sent0; !within(float64(sent), 1.2*(100+300+50), 0.07) {
+		a.Errorf("server got %d requests over the ramp, want ≈ %.0f", sent, 1.2*450)
+	}
+}
+
+func TestDroppedWhenMaxWorkersTooSmall(t *testing.T) {
+	var inFlight, peak atomic.Int64
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+		inFlight.Add(-1)
+		w.Write([]byte("ok"))
+	})
+	sc := testScenario(record.ModelRate)
+	sc.MaxWorkers = 2
+	steps := rateSteps(2*time.Second, 300*time.Millisecond, 100)
+	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := recs[0]
+	offered := 100 * rec.WindowS
+	t.Logf("offered %.0f, completed %d, dropped %d, p95 %.1f ms, p95 from schedule %.1f ms, lag p95 %.1f ms",
+		offered, rec.Requests, rec.Dropped, rec.Latency.P95, rec.LatencyScheduled.P95, rec.Generator.LagMs)
+	// Two workers at 100 ms each complete about 20/s: the rest is dropped.
+	if rec.Requests > int64(0.3*offered) {
+		t.Errorf("%d requests completed: more than 2 workers can do", rec.Requests)
+	}
+	if !within(float64(rec.Dropped+rec.Requests), offered, 0.12) {
+		t.Errorf("dropped %d + completed %d, want ≈ the %.0f offered", rec.Dropped, rec.Requests, offered)
+	}
+	if !rec.Generator.Saturated || !strings.Contains(rec.Generator.Warning, "dropped") {
+		t.Errorf("generator %+v: want saturated with a dropped warning", rec.Generator)
+	}
+	if peak.Load() > 2 {
+		t.Errorf("server saw %d concurrent requests, max_workers is 2", peak.Load())
+	}
+	// Late sends are measured from their schedule (coordinated omission).
+	if rec.LatencyScheduled.P95 < rec.Latency.P95+20 {
+		t.Errorf("p95 from schedule %.1f ms does not include the send lag (p95 %.1f ms)", rec.LatencyScheduled.P95, rec.Latency.P95)
+	}
+}

@@ -1,0 +1,229 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Headers the open-loop targeter adds for the transport; never sent.
+const (
+	expectHeader = "X-Loadlab-Expect" // statuses that count as success, "200,422"
+	seqHeader    = "X-Vegeta-Seq"     // set by vegeta on every hit
+	attackHeader = "X-Vegeta-Attack"  // set by vegeta when the attack is named
+)
+
+// Outcome bits the transport stores per hit (slot.meta) for the consumer,
+// since a vegeta.Result carries only an error string.
+const (
+	metaWritten = uint64(1) << 63
+	metaOK      = uint64(1) << 62
+	metaKindSh  = 56
+	metaBytes   = uint64(1)<<48 - 1
+)
+
+var metaKinds = []string{"", kindTimeout, kindRefused, kindReset, kindEOF, kindOther}
+
+func metaKindIndex(kind string) uint64 {
+	for i, k := range metaKinds {
+		if k == kind {
+			return uint64(i)
+		}
+	}
+	return uint64(len(metaKinds) - 1)
+}
+
+// vegetaTransport is the http.RoundTripper of the open-loop vegeta
+// Attacker: it sends each request through the engine's fasthttp
+// connection pools (one per base URL) instead of net/http's Transport,
+// which costs less CPU per request and classifies transport errors by
+// kind. The outcome of hit seq (success by the request's expected
+// statuses, error kind, body bytes) is stored in the pacer's ring.
+type vegetaTransport struct {
+	pools   map[string]*sharedPool // by URL host
+	timeout time.Duration
+	pacer   *stepPacer
+}
+
+func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	seq, seqErr := strconv.ParseUint(headerValue(r.Header, seqHeader), 10, 64)
+	store := func(meta uint64) {
+		if seqErr == nil {
+			t.pacer.ring[seq&t.pacer.mask].meta.Store(meta | metaWritten)
+		}
+	}
+	if r.Body != nil {
+		defer r.Body.Close()
+	}
+	pool := t.pools[r.URL.Host]
+	if pool == nil {
+		store(metaKindIndex(kindOther) << metaKindSh)
+		return nil, fmt.Errorf("no connection pool for host %q", r.URL.Host)
+	}
+	req := fasthttp.AcquireRequest()
+	defer fasthttp.ReleaseRequest(req)
+	req.Header.SetMethod(r.Method)
+	req.Header.SetRequestURI(r.URL.RequestURI())
+	host := r.Host
+	if host == "" {
+		host = r.URL.Host
+	}
+	req.Header.SetHost(host)
+	var expect []int
+	ua, ct := false, false
+	for k, vs := range r.Header {
+		switch k {
+		case seqHeader, attackHeader:
+			continue
+		case expectHeader:
+			expect = parseExpect(vs)
+			continue
+		case "User-Agent":
+			ua = true
+		case "Content-Type":
+			ct = true
+		}
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	if !ua {
+		req.Header.SetUserAgent(userAgent)
+	}
+	if r.Body != nil && r.ContentLength != 0 {
+		if _, err := io.Copy(req.BodyWriter(), r.Body); err != nil {
+			store(metaKindIndex(kindOther) << metaKindSh)
+			return nil, fmt.Errorf("read request body: %w", err)
+		}
+		if !ct {
+			req.Header.SetContentType("application/json")
+		}
+	}
+
+	resp := fasthttp.AcquireResponse()
+	deadline := time.Now().Add(t.timeout)
+	c, err := pool.get(deadline)
+	if err == nil {
+		_ = c.SetDeadline(deadline)
+		var reusable bool
+		reusable, err = exchange(c, req, resp)
+		pool.put(c, reusable && err == nil)
+	}
+	if err != nil {
+		fasthttp.ReleaseResponse(resp)
+		store(metaKindIndex(classify(err)) << metaKindSh)
+		return nil, err
+	}
+	code := resp.StatusCode()
+	n := len(resp.Body())
+	meta := uint64(n) & metaBytes
+	if expected(code, expect) {
+		meta |= metaOK
+	}
+	store(meta)
+	return &http.Response{
+		Status:        statusText(code),
+		StatusCode:    code,
+		Proto:         "HTTP/1.1",
+		ProtoMajor:    1,
+		ProtoMinor:    1,
+		Body:          &respBody{resp: resp},
+		ContentLength: int64(n),
+		Request:       r,
+	}, nil
+}
+
+func headerValue(h http.Header, key string) string {
+	if vs := h[key]; len(vs) > 0 {
+		return vs[0]
+	}
+	return ""
+}
+
+// parseExpect parses "200,422"; malformed codes are ignored.
+func parseExpect(vs []string) []int {
+	var out []int
+	for _, v := range vs {
+		for _, f := range strings.Split(v, ",") {
+			if c, err := strconv.Atoi(strings.TrimSpace(f)); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
+}
+
+// formatExpect is the inverse of parseExpect.
+func formatExpect(codes []int) string {
+	var b strings.Builder
+	for i, c := range codes {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.Itoa(c))
+	}
+	return b.String()
+}
+
+// respBody reads a fasthttp response body and releases the response on
+// Close.
+type respBody struct {
+	resp *fasthttp.Response
+	off  int
+}
+
+var errBodyClosed = errors.New("read of closed response body")
+
+func (b *respBody) Read(p []byte) (int, error) {
+	if b.resp == nil {
+		return 0, errBodyClosed
+	}
+	body := b.resp.Body()
+	if b.off >= len(body) {
+		return 0, io.EOF
+	}
+	n := copy(p, body[b.off:])
+	b.off += n
+	return n, nil
+}
+
+// WriteTo lets io.Copy(io.Discard, body) skip a buffer.
+func (b *respBody) WriteTo(w io.Writer) (int64, error) {
+	if b.resp == nil {
+		return 0, errBodyClosed
+	}
+	body := b.resp.Body()[b.off:]
+	n, err := w.Write(body)
+	b.off += n
+	return int64(n), err
+}
+
+func (b *respBody) Close() error {
+	if b.resp != nil {
+		fasthttp.ReleaseResponse(b.resp)
+		b.resp = nil
+	}
+	return nil
+}
+
+// statusTexts caches "200 OK" style status lines.
+var statusTexts = func() []string {
+	s := make([]string, 600)
+	for i := range s {
+		s[i] = strconv.Itoa(i) + " " + http.StatusText(i)
+	}
+	return s
+}()
+
+func statusText(code int) string {
+	if code >= 0 && code < len(statusTexts) {
+		return statusTexts[code]
+	}
+	return strconv.Itoa(code)
+}

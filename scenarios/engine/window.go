@@ -1,0 +1,236 @@
+package engine
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// Histogram geometry: microseconds from 1 µs to 1 hour. Three significant
+// digits keep every reported percentile within 0.1 % of the recorded value
+// (the issue asks for 1 %); the live and stability histograms use two.
+const (
+	histMinUs = 1
+	histMaxUs = int64(time.Hour / time.Microsecond)
+)
+
+func newHist(sigfigs int) *hdrhistogram.Histogram {
+	return hdrhistogram.New(histMinUs, histMaxUs, sigfigs)
+}
+
+func recordUs(h *hdrhistogram.Histogram, d time.Duration) {
+	us := int64(d / time.Microsecond)
+	if us < 0 {
+		us = 0
+	}
+	if us > histMaxUs {
+		us = histMaxUs
+	}
+	_ = h.RecordValue(us)
+}
+
+// latStats is a latency distribution: an HDR histogram for percentiles plus
+// the exact count, sum, min and max.
+type latStats struct {
+	h        *hdrhistogram.Histogram
+	n        int64
+	sum      time.Duration
+	min, max time.Duration
+}
+
+func newLatStats() *latStats { return &latStats{h: newHist(3)} }
+
+func (l *latStats) add(d time.Duration) {
+	recordUs(l.h, d)
+	if l.n == 0 || d < l.min {
+		l.min = d
+	}
+	if d > l.max {
+		l.max = d
+	}
+	l.n++
+	l.sum += d
+}
+
+// summary returns the distribution in milliseconds; zero when empty.
+func (l *latStats) summary() record.Latency {
+	if l.n == 0 {
+		return record.Latency{}
+	}
+	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+	q := func(p float64) float64 {
+		v := float64(l.h.ValueAtQuantile(p)) / 1000
+		// The histogram reports the top of a bucket; never above the exact max.
+		if mx := ms(l.max); v > mx {
+			v = mx
+		}
+		return v
+	}
+	return record.Latency{
+		Min:  ms(l.min),
+		Mean: ms(l.sum) / float64(l.n),
+		P50:  q(50),
+		P90:  q(90),
+		P95:  q(95),
+		P99:  q(99),
+		Max:  ms(l.max),
+	}
+}
+
+// subWindow is one stability window inside a measurement window.
+type subWindow struct {
+	n int64
+	h *hdrhistogram.Histogram
+}
+
+// window accumulates the results that arrive during one step's measurement
+// window [start, close).
+type window struct {
+	start time.Time
+	all   *latStats
+	ok    *latStats
+	sched *latStats // open loop: from the scheduled send time
+	lag   *latStats // open loop: actual minus scheduled send time
+
+	requests, successes, errors, dropped int64
+	kinds                                map[string]int64
+	codes                                map[int]int64
+	bytesIn, bytesOut                    int64
+
+	subLen time.Duration // 0: no stability windows
+	subs   []*subWindow
+}
+
+func newWindow(start time.Time, openLoop bool, subLen time.Duration) *window {
+	w := &window{
+		start:  start,
+		all:    newLatStats(),
+		ok:     newLatStats(),
+		kinds:  make(map[string]int64),
+		codes:  make(map[int]int64),
+		subLen: subLen,
+	}
+	if openLoop {
+		w.sched = newLatStats()
+		w.lag = newLatStats()
+	}
+	return w
+}
+
+// sample is one finished request as the window sees it.
+type sample struct {
+	end      time.Time
+	latency  time.Duration
+	code     int
+	ok       bool
+	kind     string // error kind; "" when ok
+	bytesIn  int64
+	bytesOut int64
+	// Open loop only (scheduled is zero otherwise).
+	scheduled time.Time
+	sent      time.Time
+}
+
+func (w *window) add(s *sample) {
+	w.requests++
+	w.all.add(s.latency)
+	if s.ok {
+		w.successes++
+		w.ok.add(s.latency)
+	} else {
+		w.errors++
+		w.kinds[s.kind]++
+	}
+	w.codes[s.code]++
+	w.bytesIn += s.bytesIn
+	w.bytesOut += s.bytesOut
+	if w.sched != nil && !s.scheduled.IsZero() {
+		w.sched.add(s.end.Sub(s.scheduled))
+		w.lag.add(s.sent.Sub(s.scheduled))
+	}
+	if w.subLen > 0 {
+		i := int(s.end.Sub(w.start) / w.subLen)
+		if i < 0 {
+			return
+		}
+		for len(w.subs) <= i {
+			w.subs = append(w.subs, &subWindow{h: newHist(2)})
+		}
+		w.subs[i].n++
+		recordUs(w.subs[i].h, s.latency)
+	}
+}
+
+// completeSubs returns RPS and p95 (ms) of the stability windows that are
+// complete at now.
+func (w *window) completeSubs(now time.Time) (rps, p95 []float64) {
+	if w.subLen <= 0 {
+		return nil, nil
+	}
+	n := int(now.Sub(w.start) / w.subLen)
+	for i := 0; i < n; i++ {
+		var cnt int64
+		var p float64
+		if i < len(w.subs) {
+			cnt = w.subs[i].n
+			p = float64(w.subs[i].h.ValueAtQuantile(95)) / 1000
+		}
+		rps = append(rps, float64(cnt)/w.subLen.Seconds())
+		p95 = append(p95, p)
+	}
+	return rps, p95
+}
+
+// fill writes the window's measurements, closed at end, into rec.
+func (w *window) fill(rec *record.Record, end time.Time) error {
+	secs := end.Sub(w.start).Seconds()
+	if secs < 0 {
+		secs = 0
+	}
+	rec.WindowS = secs
+	rec.Requests = w.requests
+	rec.Successes = w.successes
+	rec.Errors = w.errors
+	rec.Dropped = w.dropped
+	if secs > 0 {
+		rec.RPS = float64(w.requests) / secs
+		rec.OKRPS = float64(w.successes) / secs
+	}
+	if w.requests > 0 {
+		rec.ErrorRate = float64(w.errors) / float64(w.requests)
+	}
+	if len(w.kinds) > 0 {
+		rec.ErrorsByKind = make(map[string]int64, len(w.kinds))
+		for k, v := range w.kinds {
+			rec.ErrorsByKind[k] = v
+		}
+	}
+	if len(w.codes) > 0 {
+		rec.StatusCodes = make(map[string]int64, len(w.codes))
+		for k, v := range w.codes {
+			rec.StatusCodes[strconv.Itoa(k)] = v
+		}
+	}
+	rec.Latency = w.all.summary()
+	rec.LatencyOK = w.ok.summary()
+	if w.sched != nil {
+		s := w.sched.summary()
+		rec.LatencyScheduled = &s
+		rec.Generator.LagMs = float64(w.lag.h.ValueAtQuantile(95)) / 1000
+		if w.lag.n == 0 {
+			rec.Generator.LagMs = 0
+		}
+	}
+	rec.BytesIn = w.bytesIn
+	rec.BytesOut = w.bytesOut
+	enc, err := w.all.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	if err != nil {
+		return fmt.Errorf("encode latency histogram: %w", err)
+	}
+	rec.Histogram = string(enc)
+	return nil
+}
