@@ -1,0 +1,122 @@
+// Package experiments defines experiment files (a target, a matrix of
+// resource limits, a scenario, an SLO and the capacity question) and runs
+// them: for each configuration and repeat, deploy the target, ramp load,
+// record every step, tear down.
+package experiments
+
+import (
+	"time"
+
+	"github.com/loadlab/loadlab/scenarios"
+)
+
+// Experiment is the single source of truth for an experiment: the YAML
+// file decodes into it, `loadlab run` flags override it, and the resolved
+// copy is written to results/<run>/experiment.yaml.
+type Experiment struct {
+	Name        string `yaml:"name"`
+	Description string `yaml:"description,omitempty"`
+	Target      Target `yaml:"target,omitempty"`
+	Matrix      Matrix `yaml:"matrix,omitempty"`
+	// Configs is an explicit list of configurations, used instead of (or
+	// in addition to) the matrix.
+	Configs []ConfigSpec `yaml:"configs,omitempty"`
+	// ScenarioFile is the scenario as a path (relative to the experiment
+	// file); Scenario the resolved scenario (inline in the file, or loaded
+	// from ScenarioFile).
+	ScenarioFile string             `yaml:"-"`
+	Scenario     scenarios.Scenario `yaml:"-"`
+	// SLO is an slo expression, e.g. "p95<1s,error_rate<1%".
+	SLO string `yaml:"slo,omitempty"`
+	// TargetUsers is the load the capacity question asks about.
+	TargetUsers int `yaml:"target_users,omitempty"`
+	// Repeat runs every configuration this many times (default 1).
+	Repeat int `yaml:"repeat,omitempty"`
+	// Cooldown is the pause between configurations.
+	Cooldown time.Duration `yaml:"cooldown,omitempty"`
+	// Warmup is a period of load at the first step's level before the
+	// ramp, excluded from every measurement.
+	Warmup time.Duration `yaml:"warmup,omitempty"`
+	// Gates are slo expressions that `loadlab gate` and `run --gate`
+	// evaluate on the recorded run.
+	Gates string `yaml:"gates,omitempty"`
+
+	// file is the path the experiment was loaded from ("" when built in code).
+	file string
+}
+
+// Target says what to deploy. With none of Image, Build, Compose and URLs
+// set, the bundled reference inference API is deployed.
+type Target struct {
+	// Image is a user's image, already present in the local engine.
+	Image string `yaml:"image,omitempty"`
+	// Build is a directory with a Dockerfile, relative to the experiment file.
+	Build string `yaml:"build,omitempty"`
+	// Compose and Service name a service of a user's compose file; its
+	// image or build context, port and environment are used.
+	Compose string `yaml:"compose,omitempty"`
+	Service string `yaml:"service,omitempty"`
+	// URLs are APIs already running (the url runtime): nothing is deployed.
+	URLs []string `yaml:"urls,omitempty"`
+	// Port is the port the API listens on inside the container (default 8000).
+	Port int `yaml:"port,omitempty"`
+	// HealthPath is polled until it answers 2xx (default /health).
+	HealthPath string `yaml:"health_path,omitempty"`
+	// HealthTimeout bounds the wait for health (default 60s).
+	HealthTimeout time.Duration `yaml:"health_timeout,omitempty"`
+	// Env is extra environment for every replica.
+	Env map[string]string `yaml:"env,omitempty"`
+}
+
+// IsReference reports whether the target is the bundled reference API.
+func (t Target) IsReference() bool {
+	return t.Image == "" && t.Build == "" && t.Compose == "" && len(t.URLs) == 0
+}
+
+// Matrix is expanded as the cartesian product cpus × memory × replicas.
+type Matrix struct {
+	CPUs     []float64 `yaml:"cpus,omitempty"`
+	Memory   []Bytes   `yaml:"memory,omitempty"`
+	Replicas []int     `yaml:"replicas,omitempty"`
+}
+
+// ConfigSpec is one configuration: per-replica CPUs (0 = unlimited) and
+// memory (0 = unlimited), and the replica count.
+type ConfigSpec struct {
+	Name     string  `yaml:"name,omitempty"`
+	CPUs     float64 `yaml:"cpus,omitempty"`
+	Memory   Bytes   `yaml:"memory,omitempty"`
+	Replicas int     `yaml:"replicas,omitempty"`
+}
+
+// Defaults.
+const (
+	DefaultPort          = 8000
+	DefaultHealthPath    = "/health"
+	DefaultHealthTimeout = 60 * time.Second
+	DefaultSLO           = "p95<1s,error_rate<1%"
+)
+
+// WithDefaults returns a copy with every unset field at its default.
+func (e Experiment) WithDefaults() Experiment {
+	if e.Repeat == 0 {
+		e.Repeat = 1
+	}
+	if e.Target.Port == 0 {
+		e.Target.Port = DefaultPort
+	}
+	if e.Target.HealthPath == "" {
+		e.Target.HealthPath = DefaultHealthPath
+	}
+	if e.Target.HealthTimeout == 0 {
+		e.Target.HealthTimeout = DefaultHealthTimeout
+	}
+	if e.SLO == "" {
+		e.SLO = DefaultSLO
+	}
+	e.Scenario = e.Scenario.WithDefaults()
+	return e
+}
+
+// File is the path the experiment was loaded from, or "" for one built in code.
+func (e Experiment) File() string { return e.file }

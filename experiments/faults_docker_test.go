@@ -1,0 +1,353 @@
+package experiments
+
+// Faults a run must survive, against the real Docker engine (skipped when
+// no daemon answers, except with CI=true where that fails): a replica
+// killed mid-step, a kernel OOM kill under load, a health check that never
+// passes. Each test runs a two-configuration experiment and checks that
+// the fault is recorded in its step (errors by kind, events, telemetry) or
+// as the configuration's Failure, that the next configuration is still
+// measured, and that nothing labelled with the run is left in Docker.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/internal/apitest"
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/target/docker"
+)
+
+var (
+	faultRTOnce sync.Once
+	faultRT     *docker.Runtime
+	faultRTErr  error
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if faultRT != nil {
+		_ = faultRT.Close()
+	}
+	apitest.Cleanup()
+	os.Exit(code)
+}
+
+// dockerRuntime is the shared docker runtime, skipping the test when no
+// daemon answers (failing in CI).
+func dockerRuntime(t *testing.T) *docker.Runtime {
+	t.Helper()
+	faultRTOnce.Do(func() { faultRT, faultRTErr = docker.New(context.Background()) })
+	apitest.RequireDocker(t, faultRTErr)
+	return faultRT
+}
+
+// referenceBinary is the static loadlab binary the reference image holds,
+// built once per test process.
+func referenceBinary(t *testing.T) string { return apitest.Binary(t) }
+
+// syncBuffer is a log writer safe for the runner and the test to share.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// dockerCLI runs the docker command line and returns its trimmed output.
+func dockerCLI(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("docker %s: %w\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
+// assertRunRemoved fails when a container or network labelled with run is
+// still there (and removes it, so one failure does not leak into others).
+func assertRunRemoved(t *testing.T, run string) {
+	t.Helper()
+	label := "label=" + docker.LabelRun + "=" + run
+	cs, err := dockerCLI(t, "ps", "-a", "--filter", label, "--format", "{{.Names}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns, err := dockerCLI(t, "network", "ls", "--filter", label, "--format", "{{.Name}}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs != "" || ns != "" {
+		t.Errorf("left behind by run %s: containers [%s] networks [%s]", run, cs, ns)
+		if rt := dockerRuntime(t); rt != nil {
+			_, _ = rt.CleanRun(context.Background(), run)
+		}
+	}
+}
+
+var unsafeLabel = regexp.MustCompile(`[^A-Za-z0-9_.-]+`)
+
+// faultRunID is the run ID of the test's run, unique to the test process
+// and the test, so leftover checks never see other runs' objects.
+func faultRunID(t *testing.T) string {
+	return fmt.Sprintf("faults-%d-%s", os.Getpid(), unsafeLabel.ReplaceAllString(t.Name(), "-"))
+}
+
+// faultRun runs the experiment text on Docker under a run ID unique to
+// the test and returns the run's result, error, records and log.
+func faultRun(t *testing.T, text string, progress func(RunProgress)) (Result, error, []record.Record, string) {
+	t.Helper()
+	rt := dockerRuntime(t)
+	e, err := Parse("faults.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := faultRunID(t)
+	t.Cleanup(func() { assertRunRemoved(t, run) })
+	dir := t.TempDir()
+	log := &syncBuffer{}
+	r := &Runner{Runtime: rt, Dir: dir, RunID: run, Log: log, Seed: 1, Binary: referenceBinary(t), Progress: progress}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, runErr := r.Run(ctx, e)
+	recs, err := record.ReadFile(dir)
+	if err != nil {
+		t.Fatalf("read steps: %v\nlog:\n%s", err, log.String())
+	}
+	return res, runErr, recs, log.String()
+}
+
+// byConfig groups records by configuration name.
+func byConfig(recs []record.Record) map[string][]record.Record {
+	out := map[string][]record.Record{}
+	for _, r := range recs {
+		out[r.Config.Name] = append(out[r.Config.Name], r)
+	}
+	return out
+}
+
+// transportErrors sums the non-HTTP error kinds of a record.
+func transportErrors(r record.Record) int64 {
+	var n int64
+	for k, v := range r.ErrorsByKind {
+		if !strings.HasPrefix(k, "http_") {
+			n += v
+		}
+	}
+	return n
+}
+
+// assertMeasured checks that a configuration after the fault was measured
+// normally: steps, requests, successes, no failure and no events.
+func assertMeasured(t *testing.T, recs []record.Record, name string) {
+	t.Helper()
+	if len(recs) == 0 {
+		t.Fatalf("configuration %s after the fault: no records", name)
+	}
+	for _, r := range recs {
+		if r.Failure != "" || r.Requests == 0 || r.Successes == 0 || r.Target == nil || len(r.Events) > 0 {
+			t.Errorf("configuration %s step %d after the fault not measured normally: failure %q, %d requests, %d ok, target %v, events %+v",
+				name, r.Step, r.Failure, r.Requests, r.Successes, r.Target != nil, r.Events)
+		}
+	}
+}
+
+// TestFaultReplicaKilledMidStep: `docker kill` of one of two replicas in
+// the middle of a step. The step counts the failed requests by transport
+// kind, carries the exit event (container, time inside the step, exit code
+// 137, not an OOM kill), and the next configuration runs normally.
+func TestFaultReplicaKilledMidStep(t *testing.T) {
+	var (
+		killOnce sync.Once
+		killedAt time.Time
+		victim   string
+		killErr  error
+		killDone = make(chan struct{})
+	)
+	run := faultRunID(t)
+	progress := func(p RunProgress) {
+		if p.Config != 1 || p.Step.Step != 1 || p.Step.Elapsed < 1500*time.Millisecond || p.Step.Done {
+			return
+		}
+		killOnce.Do(func() {
+			go func() {
+				defer close(killDone)
+				victim, killErr = dockerCLI(t, "ps", "--filter", "label="+docker.LabelRun+"="+run,
+					"--filter", "label="+docker.LabelConfig+"=victim", "--filter", "label="+docker.LabelReplica+"=2", "--format", "{{.Names}}")
+				if killErr == nil && victim == "" {
+					killErr = fmt.Errorf("no running replica 2 of run %s", run)
+				}
+				if killErr == nil {
+					killedAt = time.Now()
+					_, killErr = dockerCLI(t, "kill", victim)
+				}
+			}()
+		})
+	}
+	res, err, recs, log := faultRun(t, `name: faults-kill
+configs:
+  - {name: victim, cpus: 0.5, memory: 64m, replicas: 2}
+  - {name: after, cpus: 0.5, memory: 64m, replicas: 1}
+scenario:
+  model: users
+  ramp: {steps: [10], hold: 5s}
+  think: {min: 20ms, max: 50ms}
+  timeout: 2s
+slo: p95<1s
+`, progress)
+	select {
+	case <-killDone:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the kill never happened")
+	}
+	if killErr != nil {
+		t.Fatal(killErr)
+	}
+	if err != nil || len(res.Failed) > 0 || res.Steps != 2 {
+		t.Fatalf("run = %+v, %v; want 2 steps, no failure\n%s", res, err, log)
+	}
+	cfgs := byConfig(recs)
+	if len(cfgs["victim"]) != 1 {
+		t.Fatalf("victim records: %+v", cfgs["victim"])
+	}
+	step := cfgs["victim"][0]
+	t.Logf("killed %s at %s; step: %d requests, %d ok, errors by kind %v, events %+v",
+		victim, killedAt.UTC().Format(time.StampMilli), step.Requests, step.Successes, step.ErrorsByKind, step.Events)
+	if step.Errors == 0 || transportErrors(step) == 0 || step.Successes == 0 {
+		t.Errorf("step with a killed replica: %d errors (%v), %d ok; want transport errors and successes from the survivor",
+			step.Errors, step.ErrorsByKind, step.Successes)
+	}
+	var exit *record.Event
+	for i, ev := range step.Events {
+		if ev.Replica == victim && ev.Kind == docker.KindExit {
+			exit = &step.Events[i]
+		}
+	}
+	switch {
+	case exit == nil:
+		t.Errorf("no exit event of %s in the step: %+v", victim, step.Events)
+	case exit.ExitCode != 137 || exit.OOMKilled:
+		t.Errorf("exit event %+v: want code 137 (SIGKILL), not an OOM kill", *exit)
+	case exit.Time.Before(step.StartedAt) || exit.Time.Sub(killedAt).Abs() > 2*time.Second:
+		t.Errorf("exit event at %s; the step started at %s and the kill was sent at %s", exit.Time, step.StartedAt, killedAt)
+	}
+	assertMeasured(t, cfgs["after"], "after")
+}
+
+// TestFaultOOMKillUnderLoad: a replica the kernel OOM-kills because its
+// memory limit is too small for the load. The reference API's request path
+// barely allocates, so at 16–20 MiB an OOM kill under load is a coin toss
+// (16m often dies before it is healthy); with GOGC=off (target.env) its
+// heap grows with every request served and a 48 MiB limit is reached
+// within a few seconds of load, every time. The step records the kill as
+// events (oom, then exit 137 with OOMKilled) and as oom_kills in the
+// target telemetry, and the next configuration is measured.
+func TestFaultOOMKillUnderLoad(t *testing.T) {
+	res, err, recs, log := faultRun(t, `name: faults-oom
+target:
+  env: {GOGC: "off"}
+configs:
+  - {name: oom, cpus: 0.5, memory: 48m}
+  - {name: roomy, cpus: 0.5, memory: 512m}
+scenario:
+  model: users
+  ramp: {steps: [20], hold: 8s}
+  think: {min: 2ms, max: 5ms}
+  timeout: 2s
+slo: p95<1s
+`, nil)
+	if err != nil || len(res.Failed) > 0 || res.Steps != 2 {
+		t.Fatalf("run = %+v, %v; want 2 steps, no failure\n%s", res, err, log)
+	}
+	cfgs := byConfig(recs)
+	if len(cfgs["oom"]) != 1 {
+		t.Fatalf("oom records: %+v", cfgs["oom"])
+	}
+	step := cfgs["oom"][0]
+	t.Logf("OOM step: %d requests, %d ok, errors by kind %v, target %+v, events %+v",
+		step.Requests, step.Successes, step.ErrorsByKind, step.Target, step.Events)
+	var oom, exit bool
+	for _, ev := range step.Events {
+		if ev.Kind == docker.KindOOM && ev.OOMKilled {
+			oom = true
+		}
+		if ev.Kind == docker.KindExit && ev.ExitCode == 137 && ev.OOMKilled {
+			exit = true
+		}
+		if ev.Time.Before(step.StartedAt) {
+			t.Errorf("event %+v before the step started at %s", ev, step.StartedAt)
+		}
+	}
+	if !oom || !exit {
+		t.Errorf("events %+v: want an oom event and an exit with code 137 marked OOMKilled", step.Events)
+	}
+	if step.Target == nil || step.Target.OOMKills < 1 {
+		t.Errorf("target telemetry %+v: want oom_kills ≥ 1", step.Target)
+	}
+	if step.Successes == 0 || transportErrors(step) == 0 {
+		t.Errorf("%d ok, errors by kind %v: want successes before the kill and transport errors after it", step.Successes, step.ErrorsByKind)
+	}
+	assertMeasured(t, cfgs["roomy"], "roomy")
+}
+
+// TestFaultHealthNeverPasses: a health path that never answers 2xx. Each
+// configuration fails after its health timeout with the container's last
+// log lines in its recorded Failure, and the run goes on to the next
+// configuration instead of stopping.
+func TestFaultHealthNeverPasses(t *testing.T) {
+	start := time.Now()
+	res, err, recs, log := faultRun(t, `name: faults-health
+target: {health_path: /never-healthy, health_timeout: 3s}
+configs:
+  - {name: first, cpus: 0.5, memory: 64m}
+  - {name: second, cpus: 0.5, memory: 64m}
+scenario:
+  model: users
+  ramp: {steps: [5], hold: 2s}
+slo: p95<1s
+`, nil)
+	took := time.Since(start)
+	if err != nil {
+		t.Fatalf("run error %v: a failed configuration must not stop the run\n%s", err, log)
+	}
+	if res.Steps != 0 || len(res.Failed) != 2 {
+		t.Fatalf("result %+v: want both configurations failed, no steps\n%s", res, log)
+	}
+	if len(recs) != 2 || recs[0].Config.Name != "first" || recs[1].Config.Name != "second" {
+		t.Fatalf("records %+v: want one failure record per configuration, in order", recs)
+	}
+	for _, r := range recs {
+		f := r.Failure
+		if !strings.Contains(f, "is not healthy") || !strings.Contains(f, "/never-healthy") ||
+			!strings.Contains(f, "last log lines of ") || !strings.Contains(f, `"msg":"listening"`) {
+			t.Errorf("failure of %s does not name the health check and carry the container's last log lines:\n%s", r.Config.Name, f)
+		}
+		if r.SLO.Pass || r.Requests != 0 {
+			t.Errorf("failure record of %s: %+v", r.Config.Name, r)
+		}
+	}
+	// Each configuration waited for its 3 s timeout, not much less or more.
+	if took < 6*time.Second || took > 60*time.Second {
+		t.Errorf("run took %s; want about 2 × the 3 s health timeout plus deploys", took)
+	}
+	t.Logf("failure recorded:\n%s", recs[0].Failure)
+}

@@ -1,0 +1,149 @@
+package experiments
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const validExperiment = `name: demo
+matrix:
+  cpus: [0.5, 1]
+  memory: [512m]
+  replicas: [1, 2]
+scenario:
+  model: users
+  ramp: {from: 10, to: 30, by: 10, hold: 2s}
+  think: {min: 10ms, max: 20ms}
+slo: p95<1s,error_rate<1%
+target_users: 30
+`
+
+func TestParseValid(t *testing.T) {
+	e, err := Parse("demo.yaml", []byte(validExperiment))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(e.Expand()); got != 4 {
+		t.Errorf("configs = %d, want 4", got)
+	}
+	if e.Repeat != 1 || e.Target.Port != 8000 || e.Target.HealthPath != "/health" || e.TargetUsers != 30 {
+		t.Errorf("defaults not applied: %+v", e)
+	}
+	if len(e.Scenario.Plan()) != 3 {
+		t.Errorf("scenario plan = %d steps, want 3", len(e.Scenario.Plan()))
+	}
+	if len(e.Scenario.Requests) == 0 {
+		t.Error("an inline scenario without requests must get the reference API's request mix")
+	}
+}
+
+// Every validation rule, each with the line and field it must name.
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml string
+		want       []string
+	}{
+		{"unknown field", "name: x\nmatrix:\n  cpu: [1]\n", []string{"x.yaml:3: matrix.cpu: unknown field (allowed: cpus, memory, replicas)"}},
+		{"unknown top-level field", "name: x\nrepeats: 2\n", []string{"x.yaml:2: repeats: unknown field"}},
+		{"wrong type", "name: x\nrepeat: lots\n", []string{"x.yaml:2:", "lots"}},
+		{"negative cpus", "name: x\nmatrix:\n  cpus: [1, -0.5]\n", []string{"x.yaml:3: matrix.cpus[1]: must be > 0 cores"}},
+		{"zero cpus", "name: x\nmatrix:\n  cpus: [0]\n", []string{"matrix.cpus[0]: must be > 0 cores"}},
+		{"memory below docker minimum", "name: x\nmatrix:\n  memory: [4m]\n", []string{"x.yaml:3: matrix.memory[0]: must be at least 6m"}},
+		{"bad memory suffix", "name: x\nmatrix:\n  memory: [1t]\n", []string{"x.yaml:3:", "memory size \"1t\""}},
+		{"zero replicas", "name: x\nmatrix:\n  replicas: [0]\n", []string{"matrix.replicas[0]: must be from 1 to 64"}},
+		{"too many replicas", "name: x\nconfigs:\n  - {replicas: 100}\n", []string{"x.yaml:3: configs[0].replicas: must be from 1 to 64"}},
+		{"duplicate config", "name: x\nconfigs:\n  - {cpus: 1}\n  - {cpus: 1}\n", []string{"appears twice"}},
+		{"two targets", "name: x\ntarget:\n  image: a\n  build: b\n", []string{"x.yaml:2: target: set only one of"}},
+		{"compose without service", "name: x\ntarget:\n  compose: c.yaml\n", []string{"target.service: required with target.compose"}},
+		{"bad port", "name: x\ntarget:\n  port: 70000\n", []string{"x.yaml:3: target.port: must be a port from 1 to 65535"}},
+		{"bad health path", "name: x\ntarget:\n  health_path: health\n", []string{"target.health_path: must start with /"}},
+		{"bad url", "name: x\ntarget:\n  urls: [127.0.0.1:8000]\n", []string{"x.yaml:3: target.urls[0]:", "http://"}},
+		{"urls with matrix", "name: x\ntarget:\n  urls: [http://127.0.0.1:1]\nmatrix:\n  cpus: [1]\n", []string{"x.yaml:4: matrix: target.urls"}},
+		{"bad slo", "name: x\nslo: p95<soon\n", []string{"x.yaml:2: slo:", "not a duration"}},
+		{"slo percent over 100", "name: x\nslo: error_rate<120%\n", []string{"x.yaml:2: slo:", "0% to 100%"}},
+		{"bad gates", "name: x\ngates: p42<1s\n", []string{"x.yaml:2: gates:", "unknown metric"}},
+		{"negative target users", "name: x\ntarget_users: -5\n", []string{"x.yaml:2: target_users: must be ≥ 0"}},
+		{"zero repeat", "name: x\nrepeat: -1\n", []string{"x.yaml:2: repeat: must be from 1 to 100"}},
+		{"negative cooldown", "name: x\ncooldown: -1s\n", []string{"x.yaml:2: cooldown: must be ≥ 0"}},
+		{"bad name", "name: my run\n", []string{"x.yaml:1: name:", "letters, digits"}},
+		{"scenario not a mapping", "name: x\nscenario: [1]\n", []string{"x.yaml:2: scenario: must be a scenario file path"}},
+		{"missing scenario file", "name: x\nscenario: nowhere.yaml\n", []string{"nowhere.yaml"}},
+		{"not a mapping", "- 1\n", []string{"x.yaml:1: an experiment file must be a YAML mapping"}},
+		{"invalid yaml", "name: [x\n", []string{"x.yaml:", "invalid YAML"}},
+		{"a broken scenario and the rest, at once", "name: x\nmatrix:\n  cpus: [-1]\nscenario:\n  think: 2s-1s\nslo: p95<soon\n",
+			[]string{"x.yaml:3: matrix.cpus[0]", "x.yaml:5: think:", "x.yaml:6: slo:"}},
+		{"all problems at once", "name: x\nmatrix:\n  cpus: [-1]\n  replicas: [0]\nrepeat: 0\n",
+			[]string{"matrix.cpus[0]", "matrix.replicas[0]"}},
+		{"matrix too large", "name: x\nmatrix:\n  cpus: [" + strings.Repeat("1,", 20) + "1]\n  memory: [" + strings.Repeat("6m,", 20) + "6m]\n  replicas: [" + strings.Repeat("1,", 10) + "1]\n",
+			[]string{"x.yaml:2: matrix: 4851 configurations", "at most 1000"}},
+		{"unknown field with bad values", "name: x\nconfigs:\n  - {cpus: -1}\nbogus: 1\n",
+			[]string{"x.yaml:4: bogus: unknown field", "x.yaml:3: configs[0].cpus: must be > 0"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("x.yaml", []byte(tt.yaml))
+			if err == nil {
+				t.Fatalf("accepted:\n%s", tt.yaml)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadBuiltinAndFiles(t *testing.T) {
+	for _, name := range Builtin() {
+		e, err := Load(name)
+		if err != nil {
+			t.Fatalf("built-in %s: %v", name, err)
+		}
+		if e.Name != name || len(e.Expand()) == 0 {
+			t.Errorf("built-in %s: %+v", name, e)
+		}
+	}
+	// The shipped files are the embedded ones.
+	for _, name := range Builtin() {
+		if _, err := Load(filepath.Join(".", name+".yaml")); err != nil {
+			t.Errorf("%s.yaml: %v", name, err)
+		}
+	}
+	dir := t.TempDir()
+	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "does not exist") {
+		t.Errorf("missing file: %v", err)
+	}
+	// Relative paths resolve against the experiment file.
+	p := filepath.Join(dir, "e.yaml")
+	if err := os.WriteFile(p, []byte("name: e\ntarget:\n  build: api\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e, err := Load(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Target.Build != filepath.Join(dir, "api") {
+		t.Errorf("build = %q, want it resolved next to the file", e.Target.Build)
+	}
+}
+
+func TestResolvedRoundTrip(t *testing.T) {
+	e, err := Parse("demo.yaml", []byte(validExperiment))
+	if err != nil {
+		t.Fatal(err)
+	}
+	y, err := e.Resolved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("resolved.yaml", y)
+	if err != nil {
+		t.Fatalf("resolved experiment does not parse:\n%s\n%v", y, err)
+	}
+	if back.SLO != e.SLO || len(back.Expand()) != len(e.Expand()) || back.Scenario.Describe() != e.Scenario.Describe() {
+		t.Errorf("round trip changed the experiment:\n%s", y)
+	}
+}

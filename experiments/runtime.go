@@ -1,0 +1,131 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/loadlab/loadlab/target"
+	"github.com/loadlab/loadlab/target/docker"
+	"github.com/loadlab/loadlab/target/local"
+	"github.com/loadlab/loadlab/target/urls"
+)
+
+// Runtime is the runtime chosen for a run, with the run-level services the
+// CLI needs around it.
+type Runtime struct {
+	target.Runtime
+	// Note says why this runtime was chosen when it is not the one asked
+	// for (auto falling back to local); empty otherwise.
+	Note   string
+	docker *docker.Runtime
+}
+
+// SelectRuntime picks the runtime for e: the url runtime for running URLs;
+// otherwise mode "docker", "local", or "auto" (docker when the daemon
+// answers, else local, saying so).
+func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, error) {
+	if len(e.Target.URLs) > 0 {
+		return &Runtime{Runtime: urls.New()}, nil
+	}
+	switch mode {
+	case "docker":
+		d, err := docker.New(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("docker runtime: %w (start the Docker daemon, or use --runtime local)", err)
+		}
+		return &Runtime{Runtime: d, docker: d}, nil
+	case "local":
+		if !e.Target.IsReference() {
+			return nil, fmt.Errorf("the local runtime runs only the reference API; target %s needs --runtime docker", describeTarget(e.Target))
+		}
+		return &Runtime{Runtime: local.New()}, nil
+	case "auto", "":
+		d, err := docker.New(ctx)
+		if err == nil {
+			return &Runtime{Runtime: d, docker: d}, nil
+		}
+		if !e.Target.IsReference() {
+			return nil, fmt.Errorf("target %s needs Docker, which does not answer: %w", describeTarget(e.Target), err)
+		}
+		return &Runtime{Runtime: local.New(),
+			Note: fmt.Sprintf("Docker does not answer (%v): using the local runtime, whose CPU and memory limits are approximate (GOMAXPROCS, GOMEMLIMIT)", err)}, nil
+	}
+	return nil, fmt.Errorf("runtime %q: use auto, docker or local", mode)
+}
+
+// Close releases the runtime's client.
+func (r *Runtime) Close() error {
+	if r.docker != nil {
+		return r.docker.Close()
+	}
+	return nil
+}
+
+// Leftovers warns about containers and networks of earlier runs still
+// present (a killed run); empty when there are none.
+func (r *Runtime) Leftovers(ctx context.Context) string {
+	if r.docker == nil {
+		return ""
+	}
+	names, err := r.docker.Leftovers(ctx)
+	if err != nil || len(names) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d container(s)/network(s) from earlier runs are still there: %s", len(names), strings.Join(names, ", "))
+}
+
+// Sweep removes every container and network of run runID, again and again
+// (every 250 ms) until settle has passed: a create request cancelled
+// mid-flight (Ctrl-C during a deploy) can still complete in the daemon
+// after the deployment's own cleanup looked, and a network cannot go while
+// a removal already in progress elsewhere still holds its container. It
+// returns what it removed and the last pass's error; other runtimes have
+// nothing to sweep.
+func (r *Runtime) Sweep(ctx context.Context, runID string, settle time.Duration) ([]string, error) {
+	if r.docker == nil {
+		return nil, nil
+	}
+	var removed []string
+	deadline := time.Now().Add(settle)
+	for {
+		more, err := r.docker.CleanRun(ctx, runID)
+		removed = append(removed, more...)
+		if !time.Now().Before(deadline) {
+			return removed, err
+		}
+		if serr := sleep(ctx, 250*time.Millisecond); serr != nil {
+			return removed, errors.Join(err, serr)
+		}
+	}
+}
+
+// EngineVersion is the Docker engine's version, or "" for other runtimes.
+func (r *Runtime) EngineVersion(ctx context.Context) string {
+	if r.docker == nil {
+		return ""
+	}
+	return r.docker.EngineVersion(ctx)
+}
+
+// Addresses says where load will go, before any is sent.
+func (r *Runtime) Addresses(e Experiment) string {
+	if len(e.Target.URLs) > 0 {
+		return strings.Join(e.Target.URLs, ", ")
+	}
+	return "127.0.0.1 (ports published by each deployment, printed when it is healthy)"
+}
+
+func describeTarget(t Target) string {
+	switch {
+	case t.Image != "":
+		return "image " + t.Image
+	case t.Build != "":
+		return "build " + t.Build
+	case t.Compose != "":
+		return "compose " + t.Compose + " service " + t.Service
+	}
+	return "reference API"
+}
