@@ -1,0 +1,253 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/slo"
+)
+
+// StepResult is one offered load of one configuration, its repeats
+// combined: every Stat is the median across the trustworthy repeats with
+// their min–max. Latencies are milliseconds, rates fractions, CPU and
+// memory percentages of the configuration's total limit.
+type StepResult struct {
+	Offered float64 `json:"offered"`
+	Model   string  `json:"model"`
+	// ThinkMeanS is the users' mean think time in seconds (closed loop).
+	ThinkMeanS float64 `json:"think_mean_s,omitempty"`
+	// Repeats counts the repeats combined; Excluded those left out because
+	// the generator was saturated.
+	Repeats  int `json:"repeats"`
+	Excluded int `json:"excluded"`
+	// Untrustworthy is true when every repeat of the step had a saturated
+	// generator: the step is shown but takes no part in capacity or
+	// saturation.
+	Untrustworthy bool `json:"untrustworthy"`
+
+	Requests  Stat `json:"requests"`
+	RPS       Stat `json:"rps"`
+	OKRPS     Stat `json:"ok_rps"`
+	ErrorRate Stat `json:"error_rate"`
+	Mean      Stat `json:"mean_ms"`
+	P50       Stat `json:"p50_ms"`
+	P95       Stat `json:"p95_ms"`
+	P99       Stat `json:"p99_ms"`
+
+	// HasTarget is false when the runtime reported no container usage.
+	HasTarget   bool `json:"has_target"`
+	CPUPct      Stat `json:"cpu_pct_of_limit"`
+	CPUCores    Stat `json:"cpu_cores"`
+	MemPct      Stat `json:"memory_pct_of_limit"`
+	MemoryBytes Stat `json:"memory_bytes"`
+	ThrottledS  Stat `json:"throttled_s"`
+	// OOMKills and Restarts are summed over every repeat.
+	OOMKills int `json:"oom_kills"`
+	Restarts int `json:"restarts"`
+
+	GeneratorCPUPct Stat `json:"generator_cpu_pct"`
+
+	// Pass is the SLO verdict of the combined step; Breaches say why not.
+	Pass     bool     `json:"pass"`
+	Breaches []string `json:"breaches"`
+
+	// ExpectedRPS is the throughput the offered load would give without
+	// queueing (see analyzeSaturation); Throughput is RPS / ExpectedRPS.
+	ExpectedRPS float64 `json:"expected_rps"`
+	Throughput  float64 `json:"throughput"`
+
+	Partial   bool      `json:"partial"`
+	StartedAt time.Time `json:"started_at"`
+	// Warnings are trust problems of this step (generator saturated, cut
+	// short), one phrase each.
+	Warnings []string `json:"warnings"`
+
+	// median holds the median measurements as a record, for the SLO grammar.
+	median record.Record
+}
+
+// combineSteps groups the measured records of one configuration by offered
+// load and combines their repeats. s judges each combined step; when s is
+// empty, a step passes when more than half of its repeats recorded a pass.
+func combineSteps(recs []record.Record, s slo.SLO) []StepResult {
+	groups := map[float64][]record.Record{}
+	var loads []float64
+	for _, r := range recs {
+		o := r.Offered()
+		if _, ok := groups[o]; !ok {
+			loads = append(loads, o)
+		}
+		groups[o] = append(groups[o], r)
+	}
+	sort.Float64s(loads)
+	out := make([]StepResult, 0, len(loads))
+	for _, o := range loads {
+		out = append(out, combineStep(groups[o], s))
+	}
+	return out
+}
+
+// combineStep combines the repeats of one offered load.
+func combineStep(rs []record.Record, s slo.SLO) StepResult {
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Repeat < rs[j].Repeat })
+	st := StepResult{Offered: rs[0].Offered(), Model: rs[0].Load.Model, Warnings: []string{}}
+	if st.Model == "" {
+		st.Model = record.ModelUsers
+	}
+	if st.Model == record.ModelUsers {
+		st.ThinkMeanS = (rs[0].Load.ThinkMinS + rs[0].Load.ThinkMaxS) / 2
+	}
+	var trusted []record.Record
+	var genCPU []float64
+	for _, r := range rs {
+		genCPU = append(genCPU, r.Generator.CPUPct)
+		if st.StartedAt.IsZero() || (!r.StartedAt.IsZero() && r.StartedAt.Before(st.StartedAt)) {
+			st.StartedAt = r.StartedAt
+		}
+		if r.Partial {
+			st.Partial = true
+			st.Warnings = append(st.Warnings, fmt.Sprintf("repeat %d was cut short (%s)", r.Repeat+1, orDefault(r.StopReason, "partial step")))
+		}
+		if r.Target != nil {
+			st.OOMKills += r.Target.OOMKills
+			st.Restarts += r.Target.Restarts
+		} else {
+			st.OOMKills += countOOMEvents(r.Events)
+		}
+		if r.Generator.Saturated {
+			st.Excluded++
+			st.Warnings = append(st.Warnings, generatorWarning(r, len(rs) > 1))
+			continue
+		}
+		trusted = append(trusted, r)
+	}
+	st.GeneratorCPUPct = statOf(genCPU)
+	used := trusted
+	if len(trusted) == 0 {
+		st.Untrustworthy = true
+		used = rs
+	}
+	st.Repeats = len(used)
+
+	pick := func(f func(record.Record) float64) Stat {
+		vs := make([]float64, len(used))
+		for i, r := range used {
+			vs[i] = f(r)
+		}
+		return statOf(vs)
+	}
+	st.Requests = pick(func(r record.Record) float64 { return float64(r.Requests) })
+	st.RPS = pick(func(r record.Record) float64 { return r.RPS })
+	st.OKRPS = pick(func(r record.Record) float64 { return r.OKRPS })
+	st.ErrorRate = pick(func(r record.Record) float64 { return r.ErrorRate })
+	st.Mean = pick(func(r record.Record) float64 { return r.Latency.Mean })
+	st.P50 = pick(func(r record.Record) float64 { return r.Latency.P50 })
+	st.P95 = pick(func(r record.Record) float64 { return r.Latency.P95 })
+	st.P99 = pick(func(r record.Record) float64 { return r.Latency.P99 })
+
+	var withTarget []record.Record
+	for _, r := range used {
+		if r.Target != nil {
+			withTarget = append(withTarget, r)
+		}
+	}
+	if len(withTarget) > 0 {
+		st.HasTarget = true
+		tp := func(f func(*record.Target) float64) Stat {
+			vs := make([]float64, len(withTarget))
+			for i, r := range withTarget {
+				vs[i] = f(r.Target)
+			}
+			return statOf(vs)
+		}
+		st.CPUPct = tp(func(t *record.Target) float64 { return t.CPUPctOfLimit })
+		st.CPUCores = tp(func(t *record.Target) float64 { return t.CPUCores })
+		st.MemPct = tp(func(t *record.Target) float64 { return t.MemoryPctOfLimit })
+		st.MemoryBytes = tp(func(t *record.Target) float64 { return float64(t.MemoryBytes) })
+		st.ThrottledS = tp(func(t *record.Target) float64 { return t.ThrottledS })
+	}
+
+	st.median = medianRecord(used, st)
+	st.Pass, st.Breaches = judge(used, st.median, s)
+	return st
+}
+
+// medianRecord is a record holding the step's median measurements, so that
+// the SLO grammar's metrics apply to combined steps.
+func medianRecord(used []record.Record, st StepResult) record.Record {
+	lat := func(f func(record.Latency) float64, ok bool) float64 {
+		vs := make([]float64, len(used))
+		for i, r := range used {
+			if ok {
+				vs[i] = f(r.LatencyOK)
+			} else {
+				vs[i] = f(r.Latency)
+			}
+		}
+		return statOf(vs).Median
+	}
+	summary := func(ok bool) record.Latency {
+		return record.Latency{
+			Min:  lat(func(l record.Latency) float64 { return l.Min }, ok),
+			Mean: lat(func(l record.Latency) float64 { return l.Mean }, ok),
+			P50:  lat(func(l record.Latency) float64 { return l.P50 }, ok),
+			P90:  lat(func(l record.Latency) float64 { return l.P90 }, ok),
+			P95:  lat(func(l record.Latency) float64 { return l.P95 }, ok),
+			P99:  lat(func(l record.Latency) float64 { return l.P99 }, ok),
+			Max:  lat(func(l record.Latency) float64 { return l.Max }, ok),
+		}
+	}
+	return record.Record{
+		RPS: st.RPS.Median, OKRPS: st.OKRPS.Median, ErrorRate: st.ErrorRate.Median,
+		Latency: summary(false), LatencyOK: summary(true),
+	}
+}
+
+// judge returns the verdict of a combined step: by s on the median record,
+// or, without an SLO, by the majority of the recorded verdicts (a tie fails).
+func judge(used []record.Record, med record.Record, s slo.SLO) (bool, []string) {
+	if len(s) > 0 {
+		res := s.Evaluate(med)
+		return res.Pass, res.Breaches
+	}
+	pass := 0
+	breaches := []string{}
+	seen := map[string]bool{}
+	for _, r := range used {
+		if r.SLO.Pass {
+			pass++
+		}
+		for _, b := range r.SLO.Breaches {
+			if !seen[b] {
+				seen[b] = true
+				breaches = append(breaches, b)
+			}
+		}
+	}
+	ok := pass*2 > len(used)
+	if ok {
+		breaches = []string{}
+	}
+	return ok, breaches
+}
+
+func generatorWarning(r record.Record, repeats bool) string {
+	what := "generator saturated"
+	if repeats {
+		what = fmt.Sprintf("repeat %d: generator saturated", r.Repeat+1)
+	}
+	detail := fmt.Sprintf("CPU %.0f %% of %.0f %%", r.Generator.CPUPct, r.Generator.CPUAvailablePct)
+	if r.Generator.LagMs > 0 {
+		detail += ", send lag " + formatMs(r.Generator.LagMs)
+	}
+	return what + " (" + detail + "), excluded as untrustworthy"
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,89 @@
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// SummaryVersion is the version of summary.json's layout.
+const SummaryVersion = 1
+
+// summary is the layout of summary.json.
+type summary struct {
+	Version int `json:"version"`
+	Analysis
+}
+
+// WriteSummary renders summary.json: the whole Analysis (per-configuration
+// results with their combined steps, the recommendation, the warnings) as
+// indented JSON. Units follow the step record: latencies in ms, rates as
+// fractions, CPU and memory use in percent of the limit.
+func WriteSummary(w io.Writer, a Analysis) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(summary{Version: SummaryVersion, Analysis: a}); err != nil {
+		return fmt.Errorf("write summary.json: %w", err)
+	}
+	return nil
+}
+
+// StepsCSVHeader is the header row of steps.csv.
+var StepsCSVHeader = []string{
+	"run", "repeat", "step", "config", "cpus", "memory_bytes", "replicas", "runtime", "approximate",
+	"started_at", "window_s", "model", "users", "rate", "think_min_s", "think_max_s",
+	"requests", "successes", "errors", "dropped", "rps", "ok_rps", "error_rate",
+	"latency_min_ms", "latency_mean_ms", "latency_p50_ms", "latency_p90_ms", "latency_p95_ms", "latency_p99_ms", "latency_max_ms",
+	"latency_ok_p95_ms", "latency_ok_p99_ms",
+	"generator_cpu_pct", "generator_cpu_available_pct", "generator_saturated",
+	"target_cpu_cores", "target_cpu_pct_of_limit", "target_memory_bytes", "target_memory_pct_of_limit",
+	"target_throttled_s", "target_oom_kills", "target_restarts",
+	"slo_pass", "slo_breaches", "partial", "stop_reason", "failure",
+}
+
+// WriteStepsCSV renders every record as one row of steps.csv (repeats and
+// failed configurations included), columns as StepsCSVHeader.
+func WriteStepsCSV(w io.Writer, recs []record.Record) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(StepsCSVHeader); err != nil {
+		return fmt.Errorf("write steps.csv: %w", err)
+	}
+	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	b := strconv.FormatBool
+	for _, r := range recs {
+		started := ""
+		if !r.StartedAt.IsZero() {
+			started = r.StartedAt.UTC().Format(time.RFC3339)
+		}
+		row := []string{
+			r.Run, strconv.Itoa(r.Repeat), strconv.Itoa(r.Step), r.Config.Name, f(r.Config.CPUs), i(r.Config.MemoryBytes),
+			strconv.Itoa(r.Config.Replicas), r.Config.Runtime, b(r.Config.Approximate),
+			started, f(r.WindowS), r.Load.Model, strconv.Itoa(r.Load.Users), f(r.Load.Rate), f(r.Load.ThinkMinS), f(r.Load.ThinkMaxS),
+			i(r.Requests), i(r.Successes), i(r.Errors), i(r.Dropped), f(r.RPS), f(r.OKRPS), f(r.ErrorRate),
+			f(r.Latency.Min), f(r.Latency.Mean), f(r.Latency.P50), f(r.Latency.P90), f(r.Latency.P95), f(r.Latency.P99), f(r.Latency.Max),
+			f(r.LatencyOK.P95), f(r.LatencyOK.P99),
+			f(r.Generator.CPUPct), f(r.Generator.CPUAvailablePct), b(r.Generator.Saturated),
+			"", "", "", "", "", "", "",
+			b(r.SLO.Pass), strings.Join(r.SLO.Breaches, "; "), b(r.Partial), r.StopReason, r.Failure,
+		}
+		if t := r.Target; t != nil {
+			copy(row[35:42], []string{f(t.CPUCores), f(t.CPUPctOfLimit), i(t.MemoryBytes), f(t.MemoryPctOfLimit),
+				f(t.ThrottledS), strconv.Itoa(t.OOMKills), strconv.Itoa(t.Restarts)})
+		}
+		if err := cw.Write(row); err != nil {
+			return fmt.Errorf("write steps.csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write steps.csv: %w", err)
+	}
+	return nil
+}

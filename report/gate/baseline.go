@@ -1,0 +1,163 @@
+package gate
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/slo"
+)
+
+// Baseline is what a later gate compares with: per configuration, the
+// capacity and the metrics at the gated point of a reference run.
+type Baseline struct {
+	Version   int                        `json:"version"`
+	Run       string                     `json:"run"`
+	CreatedAt time.Time                  `json:"created_at"`
+	At        string                     `json:"at"`
+	Configs   map[string]BaselineMetrics `json:"configs"`
+}
+
+// BaselineMetrics are one configuration's reference values: capacity and
+// step in offered load (users or req/s), latencies in milliseconds,
+// error_rate as a fraction, rps in requests per second.
+type BaselineMetrics struct {
+	Capacity float64            `json:"capacity"`
+	Step     float64            `json:"step"`
+	Load     float64            `json:"load"`
+	Metrics  map[string]float64 `json:"metrics"`
+}
+
+// baselineMetrics are the metrics stored per configuration.
+var baselineMetrics = []string{"p50", "p90", "p95", "p99", "mean", "max", "p95_ok", "p99_ok", "error_rate", "rps", "ok_rps"}
+
+// NewBaseline records the reference values of a run, at the same point the
+// gate will evaluate (in.At / in.AtLoad / in.TargetUsers).
+func NewBaseline(in Input, now time.Time) (Baseline, error) {
+	b := Baseline{Version: 1, CreatedAt: now.UTC(), At: in.At, Configs: map[string]BaselineMetrics{}}
+	order, byConfig := record.ByConfig(in.Records)
+	for _, name := range order {
+		recs := byConfig[name]
+		if b.Run == "" {
+			b.Run = recs[0].Run
+		}
+		at, _ := point(in, name, recs)
+		steps := stepsAt(recs, at)
+		if len(steps) == 0 {
+			continue
+		}
+		m := BaselineMetrics{Capacity: in.Capacity[name], Step: in.Step[name], Load: at, Metrics: map[string]float64{}}
+		for _, metric := range baselineMetrics {
+			m.Metrics[metric] = median(steps, metric)
+		}
+		b.Configs[name] = m
+	}
+	if len(b.Configs) == 0 {
+		return b, errors.New("no configuration has a measured step to keep as a baseline")
+	}
+	return b, nil
+}
+
+// Save writes the baseline as indented JSON, creating parent folders.
+func (b Baseline) Save(path string) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("save baseline: %w", err)
+	}
+	data, err := json.MarshalIndent(b, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode baseline: %w", err)
+	}
+	if err := os.WriteFile(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("save baseline: %w", err)
+	}
+	return nil
+}
+
+// LoadBaseline reads a baseline JSON file.
+func LoadBaseline(path string) (*Baseline, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read baseline: %w", err)
+	}
+	var b Baseline
+	if err := json.Unmarshal(data, &b); err != nil {
+		return nil, fmt.Errorf("baseline %s: not a loadlab baseline JSON: %w", path, err)
+	}
+	if b.Version != 1 || b.Configs == nil {
+		return nil, fmt.Errorf("baseline %s: want version 1 with configs (make one with `loadlab baseline save`)", path)
+	}
+	return &b, nil
+}
+
+// compare adds one check per toleranced metric and one for capacity.
+func (v *Verdict) compare(in Input, name, label string, steps []record.Record) {
+	base, ok := in.Baseline.Configs[name]
+	if !ok {
+		v.add(Check{Name: name + ": baseline", Config: name, Metric: "baseline", Measured: "-", Limit: "present",
+			Pass: true, Message: "configuration not in the baseline: nothing to compare"})
+		return
+	}
+	metrics := make([]string, 0, len(in.Tolerance.Metrics))
+	for m := range in.Tolerance.Metrics {
+		metrics = append(metrics, m)
+	}
+	sort.Strings(metrics)
+	for _, metric := range metrics {
+		tol := in.Tolerance.Metrics[metric]
+		ref, ok := base.Metrics[metric]
+		if !ok {
+			continue
+		}
+		cond, _ := slo.ParseCondition(metric + "<1")
+		cur := median(steps, metric)
+		var limit float64
+		var pass bool
+		var limitText string
+		switch cond.Kind {
+		case slo.KindRPS: // higher is better
+			limit = ref * (1 - tol)
+			pass = cur >= limit
+			limitText = "≥ " + cond.Format(limit)
+		case slo.KindRate: // absolute points
+			limit = ref + tol
+			pass = cur <= limit
+			limitText = "≤ " + cond.Format(limit)
+		default: // latency: lower is better
+			limit = ref * (1 + tol)
+			pass = cur <= limit
+			limitText = "≤ " + cond.Format(limit)
+		}
+		v.add(Check{Name: fmt.Sprintf("%s: %s vs baseline %s", name, metric, label), Config: name, Metric: metric,
+			Measured: cond.Format(cur), Limit: limitText, Baseline: cond.Format(ref), Delta: delta(cond.Kind, cur, ref), Pass: pass})
+	}
+	if in.Tolerance.CapacitySteps >= 0 {
+		cur := in.Capacity[name]
+		step := base.Step
+		if step <= 0 {
+			step = in.Step[name]
+		}
+		limit := base.Capacity - float64(in.Tolerance.CapacitySteps)*step
+		v.add(Check{Name: name + ": capacity vs baseline", Config: name, Metric: "capacity",
+			Measured: fmtLoad(cur), Limit: "≥ " + fmtLoad(limit), Baseline: fmtLoad(base.Capacity),
+			Delta: signed(cur-base.Capacity, ""), Pass: cur >= limit})
+	}
+}
+
+func delta(k slo.Kind, cur, ref float64) string {
+	if k == slo.KindRate {
+		return signed((cur-ref)*100, " pts")
+	}
+	if ref == 0 {
+		return "n/a"
+	}
+	return signed((cur-ref)/ref*100, "%")
+}
+
+func signed(f float64, unit string) string {
+	return fmt.Sprintf("%+.1f%s", f, unit)
+}

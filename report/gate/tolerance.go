@@ -1,0 +1,89 @@
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/loadlab/loadlab/slo"
+)
+
+// Tolerance is how far a run may regress from its baseline before a gate
+// fails. Latency and rps tolerances are fractions of the baseline value
+// (p95=10% lets p95 grow by 10 %, rps=5% lets rps shrink by 5 %);
+// error_rate is in absolute points (error_rate=0.5% lets it grow by half
+// a percentage point); capacity is in ramp steps (capacity=1step lets the
+// capacity drop by one step).
+type Tolerance struct {
+	// Metrics maps a metric of the slo grammar to its tolerance.
+	Metrics map[string]float64
+	// CapacitySteps is the allowed capacity drop in steps; -1 means
+	// capacity is not compared.
+	CapacitySteps int
+}
+
+// DefaultTolerance is used with a baseline when no --tolerance is given:
+// generous, because shared CI machines are noisy.
+const DefaultTolerance = "p95=25%,rps=15%,error_rate=1%,capacity=1step"
+
+// ParseTolerance parses "p95=10%,rps=5%,capacity=1step". Every problem is
+// reported at once.
+func ParseTolerance(s string) (Tolerance, error) {
+	t := Tolerance{Metrics: map[string]float64{}, CapacitySteps: -1}
+	if strings.TrimSpace(s) == "" {
+		return t, nil
+	}
+	var errs []error
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		name, val, ok := strings.Cut(part, "=")
+		name, val = strings.TrimSpace(name), strings.TrimSpace(val)
+		if !ok || name == "" || val == "" {
+			errs = append(errs, fmt.Errorf("tolerance %q: want metric=value, e.g. p95=10%% or capacity=1step", part))
+			continue
+		}
+		if name == "capacity" {
+			n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(val, "steps"), "step"))
+			if err != nil || n < 0 {
+				errs = append(errs, fmt.Errorf("tolerance %q: capacity takes a number of steps, e.g. capacity=1step", part))
+				continue
+			}
+			t.CapacitySteps = n
+			continue
+		}
+		cond, err := slo.ParseCondition(name + "<1")
+		if err != nil {
+			errs = append(errs, fmt.Errorf("tolerance %q: unknown metric %q (allowed: %s, capacity)", part, name, slo.Metrics))
+			continue
+		}
+		f, err := strconv.ParseFloat(strings.TrimSuffix(val, "%"), 64)
+		if err != nil || f < 0 || !strings.HasSuffix(val, "%") {
+			errs = append(errs, fmt.Errorf("tolerance %q: want a percentage, e.g. %s=10%%", part, name))
+			continue
+		}
+		t.Metrics[cond.Metric] = f / 100
+	}
+	if len(errs) > 0 {
+		return Tolerance{}, errors.Join(errs...)
+	}
+	return t, nil
+}
+
+// String renders the tolerance back in its grammar, metrics sorted.
+func (t Tolerance) String() string {
+	var parts []string
+	keys := make([]string, 0, len(t.Metrics))
+	for k := range t.Metrics {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		parts = append(parts, k+"="+strconv.FormatFloat(t.Metrics[k]*100, 'f', -1, 64)+"%")
+	}
+	if t.CapacitySteps >= 0 {
+		parts = append(parts, "capacity="+strconv.Itoa(t.CapacitySteps)+"step")
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,110 @@
+package report
+
+import (
+	"bytes"
+	_ "embed"
+	"fmt"
+	"html/template"
+	"io"
+	"regexp"
+	"strings"
+)
+
+//go:embed report.html.tmpl
+var htmlTemplateText string
+
+var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
+	"numeric": func(g grid, i int) bool { return i < len(g.Numeric) && g.Numeric[i] },
+	"count":   formatCount,
+	// split separates "338 ms (316–360)" into the value and its range.
+	"split": func(cell string) []string {
+		if i := strings.Index(cell, " ("); i > 0 && strings.HasSuffix(cell, ")") {
+			return []string{cell[:i], cell[i+2 : len(cell)-1]}
+		}
+		return []string{cell, ""}
+	},
+}).Parse(htmlTemplateText))
+
+// htmlPage is what the template renders.
+type htmlPage struct {
+	A          Analysis
+	RunLine    string
+	Comparison grid
+	Resources  grid
+	Events     grid
+	EventsNote string
+	Plots      []htmlPlot
+	Configs    []htmlConfig
+	Env        grid
+	Swatches   map[string]template.CSS
+}
+
+type htmlPlot struct {
+	ID, Title string
+	SVG       template.HTML
+}
+
+type htmlConfig struct {
+	C        ConfigResult
+	Desc     string
+	Headline string
+	Steps    grid
+	Color    template.CSS
+	// RowClass styles each step row: "cap" (the capacity step), "fail",
+	// "untrusted" or "".
+	RowClass []string
+}
+
+// WriteHTML renders report.html: one self-contained page (CSS inline, plots
+// inlined as SVG, no scripts, no external references) with the
+// recommendation on top, the comparison and resource tables, warnings,
+// the replicas' events, plots, per-step tables, the experiment definition and the environment.
+func WriteHTML(w io.Writer, a Analysis) error {
+	page := htmlPage{A: a, RunLine: runLine(a, func(s string) string { return s }), Comparison: comparisonGrid(a), Resources: resourceGrid(a),
+		Events: eventGrid(a), EventsNote: eventsNote, Env: environmentGrid(a.Environment), Swatches: map[string]template.CSS{}}
+	for i, c := range a.Configs {
+		col := template.CSS(colorHex(palette[i%len(palette)]))
+		page.Swatches[c.Name] = col
+		hc := htmlConfig{C: c, Desc: describeConfig(c.Config), Headline: configHeadline(a, c, "the range across repeats under each value"), Color: col}
+		if len(c.Steps) > 0 {
+			hc.Steps = stepGrid(a, c)
+			for i, st := range c.Steps {
+				class := ""
+				switch {
+				case i == c.CapacityStep:
+					class = "cap"
+				case st.Untrustworthy:
+					class = "untrusted"
+				case !st.Pass:
+					class = "fail"
+				}
+				hc.RowClass = append(hc.RowClass, class)
+			}
+		}
+		page.Configs = append(page.Configs, hc)
+	}
+	for _, name := range Plots {
+		var buf bytes.Buffer
+		if err := WritePlot(&buf, a, name, "svg"); err != nil {
+			return fmt.Errorf("write report.html: %w", err)
+		}
+		page.Plots = append(page.Plots, htmlPlot{ID: name, Title: PlotTitles[name], SVG: template.HTML(inlineSVG(buf.String()))})
+	}
+	if err := htmlTemplate.Execute(w, page); err != nil {
+		return fmt.Errorf("write report.html: %w", err)
+	}
+	return nil
+}
+
+var (
+	svgProlog = regexp.MustCompile(`(?s)^\s*<\?xml[^>]*\?>\s*(<!--.*?-->\s*)?`)
+	svgSize   = regexp.MustCompile(`^<svg width="[^"]*" height="[^"]*"`)
+)
+
+// inlineSVG prepares a standalone SVG document for embedding in HTML: no
+// XML prolog, and a size that follows the page's width.
+func inlineSVG(s string) string {
+	s = svgProlog.ReplaceAllString(s, "")
+	s = svgSize.ReplaceAllString(s, `<svg class="plot" role="img" width="100%" preserveAspectRatio="xMidYMid meet"`)
+	return strings.TrimSpace(s)
+}

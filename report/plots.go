@@ -1,0 +1,315 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+
+	"gonum.org/v1/plot/plotter"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/slo"
+)
+
+// Plot names; WriteAll writes each as plots/<name>.png and .svg.
+const (
+	PlotRPS       = "rps_vs_users"
+	PlotLatency   = "latency_vs_users"
+	PlotErrors    = "errors_vs_users"
+	PlotResources = "resources_vs_users"
+	PlotTimeline  = "timeline"
+)
+
+// Plots lists every plot in report order.
+var Plots = []string{PlotRPS, PlotLatency, PlotErrors, PlotResources, PlotTimeline}
+
+// PlotTitles are the human titles of the plots.
+var PlotTitles = map[string]string{
+	PlotRPS:       "Throughput vs load",
+	PlotLatency:   "Latency (p95 and p99) vs load",
+	PlotErrors:    "Error rate vs load",
+	PlotResources: "CPU and memory use (% of limit) vs load",
+	PlotTimeline:  "Timeline of the run: throughput and p95",
+}
+
+// WritePlot renders plot name (one of Plots) of a in format "png" or "svg",
+// PlotWidthPx × PlotHeightPx, one line per configuration.
+func WritePlot(w io.Writer, a Analysis, name, format string) error {
+	f, err := plotFigure(a, name)
+	if err != nil {
+		return err
+	}
+	return writeFigure(w, f, format)
+}
+
+func plotFigure(a Analysis, name string) (figure, error) {
+	var f figure
+	switch name {
+	case PlotRPS:
+		f = rpsFigure([]runView{{a: a}})
+	case PlotLatency:
+		f = latencyFigure([]runView{{a: a}})
+	case PlotErrors:
+		f = errorsFigure(a)
+	case PlotResources:
+		f = resourcesFigure(a)
+	case PlotTimeline:
+		f = timelineFigure(a)
+	default:
+		return f, fmt.Errorf("unknown plot %q (one of %s)", name, strings.Join(Plots, ", "))
+	}
+	f.title = PlotTitles[name] + " — " + a.Title
+	if !hasData(f) {
+		f.note = "no measured steps"
+	}
+	return f, nil
+}
+
+func hasData(f figure) bool {
+	for _, p := range f.panels {
+		for _, s := range p.series {
+			if len(s.xy) > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// runView is one run drawn in a plot; prefix labels its lines and dashed
+// draws them dashed (compare draws run B dashed).
+type runView struct {
+	a      Analysis
+	prefix string
+	dashed bool
+	colors map[string]int
+}
+
+func (v runView) color(i int, name string) int {
+	if v.colors != nil {
+		return v.colors[name]
+	}
+	return i
+}
+
+func xLabel(a Analysis) string {
+	switch a.Model {
+	case record.ModelRate:
+		return "offered load (req/s, open loop)"
+	case "mixed":
+		return "offered load (users or req/s)"
+	}
+	return "offered load (concurrent users)"
+}
+
+// stepSeries builds one configuration's line of metric f, with min–max
+// bars when repeats disagree; untrustworthy steps are left out.
+func stepSeries(c ConfigResult, label string, col int, f func(StepResult) Stat, scale float64) series {
+	s := series{label: label, color: palette[col%len(palette)], glyphs: true}
+	spread := false
+	var lo, hi []float64
+	for _, st := range c.Steps {
+		if st.Untrustworthy {
+			continue
+		}
+		v := f(st)
+		s.xy = append(s.xy, plotter.XY{X: st.Offered, Y: v.Median * scale})
+		lo, hi = append(lo, v.Min*scale), append(hi, v.Max*scale)
+		spread = spread || v.Spread()
+	}
+	if spread {
+		s.lo, s.hi = lo, hi
+	}
+	return s
+}
+
+// saturatedMarks are the raw generator-saturated steps of a run, metric f.
+func saturatedMarks(a Analysis, f func(record.Record) float64) plotter.XYs {
+	var xy plotter.XYs
+	for _, r := range a.records {
+		if r.Failure == "" && r.Generator.Saturated {
+			xy = append(xy, plotter.XY{X: r.Offered(), Y: f(r)})
+		}
+	}
+	return xy
+}
+
+func rpsFigure(views []runView) figure {
+	a := views[0].a
+	pn := panel{ylabel: "throughput (req/s)", yMin0: true}
+	for _, v := range views {
+		for i, c := range v.a.Configs {
+			if len(c.Steps) == 0 {
+				continue
+			}
+			s := stepSeries(c, v.prefix+c.Name, v.color(i, c.Name), func(st StepResult) Stat { return st.RPS }, 1)
+			s.dashed = v.dashed
+			pn.series = append(pn.series, s)
+		}
+		pn.marks = append(pn.marks, saturatedMarks(v.a, func(r record.Record) float64 { return r.RPS })...)
+	}
+	if ideal := idealSeries(a); len(ideal.xy) > 0 {
+		pn.series = append(pn.series, ideal)
+	}
+	return figure{xlabel: xLabel(a), panels: []panel{pn}}
+}
+
+// idealSeries is the throughput the offered load would give without
+// queueing, from the configuration with the most steps.
+func idealSeries(a Analysis) series {
+	var best ConfigResult
+	for _, c := range a.Configs {
+		if len(c.Steps) > len(best.Steps) {
+			best = c
+		}
+	}
+	s := series{label: "offered load without queueing", color: limitColor, dashed: true}
+	for _, st := range best.Steps {
+		if st.ExpectedRPS > 0 {
+			s.xy = append(s.xy, plotter.XY{X: st.Offered, Y: st.ExpectedRPS})
+		}
+	}
+	return s
+}
+
+func latencyFigure(views []runView) figure {
+	a := views[0].a
+	pn := panel{ylabel: "latency (ms, log scale)", logY: true}
+	for _, v := range views {
+		for i, c := range v.a.Configs {
+			if len(c.Steps) == 0 {
+				continue
+			}
+			p95 := stepSeries(c, v.prefix+c.Name+" p95", v.color(i, c.Name), func(st StepResult) Stat { return st.P95 }, 1)
+			p95.dashed = v.dashed
+			p99 := stepSeries(c, v.prefix+c.Name+" p99", v.color(i, c.Name), func(st StepResult) Stat { return st.P99 }, 1)
+			p99.glyphs, p99.lo, p99.hi, p99.dashed = false, nil, nil, true
+			pn.series = append(pn.series, p95)
+			if len(views) == 1 {
+				pn.series = append(pn.series, p99)
+			}
+		}
+		pn.marks = append(pn.marks, saturatedMarks(v.a, func(r record.Record) float64 { return r.Latency.P95 })...)
+	}
+	pn.hlines = sloLines(a.sloConds, slo.KindLatency, 1)
+	return figure{xlabel: xLabel(a), panels: []panel{pn}}
+}
+
+func errorsFigure(a Analysis) figure {
+	pn := panel{ylabel: "error rate (%)", yMin0: true}
+	for i, c := range a.Configs {
+		if len(c.Steps) > 0 {
+			pn.series = append(pn.series, stepSeries(c, c.Name, i, func(st StepResult) Stat { return st.ErrorRate }, 100))
+		}
+	}
+	pn.marks = saturatedMarks(a, func(r record.Record) float64 { return r.ErrorRate * 100 })
+	pn.hlines = sloLines(a.sloConds, slo.KindRate, 100)
+	for _, h := range pn.hlines {
+		pn.yMinMax = math.Max(pn.yMinMax, h.y*1.5)
+	}
+	return figure{xlabel: xLabel(a), panels: []panel{pn}}
+}
+
+func resourcesFigure(a Analysis) figure {
+	pn := panel{ylabel: "use (% of the configuration's limit)", yMin0: true, yMinMax: 100}
+	for i, c := range a.Configs {
+		if len(c.Steps) == 0 || !c.Steps[0].HasTarget {
+			continue
+		}
+		pn.series = append(pn.series, stepSeries(c, c.Name+" CPU", i, func(st StepResult) Stat { return st.CPUPct }, 1))
+		mem := stepSeries(c, c.Name+" memory", i, func(st StepResult) Stat { return st.MemPct }, 1)
+		mem.dashed, mem.glyphs, mem.lo, mem.hi = true, false, nil, nil
+		pn.series = append(pn.series, mem)
+		for _, st := range c.Steps {
+			if st.OOMKills > 0 {
+				pn.oom = append(pn.oom, plotter.XY{X: st.Offered, Y: 100})
+			}
+		}
+	}
+	pn.hlines = []refLine{{label: "limit (100 %)", y: 100, color: limitColor}}
+	return figure{xlabel: xLabel(a), panels: []panel{pn}}
+}
+
+// timelineFigure plots every step of the run against time: throughput on
+// top, p95 below, step starts as thin lines and each deployment's first
+// step as a dashed line.
+func timelineFigure(a Analysis) figure {
+	top := panel{ylabel: "throughput (req/s)", yMin0: true}
+	bottom := panel{ylabel: "p95 (ms, log scale)", logY: true}
+	t0 := a.StartedAt
+	colors := map[string]int{}
+	for i, c := range a.Configs {
+		colors[c.Name] = i
+	}
+	type key struct {
+		cfg    string
+		repeat int
+	}
+	segs := map[key][]record.Record{}
+	var keys []key
+	for _, r := range a.records {
+		if r.Failure != "" || r.StartedAt.IsZero() {
+			continue
+		}
+		k := key{r.Config.Name, r.Repeat}
+		if _, ok := segs[k]; !ok {
+			keys = append(keys, k)
+		}
+		segs[k] = append(segs[k], r)
+	}
+	minutes := func(r record.Record) float64 {
+		return r.StartedAt.Sub(t0).Minutes() + r.WindowS/120
+	}
+	for _, k := range keys {
+		rs := segs[k]
+		sort.SliceStable(rs, func(i, j int) bool { return rs[i].StartedAt.Before(rs[j].StartedAt) })
+		col := palette[colors[k.cfg]%len(palette)]
+		rps := series{label: k.cfg, color: col}
+		p95 := series{label: k.cfg, color: col}
+		for i, r := range rs {
+			start := r.StartedAt.Sub(t0).Minutes()
+			if i == 0 {
+				top.vlinesBold = append(top.vlinesBold, start)
+				bottom.vlinesBold = append(bottom.vlinesBold, start)
+			} else {
+				top.vlines = append(top.vlines, start)
+				bottom.vlines = append(bottom.vlines, start)
+			}
+			if r.Generator.Saturated {
+				top.marks = append(top.marks, plotter.XY{X: minutes(r), Y: r.RPS})
+				bottom.marks = append(bottom.marks, plotter.XY{X: minutes(r), Y: r.Latency.P95})
+			}
+			rps.xy = append(rps.xy, plotter.XY{X: minutes(r), Y: r.RPS})
+			p95.xy = append(p95.xy, plotter.XY{X: minutes(r), Y: math.Max(r.Latency.P95, 0.01)})
+		}
+		top.series = append(top.series, rps)
+		bottom.series = append(bottom.series, p95)
+	}
+	for _, h := range sloLines(a.sloConds, slo.KindLatency, 1) {
+		if strings.HasPrefix(h.label, "SLO p95") {
+			bottom.hlines = append(bottom.hlines, h)
+		}
+	}
+	return figure{xlabel: "time since the run started (minutes); dashed lines: a configuration (or repeat) starts", panels: []panel{top, bottom}}
+}
+
+// sloLines are the SLO limits of one kind as reference lines; scale
+// converts the canonical unit to the axis unit.
+func sloLines(s slo.SLO, kind slo.Kind, scale float64) []refLine {
+	var out []refLine
+	for _, c := range s {
+		if c.Kind != kind || c.Value <= 0 {
+			continue
+		}
+		out = append(out, refLine{label: "SLO " + conditionText(c), y: c.Value * scale, color: sloColor})
+	}
+	return out
+}
+
+// conditionText renders an SLO condition for people: "p95 < 1 s",
+// "error rate < 1 %".
+func conditionText(c slo.Condition) string {
+	return strings.ReplaceAll(c.Metric, "_", " ") + " " + c.Op + " " + formatKind(c.Kind, c.Value)
+}

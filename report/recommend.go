@@ -1,0 +1,123 @@
+package report
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Recommendation answers the capacity question of a run.
+type Recommendation struct {
+	// Config is the recommended configuration (Meets) or the best one that
+	// falls short; empty when no configuration was measured.
+	Config string `json:"config"`
+	Meets  bool   `json:"meets_target"`
+	// ShortBy is how far the best configuration's capacity falls short of
+	// the target, in the offered-load unit (0 when Meets).
+	ShortBy float64 `json:"short_by"`
+	// Sentence is the answer in one or two sentences, e.g. "2 replicas × 1
+	// CPU × 1 GiB serve 10,000 users at p95 442 ms, 0.1 % errors; 1 replica
+	// × 1 CPU × 1 GiB fails at 6,500 users (p95 1.16 s)."
+	Sentence string `json:"sentence"`
+}
+
+// recommend picks the cheapest configuration whose capacity reaches the
+// target (ties: lower memory, then fewer replicas), or, when none does, the
+// one with the highest capacity, and phrases the answer.
+func recommend(a Analysis) Recommendation {
+	var measured []ConfigResult
+	for _, c := range a.Configs {
+		if len(c.Steps) > 0 {
+			measured = append(measured, c)
+		}
+	}
+	if len(measured) == 0 {
+		var why []string
+		for _, c := range a.Configs {
+			if c.Failure != "" {
+				why = append(why, c.Name+": "+c.Failure)
+			}
+		}
+		s := "No configuration could be measured"
+		if len(why) > 0 {
+			s += " (" + strings.Join(why, "; ") + ")"
+		}
+		return Recommendation{Sentence: s + "."}
+	}
+	sorted := byCost(measured)
+	for _, c := range sorted {
+		if !c.ReachesTarget {
+			continue
+		}
+		st, _ := c.Step(c.TargetStep)
+		s := fmt.Sprintf("%s %s %s %s at p95 %s, %s errors",
+			describeConfig(c.Config), verbServe(c), formatCount(a.Target), a.Unit, formatMs(st.P95.Median), formatPct(st.ErrorRate.Median))
+		if c.Approximate() {
+			s += " (approximate: local runtime)"
+		}
+		if alt, ok := strongestCheaper(sorted, c); ok {
+			s += "; " + describeConfig(alt.Config) + " " + verdictCore(alt, a)
+		}
+		return Recommendation{Config: c.Name, Meets: true, Sentence: s + "."}
+	}
+
+	best := append([]ConfigResult(nil), sorted...)
+	sort.SliceStable(best, func(i, j int) bool { return best[i].Capacity > best[j].Capacity })
+	b := best[0]
+	within := a.SLO
+	if a.SLOSource != "slo" {
+		within = "the recorded SLO"
+		if a.SLO != "" {
+			within += " (" + a.SLO + ")"
+		}
+	}
+	rec := Recommendation{Config: b.Name, ShortBy: a.Target - b.Capacity}
+	desc := describeConfig(b.Config)
+	if b.Approximate() {
+		desc += " (approximate: local runtime)"
+	}
+	if b.CapacityStep < 0 {
+		rec.Sentence = fmt.Sprintf("No configuration meets %s even at the lowest load: the best, %s, %s.",
+			within, desc, verdictCore(b, a))
+		return rec
+	}
+	st, _ := b.Step(b.CapacityStep)
+	s := fmt.Sprintf("No configuration serves %s %s within %s. The best, %s, holds %s %s (p95 %s, %s errors), %s %s (%.0f %%) short",
+		formatCount(a.Target), a.Unit, within, desc, formatCount(b.Capacity), a.Unit,
+		formatMs(st.P95.Median), formatPct(st.ErrorRate.Median), formatCount(rec.ShortBy), a.Unit, 100*rec.ShortBy/a.Target)
+	if _, ok := b.Step(b.BreakStep); ok {
+		s += "; it " + verdictCore(b, a)
+	}
+	rec.Sentence = s + "."
+	return rec
+}
+
+// strongestCheaper returns the cheaper configuration that came closest: the
+// highest capacity among those cheaper than c that do not reach the target.
+func strongestCheaper(sorted []ConfigResult, c ConfigResult) (ConfigResult, bool) {
+	var best ConfigResult
+	found := false
+	for _, o := range sorted {
+		if o.Name == c.Name || !costLess(o, c) || o.ReachesTarget {
+			continue
+		}
+		if !found || o.Capacity >= best.Capacity {
+			best, found = o, true
+		}
+	}
+	return best, found
+}
+
+// verdictCore phrases why a configuration falls short, without caveats:
+// "fails at 6,500 users (p95 1.16 s)".
+func verdictCore(c ConfigResult, a Analysis) string {
+	v := verdict(c, a.sloConds, a.Target)
+	return strings.TrimSuffix(v, "; approximate (local runtime)")
+}
+
+func verbServe(c ConfigResult) string {
+	if c.Config.Replicas > 1 {
+		return "serve"
+	}
+	return "serves"
+}

@@ -1,0 +1,45 @@
+package report
+
+import (
+	"math"
+	"sort"
+)
+
+// Stat is a value combined across repeats: the median, and the smallest and
+// largest repeat. With one repeat all three are equal.
+type Stat struct {
+	Median float64 `json:"median"`
+	Min    float64 `json:"min"`
+	Max    float64 `json:"max"`
+}
+
+// Spread reports whether the repeats disagree.
+func (s Stat) Spread() bool { return s.Min != s.Max }
+
+// statOf combines values; the median of an even count is the mean of the
+// two middle values. No values give the zero Stat.
+func statOf(vs []float64) Stat {
+	if len(vs) == 0 {
+		return Stat{}
+	}
+	s := append([]float64(nil), vs...)
+	sort.Float64s(s)
+	n := len(s)
+	med := s[n/2]
+	if n%2 == 0 {
+		med = (s[n/2-1] + s[n/2]) / 2
+	}
+	return Stat{Median: med, Min: s[0], Max: s[n-1]}
+}
+
+// rangeOf returns the smallest and largest of vs (0, 0 for none).
+func rangeOf(vs []float64) (lo, hi float64) {
+	if len(vs) == 0 {
+		return 0, 0
+	}
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, v := range vs {
+		lo, hi = math.Min(lo, v), math.Max(hi, v)
+	}
+	return lo, hi
+}

@@ -1,0 +1,106 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// stepGrid is the per-step table of one configuration: medians with the
+// min–max across repeats in parentheses.
+func stepGrid(a Analysis, c ConfigResult) grid {
+	unit := unitOf(c.Steps)
+	title := strings.ToUpper(unit[:1]) + unit[1:]
+	g := grid{
+		Header:  []string{title, "Requests", "RPS", "p50", "p95", "p99", "Errors", "CPU", "Memory", "Throttled", "SLO", "Notes"},
+		Numeric: []bool{true, true, true, true, true, true, true, true, true, true, false, false},
+	}
+	for i, st := range c.Steps {
+		row := []string{
+			formatCount(st.Offered),
+			formatCount(math.Round(st.Requests.Median)),
+			withRange(st.RPS, formatRPS),
+			withRange(st.P50, formatMs),
+			withRange(st.P95, formatMs),
+			withRange(st.P99, formatMs),
+			withRange(st.ErrorRate, formatPct),
+			"—", "—", "—",
+			"pass",
+			strings.Join(stepNotes(c, i), "; "),
+		}
+		if st.HasTarget {
+			row[7] = formatPercent(st.CPUPct.Median)
+			row[8] = formatPercent(st.MemPct.Median)
+			row[9] = formatSeconds(st.ThrottledS.Median)
+		}
+		if st.Untrustworthy {
+			row[10] = "untrustworthy"
+		} else if !st.Pass {
+			row[10] = "fail: " + breachSummary(st, a.sloConds)
+		}
+		g.Rows = append(g.Rows, row)
+	}
+	return g
+}
+
+// stepNotes marks the notable steps of a configuration.
+func stepNotes(c ConfigResult, i int) []string {
+	st := c.Steps[i]
+	var n []string
+	if i == c.CapacityStep {
+		n = append(n, "capacity")
+	}
+	if i == c.BreakStep {
+		n = append(n, "first breach")
+	}
+	if i == c.SaturationStep {
+		n = append(n, "saturation")
+	}
+	if i == c.TargetStep {
+		n = append(n, "target")
+	}
+	if st.OOMKills > 0 {
+		n = append(n, fmt.Sprintf("OOM kills: %d", st.OOMKills))
+	}
+	if st.Restarts > 0 && st.Restarts != st.OOMKills {
+		n = append(n, fmt.Sprintf("restarts: %d", st.Restarts))
+	}
+	if st.Untrustworthy {
+		n = append(n, "generator saturated in every repeat: excluded")
+	} else if st.Excluded > 0 {
+		n = append(n, fmt.Sprintf("generator saturated in %d of %d repeats (excluded)", st.Excluded, st.Excluded+st.Repeats))
+	}
+	if st.Partial {
+		n = append(n, "cut short")
+	}
+	return n
+}
+
+// configHeadline summarises a configuration in one line: capacity,
+// saturation and where it breaks; rangeNote says where the repeats' ranges
+// are shown.
+func configHeadline(a Analysis, c ConfigResult, rangeNote string) string {
+	if len(c.Steps) == 0 {
+		return "Could not be measured: " + c.Failure
+	}
+	unit := unitOf(c.Steps)
+	var parts []string
+	if c.CapacityStep >= 0 {
+		parts = append(parts, "capacity "+capacityCell(c)+" "+unit)
+	} else {
+		parts = append(parts, "no step meets the SLO")
+	}
+	if st, ok := c.Step(c.SaturationStep); ok {
+		parts = append(parts, fmt.Sprintf("saturates at %s %s (%s)", formatCount(st.Offered), unit, c.SaturationReason))
+	} else {
+		parts = append(parts, "no saturation within the tested loads")
+	}
+	parts = append(parts, c.Verdict)
+	if c.Repeats > 1 {
+		parts = append(parts, fmt.Sprintf("%d repeats (medians; %s)", c.Repeats, rangeNote))
+	}
+	if c.Failure != "" {
+		parts = append(parts, c.Failure)
+	}
+	return strings.Join(parts, " · ")
+}
