@@ -1,0 +1,268 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/loadlab/loadlab/report"
+	"github.com/loadlab/loadlab/report/gate"
+	"github.com/loadlab/loadlab/slo"
+)
+
+// gateCmd evaluates SLO thresholds and baseline regressions on a recorded
+// run, for CI. Exit codes: 0 pass, 1 a gate failed, 2 usage or input
+// error, 3 the run was incomplete or the generator saturated.
+type gateCmd struct {
+	opts gateOptions
+}
+
+// gateOptions are the flags shared by `gate`, `baseline save` and `run --gate`.
+type gateOptions struct {
+	slo       string
+	atUsers   float64
+	at        string
+	baseline  string
+	tolerance string
+	junit     string
+}
+
+func newGateCmd() *cobra.Command {
+	c := &gateCmd{}
+	cmd := &cobra.Command{
+		Use:   "gate results/<run>",
+		Short: "Pass/fail a recorded run against SLO thresholds and a baseline (for CI)",
+		Long: `Evaluate SLO thresholds on the recorded steps of a run and compare it with a
+baseline. Thresholds come from --slo, else the experiment's gates:, else its slo:.
+They are evaluated at the target users (default; the highest step when unknown),
+at --at-users N, or --at capacity.
+
+Writes gate.junit.xml into the results folder (or --junit PATH) and appends a
+Markdown summary to $GITHUB_STEP_SUMMARY when that variable is set.
+
+Exit codes: 0 every gate passed, 1 a gate failed, 2 usage or input error,
+3 the run cannot be trusted (incomplete, failed configuration, or the load
+generator was saturated).`,
+		Example: `  loadlab gate results/20261122T120000Z-quick --slo 'p95<1s,error_rate<1%,rps>=500'
+  loadlab gate results/new --baseline baselines/quick.json --tolerance p95=10%,rps=5%,capacity=1step`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usagef("gate takes one results folder (got %d arguments)", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return c.opts.run(cmd.Context(), args[0], cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	c.opts.bind(cmd, true)
+	return cmd
+}
+
+func (o *gateOptions) bind(cmd *cobra.Command, withBaseline bool) {
+	f := cmd.Flags()
+	f.StringVar(&o.slo, "slo", "", "thresholds, e.g. 'p95<1s,error_rate<1%,rps>=500' (default: the experiment's gates, else its slo)")
+	f.Float64Var(&o.atUsers, "at-users", 0, "evaluate at the step with this many users (or req/s)")
+	f.StringVar(&o.at, "at", "", "where to evaluate: target (default), capacity")
+	if withBaseline {
+		f.StringVar(&o.baseline, "baseline", "", "baseline JSON (from `loadlab baseline save`) or a results folder to compare with")
+		f.StringVar(&o.tolerance, "tolerance", "", "allowed regressions vs the baseline (default "+gate.DefaultTolerance+")")
+		f.StringVar(&o.junit, "junit", "", "JUnit XML path (default <results>/gate.junit.xml)")
+	}
+}
+
+// input builds the gate input of a results folder: its records, the
+// thresholds and where to evaluate them.
+func (o *gateOptions) input(dir string) (gate.Input, error) {
+	in, err := report.LoadDir(dir)
+	if err != nil {
+		return gate.Input{}, &exitError{code: gate.ExitUsage, err: err}
+	}
+	expr := o.slo
+	if expr == "" {
+		expr = gatesOf(in)
+	}
+	conds, err := slo.Parse(expr)
+	if err != nil {
+		return gate.Input{}, usagef("--slo: %w", err)
+	}
+	if len(conds) == 0 {
+		return gate.Input{}, usagef("no thresholds: give --slo, or gates:/slo: in the experiment file")
+	}
+	g := gate.Input{Records: in.Records, SLO: conds, TargetUsers: float64(in.TargetUsers)}
+	switch {
+	case o.atUsers > 0 && o.at != "":
+		return gate.Input{}, usagef("give --at-users or --at, not both")
+	case o.atUsers > 0:
+		g.At, g.AtLoad = gate.AtUsers, o.atUsers
+	case o.at == "" || o.at == gate.AtTarget:
+		g.At = gate.AtTarget
+	case o.at == gate.AtCapacity:
+		g.At = gate.AtCapacity
+	default:
+		return gate.Input{}, usagef("--at %q: use target or capacity (or --at-users N)", o.at)
+	}
+	g.Capacity, g.Step = capacities(in)
+	return g, nil
+}
+
+func (o *gateOptions) run(ctx context.Context, dir string, stdout, stderr io.Writer) error {
+	in, err := o.input(dir)
+	if err != nil {
+		return err
+	}
+	if o.baseline != "" {
+		b, err := loadBaseline(o.baseline, in)
+		if err != nil {
+			return &exitError{code: gate.ExitUsage, err: err}
+		}
+		in.Baseline = b
+		tol := o.tolerance
+		if tol == "" {
+			tol = gate.DefaultTolerance
+		}
+		if in.Tolerance, err = gate.ParseTolerance(tol); err != nil {
+			return usagef("--tolerance: %w", err)
+		}
+	} else if o.tolerance != "" {
+		return usagef("--tolerance needs --baseline")
+	}
+	v := gate.Evaluate(in)
+	if err := gate.WriteTable(stdout, v); err != nil {
+		return err
+	}
+	junit := o.junit
+	if junit == "" {
+		junit = filepath.Join(dir, "gate.junit.xml")
+	}
+	if err := writeJUnit(junit, v); err != nil {
+		return err
+	}
+	if err := gate.AppendStepSummary(v); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "loadlab: gate: %s (JUnit: %s)\n", [...]string{"pass", "FAIL", "usage", "UNTRUSTWORTHY"}[v.ExitCode()], junit)
+	if code := v.ExitCode(); code != gate.ExitPass {
+		return &exitError{code: code}
+	}
+	return nil
+}
+
+func writeJUnit(path string, v gate.Verdict) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write JUnit: %w", err)
+	}
+	if err := gate.WriteJUnit(f, v); err != nil {
+		f.Close()
+		return fmt.Errorf("write JUnit %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write JUnit %s: %w", path, err)
+	}
+	return nil
+}
+
+// loadBaseline reads a baseline JSON, or builds one from a results folder.
+func loadBaseline(path string, cur gate.Input) (*gate.Baseline, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		in, err := report.LoadDir(path)
+		if err != nil {
+			return nil, fmt.Errorf("baseline run: %w", err)
+		}
+		g := cur
+		g.Records = in.Records
+		g.Capacity, g.Step = capacities(in)
+		b, err := gate.NewBaseline(g, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("baseline run %s: %w", path, err)
+		}
+		return &b, nil
+	}
+	return gate.LoadBaseline(path)
+}
+
+// gateRun is `loadlab run --gate`: the experiment's gates on the fresh run.
+func gateRun(ctx context.Context, dir, gates, baseline, tolerance string, stdout, stderr io.Writer) error {
+	o := gateOptions{slo: gates, baseline: baseline, tolerance: tolerance}
+	return o.run(ctx, dir, stdout, stderr)
+}
+
+// baselineCmd groups baseline management; `baseline save` stores what a
+// later gate compares with.
+func newBaselineCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "baseline", Short: "Store a run's figures for later gates to compare with"}
+	o := &gateOptions{}
+	save := &cobra.Command{
+		Use:     "save results/<run> baselines/<name>.json",
+		Short:   "Save a run's capacity and metrics at the gated point as a baseline JSON",
+		Example: "  loadlab baseline save results/20261122T120000Z-quick baselines/quick.json",
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usagef("baseline save takes a results folder and an output path (got %d arguments)", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.slo = "p95<1h" // thresholds are irrelevant to a baseline; any valid one selects the point
+			in, err := o.input(args[0])
+			if err != nil {
+				return err
+			}
+			b, err := gate.NewBaseline(in, time.Now())
+			if err != nil {
+				return err
+			}
+			if err := b.Save(args[1]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "loadlab: baseline of %s (%d configurations, %s) saved to %s\n",
+				b.Run, len(b.Configs), strconv.Quote(in.At), args[1])
+			return nil
+		},
+	}
+	f := save.Flags()
+	f.Float64Var(&o.atUsers, "at-users", 0, "keep the metrics of the step with this many users (or req/s)")
+	f.StringVar(&o.at, "at", "", "where to take the metrics: target (default), capacity")
+	cmd.AddCommand(save)
+	return cmd
+}
+
+// capacities takes each configuration's capacity and ramp step size from
+// the report's analysis, for capacity gates and baselines.
+func capacities(in report.Input) (capacity, step map[string]float64) {
+	a := report.Analyze(in)
+	capacity, step = map[string]float64{}, map[string]float64{}
+	for _, c := range a.Configs {
+		capacity[c.Name] = c.Capacity
+		for i := 1; i < len(c.Steps); i++ {
+			if d := c.Steps[i].Offered - c.Steps[i-1].Offered; d > 0 && (step[c.Name] == 0 || d < step[c.Name]) {
+				step[c.Name] = d
+			}
+		}
+	}
+	return capacity, step
+}
+
+// gatesOf reads the thresholds recorded with a run: the experiment's
+// gates:, else its slo: (a string expression).
+func gatesOf(in report.Input) string {
+	var e struct {
+		Gates string `yaml:"gates"`
+		SLO   any    `yaml:"slo"`
+	}
+	if err := yaml.Unmarshal(in.Experiment, &e); err != nil {
+		return in.SLO.String()
+	}
+	if e.Gates != "" {
+		return e.Gates
+	}
+	return in.SLO.String()
+}

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/loadlab/loadlab/experiments"
+	"github.com/loadlab/loadlab/scenarios/engine"
+)
+
+// progress shows the engine's progress for ramp and run: on a terminal a
+// progress bar that log lines print above; otherwise (or with CI=true)
+// plain lines every 10 s and at each step end. It is also a log writer.
+type progress struct {
+	mu   sync.Mutex
+	w    io.Writer
+	bar  *progressbar.ProgressBar
+	last time.Time
+}
+
+// newProgress returns the progress display and the function that ends it.
+func newProgress(w io.Writer) (*progress, func()) {
+	p := &progress{w: w}
+	if f, ok := w.(*os.File); ok && isatty.IsTerminal(f.Fd()) && os.Getenv("CI") != "true" {
+		p.bar = progressbar.NewOptions64(1000,
+			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetWidth(25),
+			progressbar.OptionThrottle(200*time.Millisecond),
+			progressbar.OptionSetPredictTime(false),
+			progressbar.OptionClearOnFinish(),
+		)
+	}
+	return p, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.bar != nil {
+			_ = p.bar.Finish()
+		}
+	}
+}
+
+// Write prints a log line above the bar.
+func (p *progress) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		_ = p.bar.Clear()
+	}
+	if _, err := p.w.Write([]byte("loadlab: ")); err != nil {
+		return 0, err
+	}
+	return p.w.Write(b)
+}
+
+// show displays line, with the bar at the ramp's elapsed fraction.
+func (p *progress) show(line string, pr engine.Progress) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.bar != nil {
+		if total := pr.Elapsed + pr.Remaining; total > 0 {
+			_ = p.bar.Set64(int64(1000 * pr.Elapsed / total))
+		}
+		p.bar.Describe(line)
+		if pr.Done {
+			_ = p.bar.Clear()
+			fmt.Fprintln(p.w, "loadlab: "+line)
+		}
+		return
+	}
+	if pr.Done || time.Since(p.last) >= 10*time.Second {
+		p.last = time.Now()
+		fmt.Fprintln(p.w, "loadlab: "+line)
+	}
+}
+
+// update shows a run's progress: the configuration, the step, and the
+// whole run's time left (see runLeft).
+func (p *progress) update(rp experiments.RunProgress) {
+	p.show(fmt.Sprintf("config %d/%d %s · %s · run ≤ %s left", rp.Config, rp.Configs, rp.Name,
+		progressLine(rp.Step), runLeft(rp).Round(time.Second)), rp.Step)
+}
+
+// runLeft estimates the time left in the whole run: the rest of this ramp
+// plus a full ramp for every configuration (and repeat) still to come. It
+// is an upper bound on load time (a ramp may stop early on a breach) and
+// leaves out deploy, teardown and cooldown, a few seconds each.
+func runLeft(rp experiments.RunProgress) time.Duration {
+	ramp := rp.Step.Elapsed + rp.Step.Remaining
+	later := (rp.Configs-rp.Config)*rp.Repeats + (rp.Repeats - 1 - rp.Repeat)
+	return rp.Step.Remaining + time.Duration(max(later, 0))*ramp
+}

@@ -1,0 +1,370 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/report"
+	"github.com/loadlab/loadlab/scenarios"
+	"github.com/loadlab/loadlab/scenarios/engine"
+	"github.com/loadlab/loadlab/slo"
+)
+
+// resultsFile is the name of the saved per-request results (--save-results).
+const resultsFile = "results.gob"
+
+// rampCmd ramps load against running base URLs (no deployment): the
+// scenario comes from --scenario (or the reference-API default) and the
+// flags override its fields.
+type rampCmd struct {
+	urls        []string
+	users, rate string
+	hold        time.Duration
+	settle      time.Duration
+	think       string
+	slo         string
+	keepGoing   bool
+	scenario    string
+	preset      string
+	spawnRate   float64
+	timeout     time.Duration
+	connections string
+	pool        int
+	maxWorkers  int
+	margin      float64
+	abort       float64
+	seed        int64
+	out         string
+	saveResults bool
+}
+
+func newRampCmd() *cobra.Command {
+	c := &rampCmd{}
+	cmd := &cobra.Command{
+		Use:   "ramp --url URL [--url URL ...] [--users FROM:TO:BY | --rate FROM:TO:BY] [flags]",
+		Short: "Ramp load in steps against a running API and measure each step",
+		Long: `Ramp load in steps against one or more running base URLs (replicas are
+balanced round-robin) and measure every step: RPS, errors by kind, latency
+percentiles, the generator's own CPU and memory.
+
+Closed loop (--users): each user sends a request, waits for the answer and
+thinks (--think, default 1s-2.5s), on its own keep-alive connection.
+Open loop (--rate): requests/s sent on schedule whatever the answers, at
+most max_workers in flight; sends that fall behind are counted as dropped.
+
+Without --scenario the reference API's request mix is used (POST /predict
+with random valid leads). Each step is appended to DIR/steps.jsonl as soon
+as it ends; DIR/summary.json and a table follow. Ctrl-C stops the load,
+records the current step as partial, prints the table and exits 130.
+
+  loadlab ramp --url http://127.0.0.1:8000 --users 50:500:50 --hold 30s --slo 'p95<1s,error_rate<1%'
+  loadlab ramp --url http://127.0.0.1:8000 --rate 100:2000:100 --hold 20s --settle 5s
+  loadlab ramp --url http://127.0.0.1:8001 --url http://127.0.0.1:8002 --scenario my.yaml --out results/mine`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return c.run(cmd.Context(), cmd.Flags(), cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	c.flags(cmd.Flags())
+	return cmd
+}
+
+// flags declares the command's flags on f.
+func (c *rampCmd) flags(f *pflag.FlagSet) {
+	f.StringArrayVar(&c.urls, "url", nil, "base URL of the API (repeat for replicas, balanced round-robin)")
+	f.StringVar(&c.users, "users", "", "closed-loop users per step: FROM:TO:BY (e.g. 500:10000:500) or one level")
+	f.StringVar(&c.rate, "rate", "", "open-loop requests/s per step: FROM:TO:BY (e.g. 100:2000:100) or one level")
+	f.DurationVar(&c.hold, "hold", 0, "duration of each step (default 30s)")
+	f.DurationVar(&c.settle, "settle", 0, "start of each step left out of its measurement window")
+	f.StringVar(&c.think, "think", "", "think time between a user's requests: MIN-MAX (1s-2.5s), a constant (1s) or 0")
+	f.StringVar(&c.slo, "slo", "", "SLO judging each step, e.g. 'p95<1s,error_rate<1%'; the ramp stops after the first step that breaches it (see --margin, --keep-going)")
+	f.BoolVar(&c.keepGoing, "keep-going", false, "judge steps by --slo but do not stop the ramp on a breach")
+	f.StringVar(&c.scenario, "scenario", "", "scenario file (YAML); flags override its fields")
+	f.StringVar(&c.preset, "preset", "", "load shape filling what is not set: smoke, load, stress, spike, soak")
+	f.Float64Var(&c.spawnRate, "spawn-rate", 0, "users added or removed per second (default 500)")
+	f.DurationVar(&c.timeout, "timeout", 0, "per-request timeout (default 30s)")
+	f.StringVar(&c.connections, "connections", "", "per_user (one keep-alive connection per user, default) or shared (see --pool)")
+	f.IntVar(&c.pool, "pool", 0, "connections of the shared pool (default 100)")
+	f.IntVar(&c.maxWorkers, "max-workers", 0, "open-loop bound on requests in flight (default 10000)")
+	f.Float64Var(&c.margin, "margin", 0, "stop only when a step misses an SLO limit by more than this fraction (0.1 = 10%)")
+	f.Float64Var(&c.abort, "abort-error-rate", 0, "stop after a step whose error rate exceeds this fraction (0 = never)")
+	f.Int64Var(&c.seed, "seed", 1, "seed for generated request bodies and think times")
+	f.StringVar(&c.out, "out", "", "results folder (default results/<UTC time>-ramp)")
+	f.BoolVar(&c.saveResults, "save-results", false, "also save every request in vegeta's gob format (DIR/"+resultsFile+"; read with vegeta report/plot)")
+}
+
+// bind builds the scenario: the file or the default, then the flags that
+// were set.
+func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
+	sc := scenarios.Default()
+	if c.scenario != "" {
+		var err error
+		if sc, err = scenarios.Load(c.scenario); err != nil {
+			return sc, usagef("--scenario: %w", err)
+		}
+	}
+	var errs []error
+	if c.users != "" && c.rate != "" {
+		errs = append(errs, errors.New("--users and --rate exclude each other: give one (closed loop or open loop)"))
+	}
+	if c.users != "" {
+		if err := sc.SetRange(record.ModelUsers, c.users); err != nil {
+			errs = append(errs, fmt.Errorf("--users: %w", err))
+		}
+	}
+	if c.rate != "" {
+		if err := sc.SetRange(record.ModelRate, c.rate); err != nil {
+			errs = append(errs, fmt.Errorf("--rate: %w", err))
+		}
+	}
+	changed := flags.Changed
+	if changed("hold") {
+		sc.Ramp.Hold = c.hold
+	}
+	if changed("settle") {
+		sc.Ramp.Settle = c.settle
+	}
+	if changed("think") {
+		t, err := scenarios.ParseThink(c.think)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--think: %w", err))
+		}
+		sc.Think = t
+	}
+	if changed("slo") {
+		if _, err := slo.Parse(c.slo); err != nil {
+			errs = append(errs, fmt.Errorf("--slo: %w", err))
+		}
+		sc.Stop.SLO = c.slo
+	}
+	if changed("preset") {
+		sc.Preset = c.preset
+	}
+	if changed("spawn-rate") {
+		sc.SpawnRate = c.spawnRate
+	}
+	if changed("timeout") {
+		sc.Timeout = c.timeout
+	}
+	if changed("connections") {
+		sc.Connections = c.connections
+	}
+	if changed("pool") {
+		sc.Pool = c.pool
+	}
+	if changed("max-workers") {
+		sc.MaxWorkers = c.maxWorkers
+	}
+	if changed("margin") {
+		sc.Stop.Margin = c.margin
+	}
+	if changed("abort-error-rate") {
+		sc.Stop.AbortErrorRate = c.abort
+	}
+	if len(errs) > 0 {
+		return sc, usagef("%w", errors.Join(errs...))
+	}
+	sc = sc.WithDefaults()
+	if err := sc.Validate(); err != nil {
+		where := "flags"
+		if c.scenario != "" {
+			where = c.scenario + " with the flags"
+		}
+		return sc, usagef("scenario (%s): %w", where, err)
+	}
+	return sc, nil
+}
+
+func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr io.Writer) error {
+	if len(c.urls) == 0 {
+		return usagef("give at least one --url, e.g. --url http://127.0.0.1:8000")
+	}
+	sc, err := c.bind(flags)
+	if err != nil {
+		return err
+	}
+	verdict, _ := slo.Parse(sc.Stop.SLO)
+	if c.keepGoing {
+		sc.Stop.SLO = ""
+	}
+	addrs, err := resolveURLs(ctx, c.urls)
+	if err != nil {
+		return err
+	}
+
+	runID := time.Now().UTC().Format("20060102T150405Z") + "-ramp"
+	dir := c.out
+	if dir == "" {
+		dir = filepath.Join("results", runID)
+	}
+	w, err := createStepFile(dir)
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	var results *os.File
+	var resultsBuf *bufio.Writer
+	opt := engine.Options{
+		Template: record.Record{Run: runID, Config: record.Config{Name: "url", Replicas: len(c.urls), Runtime: "url"}},
+		SLO:      verdict,
+		Seed:     c.seed,
+	}
+	if c.saveResults {
+		if results, err = os.Create(filepath.Join(dir, resultsFile)); err != nil {
+			return fmt.Errorf("create results file: %w", err)
+		}
+		defer results.Close()
+		resultsBuf = bufio.NewWriterSize(results, 1<<18)
+		opt.Results = resultsBuf
+	}
+
+	fmt.Fprintf(stderr, "loadlab: ramp %s: %s\n", runID, sc.Describe())
+	for i, u := range c.urls {
+		fmt.Fprintf(stderr, "loadlab: load goes to %s (%s)\n", u, strings.Join(addrs[i], ", "))
+	}
+	fmt.Fprintf(stderr, "loadlab: steps are appended to %s as they end\n", filepath.Join(dir, record.FileName))
+
+	prog, finish := newProgress(stderr)
+	opt.Progress = func(pr engine.Progress) { prog.show(progressLine(pr), pr) }
+	opt.Hooks.Emit = w.Append
+	started := time.Now()
+	out, runErr := engine.Run(ctx, sc, c.urls, opt)
+	finish()
+
+	var errs []error
+	if runErr != nil {
+		errs = append(errs, runErr)
+	}
+	if resultsBuf != nil {
+		if err := resultsBuf.Flush(); err != nil {
+			errs = append(errs, fmt.Errorf("save results: %w", err))
+		}
+	}
+	if len(out.Steps) > 0 {
+		if err := writeRampSummary(dir, out, verdict, sc, c.urls, addrs, started, c.saveResults); err != nil {
+			errs = append(errs, err)
+		}
+		if err := engine.RenderTable(stdout, out.Steps); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	switch {
+	case out.Interrupted:
+		fmt.Fprintf(stderr, "loadlab: interrupted: %d step(s) recorded in %s, the last one partial\n", len(out.Steps), dir)
+	case out.StopReason != "":
+		fmt.Fprintf(stderr, "loadlab: ramp stopped after step %d: %s\n", out.Steps[len(out.Steps)-1].Step, out.StopReason)
+	}
+	if len(errs) == 0 {
+		fmt.Fprintf(stderr, "loadlab: results in %s\n", dir)
+	}
+	return errors.Join(errs...)
+}
+
+// createStepFile creates dir and its steps.jsonl, refusing to append to
+// the steps of an earlier run.
+func createStepFile(dir string) (*record.Writer, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create results folder %s: %w (choose another with --out)", dir, err)
+	}
+	path := filepath.Join(dir, record.FileName)
+	if _, err := os.Stat(path); err == nil {
+		return nil, usagef("--out %s already holds %s from another run: choose another folder", dir, record.FileName)
+	}
+	return record.Create(path)
+}
+
+// resolveURLs resolves each base URL's host, so that the user sees where
+// the load will go before any is sent.
+func resolveURLs(ctx context.Context, urls []string) ([][]string, error) {
+	out := make([][]string, len(urls))
+	for i, raw := range urls {
+		u, err := url.Parse(raw)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, usagef("--url %q: want an http(s) base URL such as http://127.0.0.1:8000", raw)
+		}
+		port := u.Port()
+		if port == "" {
+			port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+		}
+		ips, err := net.DefaultResolver.LookupHost(ctx, u.Hostname())
+		if err != nil {
+			return nil, fmt.Errorf("resolve --url %s: %w", raw, err)
+		}
+		for _, ip := range ips {
+			out[i] = append(out[i], net.JoinHostPort(ip, port))
+		}
+	}
+	return out, nil
+}
+
+// writeRampSummary writes DIR/summary.json in the report's layout, with
+// the ramp's own facts in its environment.
+func writeRampSummary(dir string, out engine.Outcome, verdict slo.SLO, sc scenarios.Scenario, urls []string, addrs [][]string, started time.Time, saved bool) error {
+	env := map[string]any{
+		"tool":        "loadlab ramp",
+		"version":     version,
+		"scenario":    sc.Describe(),
+		"urls":        urls,
+		"addresses":   addrs,
+		"started_at":  started.UTC(),
+		"finished_at": time.Now().UTC(),
+		"stop_reason": out.StopReason,
+		"interrupted": out.Interrupted,
+	}
+	if saved {
+		env["results"] = resultsFile
+	}
+	a := report.Analyze(report.Input{Records: out.Steps, SLO: verdict, Environment: env, Title: out.Steps[0].Run})
+	f, err := os.Create(filepath.Join(dir, report.SummaryFile))
+	if err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	if err := report.WriteSummary(f, a); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+// progressLine is one line of progress, e.g. "step 3/20 · 1500 users ·
+// 712.3 rps · errors 0.10% · p95 210ms · 8m30s left".
+func progressLine(pr engine.Progress) string {
+	load := fmt.Sprintf("%d users", pr.Users)
+	if pr.Rate > 0 {
+		load = fmt.Sprintf("%g req/s offered", pr.Rate)
+	}
+	state := ""
+	if pr.Done {
+		state = " done"
+	}
+	return fmt.Sprintf("step %d/%d%s · %s · %.1f rps · errors %.2f%% · p95 %s · %s left",
+		pr.Step, pr.Steps, state, load, pr.RPS, pr.ErrorRate*100,
+		fmtP95(pr.P95), pr.Remaining.Round(time.Second))
+}
+
+// fmtP95 renders a latency for progress lines: 0.4ms, 12ms, 1.2s.
+func fmtP95(d time.Duration) string {
+	switch {
+	case d < 10*time.Millisecond:
+		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	}
+	return d.Round(10 * time.Millisecond).String()
+}
