@@ -103,6 +103,17 @@ func assertHardened(t *testing.T, r *Runtime, name string, l target.Limits, run 
 	if !h.ReadonlyRootfs {
 		t.Errorf("%s: root filesystem is writable", name)
 	}
+	if !slices.Equal(h.CapDrop, []string{"ALL"}) {
+		t.Errorf("%s: CapDrop %v, want [ALL]", name, h.CapDrop)
+	}
+	// The reference image's HEALTHCHECK would exec a process inside the
+	// measured CPU limit every 5 s; loadlab polls /health itself.
+	if hc := c.Config.Healthcheck; hc == nil || !slices.Equal(hc.Test, []string{"NONE"}) {
+		t.Errorf("%s: Docker healthcheck %+v, want disabled (Test [NONE])", name, hc)
+	}
+	if c.State.Health != nil {
+		t.Errorf("%s: Docker runs a health check (%s)", name, c.State.Health.Status)
+	}
 	if !slices.ContainsFunc(h.SecurityOpt, func(s string) bool { return strings.HasPrefix(s, "no-new-privileges") }) {
 		t.Errorf("%s: SecurityOpt %v lacks no-new-privileges", name, h.SecurityOpt)
 	}
