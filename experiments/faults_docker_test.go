@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -255,24 +256,29 @@ slo: p95<1s
 
 // TestFaultOOMKillUnderLoad: a replica the kernel OOM-kills because its
 // memory limit is too small for the load. The reference API's request path
-// barely allocates, so at 16–20 MiB an OOM kill under load is a coin toss
-// (16m often dies before it is healthy); with GOGC=off (target.env) its
-// heap grows with every request served and a 48 MiB limit is reached
-// within a few seconds of load, every time. The step records the kill as
-// events (oom, then exit 137 with OOMKilled) and as oom_kills in the
-// target telemetry, and the next configuration is measured.
+// does not allocate, so the target is testdata/leakyapi, a user's `build:`
+// target that keeps 1 MiB per request up to 96 MiB: at 48 MiB it is killed
+// within a few dozen requests, every time, and at 512 MiB it never is.
+// (An earlier version used the reference API with GOGC=off; it reached
+// the limit only through the image's Docker healthcheck process, which
+// loadlab now disables, and otherwise thrashed on page cache for minutes.)
+// The step records the kill as events (oom, then exit 137 with OOMKilled)
+// and as oom_kills in the target telemetry, and the next configuration is
+// measured.
 func TestFaultOOMKillUnderLoad(t *testing.T) {
+	ctxDir := leakyAPIContext(t)
 	res, err, recs, log := faultRun(t, `name: faults-oom
-target:
-  env: {GOGC: "off"}
+target: {build: `+ctxDir+`, port: 8000, health_path: /health}
 configs:
   - {name: oom, cpus: 0.5, memory: 48m}
   - {name: roomy, cpus: 0.5, memory: 512m}
 scenario:
   model: users
-  ramp: {steps: [20], hold: 8s}
-  think: {min: 2ms, max: 5ms}
+  ramp: {steps: [20], hold: 6s}
+  think: {min: 20ms, max: 50ms}
   timeout: 2s
+  requests:
+    - {name: predict, method: POST, path: /predict, body: {age: 40}}
 slo: p95<1s
 `, nil)
 	if err != nil || len(res.Failed) > 0 || res.Steps != 2 {
@@ -350,4 +356,21 @@ slo: p95<1s
 		t.Errorf("run took %s; want about 2 × the 3 s health timeout plus deploys", took)
 	}
 	t.Logf("failure recorded:\n%s", recs[0].Failure)
+}
+
+// leakyAPIContext builds testdata/leakyapi as a static binary into a
+// fresh build context with a FROM-scratch Dockerfile, and returns it.
+func leakyAPIContext(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "leakyapi"), "./testdata/leakyapi")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build testdata/leakyapi: %v\n%s", err, out)
+	}
+	dockerfile := "FROM scratch\nCOPY leakyapi /leakyapi\nUSER 65534:65534\nEXPOSE 8000\nENTRYPOINT [\"/leakyapi\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
