@@ -282,3 +282,57 @@ func TestWriteTable(t *testing.T) {
 		}
 	}
 }
+
+// TestCapacityFloorOnUnevenLadder: tolerance steps count rungs of the
+// ladder actually measured, not multiples of its smallest gap.
+func TestCapacityFloorOnUnevenLadder(t *testing.T) {
+	loads := []float64{10, 25, 50, 100, 200, 400}
+	tests := []struct {
+		base float64
+		n    int
+		want float64
+	}{
+		{200, 1, 100}, {200, 2, 50}, {200, 0, 200}, {400, 1, 200},
+		{10, 1, 0}, {0, 1, 0}, {25, 5, 0},
+		{150, 1, 50},  // base between rungs: its rung is 100
+		{800, 1, 200}, // base above the ladder (a longer baseline ramp): the top rung
+	}
+	for _, tt := range tests {
+		if got := capacityFloor(loads, tt.base, tt.n, 10); got != tt.want {
+			t.Errorf("capacityFloor(%v, %d) = %v, want %v", tt.base, tt.n, got, tt.want)
+		}
+	}
+	if got := capacityFloor(nil, 300, 2, 100); got != 100 {
+		t.Errorf("no ladder: %v, want base-2×step = 100", got)
+	}
+
+	var recs []record.Record
+	for _, u := range loads {
+		recs = append(recs, step("a", int(u), 10, 0, u*5))
+	}
+	base := &Baseline{Version: 1, Configs: map[string]BaselineMetrics{"a": {Capacity: 200, Step: 15}}}
+	tol, err := ParseTolerance("capacity=1step")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		capacity float64
+		pass     bool
+	}{{200, true}, {100, true}, {50, false}} {
+		v := Evaluate(Input{Records: recs, SLO: mustSLO(t, "p95<1s"), At: AtUsers, AtLoad: 10,
+			Capacity: map[string]float64{"a": c.capacity}, Baseline: base, Tolerance: tol})
+		found := 0
+		for _, ch := range v.Checks {
+			if ch.Metric != "capacity" {
+				continue
+			}
+			found++
+			if ch.Pass != c.pass || ch.Limit != "≥ 100" {
+				t.Errorf("capacity %v: pass %v limit %q, want %v ≥ 100", c.capacity, ch.Pass, ch.Limit, c.pass)
+			}
+		}
+		if found != 1 {
+			t.Errorf("capacity %v: %d capacity checks in %+v, want 1", c.capacity, found, v.Checks)
+		}
+	}
+}

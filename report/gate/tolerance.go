@@ -15,7 +15,7 @@ import (
 // (p95=10% lets p95 grow by 10 %, rps=5% lets rps shrink by 5 %);
 // error_rate is in absolute points (error_rate=0.5% lets it grow by half
 // a percentage point); capacity is in ramp steps (capacity=1step lets the
-// capacity drop by one step).
+// capacity drop by one rung of the run's step ladder, whatever its size).
 type Tolerance struct {
 	// Metrics maps a metric of the slo grammar to its tolerance.
 	Metrics map[string]float64
