@@ -11,13 +11,16 @@ import (
 )
 
 // truthHandler sleeps 20 ms, and 120 ms for every 10th request.
-func truthHandler() http.HandlerFunc {
+func truthHandler() http.HandlerFunc { return sleepHandler(20*time.Millisecond, 120*time.Millisecond) }
+
+// sleepHandler sleeps base, and tail for every 10th request.
+func sleepHandler(base, tail time.Duration) http.HandlerFunc {
 	var n atomic.Int64
 	return func(w http.ResponseWriter, r *http.Request) {
 		if n.Add(1)%10 == 0 {
-			time.Sleep(120 * time.Millisecond)
+			time.Sleep(tail)
 		} else {
-			time.Sleep(20 * time.Millisecond)
+			time.Sleep(base)
 		}
 		w.Write([]byte("ok"))
 	}

@@ -118,6 +118,7 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 		}
 		sl := &o.pacer.ring[res.Seq&o.pacer.mask]
 		meta := sl.meta.Swap(0)
+		sent, wire := sl.sent.Swap(0), sl.wire.Swap(0)
 		smp := sample{
 			end:       res.End(),
 			latency:   res.Latency,
@@ -125,6 +126,13 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 			bytesOut:  int64(res.BytesOut),
 			sent:      res.Timestamp,
 			scheduled: o.began.Add(o.pacer.scheduled(res.Seq)),
+		}
+		if sent != 0 && meta&metaWritten != 0 {
+			// The transport's timing: connection to last byte, without
+			// vegeta's request building and body copy (the generator's).
+			smp.sent = time.Unix(0, sent)
+			smp.latency = time.Duration(wire)
+			smp.end = smp.sent.Add(smp.latency)
 		}
 		switch {
 		case meta&metaWritten == 0: // the transport never saw it

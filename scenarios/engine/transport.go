@@ -53,10 +53,17 @@ type vegetaTransport struct {
 
 func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	seq, seqErr := strconv.ParseUint(headerValue(r.Header, seqHeader), 10, 64)
+	var began time.Time // when the request asks for a connection
 	store := func(meta uint64) {
-		if seqErr == nil {
-			t.pacer.ring[seq&t.pacer.mask].meta.Store(meta | metaWritten)
+		if seqErr != nil {
+			return
 		}
+		sl := &t.pacer.ring[seq&t.pacer.mask]
+		if !began.IsZero() {
+			sl.sent.Store(began.UnixNano())
+			sl.wire.Store(int64(time.Since(began)))
+		}
+		sl.meta.Store(meta | metaWritten)
 	}
 	if r.Body != nil {
 		defer r.Body.Close()
@@ -107,7 +114,8 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 
 	resp := fasthttp.AcquireResponse()
-	deadline := time.Now().Add(t.timeout)
+	began = time.Now()
+	deadline := began.Add(t.timeout)
 	c, err := pool.get(deadline)
 	if err == nil {
 		_ = c.SetDeadline(deadline)
