@@ -264,9 +264,27 @@ func (t *telemetry) enrich(ctx context.Context, rec *record.Record) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.seen < len(evs) {
-		rec.Events = append(rec.Events, evs[t.seen:]...)
+		fresh := evs[t.seen:]
+		rec.Events = append(rec.Events, fresh...)
 		t.seen = len(evs)
+		// A kill before the window's first sample (during the spawn or
+		// the settle) is missing from the counters' difference, yet its
+		// events are this step's: count them.
+		if n := oomKills(fresh); rec.Target != nil && rec.Target.OOMKills < n {
+			rec.Target.OOMKills = n
+		}
 	}
+}
+
+// oomKills counts the kernel OOM kills among events (one oom event each).
+func oomKills(evs []record.Event) int {
+	n := 0
+	for _, ev := range evs {
+		if ev.Kind == record.EventOOM {
+			n++
+		}
+	}
+	return n
 }
 
 // specFor builds the runtime's deployment spec for one configuration.

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/target"
 )
 
@@ -53,6 +54,8 @@ type fakeDeployment struct {
 	servers []*httptest.Server
 	cpu     atomic.Int64 // requests served: a stand-in for CPU time
 	once    sync.Once
+	evMu    sync.Mutex
+	events  []record.Event
 }
 
 func (d *fakeDeployment) URLs() []string {
@@ -69,7 +72,11 @@ func (d *fakeDeployment) Stats(ctx context.Context) (target.Usage, error) {
 	}}}, nil
 }
 
-func (d *fakeDeployment) Events() []record.Event { return nil }
+func (d *fakeDeployment) Events() []record.Event {
+	d.evMu.Lock()
+	defer d.evMu.Unlock()
+	return append([]record.Event(nil), d.events...)
+}
 
 func (d *fakeDeployment) Close(ctx context.Context) error {
 	d.once.Do(func() {
@@ -172,5 +179,31 @@ func TestRunnerCancelTearsDownAndKeepsSteps(t *testing.T) {
 	}
 	if rt.live.Load() != 0 {
 		t.Errorf("deployment left running after cancel")
+	}
+}
+
+// TestTelemetryCountsOOMKillsOfItsEvents: a replica OOM-killed before the
+// measurement window's first sample (during the spawn or the settle) is
+// missing from the counters' difference, but its events land in the step,
+// and so must its oom_kills.
+func TestTelemetryCountsOOMKillsOfItsEvents(t *testing.T) {
+	d := &fakeDeployment{name: "c"}
+	tel := &telemetry{dep: d}
+	ctx := context.Background()
+	d.events = []record.Event{
+		{Time: time.Now(), Replica: "c-1", Kind: record.EventOOM, OOMKilled: true},
+		{Time: time.Now(), Replica: "c-1", Kind: record.EventExit, ExitCode: 137, OOMKilled: true},
+	}
+	tel.windowStart(ctx, scenarios.Step{})
+	var rec record.Record
+	tel.enrich(ctx, &rec)
+	if rec.Target == nil || rec.Target.OOMKills != 1 || len(rec.Events) != 2 {
+		t.Fatalf("step: target %+v, events %+v; want oom_kills 1 and both events", rec.Target, rec.Events)
+	}
+	// The next step gets neither the events nor the kill again.
+	var next record.Record
+	tel.enrich(ctx, &next)
+	if next.Target == nil || next.Target.OOMKills != 0 || len(next.Events) != 0 {
+		t.Errorf("next step: target %+v, events %+v; want nothing carried over", next.Target, next.Events)
 	}
 }

@@ -159,6 +159,14 @@ type Event struct {
 	Message   string    `json:"message,omitempty"`
 }
 
+// Event kinds: a kernel OOM kill (one oom event per kill), a replica's
+// exit (with its code) and a restart.
+const (
+	EventOOM     = "oom"
+	EventExit    = "exit"
+	EventRestart = "restart"
+)
+
 // SLOResult is the verdict of the run's SLO on this step.
 type SLOResult struct {
 	Pass     bool     `json:"pass"`

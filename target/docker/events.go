@@ -13,9 +13,9 @@ import (
 
 // Event kinds recorded from the engine (see record.Event.Kind).
 const (
-	KindOOM     = "oom"
-	KindExit    = "exit"
-	KindRestart = "restart"
+	KindOOM     = record.EventOOM
+	KindExit    = record.EventExit
+	KindRestart = record.EventRestart
 )
 
 // oomDedupWindow is how close together two oom events of one container
