@@ -113,6 +113,12 @@ func (r *Runner) Run(ctx context.Context, e Experiment) (Result, error) {
 					return res, err // a write error: nothing more can be kept
 				}
 				res.Failed = append(res.Failed, cfg.Name+": "+fe.Error())
+				if errors.Is(err, target.ErrUnavailable) {
+					// Nothing more can be deployed, measured or removed.
+					return res, fmt.Errorf("configuration %s: %w; the steps measured so far are kept, and "+
+						"containers or networks labelled loadlab.run=%s may remain: run `loadlab clean` once the runtime answers again",
+						cfg.Name, err, r.RunID)
+				}
 			}
 			last := i == len(configs)-1 && rep == e.Repeat-1
 			if !last && e.Cooldown > 0 {
@@ -153,7 +159,7 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 			return 0, werr
 		}
 		fmt.Fprintf(r.Log, "config %d/%d %s FAILED (%s): %v\n", i+1, n, cfg.Name, stage, err)
-		return 0, &failure{err: errors.New(rec.Failure)}
+		return 0, &failure{err: fmt.Errorf("%s: %w", stage, err)}
 	}
 
 	fmt.Fprintf(r.Log, "config %d/%d %s (%s), repeat %d: deploying with %s runtime\n",
@@ -163,6 +169,8 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 	spec.Binary = r.Binary
 	dep, err := r.Runtime.Deploy(ctx, spec)
 	if err != nil {
+		// (An unavailable runtime is recorded as this configuration's
+		// failure too; Run then stops, see failure's error chain.)
 		if ctx.Err() != nil {
 			return 0, &stageError{StageDeploy, err}
 		}
@@ -174,6 +182,11 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 		defer cancel()
 		if err := dep.Close(cctx); err != nil {
+			if errors.Is(err, target.ErrUnavailable) {
+				fmt.Fprintf(r.Log, "config %s: teardown impossible: %v; containers and networks labelled loadlab.run=%s remain until `loadlab clean` runs with the runtime back\n",
+					cfg.Name, target.ErrUnavailable, r.RunID)
+				return
+			}
 			fmt.Fprintf(r.Log, "config %s: teardown: %v\n", cfg.Name, err)
 			return
 		}
@@ -192,7 +205,12 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 		}
 	}
 
-	tel := &telemetry{dep: dep}
+	// The ramp stops when the runtime stops answering (the telemetry is
+	// the first to notice): a dead daemon's refused connections must not
+	// pass for the API failing under load.
+	rctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	tel := &telemetry{dep: dep, abort: abort}
 	count := 0
 	opts := engine.Options{
 		Template: tmpl,
@@ -216,7 +234,10 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 			r.Progress(RunProgress{Config: i + 1, Configs: n, Name: cfg.Name, Repeat: rep, Repeats: e.Repeat, Step: p})
 		}
 	}
-	out, err := engine.Run(ctx, e.Scenario, dep.URLs(), opts)
+	out, err := engine.Run(rctx, e.Scenario, dep.URLs(), opts)
+	if lost := tel.unavailable(); lost != nil && ctx.Err() == nil {
+		return count, &failure{err: fmt.Errorf("ramp: %w", lost)}
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return count, &stageError{StageRamp, err}
@@ -239,26 +260,56 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 // a settle period or between windows go to the next step, never lost).
 type telemetry struct {
 	dep   target.Deployment
+	abort context.CancelCauseFunc // stops the ramp; nil in tests
 	mu    sync.Mutex
 	start target.Usage
 	ok    bool
-	seen  int // events already attributed to a step
+	seen  int   // events already attributed to a step
+	lost  error // the runtime stopped answering (target.ErrUnavailable)
 }
 
 func (t *telemetry) windowStart(ctx context.Context, _ scenarios.Step) {
 	u, err := t.dep.Stats(ctx)
+	t.check(err)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.start, t.ok = u, err == nil
+}
+
+// check stops the ramp when err says the runtime stopped answering.
+func (t *telemetry) check(err error) {
+	if !errors.Is(err, target.ErrUnavailable) {
+		return
+	}
+	t.mu.Lock()
+	if t.lost == nil {
+		t.lost = err
+	}
+	t.mu.Unlock()
+	if t.abort != nil {
+		t.abort(err)
+	}
+}
+
+// unavailable is the error that stopped the ramp, if the runtime did.
+func (t *telemetry) unavailable() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.lost
 }
 
 func (t *telemetry) enrich(ctx context.Context, rec *record.Record) {
 	t.mu.Lock()
 	start, ok := t.start, t.ok
 	t.mu.Unlock()
-	if end, err := t.dep.Stats(ctx); err == nil && ok {
+	end, err := t.dep.Stats(ctx)
+	t.check(err)
+	if err == nil && ok {
 		tg := target.Between(start, end)
 		rec.Target = &tg
+	}
+	if lost := t.unavailable(); lost != nil && rec.Partial {
+		rec.StopReason = "runtime unavailable: " + lost.Error()
 	}
 	evs := t.dep.Events()
 	t.mu.Lock()

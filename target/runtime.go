@@ -5,10 +5,16 @@ package target
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/loadlab/loadlab/record"
 )
+
+// ErrUnavailable marks a runtime error meaning the runtime itself stopped
+// answering (the Docker daemon went away): nothing more can be deployed,
+// measured or removed until it is back, so a run stops.
+var ErrUnavailable = errors.New("the container runtime stopped answering")
 
 // Runtime deploys a target under one configuration's limits.
 type Runtime interface {

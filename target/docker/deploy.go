@@ -63,7 +63,7 @@ func interrupted(ctx context.Context) error {
 func (r *Runtime) Deploy(ctx context.Context, spec target.Spec) (target.Deployment, error) {
 	d, err := r.deploy(ctx, spec)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	return d, nil
 }

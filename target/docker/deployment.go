@@ -143,6 +143,10 @@ func (d *Deployment) exited(name string) error {
 // ctx is cancelled, and it is safe to call more than once: a later call
 // retries only if an earlier one failed.
 func (d *Deployment) Close(ctx context.Context) error {
+	return unavailable(d.close(ctx))
+}
+
+func (d *Deployment) close(ctx context.Context) error {
 	d.closeMu.Lock()
 	defer d.closeMu.Unlock()
 	if d.closed && d.closeErr == nil {

@@ -13,6 +13,7 @@ package docker
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -84,3 +85,13 @@ var (
 	_ target.Runtime    = (*Runtime)(nil)
 	_ target.Deployment = (*Deployment)(nil)
 )
+
+// unavailable marks err with target.ErrUnavailable when the daemon could
+// not be reached (the socket is gone or refuses connections), so that a
+// run stops instead of measuring a dead runtime.
+func unavailable(err error) error {
+	if err != nil && client.IsErrConnectionFailed(err) && !errors.Is(err, target.ErrUnavailable) {
+		return fmt.Errorf("%w: %w", target.ErrUnavailable, err)
+	}
+	return err
+}

@@ -31,6 +31,11 @@ import (
 // cpu_cores are low by that replica's share; the step's exit event says
 // which replica and when.
 func (d *Deployment) Stats(ctx context.Context) (target.Usage, error) {
+	u, err := d.stats(ctx)
+	return u, unavailable(err)
+}
+
+func (d *Deployment) stats(ctx context.Context) (target.Usage, error) {
 	d.mu.Lock()
 	reps := make([]replica, 0, len(d.replicas))
 	for _, r := range d.replicas {
