@@ -1,7 +1,8 @@
 package main
 
 // SIGINT and SIGTERM sent to a real `loadlab run` (the built binary, as a
-// subprocess) while it deploys and while it ramps, on the docker and the
+// subprocess) while it deploys, while it ramps and after its last step
+// (teardown and report), on the docker and the
 // local runtime: the exit code is 130/143, the load stops within 2 s (the
 // replica's own request counter stops growing), the process exits within
 // seconds, nothing of the run is left in Docker, every measured step is in
@@ -217,4 +218,64 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// lastStepDone is the progress line of the last step of the last
+// configuration of reportSignalExperiment.
+var (
+	lastStepDone = regexp.MustCompile(`^loadlab: config 2/2 two · step 2/2 done`)
+	healthyTwo   = regexp.MustCompile(`^loadlab: config two: healthy in \S+ at \[(http://127\.0\.0\.1:\d+)[\] ]`)
+)
+
+// reportSignalExperiment is short: what matters is what comes after it.
+const reportSignalExperiment = `name: sigreport
+configs:
+  - {name: one, cpus: 0.5, memory: 64m}
+  - {name: two, cpus: 0.5, memory: 64m}
+scenario:
+  model: users
+  ramp: {steps: [5, 10], hold: 1s}
+  think: {min: 20ms, max: 50ms}
+slo: p95<1s
+`
+
+// TestSignalAfterTheLastStep: SIGTERM once the last step is measured, while
+// the last replica is torn down and the report written. Every step is
+// complete, the report is written whole, the replica is gone, and the run
+// still ends as interrupted (143), saying the report is complete.
+func TestSignalAfterTheLastStep(t *testing.T) {
+	dir := t.TempDir()
+	exp := writeTestFile(t, dir, "sigreport.yaml", reportSignalExperiment)
+	p := startCLI(t, nil, "run", exp, "--runtime", "local", "--out", filepath.Join(dir, "results"))
+	results := p.waitLine(resultsLine, 60*time.Second)[1]
+	url := p.waitLine(healthyTwo, 2*time.Minute)[1]
+	p.waitLine(lastStepDone, 2*time.Minute)
+	p.signal(syscall.SIGTERM)
+	code, _ := p.wait(60 * time.Second)
+	if code != 143 {
+		t.Fatalf("exit code %d, want 143; stderr:\n%s", code, p.stderr())
+	}
+	if conn, err := net.DialTimeout("tcp", strings.TrimPrefix(url, "http://"), time.Second); err == nil {
+		conn.Close()
+		t.Errorf("the last replica at %s still accepts connections after loadlab exited", url)
+	}
+	if !strings.Contains(p.stderr(), "report complete") {
+		t.Errorf("stderr does not say the report is complete:\n%s", p.stderr())
+	}
+	recs := readSteps(t, results)
+	if len(recs) != 4 {
+		t.Errorf("%d step records, want 4", len(recs))
+	}
+	for _, r := range recs {
+		if r.Partial || r.Requests == 0 {
+			t.Errorf("step %s/%d: partial %v, %d requests; want every step complete", r.Config.Name, r.Step, r.Partial, r.Requests)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(results, "report.html"))
+	if err != nil || !strings.HasSuffix(strings.TrimSpace(string(html)), "</html>") {
+		t.Errorf("report.html not written whole (%d bytes, %v)", len(html), err)
+	}
+	if stackTrace.MatchString(p.stderr()) {
+		t.Errorf("stack trace on stderr:\n%s", p.stderr())
+	}
 }
