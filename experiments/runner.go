@@ -169,8 +169,8 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 	spec.Binary = r.Binary
 	dep, err := r.Runtime.Deploy(ctx, spec)
 	if err != nil {
-		// (An unavailable runtime is recorded as this configuration's
-		// failure too; Run then stops, see failure's error chain.)
+		// An unavailable runtime fails this configuration like any deploy
+		// error; the failure wraps target.ErrUnavailable, and Run stops.
 		if ctx.Err() != nil {
 			return 0, &stageError{StageDeploy, err}
 		}
@@ -210,7 +210,7 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 	// pass for the API failing under load.
 	rctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
-	tel := &telemetry{dep: dep, abort: abort}
+	tel := &telemetry{dep: dep, ramp: rctx, abort: abort}
 	count := 0
 	opts := engine.Options{
 		Template: tmpl,
@@ -259,13 +259,15 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 // first step enriched after the event was seen (events of the warm-up, of
 // a settle period or between windows go to the next step, never lost).
 type telemetry struct {
-	dep   target.Deployment
-	abort context.CancelCauseFunc // stops the ramp; nil in tests
+	dep target.Deployment
+	// ramp is the ramp's context and abort cancels it, with the error
+	// that says the runtime stopped answering as its cause (nil in tests).
+	ramp  context.Context
+	abort context.CancelCauseFunc
 	mu    sync.Mutex
 	start target.Usage
 	ok    bool
-	seen  int   // events already attributed to a step
-	lost  error // the runtime stopped answering (target.ErrUnavailable)
+	seen  int // events already attributed to a step
 }
 
 func (t *telemetry) windowStart(ctx context.Context, _ scenarios.Step) {
@@ -278,24 +280,20 @@ func (t *telemetry) windowStart(ctx context.Context, _ scenarios.Step) {
 
 // check stops the ramp when err says the runtime stopped answering.
 func (t *telemetry) check(err error) {
-	if !errors.Is(err, target.ErrUnavailable) {
-		return
-	}
-	t.mu.Lock()
-	if t.lost == nil {
-		t.lost = err
-	}
-	t.mu.Unlock()
-	if t.abort != nil {
+	if t.abort != nil && errors.Is(err, target.ErrUnavailable) {
 		t.abort(err)
 	}
 }
 
 // unavailable is the error that stopped the ramp, if the runtime did.
 func (t *telemetry) unavailable() error {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.lost
+	if t.ramp == nil {
+		return nil
+	}
+	if cause := context.Cause(t.ramp); errors.Is(cause, target.ErrUnavailable) {
+		return cause
+	}
+	return nil
 }
 
 func (t *telemetry) enrich(ctx context.Context, rec *record.Record) {
