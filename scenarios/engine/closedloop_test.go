@@ -10,8 +10,12 @@ import (
 	"github.com/loadlab/loadlab/scenarios"
 )
 
-// truthHandler sleeps 20 ms, and 120 ms for every 10th request.
-func truthHandler() http.HandlerFunc { return sleepHandler(20*time.Millisecond, 120*time.Millisecond) }
+// truthHandler sleeps 40 ms, and 240 ms for every 10th request. (Not
+// 20/120 ms: under -race, with the rest of the suite running in parallel,
+// the client's receive path adds a steady 0.2–0.45 ms, the whole 2 %
+// budget of a 20 ms median; a CI rehearsal measured 21.41 ms against the
+// server's 20.97 ms.)
+func truthHandler() http.HandlerFunc { return sleepHandler(40*time.Millisecond, 240*time.Millisecond) }
 
 // sleepHandler sleeps base, and tail for every 10th request.
 func sleepHandler(base, tail time.Duration) http.HandlerFunc {
@@ -66,8 +70,8 @@ func checkPercentiles(t *testing.T, a *attempt, srv *testServer) {
 	if rec.LatencyOK != rec.Latency {
 		a.Errorf("latency_ok %+v differs from latency %+v with no errors", rec.LatencyOK, rec.Latency)
 	}
-	if rec.Latency.Min < 20 || rec.Latency.Max < 120 || rec.Latency.Max > 200 {
-		a.Errorf("min/max %.2f/%.2f ms: want min ≥ 20 and max in [120, 200)", rec.Latency.Min, rec.Latency.Max)
+	if rec.Latency.Min < 40 || rec.Latency.Max < 240 || rec.Latency.Max > 320 {
+		a.Errorf("min/max %.2f/%.2f ms: want min ≥ 40 and max in [240, 320)", rec.Latency.Min, rec.Latency.Max)
 	}
 	if rec.Histogram == "" {
 		t.Error("no encoded histogram")
