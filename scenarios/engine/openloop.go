@@ -30,6 +30,7 @@ type openLoop struct {
 	rr       atomic.Uint64
 	stopping atomic.Bool
 	done     chan struct{} // closed when vegeta's results channel is drained
+	origin   time.Time     // the transport's clock origin (see slot.sent)
 }
 
 // newOpenLoop prepares the attacker; start begins the attack at rate.
@@ -37,7 +38,8 @@ func newOpenLoop(src scenarios.Source, bases []*base, set *connSet, col *collect
 	o := &openLoop{src: src, bases: bases, set: set, col: col, done: make(chan struct{})}
 	o.pacer = newStepPacer(1, ringSize, col.addDropped)
 	per := (poolSize + len(bases) - 1) / len(bases)
-	tr := &vegetaTransport{pools: make(map[string]*sharedPool, len(bases)), timeout: timeout, pacer: o.pacer}
+	o.origin = time.Now()
+	tr := &vegetaTransport{pools: make(map[string]*sharedPool, len(bases)), timeout: timeout, pacer: o.pacer, origin: o.origin}
 	for _, b := range bases {
 		if _, ok := tr.pools[b.host]; !ok {
 			tr.pools[b.host] = newSharedPool(set, b, per)
@@ -127,10 +129,10 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 			sent:      res.Timestamp,
 			scheduled: o.began.Add(o.pacer.scheduled(res.Seq)),
 		}
-		if sent != 0 && meta&metaWritten != 0 {
+		if meta&metaTimed != 0 {
 			// The transport's timing: connection to last byte, without
 			// vegeta's request building and body copy (the generator's).
-			smp.sent = time.Unix(0, sent)
+			smp.sent = o.origin.Add(time.Duration(sent))
 			smp.latency = time.Duration(wire)
 			smp.end = smp.sent.Add(smp.latency)
 		}

@@ -53,8 +53,9 @@ type segment struct {
 type slot struct {
 	sched atomic.Int64 // elapsed ns of the scheduled send
 	meta  atomic.Uint64
-	// sent (Unix ns) and wire (ns) time the request from asking for a
-	// connection to the last byte of the response, as the transport saw
+	// sent (ns since the transport's origin, so that rebuilt times keep
+	// the monotonic clock) and wire (ns) time the request from asking for
+	// a connection to the last byte of the response, as the transport saw
 	// it: vegeta's own Latency also counts building the request and
 	// copying the body, which is the generator's time, not the API's.
 	sent atomic.Int64

@@ -24,6 +24,7 @@ const (
 const (
 	metaWritten = uint64(1) << 63
 	metaOK      = uint64(1) << 62
+	metaTimed   = uint64(1) << 55 // slot.sent and slot.wire hold the timing
 	metaKindSh  = 56
 	metaBytes   = uint64(1)<<48 - 1
 )
@@ -49,6 +50,7 @@ type vegetaTransport struct {
 	pools   map[string]*sharedPool // by URL host
 	timeout time.Duration
 	pacer   *stepPacer
+	origin  time.Time // slot.sent counts from here
 }
 
 func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -60,8 +62,9 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		}
 		sl := &t.pacer.ring[seq&t.pacer.mask]
 		if !began.IsZero() {
-			sl.sent.Store(began.UnixNano())
+			sl.sent.Store(int64(began.Sub(t.origin)))
 			sl.wire.Store(int64(time.Since(began)))
+			meta |= metaTimed
 		}
 		sl.meta.Store(meta | metaWritten)
 	}
