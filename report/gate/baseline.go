@@ -142,7 +142,7 @@ func (v *Verdict) compare(in Input, name, label string, steps []record.Record) {
 		if step <= 0 {
 			step = in.Step[name]
 		}
-		limit := capacityFloor(ladder(in.Records, name), base.Capacity, in.Tolerance.CapacitySteps, step)
+		limit := capacityFloor(ladder(in.Records), base.Capacity, in.Tolerance.CapacitySteps, step)
 		v.add(Check{Name: name + ": capacity vs baseline", Config: name, Metric: "capacity",
 			Measured: fmtLoad(cur), Limit: "≥ " + fmtLoad(limit), Baseline: fmtLoad(base.Capacity),
 			Delta: signed(cur-base.Capacity, ""), Pass: cur >= limit})
@@ -150,11 +150,13 @@ func (v *Verdict) compare(in Input, name, label string, steps []record.Record) {
 }
 
 // ladder is the sorted distinct offered loads (users or req/s) measured
-// for configuration name: the rungs a capacity can sit on.
-func ladder(recs []record.Record, name string) []float64 {
+// in the run, over every configuration (they share one ramp, and one that
+// stopped early has not reached the upper rungs): the rungs a capacity
+// can sit on.
+func ladder(recs []record.Record) []float64 {
 	var loads []float64
 	for _, r := range recs {
-		if r.Config.Name == name && r.Failure == "" && r.Offered() > 0 && !slices.Contains(loads, r.Offered()) {
+		if r.Failure == "" && r.Offered() > 0 && !slices.Contains(loads, r.Offered()) {
 			loads = append(loads, r.Offered())
 		}
 	}
@@ -166,15 +168,17 @@ func ladder(recs []record.Record, name string) []float64 {
 // baseline capacity base. Steps are counted as rungs of the run's ladder,
 // so an uneven ramp (steps: [10, 25, 50, 100]) allows n rungs down, not n
 // times the smallest gap; below the first rung the floor is 0 (the
-// configuration may fail its first step). Without a ladder it falls back
-// to base - n*step.
+// configuration may fail its first step). A base above the top rung (the
+// run stopped early, or the baseline's ramp went further) counts as one
+// rung above it: the rungs in between were never measured, so they cannot
+// be granted. Without a ladder it falls back to base - n*step.
 func capacityFloor(loads []float64, base float64, n int, step float64) float64 {
 	if len(loads) == 0 {
 		return base - float64(n)*step
 	}
-	i := sort.SearchFloat64s(loads, base) // first rung ≥ base
-	if i == len(loads) || loads[i] > base {
-		i-- // the highest rung ≤ base; -1 when base is below the ladder
+	i := sort.SearchFloat64s(loads, base) // first rung ≥ base; len(loads) above the top
+	if i < len(loads) && loads[i] > base {
+		i-- // between rungs: the highest rung below base; -1 below the ladder
 	}
 	if i-n < 0 {
 		return 0

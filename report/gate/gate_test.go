@@ -294,13 +294,20 @@ func TestCapacityFloorOnUnevenLadder(t *testing.T) {
 	}{
 		{200, 1, 100}, {200, 2, 50}, {200, 0, 200}, {400, 1, 200},
 		{10, 1, 0}, {0, 1, 0}, {25, 5, 0},
-		{150, 1, 50},  // base between rungs: its rung is 100
-		{800, 1, 200}, // base above the ladder (a longer baseline ramp): the top rung
+		{150, 1, 50}, // base between rungs: its rung is 100
+		// Base above the ladder (the run stopped early, or the baseline's
+		// ramp went further): one rung above the top, never granted.
+		{800, 1, 400}, {800, 2, 200}, {200, 1, 100},
 	}
 	for _, tt := range tests {
 		if got := capacityFloor(loads, tt.base, tt.n, 10); got != tt.want {
 			t.Errorf("capacityFloor(%v, %d) = %v, want %v", tt.base, tt.n, got, tt.want)
 		}
+	}
+	// Every configuration stopped at 50 (its first failing rung): a
+	// baseline capacity of 200 must not let a capacity of 25 pass.
+	if got := capacityFloor([]float64{10, 25, 50}, 200, 1, 10); got != 50 {
+		t.Errorf("truncated ladder: floor %v, want 50 (the top measured rung)", got)
 	}
 	if got := capacityFloor(nil, 300, 2, 100); got != 100 {
 		t.Errorf("no ladder: %v, want base-2×step = 100", got)
