@@ -306,7 +306,10 @@ func (t *telemetry) enrich(ctx context.Context, rec *record.Record) {
 		tg := target.Between(start, end)
 		rec.Target = &tg
 	}
-	if lost := t.unavailable(); lost != nil && rec.Partial {
+	if lost := t.unavailable(); lost != nil {
+		// The runtime went away during this step (or before it): its
+		// load may have met dead replicas, so it cannot count.
+		rec.Partial = true
 		rec.StopReason = "runtime unavailable: " + lost.Error()
 	}
 	evs := t.dep.Events()

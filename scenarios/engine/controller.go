@@ -72,7 +72,7 @@ func (c *controller) run(ctx context.Context) (Outcome, error) {
 			rec.SLO.Pass = false
 			rec.SLO.Breaches = append(rec.SLO.Breaches, "no response completed in the measurement window")
 		}
-		if !interrupted {
+		if !interrupted && !rec.Partial {
 			rec.StopReason = c.stopReason(rec)
 		}
 		if c.opt.Hooks.Emit != nil {

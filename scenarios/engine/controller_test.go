@@ -252,3 +252,30 @@ func TestStableWindows(t *testing.T) {
 		}
 	}
 }
+
+// TestEnrichMarkingPartialEndsTheRamp: a step the Enrich hook marks partial
+// (the runner does when the container runtime stopped answering) keeps its
+// stop reason and is the ramp's last.
+func TestEnrichMarkingPartialEndsTheRamp(t *testing.T) {
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	sc := testScenario(record.ModelUsers)
+	sc.Think = scenarios.Think{Min: 10 * time.Millisecond, Max: 10 * time.Millisecond}
+	const reason = "runtime unavailable: gone"
+	opt := Options{}
+	opt.Hooks.Enrich = func(_ context.Context, r *record.Record) {
+		if r.Load.Users == 3 {
+			r.Partial, r.StopReason = true, reason
+		}
+	}
+	out, recs, err := runTest(t, sc, userSteps(500*time.Millisecond, 0, 2, 3, 4), &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 {
+		t.Fatalf("%d records, want 2: the ramp must stop at the partial step", len(recs))
+	}
+	if recs[0].Partial || !recs[1].Partial || recs[1].StopReason != reason || out.StopReason != reason {
+		t.Errorf("partial %v/%v, reasons %q/%q: want the second step partial with %q, and the outcome too",
+			recs[0].Partial, recs[1].Partial, recs[1].StopReason, out.StopReason, reason)
+	}
+}

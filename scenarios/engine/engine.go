@@ -47,7 +47,8 @@ type Hooks struct {
 	WindowStart func(ctx context.Context, step scenarios.Step)
 	// Enrich is called after a step is measured, before its SLO verdict
 	// (the runner adds Target telemetry and Events). After an interrupt it
-	// gets a context that is not cancelled but times out in 5 s.
+	// gets a context that is not cancelled but times out in 5 s. A step
+	// it marks Partial, with a StopReason, ends the ramp there.
 	Enrich func(ctx context.Context, rec *record.Record)
 	// Emit persists the finished record (appends it to steps.jsonl); it is
 	// called for every step the moment the step ends. An error aborts the
