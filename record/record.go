@@ -24,13 +24,20 @@ type Record struct {
 	Load    Load    `json:"load"`
 
 	// Requests counts every request whose result arrived inside the window,
-	// Successes those judged correct (2xx, or a declared expected status),
+	// plus the requests still outstanding when the window closed that had
+	// been outstanding longer than the window itself (counted as "timeout"
+	// errors: an API that never answers must fail, not pass). Successes
+	// counts those judged correct (2xx, or a declared expected status),
 	// Errors the rest. Dropped counts open-loop requests that could not be
 	// sent on schedule; they are not in Requests.
 	Requests  int64 `json:"requests"`
 	Successes int64 `json:"successes"`
 	Errors    int64 `json:"errors"`
 	Dropped   int64 `json:"dropped"`
+	// InFlight is the number of requests sent and not yet answered when the
+	// window closed (those outstanding longer than the window are also in
+	// Errors as "timeout").
+	InFlight int64 `json:"in_flight"`
 
 	RPS       float64 `json:"rps"`
 	OKRPS     float64 `json:"ok_rps"`
@@ -42,10 +49,12 @@ type Record struct {
 	// StatusCodes counts every response by status code ("0" for transport errors).
 	StatusCodes map[string]int64 `json:"status_codes,omitempty"`
 
-	// Latency covers every request in the window, failures included.
-	Latency Latency `json:"latency_ms"`
-	// LatencyOK covers successful requests only.
-	LatencyOK Latency `json:"latency_ok_ms"`
+	// Latency covers every request whose result arrived in the window,
+	// failures included; it is nil (JSON null) when no result arrived: a
+	// step without answers has no percentiles, never zeros.
+	Latency *Latency `json:"latency_ms"`
+	// LatencyOK covers successful requests only; nil when there were none.
+	LatencyOK *Latency `json:"latency_ok_ms"`
 	// LatencyScheduled (open-loop only) is measured from each request's
 	// scheduled send time, correcting coordinated omission.
 	LatencyScheduled *Latency `json:"latency_scheduled_ms,omitempty"`
@@ -118,6 +127,32 @@ type Latency struct {
 	P95  float64 `json:"p95"`
 	P99  float64 `json:"p99"`
 	Max  float64 `json:"max"`
+}
+
+// Value returns the named statistic (min, mean, p50, p90, p95, p99, max)
+// in milliseconds; false when l is nil (nothing was measured) or the name is
+// unknown.
+func (l *Latency) Value(name string) (float64, bool) {
+	if l == nil {
+		return 0, false
+	}
+	switch name {
+	case "min":
+		return l.Min, true
+	case "mean":
+		return l.Mean, true
+	case "p50":
+		return l.P50, true
+	case "p90":
+		return l.P90, true
+	case "p95":
+		return l.P95, true
+	case "p99":
+		return l.P99, true
+	case "max":
+		return l.Max, true
+	}
+	return 0, false
 }
 
 // Generator is the load generator's own resource use over the window.

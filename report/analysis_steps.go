@@ -142,10 +142,13 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 	st.RPS = pick(func(r record.Record) float64 { return r.RPS })
 	st.OKRPS = pick(func(r record.Record) float64 { return r.OKRPS })
 	st.ErrorRate = pick(func(r record.Record) float64 { return r.ErrorRate })
-	st.Mean = pick(func(r record.Record) float64 { return r.Latency.Mean })
-	st.P50 = pick(func(r record.Record) float64 { return r.Latency.P50 })
-	st.P95 = pick(func(r record.Record) float64 { return r.Latency.P95 })
-	st.P99 = pick(func(r record.Record) float64 { return r.Latency.P99 })
+	lat := func(name string) func(record.Record) float64 {
+		return func(r record.Record) float64 { v, _ := r.Latency.Value(name); return v }
+	}
+	st.Mean = pick(lat("mean"))
+	st.P50 = pick(lat("p50"))
+	st.P95 = pick(lat("p95"))
+	st.P99 = pick(lat("p99"))
 
 	var withTarget []record.Record
 	for _, r := range used {
@@ -175,29 +178,29 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 }
 
 // medianRecord is a record holding the step's median measurements, so that
-// the SLO grammar's metrics apply to combined steps.
+// the SLO grammar's metrics apply to combined steps. Its latencies are nil
+// when any repeat had none: a repeat without answers is never outvoted.
 func medianRecord(used []record.Record, st StepResult) record.Record {
-	lat := func(f func(record.Latency) float64, ok bool) float64 {
-		vs := make([]float64, len(used))
+	summary := func(ok bool) *record.Latency {
+		ls := make([]*record.Latency, len(used))
 		for i, r := range used {
+			ls[i] = r.Latency
 			if ok {
-				vs[i] = f(r.LatencyOK)
-			} else {
-				vs[i] = f(r.Latency)
+				ls[i] = r.LatencyOK
+			}
+			if ls[i] == nil {
+				return nil
 			}
 		}
-		return statOf(vs).Median
-	}
-	summary := func(ok bool) record.Latency {
-		return record.Latency{
-			Min:  lat(func(l record.Latency) float64 { return l.Min }, ok),
-			Mean: lat(func(l record.Latency) float64 { return l.Mean }, ok),
-			P50:  lat(func(l record.Latency) float64 { return l.P50 }, ok),
-			P90:  lat(func(l record.Latency) float64 { return l.P90 }, ok),
-			P95:  lat(func(l record.Latency) float64 { return l.P95 }, ok),
-			P99:  lat(func(l record.Latency) float64 { return l.P99 }, ok),
-			Max:  lat(func(l record.Latency) float64 { return l.Max }, ok),
+		med := func(name string) float64 {
+			vs := make([]float64, len(ls))
+			for i, l := range ls {
+				vs[i], _ = l.Value(name)
+			}
+			return statOf(vs).Median
 		}
+		return &record.Latency{Min: med("min"), Mean: med("mean"), P50: med("p50"), P90: med("p90"),
+			P95: med("p95"), P99: med("p99"), Max: med("max")}
 	}
 	return record.Record{
 		RPS: st.RPS.Median, OKRPS: st.OKRPS.Median, ErrorRate: st.ErrorRate.Median,

@@ -150,7 +150,7 @@ func TestOpenLoopThroughputSaturation(t *testing.T) {
 			rps = 320 // 80 % of the rate
 		}
 		recs = append(recs, record.Record{Config: cfg, Step: i, Load: record.Load{Model: record.ModelRate, Rate: rate},
-			RPS: rps, Latency: record.Latency{P95: 50}, SLO: record.SLOResult{Pass: true}})
+			RPS: rps, Latency: &record.Latency{P95: 50}, SLO: record.SLOResult{Pass: true}})
 	}
 	c := mustConfig(t, Analyze(Input{Records: recs}), "api")
 	sat, ok := c.Step(c.SaturationStep)

@@ -83,7 +83,7 @@ func rampRecords(cfg record.Config, repeat int, steps []stepSpec) []record.Recor
 			Run: "synthetic", Repeat: repeat, Step: i, Config: cfg, StartedAt: t0.Add(time.Duration(i) * 30 * time.Second), WindowS: 25,
 			Load: record.Load{Model: record.ModelUsers, Users: s.users, ThinkMinS: 1, ThinkMaxS: 2.5},
 			RPS:  rps, OKRPS: rps * (1 - s.errRate), ErrorRate: s.errRate, Requests: int64(rps * 25),
-			Latency:   record.Latency{Mean: 10, P50: s.p95 / 2, P95: s.p95, P99: s.p95 * 1.5},
+			Latency:   &record.Latency{Mean: 10, P50: s.p95 / 2, P95: s.p95, P99: s.p95 * 1.5},
 			Generator: record.Generator{CPUPct: 50, CPUAvailablePct: 200, Saturated: s.saturated},
 			Target:    &record.Target{CPUPctOfLimit: 50, MemoryPctOfLimit: 40},
 		})

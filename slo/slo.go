@@ -163,29 +163,12 @@ func (s SLO) String() string {
 	return strings.Join(parts, ",")
 }
 
-// Measure returns the value of metric in rec, in the metric's canonical unit.
+// Measure returns the value of metric in rec, in the metric's canonical
+// unit. It is false for an unknown metric and for a latency of a step that
+// has none (no result arrived, or none succeeded for the _ok metrics): such
+// a step has no value to compare, and every verdict treats it as a breach.
 func Measure(metric string, rec record.Record) (float64, bool) {
-	lat := rec.Latency
-	name := metric
-	if strings.HasSuffix(metric, "_ok") {
-		lat = rec.LatencyOK
-		name = strings.TrimSuffix(metric, "_ok")
-	}
-	switch name {
-	case "min":
-		return lat.Min, true
-	case "mean":
-		return lat.Mean, true
-	case "p50":
-		return lat.P50, true
-	case "p90":
-		return lat.P90, true
-	case "p95":
-		return lat.P95, true
-	case "p99":
-		return lat.P99, true
-	case "max":
-		return lat.Max, true
+	switch metric {
 	case "error_rate":
 		return rec.ErrorRate, true
 	case "rps":
@@ -193,7 +176,10 @@ func Measure(metric string, rec record.Record) (float64, bool) {
 	case "ok_rps":
 		return rec.OKRPS, true
 	}
-	return 0, false
+	if name, ok := strings.CutSuffix(metric, "_ok"); ok {
+		return rec.LatencyOK.Value(name)
+	}
+	return rec.Latency.Value(metric)
 }
 
 // Holds reports whether measured satisfies the condition.
@@ -255,7 +241,12 @@ func (s SLO) Evaluate(rec record.Record) record.SLOResult {
 func (s SLO) EvaluateWithin(rec record.Record, margin float64) record.SLOResult {
 	res := record.SLOResult{Pass: true, Breaches: []string{}}
 	for _, c := range s {
-		v, _ := Measure(c.Metric, rec)
+		v, ok := Measure(c.Metric, rec)
+		if !ok {
+			res.Pass = false
+			res.Breaches = append(res.Breaches, fmt.Sprintf("%s not measured (no answers) breaches %s", c.Metric, c.Text))
+			continue
+		}
 		if !c.holdsWithin(v, margin) {
 			res.Pass = false
 			res.Breaches = append(res.Breaches, fmt.Sprintf("%s %s breaches %s", c.Metric, c.Format(v), c.Text))

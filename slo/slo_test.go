@@ -72,7 +72,7 @@ func TestEvaluate(t *testing.T) {
 		t.Fatal(err)
 	}
 	ok := record.Record{RPS: 600, ErrorRate: 0.005,
-		Latency: record.Latency{P95: 900}, LatencyOK: record.Latency{P99: 1500}}
+		Latency: &record.Latency{P95: 900}, LatencyOK: &record.Latency{P99: 1500}}
 	if res := s.Evaluate(ok); !res.Pass || len(res.Breaches) != 0 {
 		t.Errorf("passing step judged %+v", res)
 	}
@@ -101,7 +101,7 @@ func TestEvaluate(t *testing.T) {
 
 func TestEvaluateWithinMargin(t *testing.T) {
 	s, _ := Parse("p95<1s,rps>=500")
-	rec := record.Record{RPS: 460, Latency: record.Latency{P95: 1080}}
+	rec := record.Record{RPS: 460, Latency: &record.Latency{P95: 1080}}
 	if s.Evaluate(rec).Pass {
 		t.Fatal("without margin the step must breach")
 	}

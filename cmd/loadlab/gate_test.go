@@ -18,7 +18,7 @@ func writeRun(t *testing.T, p95b float64, mutate func([]record.Record)) string {
 		return record.Record{Run: "r", Config: record.Config{Name: name, Replicas: 1, Runtime: "docker"},
 			Step: users/100 - 1, Load: record.Load{Model: record.ModelUsers, Users: users, ThinkMinS: 0.1, ThinkMaxS: 0.3},
 			Requests: 1000, Successes: 1000, RPS: rps, OKRPS: rps, WindowS: 10,
-			Latency: record.Latency{P50: p95 / 2, P95: p95, P99: p95 * 1.2, Max: p95 * 2}, LatencyOK: record.Latency{P95: p95},
+			Latency: &record.Latency{P50: p95 / 2, P95: p95, P99: p95 * 1.2, Max: p95 * 2}, LatencyOK: &record.Latency{P95: p95},
 			SLO: record.SLOResult{Pass: p95 < 500, Breaches: []string{}}}
 	}
 	recs := []record.Record{mk("a", 100, 20, 480), mk("a", 200, 40, 950), mk("b", 100, 20, 490), mk("b", 200, p95b, 960)}

@@ -18,7 +18,7 @@ func step(name string, users int, p95, errRate, rps float64) record.Record {
 	return record.Record{Run: "r1", Config: record.Config{Name: name, Replicas: 1}, Step: users / 100,
 		Load: record.Load{Model: record.ModelUsers, Users: users}, Requests: 1000,
 		RPS: rps, OKRPS: rps * (1 - errRate), ErrorRate: errRate,
-		Latency: record.Latency{P50: p95 / 2, P95: p95, P99: p95 * 1.5}, LatencyOK: record.Latency{P95: p95}}
+		Latency: &record.Latency{P50: p95 / 2, P95: p95, P99: p95 * 1.5}, LatencyOK: &record.Latency{P95: p95}}
 }
 
 func mustSLO(t *testing.T, s string) slo.SLO {

@@ -185,7 +185,7 @@ func TestRenderTable(t *testing.T) {
 	stable := false
 	recs := []record.Record{
 		{Step: 0, Load: record.Load{Model: record.ModelRate, Rate: 100}, WindowS: 25, Requests: 2500, RPS: 100, OKRPS: 99,
-			Errors: 25, ErrorRate: 0.01, Latency: record.Latency{P50: 2.25, P95: 7.5, P99: 15}, LatencyScheduled: &record.Latency{P95: 9.5},
+			Errors: 25, ErrorRate: 0.01, Latency: &record.Latency{P50: 2.25, P95: 7.5, P99: 15}, LatencyScheduled: &record.Latency{P95: 9.5},
 			OpenConnections: 12, Generator: record.Generator{CPUPct: 35, CPUAvailablePct: 200}, SLO: record.SLOResult{Pass: true}},
 		{Step: 1, Load: record.Load{Model: record.ModelRate, Rate: 200}, WindowS: 3.2, Requests: 640, RPS: 200, Dropped: 7, Partial: true,
 			Stable: &stable, StopReason: "interrupted", Generator: record.Generator{Saturated: true},

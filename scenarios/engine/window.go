@@ -56,10 +56,11 @@ func (l *latStats) add(d time.Duration) {
 	l.sum += d
 }
 
-// summary returns the distribution in milliseconds; zero when empty.
-func (l *latStats) summary() record.Latency {
+// summary returns the distribution in milliseconds; nil when empty (a
+// step without results has no percentiles).
+func (l *latStats) summary() *record.Latency {
 	if l.n == 0 {
-		return record.Latency{}
+		return nil
 	}
 	ms := func(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 	q := func(p float64) float64 {
@@ -70,7 +71,7 @@ func (l *latStats) summary() record.Latency {
 		}
 		return v
 	}
-	return record.Latency{
+	return &record.Latency{
 		Min:  ms(l.min),
 		Mean: ms(l.sum) / float64(l.n),
 		P50:  q(50),
@@ -218,8 +219,7 @@ func (w *window) fill(rec *record.Record, end time.Time) error {
 	rec.Latency = w.all.summary()
 	rec.LatencyOK = w.ok.summary()
 	if w.sched != nil {
-		s := w.sched.summary()
-		rec.LatencyScheduled = &s
+		rec.LatencyScheduled = w.sched.summary()
 		rec.Generator.LagMs = float64(w.lag.h.ValueAtQuantile(95)) / 1000
 		if w.lag.n == 0 {
 			rec.Generator.LagMs = 0

@@ -114,7 +114,7 @@ func (g *gen) ramp(m model, repeat int, spike int) {
 			Requests: reqs, Successes: reqs - errs, Errors: errs,
 			RPS: round(float64(reqs)/window, 1), OKRPS: round(float64(reqs-errs)/window, 1),
 			ErrorRate: round(float64(errs)/float64(reqs), 6),
-			Latency: record.Latency{Min: round(m.baseMs*0.4, 2), Mean: round(respS*1000*g.noise(0.02), 2), P50: round((m.baseMs+qMs*0.8)*g.noise(0.04), 2),
+			Latency: &record.Latency{Min: round(m.baseMs*0.4, 2), Mean: round(respS*1000*g.noise(0.02), 2), P50: round((m.baseMs+qMs*0.8)*g.noise(0.04), 2),
 				P90: round(p95*0.82, 2), P95: round(p95, 2), P99: round(p95*1.6, 2), Max: round(p95*3.1, 2)},
 			Generator: record.Generator{CPUPct: round(genCPU, 1), CPUAvailablePct: 200, RSSBytes: int64(40*mib + n*9*1024), Saturated: saturated, Warning: warning},
 			Target: &record.Target{CPUCores: round(cores, 3), CPUPctOfLimit: round(cpuPct, 1),
@@ -124,7 +124,7 @@ func (g *gen) ramp(m model, repeat int, spike int) {
 			OpenConnections: users,
 			BytesIn:         reqs * 96, BytesOut: reqs * 180,
 		}
-		rec.LatencyOK = record.Latency{P50: rec.Latency.P50, P95: round(rec.Latency.P95*0.98, 2), P99: round(rec.Latency.P99*0.97, 2),
+		rec.LatencyOK = &record.Latency{P50: rec.Latency.P50, P95: round(rec.Latency.P95*0.98, 2), P99: round(rec.Latency.P99*0.97, 2),
 			Mean: rec.Latency.Mean, Min: rec.Latency.Min, Max: rec.Latency.Max, P90: rec.Latency.P90}
 		if errs > 0 {
 			rec.ErrorsByKind = map[string]int64{"timeout": errs * 2 / 3, "http_503": errs - errs*2/3}
@@ -315,7 +315,7 @@ func (g *gen) openRamp(c record.Config, mu float64) {
 		rec := record.Record{Run: g.run, Step: step, Config: c, StartedAt: g.t, WindowS: window,
 			Load: record.Load{Model: record.ModelRate, Rate: lam}, Requests: reqs, Successes: reqs - errs, Errors: errs,
 			RPS: round(float64(reqs)/window, 1), OKRPS: round(float64(reqs-errs)/window, 1), ErrorRate: round(float64(errs)/float64(reqs), 6),
-			Latency:   record.Latency{Min: 3, Mean: round(p95*0.45, 2), P50: round(p95*0.35, 2), P90: round(p95*0.8, 2), P95: round(p95, 2), P99: round(p95*1.7, 2), Max: round(p95*3, 2)},
+			Latency:   &record.Latency{Min: 3, Mean: round(p95*0.45, 2), P50: round(p95*0.35, 2), P90: round(p95*0.8, 2), P95: round(p95, 2), P99: round(p95*1.7, 2), Max: round(p95*3, 2)},
 			Generator: record.Generator{CPUPct: round(20+lam*0.1, 1), CPUAvailablePct: 200, RSSBytes: 60 * mib, LagMs: lag, Saturated: sat},
 			Target: &record.Target{CPUCores: round(math.Min(x/mu, 0.99), 3), CPUPctOfLimit: round(100*math.Min(x/mu, 0.99), 1),
 				MemoryBytes: int64((120 + lam*0.05) * mib), MemoryPctOfLimit: round(100*(120+lam*0.05)/1024, 1)},
