@@ -140,3 +140,27 @@ func abs(f float64) float64 {
 	}
 	return f
 }
+
+// A step without answers (no result arrived, so no latencies) must breach
+// every latency condition, even within a margin, and report why.
+func TestEvaluateNoAnswers(t *testing.T) {
+	s, _ := Parse("p95<1s,error_rate<1%,p99_ok<2s")
+	silent := record.Record{Requests: 0, ErrorRate: 0}
+	for _, margin := range []float64{0, 0.5} {
+		res := s.EvaluateWithin(silent, margin)
+		if res.Pass || len(res.Breaches) != 2 {
+			t.Fatalf("margin %v: a step without answers judged %+v", margin, res)
+		}
+		if res.Breaches[0] != "p95 not measured (no answers) breaches p95<1s" {
+			t.Errorf("breach = %q", res.Breaches[0])
+		}
+	}
+	// All requests failed: p95 exists, p99_ok does not.
+	failed := record.Record{Requests: 5, Errors: 5, ErrorRate: 1, Latency: &record.Latency{P95: 3}}
+	if res := s.Evaluate(failed); res.Pass || len(res.Breaches) != 2 {
+		t.Errorf("an all-error step judged %+v", res)
+	}
+	if _, ok := Measure("p95_ok", failed); ok {
+		t.Error("p95_ok of a step without successes must not be measured")
+	}
+}
