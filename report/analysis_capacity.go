@@ -194,7 +194,7 @@ func analyzeSaturation(c *ConfigResult) {
 	if base < 0 {
 		return
 	}
-	baseLatS := c.Steps[base].Mean.Median / 1000
+	baseLatS := c.Steps[base].Mean.median() / 1000
 	baseErr := c.Steps[base].ErrorRate.Median
 	prevErr := baseErr
 	for i := range c.Steps {
@@ -305,8 +305,14 @@ func verdict(c ConfigResult, s slo.SLO, target float64) string {
 // breachSummary names the first breached condition of a step with its
 // measured value, e.g. "p95 1.16 s" or "errors 4.2 %".
 func breachSummary(st StepResult, s slo.SLO) string {
+	if st.NoAnswers {
+		return "no answers"
+	}
 	for _, cond := range s {
-		v, _ := slo.Measure(cond.Metric, st.median)
+		v, ok := slo.Measure(cond.Metric, st.median)
+		if !ok {
+			return cond.Metric + " not measured"
+		}
 		if cond.Holds(v) {
 			continue
 		}
@@ -322,7 +328,7 @@ func breachSummary(st StepResult, s slo.SLO) string {
 		}
 		return b
 	}
-	return "p95 " + formatMs(st.P95.Median)
+	return "p95 " + latencyText(st.P95)
 }
 
 func metricLabel(m string) string {

@@ -51,7 +51,7 @@ func recommend(a Analysis) Recommendation {
 		}
 		st, _ := c.Step(c.TargetStep)
 		s := fmt.Sprintf("%s %s %s %s at p95 %s, %s errors",
-			describeConfig(c.Config), verbServe(c), formatCount(a.Target), a.Unit, formatMs(st.P95.Median), formatPct(st.ErrorRate.Median))
+			describeConfig(c.Config), verbServe(c), formatCount(a.Target), a.Unit, latencyText(st.P95), formatPct(st.ErrorRate.Median))
 		if c.Approximate() {
 			s += " (approximate: local runtime)"
 		}
@@ -84,7 +84,7 @@ func recommend(a Analysis) Recommendation {
 	st, _ := b.Step(b.CapacityStep)
 	s := fmt.Sprintf("No configuration serves %s %s within %s. The best, %s, holds %s %s (p95 %s, %s errors), %s %s (%.0f %%) short",
 		formatCount(a.Target), a.Unit, within, desc, formatCount(b.Capacity), a.Unit,
-		formatMs(st.P95.Median), formatPct(st.ErrorRate.Median), formatCount(rec.ShortBy), a.Unit, 100*rec.ShortBy/a.Target)
+		latencyText(st.P95), formatPct(st.ErrorRate.Median), formatCount(rec.ShortBy), a.Unit, 100*rec.ShortBy/a.Target)
 	if _, ok := b.Step(b.BreakStep); ok {
 		s += "; it " + verdictCore(b, a)
 	}

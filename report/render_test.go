@@ -189,7 +189,7 @@ func TestWriteAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{MarkdownFile, HTMLFile, SummaryFile, StepsCSVFile}
+	want := []string{SummaryFile, StepsCSVFile, MarkdownFile, HTMLFile}
 	for _, p := range Plots {
 		want = append(want, filepath.Join(PlotDir, p+".png"), filepath.Join(PlotDir, p+".svg"))
 	}

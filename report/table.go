@@ -33,7 +33,7 @@ func comparisonGrid(a Analysis) grid {
 				row[3] = formatRPS(c.MaxRPSInSLO)
 			}
 			if st, ok := c.Step(c.TargetStep); ok {
-				row[4] = withRange(st.P95, formatMs)
+				row[4] = latencyCell(st.P95, NoAnswersText)
 				row[5] = withRange(st.ErrorRate, formatPct)
 			} else {
 				row[4] = "not reached"
