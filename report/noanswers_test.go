@@ -198,7 +198,9 @@ func safely(f func() error) (err error) {
 
 type panicError struct{ v any }
 
-func (p panicError) Error() string { return "panic: " + strings.TrimSpace(strings.Split(fmtAny(p.v), "\n")[0]) }
+func (p panicError) Error() string {
+	return "panic: " + strings.TrimSpace(strings.Split(fmtAny(p.v), "\n")[0])
+}
 
 func fmtAny(v any) string {
 	b, _ := json.Marshal(v)

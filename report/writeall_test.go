@@ -13,7 +13,10 @@ import (
 func TestWriteFileAtomicLeavesNoTmp(t *testing.T) {
 	for name, render := range map[string]func(io.Writer) error{
 		"error": func(w io.Writer) error { _, _ = io.WriteString(w, "half"); return errors.New("boom") },
-		"panic": func(w io.Writer) error { _, _ = io.WriteString(w, "half"); panic("Values must be greater than 0 for a log scale.") },
+		"panic": func(w io.Writer) error {
+			_, _ = io.WriteString(w, "half")
+			panic("Values must be greater than 0 for a log scale.")
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
