@@ -25,6 +25,12 @@ type ConfigResult struct {
 	Config record.Config `json:"config"`
 	// Failure is why the configuration could not be measured at all.
 	Failure string `json:"failure,omitempty"`
+	// NotRun is true for a planned configuration the run never reached
+	// (it has no record at all, not even a failure).
+	NotRun bool `json:"not_run,omitempty"`
+	// CutShort says where the ramp was cut short, e.g. "cut short at 25
+	// users (interrupted)"; empty when no step was.
+	CutShort string `json:"cut_short,omitempty"`
 	// Repeats counts the measured repeats.
 	Repeats int          `json:"repeats"`
 	Steps   []StepResult `json:"steps"`
@@ -149,6 +155,7 @@ func analyzeConfig(name string, recs []record.Record, s, known slo.SLO, target f
 		}
 	}
 	c.ReachesTarget = c.CapacityStep >= 0 && c.Capacity >= target-1e-9
+	c.CutShort = cutShort(c.Steps, measured)
 	if c.CostCPUs > 0 {
 		c.Efficiency = c.MaxRPSInSLO / c.CostCPUs
 	}
@@ -239,7 +246,7 @@ func repeatCapacities(measured []record.Record, s slo.SLO) (lo, hi float64) {
 		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Offered() < rs[j].Offered() })
 		capacity := 0.0
 		for _, r := range rs {
-			if r.Generator.Saturated {
+			if r.Generator.Saturated || r.Partial {
 				continue
 			}
 			pass := r.SLO.Pass
@@ -261,7 +268,7 @@ func repeatCapacities(measured []record.Record, s slo.SLO) (lo, hi float64) {
 func addScaling(cs []ConfigResult) {
 	for i := range cs {
 		c := &cs[i]
-		if c.Config.Replicas <= 1 || c.Failure != "" && len(c.Steps) == 0 {
+		if c.Config.Replicas <= 1 || len(c.Steps) == 0 {
 			continue
 		}
 		for _, b := range cs {
@@ -285,6 +292,8 @@ func verdict(c ConfigResult, s slo.SLO, target float64) string {
 	var v string
 	brk, hasBreak := c.Step(c.BreakStep)
 	switch {
+	case c.CapacityStep < 0 && !hasBreak && c.CutShort != "":
+		v = "no complete step: " + c.CutShort
 	case c.CapacityStep < 0 && !hasBreak:
 		v = "no trustworthy step"
 	case c.CapacityStep < 0:
@@ -293,6 +302,8 @@ func verdict(c ConfigResult, s slo.SLO, target float64) string {
 		v = fmt.Sprintf("serves %s %s", formatCount(target), unit)
 	case hasBreak:
 		v = fmt.Sprintf("fails at %s %s (%s)", formatCount(brk.Offered), unit, breachSummary(brk, s))
+	case c.CutShort != "":
+		v = fmt.Sprintf("not tested beyond %s %s: %s", formatCount(c.Capacity), unit, c.CutShort)
 	default:
 		v = fmt.Sprintf("not tested beyond %s %s", formatCount(c.Capacity), unit)
 	}

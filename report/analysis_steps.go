@@ -20,12 +20,14 @@ type StepResult struct {
 	// ThinkMeanS is the users' mean think time in seconds (closed loop).
 	ThinkMeanS float64 `json:"think_mean_s,omitempty"`
 	// Repeats counts the repeats combined; Excluded those left out because
-	// the generator was saturated.
+	// the generator was saturated, Cut those left out because they were cut
+	// short (a partial window decides nothing).
 	Repeats  int `json:"repeats"`
 	Excluded int `json:"excluded"`
-	// Untrustworthy is true when every repeat of the step had a saturated
-	// generator: the step is shown but takes no part in capacity or
-	// saturation.
+	Cut      int `json:"cut_short"`
+	// Untrustworthy is true when no repeat of the step can be trusted
+	// (each had a saturated generator or was cut short): the step is shown
+	// but takes no part in capacity, saturation or any verdict.
 	Untrustworthy bool `json:"untrustworthy"`
 
 	Requests  Stat `json:"requests"`
@@ -114,15 +116,18 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 		if st.StartedAt.IsZero() || (!r.StartedAt.IsZero() && r.StartedAt.Before(st.StartedAt)) {
 			st.StartedAt = r.StartedAt
 		}
-		if r.Partial {
-			st.Partial = true
-			st.Warnings = append(st.Warnings, fmt.Sprintf("repeat %d was cut short (%s)", r.Repeat+1, orDefault(r.StopReason, "partial step")))
-		}
 		if r.Target != nil {
 			st.OOMKills += r.Target.OOMKills
 			st.Restarts += r.Target.Restarts
 		} else {
 			st.OOMKills += countOOMEvents(r.Events)
+		}
+		if r.Partial {
+			st.Partial = true
+			st.Cut++
+			st.Warnings = append(st.Warnings, fmt.Sprintf("repeat %d was cut short after %s (%s): it decides nothing",
+				r.Repeat+1, formatSeconds(r.WindowS), orDefault(r.StopReason, "partial step")))
+			continue
 		}
 		if r.Generator.Saturated {
 			st.Excluded++

@@ -82,12 +82,16 @@ func compareGrid(c Comparison) grid {
 			row[7] = formatRPS(r.CapA.MaxRPSInSLO)
 		} else if r.CapA.Failure != "" {
 			row[1] = "failed"
+		} else if r.CapA.NotRun {
+			row[1] = "not run"
 		}
 		if r.InB {
 			row[2] = capacityShort(r.CapB)
 			row[8] = formatRPS(r.CapB.MaxRPSInSLO)
 		} else if r.CapB.Failure != "" {
 			row[2] = "failed"
+		} else if r.CapB.NotRun {
+			row[2] = "not run"
 		}
 		if r.InA && r.InB {
 			row[3] = delta(r.CapA.Capacity, r.CapB.Capacity, formatCount)
