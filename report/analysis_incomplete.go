@@ -91,5 +91,9 @@ func incompleteNote(a Analysis, except string) string {
 	if len(parts) == 0 {
 		return "The run is incomplete: " + strings.TrimSuffix(a.Incomplete[0], ".") + "."
 	}
-	return "The run is incomplete (" + strings.Join(parts, "; ") + "): what they would serve is unknown."
+	they := "what they would serve is unknown"
+	if len(notRun)+len(cut) == 1 {
+		they = "what it would serve is unknown"
+	}
+	return "The run is incomplete (" + strings.Join(parts, "; ") + "): " + they + "."
 }
