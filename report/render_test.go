@@ -296,3 +296,33 @@ func TestCompare(t *testing.T) {
 		}
 	}
 }
+
+// TestGoldenEdgeCases: a run whose API stopped answering (an all-error
+// step, a step without a single answer) and a run interrupted in its
+// first configuration, as table, report.md and (no-answers) summary.json.
+func TestGoldenEdgeCases(t *testing.T) {
+	for _, name := range []string{"no-answers", "interrupted"} {
+		a := Analyze(fixture(t, name))
+		var tbl, md bytes.Buffer
+		if err := WriteTable(&tbl, a); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name+"_table.golden", tbl.Bytes())
+		if err := WriteMarkdown(&md, a, "plots"); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name+"_report.md.golden", md.Bytes())
+		dir := t.TempDir()
+		if _, err := WriteAll(context.Background(), dir, fixture(t, name)); err != nil {
+			t.Errorf("%s: WriteAll: %v", name, err)
+		}
+		if tmp, _ := filepath.Glob(filepath.Join(dir, "*", "*.tmp")); len(tmp) > 0 {
+			t.Errorf("%s: temporary files left behind: %v", name, tmp)
+		}
+	}
+	var sum bytes.Buffer
+	if err := WriteSummary(&sum, Analyze(fixture(t, "no-answers"))); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "no-answers_summary.json.golden", sum.Bytes())
+}
