@@ -162,6 +162,12 @@ func TestRenderersHandleStepsWithoutAnswers(t *testing.T) {
 					render[p+"."+f] = func() error { return WritePlot(&out, a, p, f) }
 				}
 			}
+			for _, p := range ComparePlots {
+				for _, f := range []string{"png", "svg"} {
+					render["compare_"+p+"."+f] = func() error { return WriteComparePlot(&out, Compare(a, a, "a", "b"), p, f) }
+				}
+			}
+			render["compare.md"] = func() error { return WriteCompareMarkdown(&out, Compare(a, a, "a", "b"), "plots") }
 			for what, f := range render {
 				out.Reset()
 				if err := safely(f); err != nil {
@@ -217,8 +223,9 @@ func TestWriteAllWithoutAnswers(t *testing.T) {
 	if _, err := WriteAll(context.Background(), dir, in); err != nil {
 		t.Fatalf("WriteAll: %v", err)
 	}
-	if tmp, _ := filepath.Glob(filepath.Join(dir, "*", "*.tmp")); len(tmp) > 0 {
-		t.Errorf("temporary files left behind: %v", tmp)
+	tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+	if sub, _ := filepath.Glob(filepath.Join(dir, "*", "*.tmp")); len(tmp)+len(sub) > 0 {
+		t.Errorf("temporary files left behind: %v %v", tmp, sub)
 	}
 	b, err := os.ReadFile(filepath.Join(dir, SummaryFile))
 	if err != nil {

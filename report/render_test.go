@@ -316,8 +316,9 @@ func TestGoldenEdgeCases(t *testing.T) {
 		if _, err := WriteAll(context.Background(), dir, fixture(t, name)); err != nil {
 			t.Errorf("%s: WriteAll: %v", name, err)
 		}
-		if tmp, _ := filepath.Glob(filepath.Join(dir, "*", "*.tmp")); len(tmp) > 0 {
-			t.Errorf("%s: temporary files left behind: %v", name, tmp)
+		tmp, _ := filepath.Glob(filepath.Join(dir, "*.tmp"))
+		if sub, _ := filepath.Glob(filepath.Join(dir, "*", "*.tmp")); len(tmp)+len(sub) > 0 {
+			t.Errorf("%s: temporary files left behind: %v %v", name, tmp, sub)
 		}
 	}
 	var sum bytes.Buffer
