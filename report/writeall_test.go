@@ -33,7 +33,7 @@ func TestWriteFileAtomicLeavesNoTmp(t *testing.T) {
 }
 
 func TestWriteAllWritesTheSummaryFirstAndGoesOn(t *testing.T) {
-	in := fixture(t, "workshop")
+	in := fixture(t, "interrupted")
 	dir := t.TempDir()
 	// A directory where report.md should be makes that one file fail.
 	if err := os.MkdirAll(filepath.Join(dir, MarkdownFile+".tmp"), 0o755); err != nil {
