@@ -253,6 +253,7 @@ func repeatCapacities(measured []record.Record, s slo.SLO) (lo, hi float64) {
 			if len(s) > 0 {
 				pass = s.Evaluate(r).Pass
 			}
+			pass = pass && r.Latency != nil // no answers never serves
 			if !pass {
 				break
 			}

@@ -81,6 +81,10 @@ func TestStepWithoutAnswersNeverServes(t *testing.T) {
 			if c.ReachesTarget {
 				t.Error("reaches the target through a step without answers")
 			}
+			// Per-repeat capacities: the repeat without answers stops below it.
+			if limit := c.Steps[tc.brkStep].Offered; c.CapacityMin >= limit {
+				t.Errorf("every repeat's capacity reaches %v through the step without answers at %v", c.CapacityMin, limit)
+			}
 			st := c.Steps[tc.brkStep]
 			if st.Pass {
 				t.Errorf("the step without answers passes: %+v", st)
