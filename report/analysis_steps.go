@@ -193,8 +193,10 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 }
 
 // medianRecord is a record holding the step's median measurements, so that
-// the SLO grammar's metrics apply to combined steps. Its latencies are nil
-// when any repeat had none: a repeat without answers is never outvoted.
+// the SLO grammar's metrics apply to combined steps. Its Latency is nil
+// when any repeat had no answer at all, its LatencyOK when any had no
+// successful one: a repeat without answers is never outvoted, and a nil
+// latency is never averaged in as 0 ms.
 func medianRecord(used []record.Record, st StepResult) record.Record {
 	summary := func(ok bool) *record.Latency {
 		ls := make([]*record.Latency, len(used))
