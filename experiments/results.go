@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 )
 
@@ -71,7 +72,8 @@ func RunID(now time.Time, name string) string {
 }
 
 // Prepare creates the results directory outRoot/<runID> and writes the
-// resolved experiment.yaml and environment.json into it. It fails before
+// resolved experiment.yaml, plan.json (see Plan) and environment.json
+// into it. It fails before
 // any load is sent when the directory cannot be created or written, with
 // the path in the message.
 func Prepare(outRoot, runID string, e Experiment, env Environment) (string, error) {
@@ -84,6 +86,9 @@ func Prepare(outRoot, runID string, e Experiment, env Environment) (string, erro
 		return "", err
 	}
 	if err := writeFile(filepath.Join(dir, "experiment.yaml"), y); err != nil {
+		return "", err
+	}
+	if err := record.WritePlan(dir, e.Plan(env.Runtime)); err != nil {
 		return "", err
 	}
 	env.Experiment = e.Name

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 )
 
 // FileName is the name of the step file inside a results directory.
@@ -52,19 +53,48 @@ func (w *Writer) Close() error {
 	return nil
 }
 
-// Read decodes every record of a steps.jsonl stream. A truncated last line
-// (a crash mid-write) is ignored; any other malformed line is an error that
-// names the line.
+// TornLine is a last line of steps.jsonl that is not valid JSON: the
+// process died (or the disk filled) while appending it. The records before
+// it are whole; the step it held is lost, so the run is incomplete.
+type TornLine struct {
+	// Path is the file (empty when read from a stream); Line is 1-based.
+	Path  string
+	Line  int
+	Bytes int
+	Err   error
+}
+
+func (t *TornLine) Error() string {
+	where := "line " + strconv.Itoa(t.Line)
+	if t.Path != "" {
+		where = t.Path + " " + where
+	}
+	return fmt.Sprintf("%s was cut mid-write (%d bytes, not valid JSON): the step it held is lost", where, t.Bytes)
+}
+
+func (t *TornLine) Unwrap() error { return t.Err }
+
+// Read decodes every record of a steps.jsonl stream. A torn last line (a
+// crash mid-write) is left out; use ReadChecked to learn about it. Any
+// other malformed line is an error that names the line.
 func Read(r io.Reader) ([]Record, error) {
+	recs, _, err := ReadChecked(r)
+	return recs, err
+}
+
+// ReadChecked decodes every record of a steps.jsonl stream and reports a
+// torn last line (nil when there is none) beside the records before it.
+// Any other malformed line is an error that names the line.
+func ReadChecked(r io.Reader) ([]Record, *TornLine, error) {
 	var out []Record
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	line := 0
-	var pendingErr error
+	var torn *TornLine
 	for sc.Scan() {
 		line++
-		if pendingErr != nil {
-			return nil, pendingErr
+		if torn != nil {
+			return nil, nil, fmt.Errorf("line %d: %w", torn.Line, torn.Err)
 		}
 		b := sc.Bytes()
 		if len(b) == 0 {
@@ -73,33 +103,44 @@ func Read(r io.Reader) ([]Record, error) {
 		var rec Record
 		if err := json.Unmarshal(b, &rec); err != nil {
 			// Only fatal if another line follows: the last line may be torn.
-			pendingErr = fmt.Errorf("line %d: %w", line, err)
+			torn = &TornLine{Line: line, Bytes: len(b), Err: err}
 			continue
 		}
 		out = append(out, rec)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return out, nil
+	return out, torn, nil
 }
 
 // ReadFile reads a steps.jsonl file; path may also be a results directory.
+// A torn last line is left out; use ReadFileChecked to learn about it.
 func ReadFile(path string) ([]Record, error) {
+	recs, _, err := ReadFileChecked(path)
+	return recs, err
+}
+
+// ReadFileChecked reads a steps.jsonl file (path may also be a results
+// directory) and reports a torn last line, naming the file.
+func ReadFileChecked(path string) ([]Record, *TornLine, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = path + string(os.PathSeparator) + FileName
 	}
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("read steps: %s does not exist (give a results directory or its %s)", path, FileName)
+			return nil, nil, fmt.Errorf("read steps: %s does not exist (give a results directory or its %s)", path, FileName)
 		}
-		return nil, fmt.Errorf("read steps: %w", err)
+		return nil, nil, fmt.Errorf("read steps: %w", err)
 	}
 	defer f.Close()
-	recs, err := Read(f)
+	recs, torn, err := ReadChecked(f)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	return recs, nil
+	if torn != nil {
+		torn.Path = path
+	}
+	return recs, torn, nil
 }

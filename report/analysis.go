@@ -37,6 +37,11 @@ type Analysis struct {
 	Target      float64        `json:"target"`
 	TargetGiven bool           `json:"target_given"`
 	Configs     []ConfigResult `json:"configs"`
+	// Incomplete says why the recorded steps are not the whole run, one
+	// sentence each (record.Incomplete): a torn last line, steps cut
+	// short, planned configurations or repeats never measured. Empty for a
+	// complete run. Reports say it at the top; gates refuse such a run.
+	Incomplete []string `json:"incomplete"`
 	// Recommendation answers the capacity question.
 	Recommendation Recommendation `json:"recommendation"`
 	// Warnings list what makes parts of the answer less trustworthy
@@ -96,6 +101,8 @@ func Analyze(in Input) Analysis {
 	for _, name := range order {
 		a.Configs = append(a.Configs, analyzeConfig(name, byConfig[name], a.judgeSLO, a.sloConds, a.Target))
 	}
+	a.Configs = withPlan(a.Configs, in.Plan)
+	a.Incomplete = append([]string{}, record.Incomplete(in.Records, in.Plan, in.Torn)...)
 	addScaling(a.Configs)
 	a.Recommendation = recommend(a)
 	a.Warnings = append(a.Warnings, warnings(a)...)

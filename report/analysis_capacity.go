@@ -25,6 +25,12 @@ type ConfigResult struct {
 	Config record.Config `json:"config"`
 	// Failure is why the configuration could not be measured at all.
 	Failure string `json:"failure,omitempty"`
+	// NotRun is true for a planned configuration the run never reached
+	// (it has no record at all, not even a failure).
+	NotRun bool `json:"not_run,omitempty"`
+	// CutShort says where the ramp was cut short, e.g. "cut short at 25
+	// users (interrupted)"; empty when no step was.
+	CutShort string `json:"cut_short,omitempty"`
 	// Repeats counts the measured repeats.
 	Repeats int          `json:"repeats"`
 	Steps   []StepResult `json:"steps"`
@@ -149,6 +155,7 @@ func analyzeConfig(name string, recs []record.Record, s, known slo.SLO, target f
 		}
 	}
 	c.ReachesTarget = c.CapacityStep >= 0 && c.Capacity >= target-1e-9
+	c.CutShort = cutShort(c.Steps, measured)
 	if c.CostCPUs > 0 {
 		c.Efficiency = c.MaxRPSInSLO / c.CostCPUs
 	}
@@ -194,7 +201,7 @@ func analyzeSaturation(c *ConfigResult) {
 	if base < 0 {
 		return
 	}
-	baseLatS := c.Steps[base].Mean.Median / 1000
+	baseLatS := c.Steps[base].Mean.median() / 1000
 	baseErr := c.Steps[base].ErrorRate.Median
 	prevErr := baseErr
 	for i := range c.Steps {
@@ -239,13 +246,14 @@ func repeatCapacities(measured []record.Record, s slo.SLO) (lo, hi float64) {
 		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Offered() < rs[j].Offered() })
 		capacity := 0.0
 		for _, r := range rs {
-			if r.Generator.Saturated {
+			if r.Generator.Saturated || r.Partial {
 				continue
 			}
 			pass := r.SLO.Pass
 			if len(s) > 0 {
 				pass = s.Evaluate(r).Pass
 			}
+			pass = pass && r.Latency != nil // no answers never serves
 			if !pass {
 				break
 			}
@@ -261,7 +269,7 @@ func repeatCapacities(measured []record.Record, s slo.SLO) (lo, hi float64) {
 func addScaling(cs []ConfigResult) {
 	for i := range cs {
 		c := &cs[i]
-		if c.Config.Replicas <= 1 || c.Failure != "" && len(c.Steps) == 0 {
+		if c.Config.Replicas <= 1 || len(c.Steps) == 0 {
 			continue
 		}
 		for _, b := range cs {
@@ -285,6 +293,8 @@ func verdict(c ConfigResult, s slo.SLO, target float64) string {
 	var v string
 	brk, hasBreak := c.Step(c.BreakStep)
 	switch {
+	case c.CapacityStep < 0 && !hasBreak && c.CutShort != "":
+		v = "no complete step: " + c.CutShort
 	case c.CapacityStep < 0 && !hasBreak:
 		v = "no trustworthy step"
 	case c.CapacityStep < 0:
@@ -293,6 +303,8 @@ func verdict(c ConfigResult, s slo.SLO, target float64) string {
 		v = fmt.Sprintf("serves %s %s", formatCount(target), unit)
 	case hasBreak:
 		v = fmt.Sprintf("fails at %s %s (%s)", formatCount(brk.Offered), unit, breachSummary(brk, s))
+	case c.CutShort != "":
+		v = fmt.Sprintf("not tested beyond %s %s: %s", formatCount(c.Capacity), unit, c.CutShort)
 	default:
 		v = fmt.Sprintf("not tested beyond %s %s", formatCount(c.Capacity), unit)
 	}
@@ -305,8 +317,14 @@ func verdict(c ConfigResult, s slo.SLO, target float64) string {
 // breachSummary names the first breached condition of a step with its
 // measured value, e.g. "p95 1.16 s" or "errors 4.2 %".
 func breachSummary(st StepResult, s slo.SLO) string {
+	if st.NoAnswers {
+		return "no answers"
+	}
 	for _, cond := range s {
-		v, _ := slo.Measure(cond.Metric, st.median)
+		v, ok := slo.Measure(cond.Metric, st.median)
+		if !ok {
+			return cond.Metric + " not measured"
+		}
 		if cond.Holds(v) {
 			continue
 		}
@@ -322,7 +340,7 @@ func breachSummary(st StepResult, s slo.SLO) string {
 		}
 		return b
 	}
-	return "p95 " + formatMs(st.P95.Median)
+	return "p95 " + latencyText(st.P95)
 }
 
 func metricLabel(m string) string {

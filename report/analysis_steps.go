@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -19,22 +20,31 @@ type StepResult struct {
 	// ThinkMeanS is the users' mean think time in seconds (closed loop).
 	ThinkMeanS float64 `json:"think_mean_s,omitempty"`
 	// Repeats counts the repeats combined; Excluded those left out because
-	// the generator was saturated.
+	// the generator was saturated, Cut those left out because they were cut
+	// short (a partial window decides nothing).
 	Repeats  int `json:"repeats"`
 	Excluded int `json:"excluded"`
-	// Untrustworthy is true when every repeat of the step had a saturated
-	// generator: the step is shown but takes no part in capacity or
-	// saturation.
+	Cut      int `json:"cut_short"`
+	// Untrustworthy is true when no repeat of the step can be trusted
+	// (each had a saturated generator or was cut short): the step is shown
+	// but takes no part in capacity, saturation or any verdict.
 	Untrustworthy bool `json:"untrustworthy"`
 
 	Requests  Stat `json:"requests"`
 	RPS       Stat `json:"rps"`
 	OKRPS     Stat `json:"ok_rps"`
 	ErrorRate Stat `json:"error_rate"`
-	Mean      Stat `json:"mean_ms"`
-	P50       Stat `json:"p50_ms"`
-	P95       Stat `json:"p95_ms"`
-	P99       Stat `json:"p99_ms"`
+	// InFlight counts requests still unanswered when the window closed.
+	InFlight Stat `json:"in_flight"`
+	// NoAnswers is true when a repeat of the step received no response at
+	// all (its latencies are null): such a step has no latencies (Mean,
+	// P50, P95 and P99 are nil, JSON null), never passes the SLO and is
+	// rendered "no answers", never as 0 ms.
+	NoAnswers bool  `json:"no_answers"`
+	Mean      *Stat `json:"mean_ms"`
+	P50       *Stat `json:"p50_ms"`
+	P95       *Stat `json:"p95_ms"`
+	P99       *Stat `json:"p99_ms"`
 
 	// HasTarget is false when the runtime reported no container usage.
 	HasTarget   bool `json:"has_target"`
@@ -106,15 +116,18 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 		if st.StartedAt.IsZero() || (!r.StartedAt.IsZero() && r.StartedAt.Before(st.StartedAt)) {
 			st.StartedAt = r.StartedAt
 		}
-		if r.Partial {
-			st.Partial = true
-			st.Warnings = append(st.Warnings, fmt.Sprintf("repeat %d was cut short (%s)", r.Repeat+1, orDefault(r.StopReason, "partial step")))
-		}
 		if r.Target != nil {
 			st.OOMKills += r.Target.OOMKills
 			st.Restarts += r.Target.Restarts
 		} else {
 			st.OOMKills += countOOMEvents(r.Events)
+		}
+		if r.Partial {
+			st.Partial = true
+			st.Cut++
+			st.Warnings = append(st.Warnings, fmt.Sprintf("repeat %d was cut short after %s (%s): it decides nothing",
+				r.Repeat+1, formatSeconds(r.WindowS), orDefault(r.StopReason, "partial step")))
+			continue
 		}
 		if r.Generator.Saturated {
 			st.Excluded++
@@ -142,13 +155,15 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 	st.RPS = pick(func(r record.Record) float64 { return r.RPS })
 	st.OKRPS = pick(func(r record.Record) float64 { return r.OKRPS })
 	st.ErrorRate = pick(func(r record.Record) float64 { return r.ErrorRate })
-	lat := func(name string) func(record.Record) float64 {
-		return func(r record.Record) float64 { v, _ := r.Latency.Value(name); return v }
+	st.InFlight = pick(func(r record.Record) float64 { return float64(r.InFlight) })
+	st.NoAnswers = slices.ContainsFunc(used, func(r record.Record) bool { return r.Latency == nil })
+	if !st.NoAnswers {
+		lat := func(name string) *Stat {
+			s := pick(func(r record.Record) float64 { v, _ := r.Latency.Value(name); return v })
+			return &s
+		}
+		st.Mean, st.P50, st.P95, st.P99 = lat("mean"), lat("p50"), lat("p95"), lat("p99")
 	}
-	st.Mean = pick(lat("mean"))
-	st.P50 = pick(lat("p50"))
-	st.P95 = pick(lat("p95"))
-	st.P99 = pick(lat("p99"))
 
 	var withTarget []record.Record
 	for _, r := range used {
@@ -178,8 +193,10 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 }
 
 // medianRecord is a record holding the step's median measurements, so that
-// the SLO grammar's metrics apply to combined steps. Its latencies are nil
-// when any repeat had none: a repeat without answers is never outvoted.
+// the SLO grammar's metrics apply to combined steps. Its Latency is nil
+// when any repeat had no answer at all, its LatencyOK when any had no
+// successful one: a repeat without answers is never outvoted, and a nil
+// latency is never averaged in as 0 ms.
 func medianRecord(used []record.Record, st StepResult) record.Record {
 	summary := func(ok bool) *record.Latency {
 		ls := make([]*record.Latency, len(used))
@@ -208,9 +225,22 @@ func medianRecord(used []record.Record, st StepResult) record.Record {
 	}
 }
 
+// NoAnswersBreach is the first breach of a step without a single answer.
+const NoAnswersBreach = "no answers: no response arrived in the measurement window"
+
 // judge returns the verdict of a combined step: by s on the median record,
-// or, without an SLO, by the majority of the recorded verdicts (a tie fails).
+// or, without an SLO, by the majority of the recorded verdicts (a tie
+// fails). A step without answers (nil median latency) fails whatever the
+// SLO or the recorded verdicts say: an API that never answers never serves.
 func judge(used []record.Record, med record.Record, s slo.SLO) (bool, []string) {
+	pass, breaches := judgeBySLO(used, med, s)
+	if med.Latency == nil {
+		return false, append([]string{NoAnswersBreach}, slices.DeleteFunc(breaches, func(b string) bool { return b == NoAnswersBreach })...)
+	}
+	return pass, breaches
+}
+
+func judgeBySLO(used []record.Record, med record.Record, s slo.SLO) (bool, []string) {
 	if len(s) > 0 {
 		res := s.Evaluate(med)
 		return res.Pass, res.Breaches

@@ -29,6 +29,9 @@ type CompareRow struct {
 	// P95A and P95B are the p95 latencies (ms) at each run's target.
 	P95A, P95B       float64
 	HasP95A, HasP95B bool
+	// NoAnswersA and NoAnswersB are true when the step at the target had
+	// no answers (and so no p95).
+	NoAnswersA, NoAnswersB bool
 }
 
 // Compare matches the configurations of a and b by name, in a's order
@@ -45,13 +48,13 @@ func Compare(a, b Analysis, nameA, nameB string) Comparison {
 		if ca, ok := a.Config(name); ok {
 			row.InA, row.CapA = len(ca.Steps) > 0, ca
 			if st, ok := ca.Step(ca.TargetStep); ok {
-				row.P95A, row.HasP95A = st.P95.Median, true
+				row.P95A, row.HasP95A, row.NoAnswersA = st.P95.median(), st.P95 != nil, st.NoAnswers
 			}
 		}
 		if cb, ok := b.Config(name); ok {
 			row.InB, row.CapB = len(cb.Steps) > 0, cb
 			if st, ok := cb.Step(cb.TargetStep); ok {
-				row.P95B, row.HasP95B = st.P95.Median, true
+				row.P95B, row.HasP95B, row.NoAnswersB = st.P95.median(), st.P95 != nil, st.NoAnswers
 			}
 		}
 		c.Rows = append(c.Rows, row)
@@ -79,22 +82,26 @@ func compareGrid(c Comparison) grid {
 			row[7] = formatRPS(r.CapA.MaxRPSInSLO)
 		} else if r.CapA.Failure != "" {
 			row[1] = "failed"
+		} else if r.CapA.NotRun {
+			row[1] = "not run"
 		}
 		if r.InB {
 			row[2] = capacityShort(r.CapB)
 			row[8] = formatRPS(r.CapB.MaxRPSInSLO)
 		} else if r.CapB.Failure != "" {
 			row[2] = "failed"
+		} else if r.CapB.NotRun {
+			row[2] = "not run"
 		}
 		if r.InA && r.InB {
 			row[3] = delta(r.CapA.Capacity, r.CapB.Capacity, formatCount)
 			row[9] = delta(r.CapA.MaxRPSInSLO, r.CapB.MaxRPSInSLO, formatRPS)
 		}
 		if r.InA {
-			row[4] = orNotReached(r.HasP95A, r.P95A)
+			row[4] = orNotReached(r.HasP95A, r.NoAnswersA, r.P95A)
 		}
 		if r.InB {
-			row[5] = orNotReached(r.HasP95B, r.P95B)
+			row[5] = orNotReached(r.HasP95B, r.NoAnswersB, r.P95B)
 		}
 		if r.HasP95A && r.HasP95B {
 			row[6] = delta(r.P95A, r.P95B, formatMs)
@@ -114,8 +121,13 @@ func capacityShort(c ConfigResult) string {
 	return formatCount(c.Capacity)
 }
 
-func orNotReached(ok bool, ms float64) string {
-	if !ok {
+// orNotReached renders a p95 at the target: the value, "no answers" when
+// the target step had none, "not reached" when there was no such step.
+func orNotReached(ok, noAnswers bool, ms float64) string {
+	switch {
+	case noAnswers:
+		return NoAnswersText
+	case !ok:
 		return "not reached"
 	}
 	return formatMs(ms)

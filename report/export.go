@@ -48,7 +48,8 @@ var StepsCSVHeader = []string{
 }
 
 // WriteStepsCSV renders every record as one row of steps.csv (repeats and
-// failed configurations included), columns as StepsCSVHeader.
+// failed configurations included), columns as StepsCSVHeader. Latencies
+// of a step without answers (null in steps.jsonl) are empty cells.
 func WriteStepsCSV(w io.Writer, recs []record.Record) error {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(StepsCSVHeader); err != nil {
@@ -67,8 +68,8 @@ func WriteStepsCSV(w io.Writer, recs []record.Record) error {
 			strconv.Itoa(r.Config.Replicas), r.Config.Runtime, b(r.Config.Approximate),
 			started, f(r.WindowS), r.Load.Model, strconv.Itoa(r.Load.Users), f(r.Load.Rate), f(r.Load.ThinkMinS), f(r.Load.ThinkMaxS),
 			i(r.Requests), i(r.Successes), i(r.Errors), i(r.Dropped), f(r.RPS), f(r.OKRPS), f(r.ErrorRate),
-			f(r.Latency.Min), f(r.Latency.Mean), f(r.Latency.P50), f(r.Latency.P90), f(r.Latency.P95), f(r.Latency.P99), f(r.Latency.Max),
-			f(r.LatencyOK.P95), f(r.LatencyOK.P99),
+			lat(r.Latency, "min"), lat(r.Latency, "mean"), lat(r.Latency, "p50"), lat(r.Latency, "p90"), lat(r.Latency, "p95"), lat(r.Latency, "p99"), lat(r.Latency, "max"),
+			lat(r.LatencyOK, "p95"), lat(r.LatencyOK, "p99"),
 			f(r.Generator.CPUPct), f(r.Generator.CPUAvailablePct), b(r.Generator.Saturated),
 			"", "", "", "", "", "", "",
 			b(r.SLO.Pass), strings.Join(r.SLO.Breaches, "; "), b(r.Partial), r.StopReason, r.Failure,
@@ -86,4 +87,13 @@ func WriteStepsCSV(w io.Writer, recs []record.Record) error {
 		return fmt.Errorf("write steps.csv: %w", err)
 	}
 	return nil
+}
+
+// lat renders a latency statistic in ms for CSV: empty when not measured.
+func lat(l *record.Latency, name string) string {
+	v, ok := l.Value(name)
+	if !ok {
+		return ""
+	}
+	return strconv.FormatFloat(v, 'f', -1, 64)
 }

@@ -176,3 +176,24 @@ func rangeText(lo, hi string) string {
 	}
 	return lo + "–" + hi
 }
+
+// NoAnswersText is how a latency of a step without answers is rendered.
+const NoAnswersText = "no answers"
+
+// latencyText renders a combined latency's median: "420 ms", or "no
+// answers" when the step had none.
+func latencyText(s *Stat) string {
+	if s == nil {
+		return NoAnswersText
+	}
+	return formatMs(s.Median)
+}
+
+// latencyCell renders a combined latency with its range across repeats;
+// none is the text for a step without answers ("no answers" or "—").
+func latencyCell(s *Stat, none string) string {
+	if s == nil {
+		return none
+	}
+	return withRange(*s, formatMs)
+}

@@ -45,6 +45,13 @@ type Input struct {
 	Environment map[string]any
 	// Title heads the report; empty means the experiment's name or the run id.
 	Title string
+	// Plan is what the run set out to measure (plan.json; nil when
+	// unknown): planned configurations without a record are shown as
+	// "not run" and make the run incomplete.
+	Plan *record.Plan
+	// Torn is the torn last line of steps.jsonl (nil when the file is
+	// whole): the step it held is lost and the run is incomplete.
+	Torn *record.TornLine
 }
 
 // experimentKeys is the part of experiment.yaml a report needs, decoded
@@ -55,21 +62,25 @@ type experimentKeys struct {
 	TargetUsers int       `yaml:"target_users"`
 }
 
-// LoadDir reads a results directory: steps.jsonl (required),
-// experiment.yaml and environment.json (both optional). The SLO and
+// LoadDir reads a results directory: steps.jsonl (required; a torn last
+// line is kept in Torn), plan.json, experiment.yaml and environment.json
+// (all optional). The SLO and
 // target_users come from experiment.yaml's top-level slo and target_users
 // keys when present; otherwise the records' own verdicts are used and the
 // target is the highest offered load.
 func LoadDir(dir string) (Input, error) {
 	var in Input
-	recs, err := record.ReadFile(filepath.Join(dir, record.FileName))
+	recs, torn, err := record.ReadFileChecked(filepath.Join(dir, record.FileName))
 	if err != nil {
 		return in, err
 	}
 	if len(recs) == 0 {
 		return in, fmt.Errorf("read %s: no steps recorded yet", filepath.Join(dir, record.FileName))
 	}
-	in.Records = recs
+	in.Records, in.Torn = recs, torn
+	if in.Plan, err = record.ReadPlan(dir); err != nil {
+		return in, err
+	}
 
 	expPath := filepath.Join(dir, ExperimentFile)
 	if b, err := os.ReadFile(expPath); err == nil {

@@ -8,13 +8,17 @@ import (
 	"strings"
 )
 
-// WriteMarkdown renders report.md: the recommendation, the comparison and
+// WriteMarkdown renders report.md: why the run is incomplete (when it
+// is), the recommendation, the comparison and
 // resource tables, warnings, the replicas' events, links to the plots (plotDir relative to the
 // report, e.g. "plots"), a per-step table per configuration, the
 // environment and the experiment definition.
 func WriteMarkdown(w io.Writer, a Analysis, plotDir string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Capacity report — %s\n\n", mdEscape(a.Title))
+	if len(a.Incomplete) > 0 {
+		fmt.Fprintf(&b, "> **Incomplete run:** %s.\n\n", mdEscape(strings.Join(a.Incomplete, "; ")))
+	}
 	fmt.Fprintf(&b, "> **Recommendation:** %s\n\n", mdEscape(a.Recommendation.Sentence))
 	b.WriteString(runLine(a, mdCode) + "\n\n")
 

@@ -188,6 +188,9 @@ func alignX(plots [][]*plot.Plot) {
 // buildPanel turns a panel into a gonum plot, adding its legend entries
 // (once per label) to legend.
 func buildPanel(pn panel, legend *plot.Legend, seen map[string]bool) (*plot.Plot, error) {
+	if pn.logY {
+		pn = positiveOnly(pn)
+	}
 	p := plot.New()
 	p.BackgroundColor = color.White
 	styleAxis(&p.X)
@@ -269,9 +272,13 @@ func buildPanel(pn panel, legend *plot.Legend, seen map[string]bool) (*plot.Plot
 	if pn.logY {
 		p.Y.Scale = plot.LogScale{}
 		p.Y.Tick.Marker = niceLogTicks{}
+		if p.Y.Min > p.Y.Max { // no data: an empty decade
+			p.Y.Min, p.Y.Max = 1, 10
+		}
 		if p.Y.Min <= 0 {
 			p.Y.Min = 1
 		}
+		p.Y.Max = math.Max(p.Y.Max, p.Y.Min)
 		p.Y.Min /= 1.3
 		p.Y.Max *= 1.3
 	} else {
@@ -289,6 +296,46 @@ func buildPanel(pn panel, legend *plot.Legend, seen map[string]bool) (*plot.Plot
 		p.Y.Min, p.Y.Max = 0, math.Max(1, pn.yMinMax)
 	}
 	return p, nil
+}
+
+// positiveOnly drops what a log axis cannot show: points, marks and
+// reference lines at or below zero (a latency is never 0 ms unless nothing
+// was measured), and clamps min–max bars to the smallest positive value.
+func positiveOnly(pn panel) panel {
+	keep := func(xy plotter.XYs) plotter.XYs {
+		var out plotter.XYs
+		for _, pt := range xy {
+			if pt.Y > 0 {
+				out = append(out, pt)
+			}
+		}
+		return out
+	}
+	series := make([]series, len(pn.series))
+	for i, s := range pn.series {
+		if s.lo == nil {
+			s.xy = keep(s.xy)
+		} else {
+			var xy plotter.XYs
+			var lo, hi []float64
+			for j, pt := range s.xy {
+				if pt.Y > 0 {
+					xy, lo, hi = append(xy, pt), append(lo, math.Max(s.lo[j], pt.Y/10)), append(hi, s.hi[j])
+				}
+			}
+			s.xy, s.lo, s.hi = xy, lo, hi
+		}
+		series[i] = s
+	}
+	pn.series, pn.marks, pn.oom = series, keep(pn.marks), keep(pn.oom)
+	var hl []refLine
+	for _, h := range pn.hlines {
+		if h.y > 0 {
+			hl = append(hl, h)
+		}
+	}
+	pn.hlines = hl
+	return pn
 }
 
 // errorBars draws each point's min–max across repeats.

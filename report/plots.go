@@ -105,8 +105,9 @@ func xLabel(a Analysis) string {
 }
 
 // stepSeries builds one configuration's line of metric f, with min–max
-// bars when repeats disagree; untrustworthy steps are left out.
-func stepSeries(c ConfigResult, label string, col int, f func(StepResult) Stat, scale float64) series {
+// bars when repeats disagree; untrustworthy steps, and steps where f is
+// nil (a latency of a step without answers), are left out.
+func stepSeries(c ConfigResult, label string, col int, f func(StepResult) *Stat, scale float64) series {
 	s := series{label: label, color: palette[col%len(palette)], glyphs: true}
 	spread := false
 	var lo, hi []float64
@@ -115,6 +116,9 @@ func stepSeries(c ConfigResult, label string, col int, f func(StepResult) Stat, 
 			continue
 		}
 		v := f(st)
+		if v == nil {
+			continue
+		}
 		s.xy = append(s.xy, plotter.XY{X: st.Offered, Y: v.Median * scale})
 		lo, hi = append(lo, v.Min*scale), append(hi, v.Max*scale)
 		spread = spread || v.Spread()
@@ -125,12 +129,15 @@ func stepSeries(c ConfigResult, label string, col int, f func(StepResult) Stat, 
 	return s
 }
 
-// saturatedMarks are the raw generator-saturated steps of a run, metric f.
-func saturatedMarks(a Analysis, f func(record.Record) float64) plotter.XYs {
+// saturatedMarks are the raw generator-saturated steps of a run, metric
+// f (false: not measured, no mark).
+func saturatedMarks(a Analysis, f func(record.Record) (float64, bool)) plotter.XYs {
 	var xy plotter.XYs
 	for _, r := range a.records {
 		if r.Failure == "" && r.Generator.Saturated {
-			xy = append(xy, plotter.XY{X: r.Offered(), Y: f(r)})
+			if y, ok := f(r); ok {
+				xy = append(xy, plotter.XY{X: r.Offered(), Y: y})
+			}
 		}
 	}
 	return xy
@@ -144,11 +151,11 @@ func rpsFigure(views []runView) figure {
 			if len(c.Steps) == 0 {
 				continue
 			}
-			s := stepSeries(c, v.prefix+c.Name, v.color(i, c.Name), func(st StepResult) Stat { return st.RPS }, 1)
+			s := stepSeries(c, v.prefix+c.Name, v.color(i, c.Name), func(st StepResult) *Stat { return &st.RPS }, 1)
 			s.dashed = v.dashed
 			pn.series = append(pn.series, s)
 		}
-		pn.marks = append(pn.marks, saturatedMarks(v.a, func(r record.Record) float64 { return r.RPS })...)
+		pn.marks = append(pn.marks, saturatedMarks(v.a, func(r record.Record) (float64, bool) { return r.RPS, true })...)
 	}
 	if ideal := idealSeries(a); len(ideal.xy) > 0 {
 		pn.series = append(pn.series, ideal)
@@ -182,16 +189,16 @@ func latencyFigure(views []runView) figure {
 			if len(c.Steps) == 0 {
 				continue
 			}
-			p95 := stepSeries(c, v.prefix+c.Name+" p95", v.color(i, c.Name), func(st StepResult) Stat { return st.P95 }, 1)
+			p95 := stepSeries(c, v.prefix+c.Name+" p95", v.color(i, c.Name), func(st StepResult) *Stat { return st.P95 }, 1)
 			p95.dashed = v.dashed
-			p99 := stepSeries(c, v.prefix+c.Name+" p99", v.color(i, c.Name), func(st StepResult) Stat { return st.P99 }, 1)
+			p99 := stepSeries(c, v.prefix+c.Name+" p99", v.color(i, c.Name), func(st StepResult) *Stat { return st.P99 }, 1)
 			p99.glyphs, p99.lo, p99.hi, p99.dashed = false, nil, nil, true
 			pn.series = append(pn.series, p95)
 			if len(views) == 1 {
 				pn.series = append(pn.series, p99)
 			}
 		}
-		pn.marks = append(pn.marks, saturatedMarks(v.a, func(r record.Record) float64 { return r.Latency.P95 })...)
+		pn.marks = append(pn.marks, saturatedMarks(v.a, func(r record.Record) (float64, bool) { return r.Latency.Value("p95") })...)
 	}
 	pn.hlines = sloLines(a.sloConds, slo.KindLatency, 1)
 	return figure{xlabel: xLabel(a), panels: []panel{pn}}
@@ -201,10 +208,10 @@ func errorsFigure(a Analysis) figure {
 	pn := panel{ylabel: "error rate (%)", yMin0: true}
 	for i, c := range a.Configs {
 		if len(c.Steps) > 0 {
-			pn.series = append(pn.series, stepSeries(c, c.Name, i, func(st StepResult) Stat { return st.ErrorRate }, 100))
+			pn.series = append(pn.series, stepSeries(c, c.Name, i, func(st StepResult) *Stat { return &st.ErrorRate }, 100))
 		}
 	}
-	pn.marks = saturatedMarks(a, func(r record.Record) float64 { return r.ErrorRate * 100 })
+	pn.marks = saturatedMarks(a, func(r record.Record) (float64, bool) { return r.ErrorRate * 100, true })
 	pn.hlines = sloLines(a.sloConds, slo.KindRate, 100)
 	for _, h := range pn.hlines {
 		pn.yMinMax = math.Max(pn.yMinMax, h.y*1.5)
@@ -218,8 +225,8 @@ func resourcesFigure(a Analysis) figure {
 		if len(c.Steps) == 0 || !c.Steps[0].HasTarget {
 			continue
 		}
-		pn.series = append(pn.series, stepSeries(c, c.Name+" CPU", i, func(st StepResult) Stat { return st.CPUPct }, 1))
-		mem := stepSeries(c, c.Name+" memory", i, func(st StepResult) Stat { return st.MemPct }, 1)
+		pn.series = append(pn.series, stepSeries(c, c.Name+" CPU", i, func(st StepResult) *Stat { return &st.CPUPct }, 1))
+		mem := stepSeries(c, c.Name+" memory", i, func(st StepResult) *Stat { return &st.MemPct }, 1)
 		mem.dashed, mem.glyphs, mem.lo, mem.hi = true, false, nil, nil
 		pn.series = append(pn.series, mem)
 		for _, st := range c.Steps {
@@ -277,12 +284,17 @@ func timelineFigure(a Analysis) figure {
 				top.vlines = append(top.vlines, start)
 				bottom.vlines = append(bottom.vlines, start)
 			}
+			p, answered := r.Latency.Value("p95")
 			if r.Generator.Saturated {
 				top.marks = append(top.marks, plotter.XY{X: minutes(r), Y: r.RPS})
-				bottom.marks = append(bottom.marks, plotter.XY{X: minutes(r), Y: r.Latency.P95})
+				if answered {
+					bottom.marks = append(bottom.marks, plotter.XY{X: minutes(r), Y: p})
+				}
 			}
 			rps.xy = append(rps.xy, plotter.XY{X: minutes(r), Y: r.RPS})
-			p95.xy = append(p95.xy, plotter.XY{X: minutes(r), Y: math.Max(r.Latency.P95, 0.01)})
+			if answered { // a step without answers has no p95: a gap, never 0 ms
+				p95.xy = append(p95.xy, plotter.XY{X: minutes(r), Y: math.Max(p, 0.01)})
+			}
 		}
 		top.series = append(top.series, rps)
 		bottom.series = append(bottom.series, p95)

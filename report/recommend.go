@@ -13,7 +13,8 @@ type Recommendation struct {
 	Config string `json:"config"`
 	Meets  bool   `json:"meets_target"`
 	// ShortBy is how far the best configuration's capacity falls short of
-	// the target, in the offered-load unit (0 when Meets).
+	// the target, in the offered-load unit (0 when Meets, and when its
+	// ramp was cut short before it failed: then nobody knows).
 	ShortBy float64 `json:"short_by"`
 	// Sentence is the answer in one or two sentences, e.g. "2 replicas × 1
 	// CPU × 1 GiB serve 10,000 users at p95 442 ms, 0.1 % errors; 1 replica
@@ -42,7 +43,7 @@ func recommend(a Analysis) Recommendation {
 		if len(why) > 0 {
 			s += " (" + strings.Join(why, "; ") + ")"
 		}
-		return Recommendation{Sentence: s + "."}
+		return Recommendation{Sentence: withNote(s+".", incompleteNote(a, ""))}
 	}
 	sorted := byCost(measured)
 	for _, c := range sorted {
@@ -51,14 +52,14 @@ func recommend(a Analysis) Recommendation {
 		}
 		st, _ := c.Step(c.TargetStep)
 		s := fmt.Sprintf("%s %s %s %s at p95 %s, %s errors",
-			describeConfig(c.Config), verbServe(c), formatCount(a.Target), a.Unit, formatMs(st.P95.Median), formatPct(st.ErrorRate.Median))
+			describeConfig(c.Config), verbServe(c), formatCount(a.Target), a.Unit, latencyText(st.P95), formatPct(st.ErrorRate.Median))
 		if c.Approximate() {
 			s += " (approximate: local runtime)"
 		}
 		if alt, ok := strongestCheaper(sorted, c); ok {
 			s += "; " + describeConfig(alt.Config) + " " + verdictCore(alt, a)
 		}
-		return Recommendation{Config: c.Name, Meets: true, Sentence: s + "."}
+		return Recommendation{Config: c.Name, Meets: true, Sentence: withNote(s+".", incompleteNote(a, ""))}
 	}
 
 	best := append([]ConfigResult(nil), sorted...)
@@ -76,20 +77,42 @@ func recommend(a Analysis) Recommendation {
 	if b.Approximate() {
 		desc += " (approximate: local runtime)"
 	}
+	note := incompleteNote(a, "")
+	none := "No configuration"
+	if note != "" {
+		none = "No measured configuration" // the others may, for all we know
+	}
 	if b.CapacityStep < 0 {
-		rec.Sentence = fmt.Sprintf("No configuration meets %s even at the lowest load: the best, %s, %s.",
-			within, desc, verdictCore(b, a))
+		rec.Sentence = withNote(fmt.Sprintf("%s meets %s even at the lowest load: the best, %s, %s.",
+			none, within, desc, verdictCore(b, a)), note)
 		return rec
 	}
 	st, _ := b.Step(b.CapacityStep)
-	s := fmt.Sprintf("No configuration serves %s %s within %s. The best, %s, holds %s %s (p95 %s, %s errors), %s %s (%.0f %%) short",
-		formatCount(a.Target), a.Unit, within, desc, formatCount(b.Capacity), a.Unit,
-		formatMs(st.P95.Median), formatPct(st.ErrorRate.Median), formatCount(rec.ShortBy), a.Unit, 100*rec.ShortBy/a.Target)
-	if _, ok := b.Step(b.BreakStep); ok {
-		s += "; it " + verdictCore(b, a)
+	s := fmt.Sprintf("%s serves %s %s within %s. The best, %s, holds %s %s (p95 %s, %s errors)",
+		none, formatCount(a.Target), a.Unit, within, desc, formatCount(b.Capacity), a.Unit,
+		latencyText(st.P95), formatPct(st.ErrorRate.Median))
+	switch _, broke := b.Step(b.BreakStep); {
+	case b.CutShort != "" && !broke:
+		// How far short it falls is unknown: the ramp never got there.
+		rec.ShortBy = 0
+		s += ", then was " + b.CutShort
+		note = incompleteNote(a, b.Name)
+	default:
+		s += fmt.Sprintf(", %s %s (%.0f %%) short", formatCount(rec.ShortBy), a.Unit, 100*rec.ShortBy/a.Target)
+		if broke {
+			s += "; it " + verdictCore(b, a)
+		}
 	}
-	rec.Sentence = s + "."
+	rec.Sentence = withNote(s+".", note)
 	return rec
+}
+
+// withNote appends the incomplete-run caveat to a sentence, if any.
+func withNote(s, note string) string {
+	if note == "" {
+		return s
+	}
+	return s + " " + note
 }
 
 // strongestCheaper returns the cheaper configuration that came closest: the

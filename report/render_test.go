@@ -189,7 +189,7 @@ func TestWriteAll(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{MarkdownFile, HTMLFile, SummaryFile, StepsCSVFile}
+	want := []string{SummaryFile, StepsCSVFile, MarkdownFile, HTMLFile}
 	for _, p := range Plots {
 		want = append(want, filepath.Join(PlotDir, p+".png"), filepath.Join(PlotDir, p+".svg"))
 	}
@@ -295,4 +295,28 @@ func TestCompare(t *testing.T) {
 			t.Errorf("comparison plot lacks %q", want)
 		}
 	}
+}
+
+// TestGoldenEdgeCases: a run whose API stopped answering (an all-error
+// step, a step without a single answer) and a run interrupted in its
+// first configuration, as table, report.md and (no-answers) summary.json.
+// (TestWriteAllWithoutAnswers and TestInterruptedRunRendered draw them.)
+func TestGoldenEdgeCases(t *testing.T) {
+	for _, name := range []string{"no-answers", "interrupted"} {
+		a := Analyze(fixture(t, name))
+		var tbl, md bytes.Buffer
+		if err := WriteTable(&tbl, a); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name+"_table.golden", tbl.Bytes())
+		if err := WriteMarkdown(&md, a, "plots"); err != nil {
+			t.Fatal(err)
+		}
+		golden(t, name+"_report.md.golden", md.Bytes())
+	}
+	var sum bytes.Buffer
+	if err := WriteSummary(&sum, Analyze(fixture(t, "no-answers"))); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "no-answers_summary.json.golden", sum.Bytes())
 }

@@ -43,3 +43,12 @@ func rangeOf(vs []float64) (lo, hi float64) {
 	}
 	return lo, hi
 }
+
+// median is s's median, 0 for a nil Stat (a latency never measured: the
+// callers check NoAnswers, or only read steps that passed the SLO).
+func (s *Stat) median() float64 {
+	if s == nil {
+		return 0
+	}
+	return s.Median
+}

@@ -20,10 +20,10 @@ func stepGrid(a Analysis, c ConfigResult) grid {
 			formatCount(st.Offered),
 			formatCount(math.Round(st.Requests.Median)),
 			withRange(st.RPS, formatRPS),
-			withRange(st.P50, formatMs),
-			withRange(st.P95, formatMs),
-			withRange(st.P99, formatMs),
-			withRange(st.ErrorRate, formatPct),
+			latencyCell(st.P50, "—"),
+			latencyCell(st.P95, NoAnswersText),
+			latencyCell(st.P99, "—"),
+			errorsCell(st),
 			"—", "—", "—",
 			"pass",
 			strings.Join(stepNotes(c, i), "; "),
@@ -35,6 +35,9 @@ func stepGrid(a Analysis, c ConfigResult) grid {
 		}
 		if st.Untrustworthy {
 			row[10] = "untrustworthy"
+			if st.Cut > 0 && st.Excluded == 0 {
+				row[10] = "cut short"
+			}
 		} else if !st.Pass {
 			row[10] = "fail: " + breachSummary(st, a.sloConds)
 		}
@@ -65,13 +68,21 @@ func stepNotes(c ConfigResult, i int) []string {
 	if st.Restarts > 0 && st.Restarts != st.OOMKills {
 		n = append(n, fmt.Sprintf("restarts: %d", st.Restarts))
 	}
-	if st.Untrustworthy {
-		n = append(n, "generator saturated in every repeat: excluded")
-	} else if st.Excluded > 0 {
-		n = append(n, fmt.Sprintf("generator saturated in %d of %d repeats (excluded)", st.Excluded, st.Excluded+st.Repeats))
+	all := st.Excluded + st.Cut
+	if !st.Untrustworthy {
+		all += st.Repeats
 	}
-	if st.Partial {
-		n = append(n, "cut short")
+	switch {
+	case st.Untrustworthy && st.Cut == 0:
+		n = append(n, "generator saturated in every repeat: excluded")
+	case st.Excluded > 0:
+		n = append(n, fmt.Sprintf("generator saturated in %d of %d repeats (excluded)", st.Excluded, all))
+	}
+	switch {
+	case st.Cut > 0 && all == 1:
+		n = append(n, "cut short: decides nothing")
+	case st.Cut > 0:
+		n = append(n, fmt.Sprintf("cut short in %d of %d repeats (excluded)", st.Cut, all))
 	}
 	return n
 }
@@ -80,6 +91,9 @@ func stepNotes(c ConfigResult, i int) []string {
 // saturation and where it breaks; rangeNote says where the repeats' ranges
 // are shown.
 func configHeadline(a Analysis, c ConfigResult, rangeNote string) string {
+	if c.NotRun {
+		return "Not run: planned, but the run ended before this configuration was measured"
+	}
 	if len(c.Steps) == 0 {
 		return "Could not be measured: " + c.Failure
 	}

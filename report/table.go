@@ -26,6 +26,9 @@ func comparisonGrid(a Analysis) grid {
 	}
 	for _, c := range a.Configs {
 		row := []string{c.Name, limitsCell(c), "—", "—", "—", "—", "—", "—", c.Verdict}
+		if c.NotRun {
+			row[2] = "not run"
+		}
 		if len(c.Steps) > 0 {
 			row[2] = capacityCell(c)
 			row[3] = "—"
@@ -33,8 +36,8 @@ func comparisonGrid(a Analysis) grid {
 				row[3] = formatRPS(c.MaxRPSInSLO)
 			}
 			if st, ok := c.Step(c.TargetStep); ok {
-				row[4] = withRange(st.P95, formatMs)
-				row[5] = withRange(st.ErrorRate, formatPct)
+				row[4] = latencyCell(st.P95, NoAnswersText)
+				row[5] = errorsCell(st)
 			} else {
 				row[4] = "not reached"
 				for _, st := range c.Steps {
@@ -118,6 +121,9 @@ func capacityCell(c ConfigResult) string {
 func WriteTable(w io.Writer, a Analysis) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s — SLO %s, target %s %s\n\n", a.Title, sloText(a), formatCount(a.Target), a.Unit)
+	if len(a.Incomplete) > 0 {
+		b.WriteString("INCOMPLETE RUN: " + strings.Join(a.Incomplete, "; ") + ".\n\n")
+	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
@@ -182,4 +188,13 @@ func sloText(a Analysis) string {
 // (WriteTable); the experiments runner and `loadlab report` print it.
 func WriteTerminal(w io.Writer, in Input) error {
 	return WriteTable(w, Analyze(in))
+}
+
+// errorsCell renders a step's error rate; "—" when not a single request
+// completed (0 of 0 is no rate, least of all 0 %).
+func errorsCell(st StepResult) string {
+	if st.NoAnswers && st.Requests.Max == 0 {
+		return "—"
+	}
+	return withRange(st.ErrorRate, formatPct)
 }

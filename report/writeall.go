@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -17,35 +18,26 @@ const (
 	PlotDir      = "plots"
 )
 
-// WriteAll analyses in and writes every rendering into dir: report.md,
-// report.html, summary.json, steps.csv and plots/<name>.png and .svg for
-// each of Plots. Each file is written to a temporary name and renamed, so
-// a reader never sees half a report. It returns the paths written, in
-// order, and stops at the first error or when ctx is done.
+// WriteAll analyses in and writes every rendering into dir: summary.json
+// and steps.csv first (they need no drawing), then report.md, report.html
+// and plots/<name>.png and .svg for each of Plots. Each file is written to
+// a temporary name and renamed, so a reader never sees half a report and
+// no temporary file stays behind. A file that fails to render does not
+// stop the others: WriteAll returns the paths written, in order, and every
+// failure joined. It stops when ctx is done.
 func WriteAll(ctx context.Context, dir string, in Input) (files []string, err error) {
 	a := Analyze(in)
 	if err := os.MkdirAll(filepath.Join(dir, PlotDir), 0o755); err != nil {
 		return nil, fmt.Errorf("create report folder %s: %w", dir, err)
 	}
-	write := func(name string, render func(io.Writer) error) error {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("write report: %w", err)
-		}
-		path := filepath.Join(dir, name)
-		if err := writeFileAtomic(path, render); err != nil {
-			return err
-		}
-		files = append(files, path)
-		return nil
-	}
 	steps := []struct {
 		name   string
 		render func(io.Writer) error
 	}{
-		{MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, a, PlotDir) }},
-		{HTMLFile, func(w io.Writer) error { return WriteHTML(w, a) }},
 		{SummaryFile, func(w io.Writer) error { return WriteSummary(w, a) }},
 		{StepsCSVFile, func(w io.Writer) error { return WriteStepsCSV(w, in.Records) }},
+		{MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, a, PlotDir) }},
+		{HTMLFile, func(w io.Writer) error { return WriteHTML(w, a) }},
 	}
 	for _, name := range Plots {
 		for _, format := range []string{"png", "svg"} {
@@ -55,15 +47,24 @@ func WriteAll(ctx context.Context, dir string, in Input) (files []string, err er
 			}{filepath.Join(PlotDir, name+"."+format), func(w io.Writer) error { return WritePlot(w, a, name, format) }})
 		}
 	}
+	var errs []error
 	for _, s := range steps {
-		if err := write(s.name, s.render); err != nil {
-			return files, err
+		if err := ctx.Err(); err != nil {
+			return files, errors.Join(append(errs, fmt.Errorf("write report: %w", err))...)
 		}
+		path := filepath.Join(dir, s.name)
+		if err := writeFileAtomic(path, s.render); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		files = append(files, path)
 	}
-	return files, nil
+	return files, errors.Join(errs...)
 }
 
-// writeFileAtomic renders into path.tmp, syncs and renames it to path.
+// writeFileAtomic renders into path.tmp, syncs and renames it to path. On
+// any failure, a panic of the renderer included (a plotting library's
+// internal error), path.tmp is removed and the error names path.
 func writeFileAtomic(path string, render func(io.Writer) error) (err error) {
 	tmp := path + ".tmp"
 	f, err := os.Create(tmp)
@@ -71,6 +72,9 @@ func writeFileAtomic(path string, render func(io.Writer) error) (err error) {
 		return fmt.Errorf("create %s: %w", path, err)
 	}
 	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%s: internal error while rendering: %v", path, r)
+		}
 		if err != nil {
 			_ = f.Close()
 			_ = os.Remove(tmp)

@@ -7,11 +7,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 	"gopkg.in/yaml.v3"
 
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/report"
 	"github.com/loadlab/loadlab/report/gate"
 	"github.com/loadlab/loadlab/slo"
@@ -96,7 +98,7 @@ func (o *gateOptions) input(dir string) (gate.Input, error) {
 	if len(conds) == 0 {
 		return gate.Input{}, usagef("no thresholds: give --slo, or gates:/slo: in the experiment file")
 	}
-	g := gate.Input{Records: in.Records, SLO: conds, TargetUsers: float64(in.TargetUsers)}
+	g := gate.Input{Records: in.Records, SLO: conds, TargetUsers: float64(in.TargetUsers), Plan: in.Plan, Torn: in.Torn}
 	switch {
 	case o.atUsers > 0 && o.at != "":
 		return gate.Input{}, usagef("give --at-users or --at, not both")
@@ -215,6 +217,10 @@ func newBaselineCmd() *cobra.Command {
 			in, err := o.input(args[0])
 			if err != nil {
 				return err
+			}
+			if why := record.Incomplete(in.Records, in.Plan, in.Torn); len(why) > 0 {
+				return &exitError{code: gate.ExitUntrustworthy, err: fmt.Errorf("%s is an incomplete run (%s): a baseline must come from a complete one",
+					args[0], strings.Join(why, "; "))}
 			}
 			b, err := gate.NewBaseline(in, time.Now())
 			if err != nil {

@@ -54,7 +54,11 @@ func NewBaseline(in Input, now time.Time) (Baseline, error) {
 		}
 		m := BaselineMetrics{Capacity: in.Capacity[name], Step: in.Step[name], Load: at, Metrics: map[string]float64{}}
 		for _, metric := range baselineMetrics {
-			m.Metrics[metric] = median(steps, metric)
+			// A value that was not measured is not kept: a later gate
+			// has nothing to compare it with, rather than a fake 0.
+			if mm := measure(steps, metric); mm.ok() {
+				m.Metrics[metric] = mm.value
+			}
 		}
 		b.Configs[name] = m
 	}
@@ -110,12 +114,21 @@ func (v *Verdict) compare(in Input, name, label string, steps []record.Record) {
 	sort.Strings(metrics)
 	for _, metric := range metrics {
 		tol := in.Tolerance.Metrics[metric]
+		cond, _ := slo.ParseCondition(metric + "<1")
+		checkName := fmt.Sprintf("%s: %s vs baseline %s", name, metric, label)
+		m := measure(steps, metric)
 		ref, ok := base.Metrics[metric]
-		if !ok {
+		switch {
+		case !m.ok():
+			v.add(Check{Name: checkName, Config: name, Metric: metric, Measured: m.text(cond.Format), Limit: "a measured value",
+				Baseline: baselineText(ref, ok, cond.Format), Pass: false, Message: m.message()})
+			continue
+		case !ok:
+			v.add(Check{Name: checkName, Config: name, Metric: metric, Measured: cond.Format(m.value), Limit: "-",
+				Baseline: "not measured", Pass: true, Message: "the baseline has no " + metric + " (not measured there): nothing to compare"})
 			continue
 		}
-		cond, _ := slo.ParseCondition(metric + "<1")
-		cur := median(steps, metric)
+		cur := m.value
 		var limit float64
 		var pass bool
 		var limitText string
@@ -198,4 +211,11 @@ func delta(k slo.Kind, cur, ref float64) string {
 
 func signed(f float64, unit string) string {
 	return fmt.Sprintf("%+.1f%s", f, unit)
+}
+
+func baselineText(ref float64, ok bool, format func(float64) string) string {
+	if !ok {
+		return "not measured"
+	}
+	return format(ref)
 }

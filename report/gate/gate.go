@@ -45,6 +45,12 @@ type Input struct {
 	// Baseline, when set, is compared with Tolerance.
 	Baseline  *Baseline
 	Tolerance Tolerance
+	// Plan is what the run set out to measure (plan.json; nil when
+	// unknown) and Torn the torn last line of steps.jsonl (nil when the
+	// file is whole): with the records' partial steps they tell whether
+	// the run is complete (record.Incomplete).
+	Plan *record.Plan
+	Torn *record.TornLine
 }
 
 // Check is one evaluated gate.
@@ -107,17 +113,18 @@ func Evaluate(in Input) Verdict {
 			continue
 		}
 		for _, r := range steps {
-			switch {
-			case r.Generator.Saturated:
+			if r.Generator.Saturated {
 				v.Untrustworthy = append(v.Untrustworthy, fmt.Sprintf("%s: the load generator was saturated at %s (%s)", name, fmtLoad(r.Offered()), r.Generator.Warning))
-			case r.Partial:
-				v.Untrustworthy = append(v.Untrustworthy, fmt.Sprintf("%s: the step at %s was cut short (%s)", name, fmtLoad(r.Offered()), r.StopReason))
 			}
 		}
 		for _, c := range in.SLO {
-			m := median(steps, c.Metric)
-			v.add(Check{Name: fmt.Sprintf("%s: %s %s", name, c.Text, label), Config: name, Metric: c.Metric,
-				Measured: c.Format(m), Limit: c.Text, Pass: c.Holds(m), value: &m})
+			m := measure(steps, c.Metric)
+			check := Check{Name: fmt.Sprintf("%s: %s %s", name, c.Text, label), Config: name, Metric: c.Metric,
+				Measured: m.text(c.Format), Limit: c.Text, Pass: m.ok() && c.Holds(m.value), Message: m.message()}
+			if m.measured {
+				check.value = &m.value
+			}
+			v.add(check)
 		}
 		if in.Baseline != nil {
 			v.compare(in, name, label, steps)
@@ -125,6 +132,9 @@ func Evaluate(in Input) Verdict {
 	}
 	if len(order) == 0 {
 		v.Untrustworthy = append(v.Untrustworthy, "the run has no recorded steps")
+	}
+	for _, why := range record.Incomplete(in.Records, in.Plan, in.Torn) {
+		v.Untrustworthy = append(v.Untrustworthy, "incomplete run: "+why)
 	}
 	return v
 }
@@ -155,30 +165,83 @@ func point(in Input, name string, recs []record.Record) (float64, string) {
 	}
 	highest := 0.0
 	for _, r := range recs {
-		if r.Failure == "" {
+		if r.Failure == "" && !r.Partial {
 			highest = math.Max(highest, r.Offered())
 		}
 	}
 	return highest, "at the highest step (" + fmtLoad(highest) + unit + ")"
 }
 
+// stepsAt returns the complete measured steps at offered load at: a step
+// cut short decides nothing (the run is incomplete, see Evaluate).
 func stepsAt(recs []record.Record, at float64) []record.Record {
 	var out []record.Record
 	for _, r := range recs {
-		if r.Failure == "" && at > 0 && r.Offered() == at {
+		if r.Failure == "" && !r.Partial && at > 0 && r.Offered() == at {
 			out = append(out, r)
 		}
 	}
 	return out
 }
 
-// median is the median of metric across repeats of the same step.
-func median(recs []record.Record, metric string) float64 {
+// measured is a metric of one step combined across its repeats.
+type measured struct {
+	// value is the median across repeats, in the metric's canonical unit;
+	// measured is false when a repeat has no value (a latency of a step
+	// without answers, an _ok latency without successes).
+	value    float64
+	measured bool
+	// answered is false when a repeat received no response at all: such a
+	// step fails every gate, whatever its other numbers say.
+	answered bool
+	inFlight int64
+}
+
+// measure combines metric across the repeats of one step.
+func measure(recs []record.Record, metric string) measured {
+	m := measured{measured: true, answered: true}
 	vals := make([]float64, 0, len(recs))
 	for _, r := range recs {
-		x, _ := slo.Measure(metric, r)
+		x, ok := slo.Measure(metric, r)
+		m.measured = m.measured && ok
+		if r.Latency == nil {
+			m.answered = false
+			m.inFlight = max(m.inFlight, r.InFlight)
+		}
 		vals = append(vals, x)
 	}
+	m.value = medianOf(vals)
+	return m
+}
+
+func (m measured) ok() bool { return m.measured && m.answered }
+
+// text renders the measurement with format, or why there is none.
+func (m measured) text(format func(float64) string) string {
+	switch {
+	case !m.answered && !m.measured:
+		return "no answers"
+	case !m.measured:
+		return "no successful answers"
+	case !m.answered:
+		return format(m.value) + " (no answers)"
+	}
+	return format(m.value)
+}
+
+// message explains a measurement that cannot pass; "" when it can.
+func (m measured) message() string {
+	switch {
+	case !m.answered:
+		return fmt.Sprintf("no response arrived in the measurement window (%d requests in flight at its end): an API that does not answer fails", m.inFlight)
+	case !m.measured:
+		return "no request succeeded: there is no latency of successful requests to compare"
+	}
+	return ""
+}
+
+// medianOf is the median of vals (0 for none).
+func medianOf(vals []float64) float64 {
 	sort.Float64s(vals)
 	n := len(vals)
 	if n == 0 {

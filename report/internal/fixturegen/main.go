@@ -288,6 +288,12 @@ func main() {
 	g3 := &gen{rnd: rand.New(rand.NewPCG(5, 6)), t: time.Date(2026, 3, 15, 16, 0, 0, 0, time.UTC), run: "20260315T160000Z-ramp", slo: local}
 	g3.openRamp(record.Config{Name: "local", CPUs: 1, MemoryBytes: gib, Replicas: 1, Runtime: "local", Approximate: true}, 850)
 	write(filepath.Join(*out, "ramp-local"), g3, nil)
+
+	// no-answers and interrupted: the quick experiment against an API
+	// that stops answering, and stopped by SIGTERM in its first
+	// configuration.
+	noAnswers(*out)
+	interrupted(*out)
 	fmt.Println("fixtures written to", *out)
 }
 

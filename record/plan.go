@@ -1,0 +1,143 @@
+package record
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// PlanFile is the name of the plan inside a results directory.
+const PlanFile = "plan.json"
+
+// Plan is what a run set out to measure, written into the results
+// directory before any load is sent: every configuration, in run order,
+// and how many repeats of each. Comparing it with the recorded steps tells
+// a finished run from an interrupted one.
+type Plan struct {
+	Configs []Config `json:"configs"`
+	// Repeat is the number of repeats of every configuration (≥ 1).
+	Repeat int `json:"repeat"`
+}
+
+// WritePlan writes plan.json into dir and syncs it.
+func WritePlan(dir string, p Plan) error {
+	b, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode plan: %w", err)
+	}
+	path := filepath.Join(dir, PlanFile)
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		f.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("sync %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("close %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadPlan reads plan.json; path may be the file or its results directory.
+// It returns nil without error when there is none (runs recorded before
+// plans were written, and `loadlab ramp`, which plans one configuration).
+func ReadPlan(path string) (*Plan, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, PlanFile)
+	}
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	var p Plan
+	if err := json.Unmarshal(b, &p); err != nil {
+		return nil, fmt.Errorf("read %s: want {\"configs\": [...], \"repeat\": N}: %w", path, err)
+	}
+	return &p, nil
+}
+
+// Incomplete lists why recs are not the whole run, one sentence each, in
+// this order: a torn last line of steps.jsonl, steps cut short (their
+// window is shorter than planned: they decide nothing), then the
+// configurations and repeats of plan with no record at all (a failed
+// configuration has its failure record, so it counts as run). It is empty
+// for a complete run; plan and torn may be nil.
+func Incomplete(recs []Record, plan *Plan, torn *TornLine) []string {
+	var out []string
+	if torn != nil {
+		out = append(out, torn.Error())
+	}
+	for _, r := range recs {
+		if r.Partial && r.Failure == "" {
+			out = append(out, fmt.Sprintf("%s: the step at %s was cut short after %s s (%s)",
+				r.Config.Name, offeredText(r), strconv.FormatFloat(r.WindowS, 'f', -1, 64), orText(r.StopReason, "no reason recorded")))
+		}
+	}
+	if plan == nil {
+		return out
+	}
+	ran := map[string]map[int]bool{}
+	for _, r := range recs {
+		if ran[r.Config.Name] == nil {
+			ran[r.Config.Name] = map[int]bool{}
+		}
+		ran[r.Config.Name][r.Repeat] = true
+	}
+	repeats := max(plan.Repeat, 1)
+	for _, c := range plan.Configs {
+		if len(ran[c.Name]) == 0 {
+			out = append(out, c.Name+" was planned but not run")
+			continue
+		}
+		for rep := 0; rep < repeats; rep++ {
+			if !ran[c.Name][rep] {
+				out = append(out, fmt.Sprintf("%s: repeat %d of %d was planned but not run", c.Name, rep+1, repeats))
+			}
+		}
+	}
+	return out
+}
+
+// NotRun returns the configurations of plan without any record in recs.
+func NotRun(recs []Record, plan *Plan) []Config {
+	if plan == nil {
+		return nil
+	}
+	seen := map[string]bool{}
+	for _, r := range recs {
+		seen[r.Config.Name] = true
+	}
+	var out []Config
+	for _, c := range plan.Configs {
+		if !seen[c.Name] {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func offeredText(r Record) string {
+	if r.Load.Model == ModelRate {
+		return strconv.FormatFloat(r.Load.Rate, 'f', -1, 64) + " req/s"
+	}
+	return strconv.Itoa(r.Load.Users) + " users"
+}
+
+func orText(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
