@@ -136,9 +136,9 @@ func (s Scenario) checkRamp(p *problems) bool {
 			p.add("ramp.by", "must be > 0 (got %s)", num(r.By))
 		case r.By == 0 && span > 0:
 			p.add("ramp.by", "must be > 0 when ramp.to > ramp.from (got 0)")
-		case r.By > span:
+		case span > 0 && r.By > span: // from = to is one step, whatever by is
 			p.add("ramp.by", "step %s is larger than the range %s→%s: use a smaller ramp.by, or leave it out for a single step", num(r.By), num(r.From), num(r.To))
-		case s.Model != record.ModelRate && r.By != math.Trunc(r.By):
+		case span > 0 && s.Model != record.ModelRate && r.By != math.Trunc(r.By):
 			p.add("ramp.by", "users must be a whole number (got %s)", num(r.By))
 		case okFrom && okTo && r.By > 0 && span/r.By >= MaxSteps:
 			p.add("ramp.by", "%s→%s by %s is more than %d steps: raise ramp.by", num(r.From), num(r.To), num(r.By), MaxSteps)

@@ -49,7 +49,6 @@ func TestValidateRules(t *testing.T) {
 		{"negative by", func(s *Scenario) { s.Ramp.By = -5 }, "ramp.by", "must be > 0 (got -5)"},
 		{"zero by with range", func(s *Scenario) { s.Ramp.By = 0 }, "ramp.by", "must be > 0 when ramp.to > ramp.from"},
 		{"step larger than range", func(s *Scenario) { s.Ramp.By = 25 }, "ramp.by", "step 25 is larger than the range 10→30"},
-		{"by on a single step", func(s *Scenario) { s.Ramp.To = 10 }, "ramp.by", "larger than the range"},
 		{"fractional by", func(s *Scenario) { s.Ramp.By = 2.5 }, "ramp.by", "whole number"},
 		{"too many range steps", func(s *Scenario) { s.Ramp = Ramp{From: 1, To: 5000, By: 1, Hold: time.Second} }, "ramp.by", "more than 1000 steps"},
 		{"negative hold", func(s *Scenario) { s.Ramp.Hold = -time.Second }, "ramp.hold", "must be > 0 (got -1s)"},

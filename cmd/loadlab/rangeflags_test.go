@@ -1,0 +1,37 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// TestRampOneStepRange: --users 20:20:20 and --rate 5:5:5 (from = to) are
+// one step whatever by is, through the real binary (issue 10, case 12).
+func TestRampOneStepRange(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{}`)) }))
+	defer srv.Close()
+	for _, c := range []struct {
+		flag, spec string
+		users      int
+		rate       float64
+	}{{"--users", "20:20:20", 20, 0}, {"--rate", "5:5:5", 0, 5}} {
+		out := filepath.Join(t.TempDir(), "out")
+		code, _, stderr := runCLI(t, nil, 30*time.Second, "ramp", "--url", srv.URL, c.flag, c.spec,
+			"--hold", "1s", "--think", "100ms", "--out", out)
+		if code != 0 {
+			t.Fatalf("%s %s: exit %d\n%s", c.flag, c.spec, code, stderr)
+		}
+		recs, err := record.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) != 1 || recs[0].Load.Users != c.users || recs[0].Load.Rate != c.rate {
+			t.Errorf("%s %s: steps %+v, want one step at %d users / %v req/s", c.flag, c.spec, recs, c.users, c.rate)
+		}
+	}
+}
