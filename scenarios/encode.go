@@ -109,6 +109,9 @@ func (s Scenario) MarshalYAML() (any, error) {
 	if s.TargetsFormat != "" {
 		add("targets_format", s.TargetsFormat)
 	}
+	if s.AllowLarge {
+		add("allow_large", true)
+	}
 	return m, mb.err
 }
 

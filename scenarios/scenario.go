@@ -39,6 +39,10 @@ type Scenario struct {
 	// default, or "json") used as the request source instead of Requests.
 	TargetsFile   string `yaml:"targets_file,omitempty" json:"targets_file,omitempty"`
 	TargetsFormat string `yaml:"targets_format,omitempty" json:"targets_format,omitempty"`
+	// AllowLarge lifts the sanity bounds (users, rate, hold, timeout, think,
+	// max_workers, pool, the ramp's length; see Bounds) to the ceilings
+	// loadlab allows at all (LargeBounds), for users who mean it.
+	AllowLarge bool `yaml:"allow_large,omitempty" json:"allow_large,omitempty"`
 	// Dir is the directory that relative paths (body_file, targets_file)
 	// resolve against: Parse, Decode and Load set it to the directory of the
 	// scenario's file; empty means the working directory.

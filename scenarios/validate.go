@@ -65,6 +65,7 @@ func (s Scenario) problems() problems {
 		p.add("max_workers", "must be > 0 (got %d)", d.MaxWorkers)
 	}
 	d.checkStability(&p)
+	d.checkBounds(&p, rampOK)
 	d.checkStop(&p)
 	d.checkSource(&p, d.Dir)
 	return p
@@ -93,7 +94,7 @@ func (s Scenario) checkLevel(p *problems, field string, v float64) bool {
 	case s.Model != record.ModelRate && v != math.Trunc(v):
 		p.add(field, "users must be a whole number (got %s)", num(v))
 	default:
-		return true
+		return s.checkLevelBound(p, field, v)
 	}
 	return false
 }
@@ -125,7 +126,10 @@ func (s Scenario) checkRamp(p *problems) bool {
 		p.missing("ramp", "no load: set ramp.from, ramp.to and ramp.by (e.g. 500, 10000, 500), ramp.steps, or a preset (%s)", presetList())
 	default:
 		okFrom := s.checkLevel(p, "ramp.from", r.From)
-		okTo := s.checkLevel(p, "ramp.to", r.To)
+		okTo := okFrom
+		if r.To != r.From { // one problem for one value
+			okTo = s.checkLevel(p, "ramp.to", r.To)
+		}
 		if okFrom && okTo && r.To < r.From {
 			p.add("ramp.to", "must be ≥ ramp.from %s (got %s)", num(r.From), num(r.To))
 			break

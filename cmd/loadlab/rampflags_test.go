@@ -4,8 +4,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/loadlab/loadlab/record"
 )
@@ -32,6 +35,31 @@ func TestRampOneStepRange(t *testing.T) {
 		}
 		if len(recs) != 1 || recs[0].Load.Users != c.users || recs[0].Load.Rate != c.rate {
 			t.Errorf("%s %s: steps %+v, want one step at %d users / %v req/s", c.flag, c.spec, recs, c.users, c.rate)
+		}
+	}
+}
+
+// TestRampAllowLarge: --allow-large lifts the sanity bounds for values
+// given as flags (issue 10, case 9).
+func TestRampAllowLarge(t *testing.T) {
+	args := []string{"--url", "http://127.0.0.1:1", "--users", "200000", "--hold", "48h", "--timeout", "2h"}
+	for _, allow := range []bool{false, true} {
+		c := &rampCmd{}
+		fs := pflag.NewFlagSet("ramp", pflag.ContinueOnError)
+		c.flags(fs)
+		a := args
+		if allow {
+			a = append(a, "--allow-large")
+		}
+		if err := fs.Parse(a); err != nil {
+			t.Fatal(err)
+		}
+		sc, err := c.bind(fs)
+		switch {
+		case allow && (err != nil || !sc.AllowLarge):
+			t.Errorf("--allow-large: %v (allow_large %v)", err, sc.AllowLarge)
+		case !allow && (err == nil || !isUsage(err) || !strings.Contains(err.Error(), "above 100,000 users per step")):
+			t.Errorf("without --allow-large: %v", err)
 		}
 	}
 }
