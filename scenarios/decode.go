@@ -86,6 +86,7 @@ func Decode(file string, node *yaml.Node) (Scenario, error) {
 	if file != "" {
 		s.Dir = filepath.Dir(file)
 	}
+	s.loadInputs()
 	// Check the values the file holds, skipping fields that already failed
 	// to decode and what flags may still supply.
 	decodeErrs := d.errs

@@ -394,3 +394,37 @@ func TestParseAllowLarge(t *testing.T) {
 		t.Errorf("written back as\n%s\nparsed: %+v, %v", b, back.AllowLarge, err)
 	}
 }
+
+// TestParseReadsBodyFilesOnce: a body_file with a bad line is reported by
+// Parse with the file and line of the bad body and the field that names
+// it, together with every other problem; a good one is read once, at
+// parse time, and its bodies are what NewSource sends, even when the file
+// has gone since (issue 10, case 10).
+func TestParseReadsBodyFilesOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeIn(dir, "leads.jsonl", `{"age":30}`+"\n"+`{"age":40}`+"\n")
+	writeIn(dir, "bad.jsonl", `{"age":30}`+"\n"+`{"age":40}`+"\n"+`{"age":}`+"\n")
+	path := filepath.Join(dir, "s.yaml")
+	_, err := Parse(path, []byte("ramp: 1\ntimeout: -1s\nrequests:\n  - path: /a\n    body_file: leads.jsonl\n  - path: /b\n    body_file: bad.jsonl\n"))
+	want := path + ":7: requests[1].body_file: " + filepath.Join(dir, "bad.jsonl") + ":3: invalid JSON: "
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "timeout: must be > 0") {
+		t.Errorf("Parse error:\n%v\nwant it to contain %q and the timeout problem", err, want)
+	}
+	s, err := Parse(path, []byte("ramp: 1\nrequests:\n  - path: /a\n    body_file: leads.jsonl\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "leads.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WithDefaults().Validate(); err != nil {
+		t.Errorf("Validate after the file is gone: %v", err)
+	}
+	src, err := s.NewSource("", 1)
+	if err != nil {
+		t.Fatalf("NewSource after the file is gone: %v", err)
+	}
+	if b := string(src.Next().Body); b != `{"age":30}` && b != `{"age":40}` {
+		t.Errorf("body %s", b)
+	}
+}

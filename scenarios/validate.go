@@ -303,7 +303,9 @@ func (q RequestSpec) check(p *problems, at, dir string) {
 		*p = append(*p, errs...)
 	}
 	if q.BodyFile != "" {
-		checkFile(p, at+".body_file", dir, q.BodyFile)
+		if bf := q.bodies(dir); bf.err != nil {
+			p.add(at+".body_file", "%v", bf.err)
+		}
 	}
 	switch {
 	case q.Batch < 0 || q.Batch > MaxBatch:

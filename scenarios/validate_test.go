@@ -96,6 +96,15 @@ func TestValidateRules(t *testing.T) {
 		{"empty $choice", func(s *Scenario) { s.Requests[0].Body = json.RawMessage(`[{"$choice":[]}]`) }, "requests[0].body[0].$choice", "non-empty list"},
 		{"bad generator in choice", func(s *Scenario) { s.Requests[0].Body = json.RawMessage(`{"$choice":[{"$int":[1]}]}`) }, "requests[0].body.$choice[0].$int", "[min, max]"},
 		{"body_file missing", func(s *Scenario) { s.Requests[0].Body = nil; s.Requests[0].BodyFile = "gone.jsonl" }, "requests[0].body_file", `cannot read "gone.jsonl"`},
+		// Input files are read and checked whole at validation time (issue 10, case 10).
+		{"body_file bad line", func(s *Scenario) {
+			writeIn(s.Dir, "bad.jsonl", "{\"age\":30}\n\n{\"age\":\n")
+			s.Requests[0].Body, s.Requests[0].BodyFile = nil, "bad.jsonl"
+		}, "requests[0].body_file", "bad.jsonl:3: invalid JSON: "},
+		{"body_file empty", func(s *Scenario) {
+			writeIn(s.Dir, "empty.jsonl", "\n  \n")
+			s.Requests[0].Body, s.Requests[0].BodyFile = nil, "empty.jsonl"
+		}, "requests[0].body_file", "empty.jsonl: no bodies"},
 		{"negative batch", func(s *Scenario) { s.Requests[0].Batch = -1 }, "requests[0].batch", "0..1000"},
 		{"huge batch", func(s *Scenario) { s.Requests[0].Batch = 1001 }, "requests[0].batch", "0..1000"},
 		{"batch without body", func(s *Scenario) { s.Requests[0].Body = nil; s.Requests[0].Batch = 2 }, "requests[0].batch", "no body"},
@@ -220,5 +229,12 @@ func TestValidateJoinsAllProblems(t *testing.T) {
 	err := s.Validate()
 	if n := len(unjoin(err)); n != 5 {
 		t.Errorf("got %d problems, want 5:\n%v", n, err)
+	}
+}
+
+// writeIn writes a test input file into dir.
+func writeIn(dir, name, text string) {
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		panic(err)
 	}
 }
