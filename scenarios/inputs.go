@@ -78,3 +78,14 @@ func readBodyFile(name, path string) *bodyFile {
 	}
 	return bf
 }
+
+// targetsChecker parses a vegeta targets file; see RegisterTargetsChecker.
+var targetsChecker func(path, format string) error
+
+// RegisterTargetsChecker sets the function Validate uses to parse a
+// targets_file whole (path resolved, format "http" or "json") and report
+// its first problem as "path:line: what". scenarios/engine, the only
+// package that reads targets files (with vegeta), registers it when it is
+// imported; without it Validate only checks that the file can be read.
+// Call it from an init function.
+func RegisterTargetsChecker(check func(path, format string) error) { targetsChecker = check }

@@ -241,12 +241,15 @@ func (s Scenario) checkSource(p *problems, dir string) {
 	case len(s.Requests) > 0 && s.TargetsFile != "":
 		p.add("targets_file", "set either requests or targets_file, not both")
 	}
-	if s.TargetsFile != "" {
-		checkFile(p, "targets_file", dir, s.TargetsFile)
+	formatOK := s.TargetsFormat == "" || s.TargetsFormat == "http" || s.TargetsFormat == "json"
+	if s.TargetsFile != "" && checkFile(p, "targets_file", dir, s.TargetsFile) && formatOK && targetsChecker != nil {
+		if err := targetsChecker(resolvePath(dir, s.TargetsFile), s.TargetsFormat); err != nil {
+			p.add("targets_file", "%v", err)
+		}
 	}
 	if s.TargetsFormat != "" && s.TargetsFile == "" {
 		p.add("targets_format", "only used with targets_file")
-	} else if s.TargetsFormat != "" && s.TargetsFormat != "http" && s.TargetsFormat != "json" {
+	} else if !formatOK {
 		p.add("targets_format", "unknown vegeta targets format %q (allowed: http, json)", s.TargetsFormat)
 	}
 	for i, q := range s.Requests {
@@ -254,14 +257,18 @@ func (s Scenario) checkSource(p *problems, dir string) {
 	}
 }
 
-func checkFile(p *problems, field, dir, name string) {
+// checkFile reports a file that cannot be read; ok when it can.
+func checkFile(p *problems, field, dir, name string) bool {
 	fi, err := os.Stat(resolvePath(dir, name))
 	switch {
 	case err != nil:
 		p.add(field, "cannot read %q: %v", name, err)
 	case fi.IsDir():
 		p.add(field, "%q is a directory, not a file", name)
+	default:
+		return true
 	}
+	return false
 }
 
 // resolvePath joins a relative name to dir.

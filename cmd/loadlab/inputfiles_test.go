@@ -52,6 +52,8 @@ func TestBadInputFileRefusedBeforeDeploying(t *testing.T) {
 	leads := writeTestFile(t, dir, "leads.jsonl", `{"age":30}`+"\n"+`{"age":40}`+"\n"+`{"age":}`+"\n")
 	scenario := writeTestFile(t, dir, "s.yaml", "ramp: {steps: [2], hold: 1s}\nthink: 100ms\nrequests:\n  - {path: /predict, body_file: leads.jsonl}\n")
 	exp := writeTestFile(t, dir, "exp.yaml", "name: bodies\ntarget: {urls: [\""+srv.URL+"\"]}\nscenario:\n  ramp: {steps: [2], hold: 1s}\n  think: 100ms\n  requests:\n    - path: /predict\n      body_file: leads.jsonl\n")
+	targets := writeTestFile(t, dir, "targets.txt", "POST "+srv.URL+"/predict\nContent-Type: application/json\n\nGET "+srv.URL+"/health\nnot a header\n")
+	tscenario := writeTestFile(t, dir, "t.yaml", "ramp: {steps: [2], hold: 1s}\nthink: 100ms\ntargets_file: targets.txt\n")
 	bad := leads + ":3: invalid JSON: "
 	for _, c := range []struct {
 		args []string
@@ -59,6 +61,7 @@ func TestBadInputFileRefusedBeforeDeploying(t *testing.T) {
 	}{
 		{[]string{"run", exp, "--runtime", "local", "--out", filepath.Join(dir, "results")}, exp + ":8: requests[0].body_file: " + bad},
 		{[]string{"ramp", "--url", srv.URL, "--scenario", scenario, "--out", filepath.Join(dir, "ramp")}, scenario + ":4: requests[0].body_file: " + bad},
+		{[]string{"ramp", "--url", srv.URL, "--scenario", tscenario, "--out", filepath.Join(dir, "ramp")}, tscenario + ":3: targets_file: " + targets + ":5: bad header: not a header"},
 	} {
 		name := c.args[0]
 		code, stdout, stderr := runCLI(t, nil, 60*time.Second, c.args...)
