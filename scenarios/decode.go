@@ -259,6 +259,8 @@ func (d *decoder) ramp(n *yaml.Node, path string) Ramp {
 			d.notZero(v, p, r.Hold == 0, "> 0")
 		case "settle":
 			r.Settle = d.duration(v, p)
+			rn := d.resolve(v)
+			r.NoSettle = r.Settle == 0 && rn != nil && rn.Kind == yaml.ScalarNode && !isNull(rn)
 		}
 	})
 	return r

@@ -428,3 +428,29 @@ func TestParseReadsBodyFilesOnce(t *testing.T) {
 		t.Errorf("body %s", b)
 	}
 }
+
+// TestExplicitZeroSettleIsKept: settle: 0 under a preset whose settle is
+// not 0 stays 0, also when the resolved scenario is written back (issue
+// 10, case 9: an explicit value is never replaced by a default).
+func TestExplicitZeroSettleIsKept(t *testing.T) {
+	s, err := Parse("s.yaml", []byte("preset: load\nramp: {settle: 0s}\nrequests: [{path: /p}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.WithDefaults().Ramp.Settle; got != 0 {
+		t.Errorf("settle = %s, want the explicit 0", got)
+	}
+	b, err := yaml.Marshal(s.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("back.yaml", b)
+	if err != nil || back.WithDefaults().Ramp.Settle != 0 {
+		t.Errorf("written back as\n%s\nsettle %s, %v", b, back.WithDefaults().Ramp.Settle, err)
+	}
+	// Left out, the preset's settle applies.
+	s, err = Parse("s.yaml", []byte("preset: load\nrequests: [{path: /p}]\n"))
+	if err != nil || s.WithDefaults().Ramp.Settle != 10*time.Second {
+		t.Errorf("preset settle: %v, %v", s.WithDefaults().Ramp.Settle, err)
+	}
+}

@@ -38,6 +38,8 @@ func (s Scenario) MarshalYAML() (any, error) {
 	}
 	if s.Ramp.Settle > 0 {
 		ramp["settle"] = dur(s.Ramp.Settle)
+	} else if s.Ramp.NoSettle {
+		ramp["settle"] = "0s"
 	}
 	if len(ramp) > 0 {
 		add("ramp", ramp)

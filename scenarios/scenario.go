@@ -59,6 +59,9 @@ type Ramp struct {
 	Steps  []float64     `yaml:"steps,omitempty" json:"steps,omitempty"`
 	Hold   time.Duration `yaml:"hold,omitempty" json:"hold,omitempty"`
 	Settle time.Duration `yaml:"settle,omitempty" json:"settle,omitempty"`
+	// NoSettle marks an explicit zero Settle (settle: 0s, --settle 0), so
+	// that a preset's settle does not replace it; no effect when Settle > 0.
+	NoSettle bool `yaml:"no_settle,omitempty" json:"no_settle,omitempty"`
 }
 
 // Think is a closed-loop user's pause, uniform in [Min, Max]; Min == Max is

@@ -162,7 +162,7 @@ func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
 		sc.Ramp.Hold = c.hold
 	}
 	if changed("settle") {
-		sc.Ramp.Settle = c.settle
+		sc.Ramp.Settle, sc.Ramp.NoSettle = c.settle, c.settle == 0
 	}
 	if changed("think") {
 		t, err := scenarios.ParseThink(c.think)

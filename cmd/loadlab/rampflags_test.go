@@ -63,3 +63,18 @@ func TestRampAllowLarge(t *testing.T) {
 		}
 	}
 }
+
+// TestRampExplicitZeroSettleIsKept: --settle 0 under --preset load keeps
+// 0 rather than the preset's 10s (issue 10, case 9).
+func TestRampExplicitZeroSettleIsKept(t *testing.T) {
+	c := &rampCmd{}
+	fs := pflag.NewFlagSet("ramp", pflag.ContinueOnError)
+	c.flags(fs)
+	if err := fs.Parse([]string{"--url", "http://127.0.0.1:1", "--preset", "load", "--settle", "0s"}); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := c.bind(fs)
+	if err != nil || sc.Ramp.Settle != 0 {
+		t.Errorf("settle %s, %v; want the explicit 0", sc.Ramp.Settle, err)
+	}
+}
