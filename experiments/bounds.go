@@ -17,17 +17,23 @@ const (
 
 // explicitZeros reports the fields the file sets to 0 where 0 would
 // otherwise silently become their default (repeat, target.port,
-// target.health_timeout); idx holds the fields the file writes.
+// target.health_timeout, configs[i].replicas); idx holds the fields the
+// file writes.
 func explicitZeros(idx lineIndex, e Experiment) []FieldError {
-	var ps []FieldError
-	for _, z := range []struct {
+	type zero struct {
 		path, allowed, got, def string
 		zero                    bool
-	}{
+	}
+	zeros := []zero{
 		{"repeat", "from 1 to 100", "0", "1", e.Repeat == 0},
 		{"target.port", "a port from 1 to 65535", "0", fmt.Sprint(DefaultPort), e.Target.Port == 0},
 		{"target.health_timeout", "a positive duration such as 60s", "0s", DefaultHealthTimeout.String(), e.Target.HealthTimeout == 0},
-	} {
+	}
+	for i, c := range e.Configs {
+		zeros = append(zeros, zero{fmt.Sprintf("configs[%d].replicas", i), fmt.Sprintf("from 1 to %d", MaxReplicas), "0", "1", c.Replicas == 0})
+	}
+	var ps []FieldError
+	for _, z := range zeros {
 		if _, written := idx[z.path]; written && z.zero {
 			ps = append(ps, FieldError{Path: z.path, Msg: fmt.Sprintf("must be %s (got %s); leave it out for the default %s", z.allowed, z.got, z.def)})
 		}

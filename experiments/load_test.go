@@ -70,6 +70,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad name", "name: my run\n", []string{"x.yaml:1: name:", "letters, digits"}},
 		// Explicit zeros are never replaced by a default; absurd values name their bound (issue 10, case 9).
 		{"explicit zero repeat", "name: x\nrepeat: 0\n", []string{"x.yaml:2: repeat: must be from 1 to 100 (got 0); leave it out for the default 1"}},
+		{"explicit zero replicas", "name: x\nconfigs:\n  - {cpus: 1}\n  - {cpus: 2, replicas: 0}\n", []string{"x.yaml:4: configs[1].replicas: must be from 1 to 64 (got 0); leave it out for the default 1"}},
 		{"explicit zero port", "name: x\ntarget:\n  port: 0\n", []string{"x.yaml:3: target.port: must be a port from 1 to 65535 (got 0); leave it out for the default 8000"}},
 		{"explicit zero health timeout", "name: x\ntarget:\n  health_timeout: 0s\n", []string{"x.yaml:3: target.health_timeout: must be a positive duration such as 60s (got 0s); leave it out for the default 1m0s"}},
 		{"target users above the bound", "name: x\ntarget_users: 1000000\n", []string{"x.yaml:2: target_users: 1000000 users is above 100,000 users", "allow_large: true"}},
