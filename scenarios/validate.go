@@ -21,7 +21,10 @@ const (
 // Validate checks the scenario as it will run, that is after WithDefaults,
 // and returns every problem joined (errors.Join), each a *FieldError naming
 // the field and what is allowed. Relative body_file and targets_file paths
-// are checked against s.Dir.
+// resolve against s.Dir; both files are read and checked whole (a bad body
+// or target is named by file:line), a body file only once per parsed
+// scenario (see Parse). Values beyond the sanity bounds are refused (see
+// MaxUsers and allow_large).
 func (s Scenario) Validate() error {
 	return s.problems().join()
 }
