@@ -161,3 +161,37 @@ func TestResolvedRoundTrip(t *testing.T) {
 		t.Errorf("round trip changed the experiment:\n%s", y)
 	}
 }
+
+// TestParseReadsInputFiles: an experiment's body_file is read whole when
+// the experiment is parsed, next to the file that names it: a bad line is
+// reported with its file:line and the experiment's line that names it
+// (issue 10, case 10).
+func TestParseReadsInputFiles(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sc")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for path, text := range map[string]string{
+		filepath.Join(dir, "leads.jsonl"): `{"age":30}` + "\n" + `{"age":}` + "\n",
+		filepath.Join(sub, "leads.jsonl"): `{"age":30}` + "\n",
+		filepath.Join(sub, "s.yaml"):      "ramp: 1\nrequests:\n  - {path: /p, body_file: leads.jsonl}\n",
+	} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exp := filepath.Join(dir, "x.yaml")
+	_, err := Parse(exp, []byte("name: x\nscenario:\n  ramp: 1\n  requests:\n    - path: /p\n      body_file: leads.jsonl\n"))
+	want := exp + ":6: requests[0].body_file: " + filepath.Join(dir, "leads.jsonl") + ":2: invalid JSON: "
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("inline scenario: %v\nwant %q", err, want)
+	}
+	e, err := Parse(exp, []byte("name: x\nscenario: sc/s.yaml\n"))
+	if err != nil {
+		t.Fatalf("scenario file with its body_file next to it: %v", err)
+	}
+	if e.Scenario.Dir != sub {
+		t.Errorf("scenario Dir %q, want %q", e.Scenario.Dir, sub)
+	}
+}
