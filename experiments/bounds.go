@@ -63,7 +63,7 @@ func (e Experiment) boundProblems(scenarioOK bool) []FieldError {
 		{"cooldown", e.Cooldown, scenarios.MaxHold, scenarios.LargeMaxHold},
 		{"target.health_timeout", e.Target.HealthTimeout, scenarios.MaxTimeout, scenarios.LargeMaxTimeout},
 	} {
-		if d.got > map[bool]time.Duration{false: d.sane, true: d.large}[l.Large] {
+		if d.got > l.Pick(d.sane, d.large) {
 			add(d.path, "%s", l.ExceedsDuration(d.got, d.sane, d.large))
 		}
 	}

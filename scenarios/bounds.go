@@ -54,6 +54,14 @@ func (s Scenario) Limits() Limits {
 	return Limits{MaxUsers, MaxRate, MaxHold, MaxTimeout, MaxThink, MaxDuration, MaxConcurrency, false}
 }
 
+// Pick is sane, or large under allow_large.
+func (l Limits) Pick(sane, large time.Duration) time.Duration {
+	if l.Large {
+		return large
+	}
+	return sane
+}
+
 // Exceeds is the message for a value got above a bound whose sane value
 // is sane and whose ceiling is large, saying how to raise it when it can
 // be, e.g. "2h is above 1h: lower it, or set allow_large: true …".
@@ -135,7 +143,7 @@ func (s Scenario) checkBounds(p *problems, rampOK bool) {
 		{"timeout", s.Timeout, MaxTimeout, LargeMaxTimeout},
 		{"stability.max_hold", s.Stability.MaxHold, 3 * MaxHold, 3 * LargeMaxHold}, // its default is 3×hold
 	} {
-		if limit := map[bool]time.Duration{false: d.sane, true: d.large}[l.Large]; d.got > limit {
+		if d.got > l.Pick(d.sane, d.large) {
 			p.add(d.field, "%s", l.ExceedsDuration(d.got, d.sane, d.large))
 			rampOK = rampOK && d.field != "ramp.hold" && d.field != "stability.max_hold"
 		}
