@@ -105,6 +105,9 @@ func Parse(file string, data []byte) (Experiment, error) {
 	}
 	e.Target.Build = resolve(dir, e.Target.Build)
 	e.Target.Compose = resolve(dir, e.Target.Compose)
+	for _, fe := range explicitZeros(idx, e) {
+		errs = append(errs, at(fe))
+	}
 	e = e.WithDefaults()
 	for _, fe := range e.problems() {
 		if scErr != nil && fe.Path == "scenario" {

@@ -68,6 +68,20 @@ func TestParseErrors(t *testing.T) {
 		{"zero repeat", "name: x\nrepeat: -1\n", []string{"x.yaml:2: repeat: must be from 1 to 100"}},
 		{"negative cooldown", "name: x\ncooldown: -1s\n", []string{"x.yaml:2: cooldown: must be ≥ 0"}},
 		{"bad name", "name: my run\n", []string{"x.yaml:1: name:", "letters, digits"}},
+		// Explicit zeros are never replaced by a default; absurd values name their bound (issue 10, case 9).
+		{"explicit zero repeat", "name: x\nrepeat: 0\n", []string{"x.yaml:2: repeat: must be from 1 to 100 (got 0); leave it out for the default 1"}},
+		{"explicit zero replicas", "name: x\nconfigs:\n  - {cpus: 1}\n  - {cpus: 2, replicas: 0}\n", []string{"x.yaml:4: configs[1].replicas: must be from 1 to 64 (got 0); leave it out for the default 1"}},
+		{"explicit zero port", "name: x\ntarget:\n  port: 0\n", []string{"x.yaml:3: target.port: must be a port from 1 to 65535 (got 0); leave it out for the default 8000"}},
+		{"explicit zero health timeout", "name: x\ntarget:\n  health_timeout: 0s\n", []string{"x.yaml:3: target.health_timeout: must be a positive duration such as 60s (got 0s); leave it out for the default 1m0s"}},
+		{"target users above the bound", "name: x\ntarget_users: 1000000\n", []string{"x.yaml:2: target_users: 1000000 users is above 100,000 users", "allow_large: true"}},
+		{"cooldown above the bound", "name: x\ncooldown: 1000h\n", []string{"x.yaml:2: cooldown: 1000h is above 24h"}},
+		{"warmup above the bound", "name: x\nwarmup: 1000h\n", []string{"x.yaml:2: warmup: 1000h is above 24h"}},
+		{"health timeout above the bound", "name: x\ntarget:\n  health_timeout: 1000h\n", []string{"x.yaml:3: target.health_timeout: 1000h is above 1h"}},
+		{"cpus below docker's minimum", "name: x\nmatrix:\n  cpus: [0.001]\n", []string{"x.yaml:3: matrix.cpus[0]: must be at least 0.01 cores, Docker's minimum (got 0.001)"}},
+		{"cpus absurd", "name: x\nmatrix:\n  cpus: [1e12]\n", []string{"x.yaml:3: matrix.cpus[0]: must be at most 1024 cores (got 1e+12)"}},
+		{"config cpus absurd", "name: x\nconfigs:\n  - {cpus: 1e12}\n", []string{"x.yaml:3: configs[0].cpus: must be at most 1024 cores"}},
+		{"run longer than the bound", "name: x\nrepeat: 100\nmatrix:\n  cpus: [1, 2]\nscenario:\n  ramp: {from: 10, to: 100, by: 10, hold: 1h}\n",
+			[]string{"x.yaml:2: repeat: 2 configurations × 100 repeats of 10h", "above 168h (7 days)", "allow_large: true"}},
 		{"scenario not a mapping", "name: x\nscenario: [1]\n", []string{"x.yaml:2: scenario: must be a scenario file path"}},
 		{"missing scenario file", "name: x\nscenario: nowhere.yaml\n", []string{"nowhere.yaml"}},
 		{"not a mapping", "- 1\n", []string{"x.yaml:1: an experiment file must be a YAML mapping"}},
@@ -145,5 +159,39 @@ func TestResolvedRoundTrip(t *testing.T) {
 	}
 	if back.SLO != e.SLO || len(back.Expand()) != len(e.Expand()) || back.Scenario.Describe() != e.Scenario.Describe() {
 		t.Errorf("round trip changed the experiment:\n%s", y)
+	}
+}
+
+// TestParseReadsInputFiles: an experiment's body_file is read whole when
+// the experiment is parsed, next to the file that names it: a bad line is
+// reported with its file:line and the experiment's line that names it
+// (issue 10, case 10).
+func TestParseReadsInputFiles(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sc")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for path, text := range map[string]string{
+		filepath.Join(dir, "leads.jsonl"): `{"age":30}` + "\n" + `{"age":}` + "\n",
+		filepath.Join(sub, "leads.jsonl"): `{"age":30}` + "\n",
+		filepath.Join(sub, "s.yaml"):      "ramp: 1\nrequests:\n  - {path: /p, body_file: leads.jsonl}\n",
+	} {
+		if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exp := filepath.Join(dir, "x.yaml")
+	_, err := Parse(exp, []byte("name: x\nscenario:\n  ramp: 1\n  requests:\n    - path: /p\n      body_file: leads.jsonl\n"))
+	want := exp + ":6: requests[0].body_file: " + filepath.Join(dir, "leads.jsonl") + ":2: invalid JSON: "
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("inline scenario: %v\nwant %q", err, want)
+	}
+	e, err := Parse(exp, []byte("name: x\nscenario: sc/s.yaml\n"))
+	if err != nil {
+		t.Fatalf("scenario file with its body_file next to it: %v", err)
+	}
+	if e.Scenario.Dir != sub {
+		t.Errorf("scenario Dir %q, want %q", e.Scenario.Dir, sub)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -215,7 +214,6 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 	opts := engine.Options{
 		Template: tmpl,
 		SLO:      verdict,
-		BaseDir:  baseDir(e),
 		Seed:     r.Seed,
 		Hooks: engine.Hooks{
 			WindowStart: tel.windowStart,
@@ -371,14 +369,6 @@ func warmupScenario(s scenarios.Scenario, d time.Duration) scenarios.Scenario {
 	w.Stop = scenarios.Stop{}
 	w.Stability = scenarios.Stability{}
 	return w
-}
-
-func baseDir(e Experiment) string {
-	if e.file == "" || filepath.Dir(e.file) == "" {
-		wd, _ := os.Getwd()
-		return wd
-	}
-	return filepath.Dir(e.file)
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -136,12 +136,13 @@ func (e Experiment) problems() []FieldError {
 	if e.Warmup < 0 {
 		add("warmup", "must be ≥ 0 (got %s)", e.Warmup)
 	}
-	if err := e.Scenario.Validate(); err != nil {
-		for _, line := range strings.Split(err.Error(), "\n") {
+	scErr := e.Scenario.Validate()
+	if scErr != nil {
+		for _, line := range strings.Split(scErr.Error(), "\n") {
 			add("scenario", "%s", line)
 		}
 	}
-	return ps
+	return append(ps, e.boundProblems(scErr == nil)...)
 }
 
 // configCount is len(e.Expand()) without expanding.

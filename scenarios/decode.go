@@ -86,6 +86,7 @@ func Decode(file string, node *yaml.Node) (Scenario, error) {
 	if file != "" {
 		s.Dir = filepath.Dir(file)
 	}
+	s.loadInputs()
 	// Check the values the file holds, skipping fields that already failed
 	// to decode and what flags may still supply.
 	decodeErrs := d.errs
@@ -136,7 +137,7 @@ func within(path, field string) bool {
 
 var (
 	scenarioFields = []string{"name", "preset", "model", "ramp", "think", "spawn_rate", "connections", "pool",
-		"timeout", "max_workers", "stability", "stop", "requests", "targets_file", "targets_format"}
+		"timeout", "max_workers", "stability", "stop", "requests", "targets_file", "targets_format", "allow_large"}
 	rampFields      = []string{"from", "to", "by", "steps", "hold", "settle"}
 	thinkFields     = []string{"min", "max"}
 	stabilityFields = []string{"enabled", "window", "windows", "tolerance", "max_hold"}
@@ -166,6 +167,7 @@ func (d *decoder) scenario(n *yaml.Node) Scenario {
 			s.Connections = d.str(v, p)
 		case "pool":
 			s.Pool = d.int(v, p)
+			d.notZero(v, p, s.Pool == 0, "≥ 1 connection")
 		case "timeout":
 			s.Timeout = d.duration(v, p)
 			d.notZero(v, p, s.Timeout == 0, "> 0")
@@ -180,12 +182,16 @@ func (d *decoder) scenario(n *yaml.Node) Scenario {
 					st.Enabled = d.boolean(v, p)
 				case "window":
 					st.Window = d.duration(v, p)
+					d.notZero(v, p, st.Window == 0, "> 0")
 				case "windows":
 					st.Windows = d.int(v, p)
+					d.notZero(v, p, st.Windows == 0, "≥ 2")
 				case "tolerance":
 					st.Tolerance = d.float(v, p)
+					d.notZero(v, p, st.Tolerance == 0, "in (0, 1]")
 				case "max_hold":
 					st.MaxHold = d.duration(v, p)
+					d.notZero(v, p, st.MaxHold == 0, "> 0")
 				}
 			})
 		case "stop":
@@ -207,6 +213,8 @@ func (d *decoder) scenario(n *yaml.Node) Scenario {
 			s.TargetsFile = d.str(v, p)
 		case "targets_format":
 			s.TargetsFormat = d.str(v, p)
+		case "allow_large":
+			s.AllowLarge = d.boolean(v, p)
 		}
 	})
 	return s
@@ -235,10 +243,13 @@ func (d *decoder) ramp(n *yaml.Node, path string) Ramp {
 		switch key {
 		case "from":
 			r.From = d.float(v, p)
+			d.notZero(v, p, r.From == 0, "> 0")
 		case "to":
 			r.To = d.float(v, p)
+			d.notZero(v, p, r.To == 0, "> 0")
 		case "by":
 			r.By = d.float(v, p)
+			d.notZero(v, p, r.By == 0, "> 0")
 		case "steps":
 			d.items(v, p, "numbers", func(_ int, v *yaml.Node, p string) {
 				r.Steps = append(r.Steps, d.float(v, p))
@@ -248,6 +259,8 @@ func (d *decoder) ramp(n *yaml.Node, path string) Ramp {
 			d.notZero(v, p, r.Hold == 0, "> 0")
 		case "settle":
 			r.Settle = d.duration(v, p)
+			rn := d.resolve(v)
+			r.NoSettle = r.Settle == 0 && rn != nil && rn.Kind == yaml.ScalarNode && !isNull(rn)
 		}
 	})
 	return r
@@ -315,6 +328,7 @@ func (d *decoder) request(n *yaml.Node, path string) RequestSpec {
 					r.Invalid.Body = d.json(v, p)
 				case "expect_status":
 					r.Invalid.ExpectStatus = d.int(v, p)
+					d.notZero(v, p, r.Invalid.ExpectStatus == 0, "an HTTP status 100..599")
 				}
 			})
 		case "expect":

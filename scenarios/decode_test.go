@@ -123,6 +123,20 @@ func TestParseErrorsNameFileLineFieldAndAllowed(t *testing.T) {
 		{"invalid fraction", "ramp: 1\nrequests:\n  - path: /p\n    body: {}\n    invalid:\n      fraction: 1.5\n      body: {}\n", []string{"s.yaml:6: requests[0].invalid.fraction: must be in [0, 1]"}},
 		{"body_file missing", "ramp: 1\nrequests:\n  - path: /p\n    body_file: nope.jsonl\n", []string{`s.yaml:4: requests[0].body_file: cannot read "nope.jsonl"`}},
 		{"expect not ints", "ramp: 1\nrequests:\n  - path: /p\n    expect: [ok]\n", []string{`s.yaml:4: requests[0].expect[0]: must be a whole number (got "ok")`}},
+		// Absurd values are refused with their bound, explicit zeros are never replaced by a default (issue 10, case 9).
+		{"users 1e12", "ramp: {from: 1e12}\n" + req, []string{"s.yaml:1: ramp.from: 1000000000000 users is above 100,000 users per step", "allow_large: true"}},
+		{"hold 1000000h", "ramp:\n  from: 1\n  hold: 1000000h\n" + req, []string{"s.yaml:3: ramp.hold: 1000000h is above 24h"}},
+		{"explicit zero spawn_rate", "ramp: 1\nspawn_rate: 0\n" + req, []string{"s.yaml:2: spawn_rate: must be > 0 users/s (got 0); leave it out for the default"}},
+		{"explicit zero timeout", "ramp: 1\ntimeout: 0s\n" + req, []string{"s.yaml:2: timeout: must be > 0"}},
+		{"explicit zero pool", "ramp: 1\nconnections: shared\npool: 0\n" + req, []string{"s.yaml:3: pool: must be ≥ 1 connection (got 0); leave it out for the default"}},
+		{"explicit zero to", "preset: load\nramp: {from: 10, to: 0}\n" + req, []string{"s.yaml:2: ramp.to: must be > 0 (got 0); leave it out for the default"}},
+		{"explicit zero by", "preset: load\nramp:\n  by: 0\n" + req, []string{"s.yaml:3: ramp.by: must be > 0 (got 0); leave it out for the default"}},
+		{"explicit zero windows", "ramp: 1\nstability:\n  enabled: true\n  windows: 0\n" + req, []string{"s.yaml:4: stability.windows: must be ≥ 2 (got 0); leave it out for the default"}},
+		{"explicit zero window", "ramp: 1\nstability:\n  enabled: true\n  window: 0s\n" + req, []string{"s.yaml:4: stability.window: must be > 0"}},
+		{"explicit zero tolerance", "ramp: 1\nstability:\n  enabled: true\n  tolerance: 0\n" + req, []string{"s.yaml:4: stability.tolerance: must be in (0, 1]"}},
+		{"explicit zero max_hold", "ramp: 1\nstability:\n  enabled: true\n  max_hold: 0s\n" + req, []string{"s.yaml:4: stability.max_hold: must be > 0"}},
+		{"explicit zero expect_status", "ramp: 1\nrequests:\n  - path: /p\n    body: {}\n    invalid: {fraction: 0.1, body: {}, expect_status: 0}\n", []string{"s.yaml:5: requests[0].invalid.expect_status: must be an HTTP status 100..599 (got 0); leave it out for the default"}},
+		{"allow_large not a bool", "ramp: 1\nallow_large: lots\n" + req, []string{"s.yaml:2: allow_large:"}},
 		{"missing fields use the mapping line", "model: rate\nramp:\n  from: 0.5\n  to: 0.5\nspawn_rate: -1\n" + req, []string{"s.yaml:5: spawn_rate: must be > 0 users/s (got -1)"}},
 	}
 	for _, tc := range tests {
@@ -358,5 +372,85 @@ func TestLoadResolvesBodyFileAgainstTheScenarioDir(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(dir, "missing.yaml")); err == nil || !strings.Contains(err.Error(), "read scenario") {
 		t.Errorf("Load(missing) = %v", err)
+	}
+}
+
+// TestParseAllowLarge: allow_large: true lifts the sanity bounds, and a
+// resolved scenario keeps it when written back.
+func TestParseAllowLarge(t *testing.T) {
+	s, err := Parse("s.yaml", []byte("allow_large: true\nramp: {steps: [200000], hold: 48h}\nrequests: [{path: /p}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !s.AllowLarge {
+		t.Fatal("allow_large not decoded")
+	}
+	b, err := yaml.Marshal(s.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("back.yaml", b)
+	if err != nil || !back.AllowLarge {
+		t.Errorf("written back as\n%s\nparsed: %+v, %v", b, back.AllowLarge, err)
+	}
+}
+
+// TestParseReadsBodyFilesOnce: a body_file with a bad line is reported by
+// Parse with the file and line of the bad body and the field that names
+// it, together with every other problem; a good one is read once, at
+// parse time, and its bodies are what NewSource sends, even when the file
+// has gone since (issue 10, case 10).
+func TestParseReadsBodyFilesOnce(t *testing.T) {
+	dir := t.TempDir()
+	writeIn(dir, "leads.jsonl", `{"age":30}`+"\n"+`{"age":40}`+"\n")
+	writeIn(dir, "bad.jsonl", `{"age":30}`+"\n"+`{"age":40}`+"\n"+`{"age":}`+"\n")
+	path := filepath.Join(dir, "s.yaml")
+	_, err := Parse(path, []byte("ramp: 1\ntimeout: -1s\nrequests:\n  - path: /a\n    body_file: leads.jsonl\n  - path: /b\n    body_file: bad.jsonl\n"))
+	want := path + ":7: requests[1].body_file: " + filepath.Join(dir, "bad.jsonl") + ":3: invalid JSON: "
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "timeout: must be > 0") {
+		t.Errorf("Parse error:\n%v\nwant it to contain %q and the timeout problem", err, want)
+	}
+	s, err := Parse(path, []byte("ramp: 1\nrequests:\n  - path: /a\n    body_file: leads.jsonl\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "leads.jsonl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.WithDefaults().Validate(); err != nil {
+		t.Errorf("Validate after the file is gone: %v", err)
+	}
+	src, err := s.NewSource("", 1)
+	if err != nil {
+		t.Fatalf("NewSource after the file is gone: %v", err)
+	}
+	if b := string(src.Next().Body); b != `{"age":30}` && b != `{"age":40}` {
+		t.Errorf("body %s", b)
+	}
+}
+
+// TestExplicitZeroSettleIsKept: settle: 0 under a preset whose settle is
+// not 0 stays 0, also when the resolved scenario is written back (issue
+// 10, case 9: an explicit value is never replaced by a default).
+func TestExplicitZeroSettleIsKept(t *testing.T) {
+	s, err := Parse("s.yaml", []byte("preset: load\nramp: {settle: 0s}\nrequests: [{path: /p}]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.WithDefaults().Ramp.Settle; got != 0 {
+		t.Errorf("settle = %s, want the explicit 0", got)
+	}
+	b, err := yaml.Marshal(s.WithDefaults())
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("back.yaml", b)
+	if err != nil || back.WithDefaults().Ramp.Settle != 0 {
+		t.Errorf("written back as\n%s\nsettle %s, %v", b, back.WithDefaults().Ramp.Settle, err)
+	}
+	// Left out, the preset's settle applies.
+	s, err = Parse("s.yaml", []byte("preset: load\nrequests: [{path: /p}]\n"))
+	if err != nil || s.WithDefaults().Ramp.Settle != 10*time.Second {
+		t.Errorf("preset settle: %v, %v", s.WithDefaults().Ramp.Settle, err)
 	}
 }

@@ -49,7 +49,8 @@ const (
 // ramp.from, when set, replaces the first level of load and stress
 // (ramp.by still defaults to T/4 or T/20); explicit ramp.steps are kept
 // as written. A preset's settle is capped at a third of the hold, so a
-// short hold of your own never collides with it. Under model users the
+// short hold of your own never collides with it, and never replaces an
+// explicit settle: 0 (Ramp.NoSettle). Under model users the
 // derived levels are rounded to whole users (at least 1).
 var Presets = []string{"smoke", "load", "stress", "spike", "soak"}
 
@@ -155,7 +156,7 @@ func (s *Scenario) applyPreset(p preset) {
 	if r.Hold == 0 {
 		r.Hold = p.hold
 	}
-	if r.Settle == 0 {
+	if r.Settle == 0 && !r.NoSettle {
 		r.Settle = min(p.settle, r.Hold/3)
 	}
 	if s.Preset == "stress" && s.Stop.SLO == "" {

@@ -38,6 +38,8 @@ func (s Scenario) MarshalYAML() (any, error) {
 	}
 	if s.Ramp.Settle > 0 {
 		ramp["settle"] = dur(s.Ramp.Settle)
+	} else if s.Ramp.NoSettle {
+		ramp["settle"] = "0s"
 	}
 	if len(ramp) > 0 {
 		add("ramp", ramp)
@@ -108,6 +110,9 @@ func (s Scenario) MarshalYAML() (any, error) {
 	}
 	if s.TargetsFormat != "" {
 		add("targets_format", s.TargetsFormat)
+	}
+	if s.AllowLarge {
+		add("allow_large", true)
 	}
 	return m, mb.err
 }

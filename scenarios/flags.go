@@ -15,7 +15,8 @@ import (
 // (e.g. "500:10000:500") or a single level ("100", which returns from = to
 // = 100 and by = 0). Levels must be finite numbers > 0 with to ≥ from, and
 // by > 0 when to > from; Validate checks the rest (whole users, by not
-// larger than the range, step count).
+// larger than the range, step count). A range whose from equals its to is
+// one step, whatever by is ("20:20:20" is the single level 20).
 func ParseRange(s string) (from, to, by float64, err error) {
 	from, to, by, why := parseRange(s)
 	if why != "" {

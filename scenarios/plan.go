@@ -12,7 +12,8 @@ import (
 //
 // The levels are ramp.steps when given, else ramp.from, from+by, from+2·by,
 // … up to and including ramp.to; when to is not reached exactly the last
-// step is ramp.to. Under model users a level is a whole number of users
+// step is ramp.to. A range whose from equals its to is the one step from,
+// whatever by is. Under model users a level is a whole number of users
 // (Step.Users), under model rate requests/s (Step.Rate). Step i starts at
 // Offset i·hold and lasts hold.
 //

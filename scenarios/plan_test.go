@@ -177,3 +177,45 @@ func TestPlanIsBoundedForInvalidRamps(t *testing.T) {
 		}
 	}
 }
+
+// TestRangeFromEqualsToIsOneStep: a range whose from equals its to is one
+// step whatever its by, written as a mapping, as "from:to:by" in YAML, or
+// bound from --users / --rate (issue 10, case 12).
+func TestRangeFromEqualsToIsOneStep(t *testing.T) {
+	req := "requests:\n  - path: /p\n"
+	for _, tc := range []struct {
+		name   string
+		yaml   string
+		levels []float64
+	}{
+		{"users mapping", "ramp: {from: 20, to: 20, by: 20}\n" + req, []float64{20}},
+		{"users mapping, by above the level", "ramp: {from: 20, to: 20, by: 500}\n" + req, []float64{20}},
+		{"users scalar", "ramp: 20:20:20\n" + req, []float64{20}},
+		{"rate mapping", "model: rate\nramp: {from: 2.5, to: 2.5, by: 10}\n" + req, []float64{2.5}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := Parse("s.yaml", []byte(tc.yaml))
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if err := s.Validate(); err != nil {
+				t.Fatalf("Validate: %v", err)
+			}
+			if got := levelsOf(s.Plan()); !reflect.DeepEqual(got, tc.levels) {
+				t.Errorf("levels = %v, want %v", got, tc.levels)
+			}
+		})
+	}
+	for _, tc := range []struct{ model, spec string }{{"users", "20:20:20"}, {"rate", "7:7:100"}} {
+		s := Default()
+		if err := s.SetRange(tc.model, tc.spec); err != nil {
+			t.Fatalf("SetRange(%s, %s): %v", tc.model, tc.spec, err)
+		}
+		if err := s.Validate(); err != nil {
+			t.Errorf("--%s %s: %v", tc.model, tc.spec, err)
+		}
+		if n := len(s.Plan()); n != 1 {
+			t.Errorf("--%s %s: %d steps, want 1", tc.model, tc.spec, n)
+		}
+	}
+}

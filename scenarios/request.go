@@ -46,6 +46,9 @@ type RequestSpec struct {
 	// Expect lists the statuses that count as success for valid requests;
 	// empty means any 2xx.
 	Expect []int `yaml:"expect,omitempty" json:"expect,omitempty"`
+
+	// loaded is BodyFile as Parse read it (see Scenario.loadInputs).
+	loaded *bodyFile
 }
 
 // Invalid describes deliberately invalid requests of an entry: a Fraction

@@ -39,6 +39,10 @@ type Scenario struct {
 	// default, or "json") used as the request source instead of Requests.
 	TargetsFile   string `yaml:"targets_file,omitempty" json:"targets_file,omitempty"`
 	TargetsFormat string `yaml:"targets_format,omitempty" json:"targets_format,omitempty"`
+	// AllowLarge lifts the sanity bounds (users, rate, hold, timeout, think,
+	// max_workers, pool, the ramp's length; see Bounds) to the ceilings
+	// loadlab allows at all (LargeBounds), for users who mean it.
+	AllowLarge bool `yaml:"allow_large,omitempty" json:"allow_large,omitempty"`
 	// Dir is the directory that relative paths (body_file, targets_file)
 	// resolve against: Parse, Decode and Load set it to the directory of the
 	// scenario's file; empty means the working directory.
@@ -55,6 +59,9 @@ type Ramp struct {
 	Steps  []float64     `yaml:"steps,omitempty" json:"steps,omitempty"`
 	Hold   time.Duration `yaml:"hold,omitempty" json:"hold,omitempty"`
 	Settle time.Duration `yaml:"settle,omitempty" json:"settle,omitempty"`
+	// NoSettle marks an explicit zero Settle (settle: 0s, --settle 0), so
+	// that a preset's settle does not replace it; no effect when Settle > 0.
+	NoSettle bool `yaml:"no_settle,omitempty" json:"no_settle,omitempty"`
 }
 
 // Think is a closed-loop user's pause, uniform in [Min, Max]; Min == Max is

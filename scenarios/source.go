@@ -1,20 +1,17 @@
 package scenarios
 
 import (
-	"bufio"
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync/atomic"
 )
 
 // NewSource compiles the scenario's request mix (with its defaults) into a
 // Source. Relative body_file paths resolve against baseDir, or s.Dir when
-// baseDir is empty; body files are read here, once. seed fixes the
-// sequence of requests seen by a single goroutine.
+// baseDir is empty; a body file is read here unless Parse (or Decode, or
+// Load) already read that same file, whose bodies are then used. seed
+// fixes the sequence of requests seen by a single goroutine.
 //
 // A scenario whose source is a vegeta targets_file has no request mix:
 // the engine (scenarios/engine) reads that file itself, and NewSource
@@ -148,12 +145,12 @@ func compileEntry(q RequestSpec, at, baseDir string) (entry, error) {
 		e.body, one = t, t.size
 	}
 	if q.BodyFile != "" {
-		lines, err := readLines(resolvePath(baseDir, q.BodyFile))
-		if err != nil {
-			return entry{}, fmt.Errorf("%s.body_file: %w", at, err)
+		bf := q.bodies(baseDir)
+		if bf.err != nil {
+			return entry{}, fmt.Errorf("%s.body_file: %w", at, bf.err)
 		}
-		e.lines = lines
-		for _, l := range lines {
+		e.lines = bf.lines
+		for _, l := range bf.lines {
 			one = max(one, len(l))
 		}
 	}
@@ -180,35 +177,4 @@ func hasHeader(hs []Header, key string) bool {
 		}
 	}
 	return false
-}
-
-// readLines reads a JSON-lines file: one JSON value per non-blank line,
-// compacted.
-func readLines(path string) ([][]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 64<<10), 64<<20)
-	var lines [][]byte
-	for n := 1; sc.Scan(); n++ {
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
-		}
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, text); err != nil {
-			return nil, fmt.Errorf("%s:%d: not a JSON value (each line holds one body): %v", path, n, err)
-		}
-		lines = append(lines, buf.Bytes())
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
-	}
-	if len(lines) == 0 {
-		return nil, fmt.Errorf("%s: no bodies (want one JSON value per line)", path)
-	}
-	return lines, nil
 }

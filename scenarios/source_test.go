@@ -205,7 +205,7 @@ func TestBodyFileErrors(t *testing.T) {
 	}
 	write("bad.jsonl", "{\"a\":1}\n{oops}\n")
 	write("empty.jsonl", "\n  \n")
-	for name, want := range map[string]string{"bad.jsonl": "bad.jsonl:2: not a JSON value", "empty.jsonl": "no bodies", "gone.jsonl": `cannot read "gone.jsonl"`} {
+	for name, want := range map[string]string{"bad.jsonl": "bad.jsonl:2: invalid JSON: ", "empty.jsonl": "no bodies", "gone.jsonl": `cannot read "gone.jsonl"`} {
 		_, err := Scenario{Requests: []RequestSpec{{Path: "/", BodyFile: name}}}.NewSource(dir, 1)
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: err = %v, want %q", name, err, want)

@@ -21,7 +21,10 @@ const (
 // Validate checks the scenario as it will run, that is after WithDefaults,
 // and returns every problem joined (errors.Join), each a *FieldError naming
 // the field and what is allowed. Relative body_file and targets_file paths
-// are checked against s.Dir.
+// resolve against s.Dir; both files are read and checked whole (a bad body
+// or target is named by file:line), a body file only once per parsed
+// scenario (see Parse). Values beyond the sanity bounds are refused (see
+// MaxUsers and allow_large).
 func (s Scenario) Validate() error {
 	return s.problems().join()
 }
@@ -65,6 +68,7 @@ func (s Scenario) problems() problems {
 		p.add("max_workers", "must be > 0 (got %d)", d.MaxWorkers)
 	}
 	d.checkStability(&p)
+	d.checkBounds(&p, rampOK)
 	d.checkStop(&p)
 	d.checkSource(&p, d.Dir)
 	return p
@@ -93,7 +97,7 @@ func (s Scenario) checkLevel(p *problems, field string, v float64) bool {
 	case s.Model != record.ModelRate && v != math.Trunc(v):
 		p.add(field, "users must be a whole number (got %s)", num(v))
 	default:
-		return true
+		return s.checkLevelBound(p, field, v)
 	}
 	return false
 }
@@ -125,7 +129,10 @@ func (s Scenario) checkRamp(p *problems) bool {
 		p.missing("ramp", "no load: set ramp.from, ramp.to and ramp.by (e.g. 500, 10000, 500), ramp.steps, or a preset (%s)", presetList())
 	default:
 		okFrom := s.checkLevel(p, "ramp.from", r.From)
-		okTo := s.checkLevel(p, "ramp.to", r.To)
+		okTo := okFrom
+		if r.To != r.From { // one problem for one value
+			okTo = s.checkLevel(p, "ramp.to", r.To)
+		}
 		if okFrom && okTo && r.To < r.From {
 			p.add("ramp.to", "must be ≥ ramp.from %s (got %s)", num(r.From), num(r.To))
 			break
@@ -136,9 +143,9 @@ func (s Scenario) checkRamp(p *problems) bool {
 			p.add("ramp.by", "must be > 0 (got %s)", num(r.By))
 		case r.By == 0 && span > 0:
 			p.add("ramp.by", "must be > 0 when ramp.to > ramp.from (got 0)")
-		case r.By > span:
+		case span > 0 && r.By > span: // from = to is one step, whatever by is
 			p.add("ramp.by", "step %s is larger than the range %s→%s: use a smaller ramp.by, or leave it out for a single step", num(r.By), num(r.From), num(r.To))
-		case s.Model != record.ModelRate && r.By != math.Trunc(r.By):
+		case span > 0 && s.Model != record.ModelRate && r.By != math.Trunc(r.By):
 			p.add("ramp.by", "users must be a whole number (got %s)", num(r.By))
 		case okFrom && okTo && r.By > 0 && span/r.By >= MaxSteps:
 			p.add("ramp.by", "%s→%s by %s is more than %d steps: raise ramp.by", num(r.From), num(r.To), num(r.By), MaxSteps)
@@ -237,12 +244,15 @@ func (s Scenario) checkSource(p *problems, dir string) {
 	case len(s.Requests) > 0 && s.TargetsFile != "":
 		p.add("targets_file", "set either requests or targets_file, not both")
 	}
-	if s.TargetsFile != "" {
-		checkFile(p, "targets_file", dir, s.TargetsFile)
+	formatOK := s.TargetsFormat == "" || s.TargetsFormat == "http" || s.TargetsFormat == "json"
+	if s.TargetsFile != "" && checkFile(p, "targets_file", dir, s.TargetsFile) && formatOK && targetsChecker != nil {
+		if err := targetsChecker(resolvePath(dir, s.TargetsFile), s.TargetsFormat); err != nil {
+			p.add("targets_file", "%v", err)
+		}
 	}
 	if s.TargetsFormat != "" && s.TargetsFile == "" {
 		p.add("targets_format", "only used with targets_file")
-	} else if s.TargetsFormat != "" && s.TargetsFormat != "http" && s.TargetsFormat != "json" {
+	} else if !formatOK {
 		p.add("targets_format", "unknown vegeta targets format %q (allowed: http, json)", s.TargetsFormat)
 	}
 	for i, q := range s.Requests {
@@ -250,14 +260,18 @@ func (s Scenario) checkSource(p *problems, dir string) {
 	}
 }
 
-func checkFile(p *problems, field, dir, name string) {
+// checkFile reports a file that cannot be read; ok when it can.
+func checkFile(p *problems, field, dir, name string) bool {
 	fi, err := os.Stat(resolvePath(dir, name))
 	switch {
 	case err != nil:
 		p.add(field, "cannot read %q: %v", name, err)
 	case fi.IsDir():
 		p.add(field, "%q is a directory, not a file", name)
+	default:
+		return true
 	}
+	return false
 }
 
 // resolvePath joins a relative name to dir.
@@ -299,7 +313,9 @@ func (q RequestSpec) check(p *problems, at, dir string) {
 		*p = append(*p, errs...)
 	}
 	if q.BodyFile != "" {
-		checkFile(p, at+".body_file", dir, q.BodyFile)
+		if bf := q.bodies(dir); bf.err != nil {
+			p.add(at+".body_file", "%v", bf.err)
+		}
 	}
 	switch {
 	case q.Batch < 0 || q.Batch > MaxBatch:

@@ -49,7 +49,6 @@ func TestValidateRules(t *testing.T) {
 		{"negative by", func(s *Scenario) { s.Ramp.By = -5 }, "ramp.by", "must be > 0 (got -5)"},
 		{"zero by with range", func(s *Scenario) { s.Ramp.By = 0 }, "ramp.by", "must be > 0 when ramp.to > ramp.from"},
 		{"step larger than range", func(s *Scenario) { s.Ramp.By = 25 }, "ramp.by", "step 25 is larger than the range 10→30"},
-		{"by on a single step", func(s *Scenario) { s.Ramp.To = 10 }, "ramp.by", "larger than the range"},
 		{"fractional by", func(s *Scenario) { s.Ramp.By = 2.5 }, "ramp.by", "whole number"},
 		{"too many range steps", func(s *Scenario) { s.Ramp = Ramp{From: 1, To: 5000, By: 1, Hold: time.Second} }, "ramp.by", "more than 1000 steps"},
 		{"negative hold", func(s *Scenario) { s.Ramp.Hold = -time.Second }, "ramp.hold", "must be > 0 (got -1s)"},
@@ -97,6 +96,15 @@ func TestValidateRules(t *testing.T) {
 		{"empty $choice", func(s *Scenario) { s.Requests[0].Body = json.RawMessage(`[{"$choice":[]}]`) }, "requests[0].body[0].$choice", "non-empty list"},
 		{"bad generator in choice", func(s *Scenario) { s.Requests[0].Body = json.RawMessage(`{"$choice":[{"$int":[1]}]}`) }, "requests[0].body.$choice[0].$int", "[min, max]"},
 		{"body_file missing", func(s *Scenario) { s.Requests[0].Body = nil; s.Requests[0].BodyFile = "gone.jsonl" }, "requests[0].body_file", `cannot read "gone.jsonl"`},
+		// Input files are read and checked whole at validation time (issue 10, case 10).
+		{"body_file bad line", func(s *Scenario) {
+			writeIn(s.Dir, "bad.jsonl", "{\"age\":30}\n\n{\"age\":\n")
+			s.Requests[0].Body, s.Requests[0].BodyFile = nil, "bad.jsonl"
+		}, "requests[0].body_file", "bad.jsonl:3: invalid JSON: "},
+		{"body_file empty", func(s *Scenario) {
+			writeIn(s.Dir, "empty.jsonl", "\n  \n")
+			s.Requests[0].Body, s.Requests[0].BodyFile = nil, "empty.jsonl"
+		}, "requests[0].body_file", "empty.jsonl: no bodies"},
 		{"negative batch", func(s *Scenario) { s.Requests[0].Batch = -1 }, "requests[0].batch", "0..1000"},
 		{"huge batch", func(s *Scenario) { s.Requests[0].Batch = 1001 }, "requests[0].batch", "0..1000"},
 		{"batch without body", func(s *Scenario) { s.Requests[0].Body = nil; s.Requests[0].Batch = 2 }, "requests[0].batch", "no body"},
@@ -108,6 +116,25 @@ func TestValidateRules(t *testing.T) {
 			s.Requests[0].Invalid = Invalid{Fraction: 0.1, Body: json.RawMessage(`{}`), ExpectStatus: 99}
 		}, "requests[0].invalid.expect_status", "100..599"},
 		{"expect status", func(s *Scenario) { s.Requests[0].Expect = []int{200, 600} }, "requests[0].expect[1]", "100..599"},
+		// Sanity bounds (issue 10, case 9): each names its bound and how to raise it.
+		{"users above the bound", func(s *Scenario) { s.Ramp = Ramp{From: 1e12} }, "ramp.from", "1000000000000 users is above 100,000 users per step"},
+		{"users bound names allow_large", func(s *Scenario) { s.Ramp.To = 1e12 }, "ramp.to", "allow_large: true"},
+		{"step above the bound", func(s *Scenario) { s.Ramp = Ramp{Steps: []float64{10, 200000}} }, "ramp.steps[1]", "above 100,000 users per step"},
+		{"rate above the bound", func(s *Scenario) { s.Model = "rate"; s.Ramp = Ramp{Steps: []float64{2e6}} }, "ramp.steps[0]", "above 1,000,000 requests/s"},
+		{"hold above the bound", func(s *Scenario) { s.Ramp.Hold = 1000000 * time.Hour }, "ramp.hold", "1000000h is above 24h"},
+		{"timeout above the bound", func(s *Scenario) { s.Timeout = 2 * time.Hour }, "timeout", "2h is above 1h"},
+		{"think above the bound", func(s *Scenario) { s.Think = Think{Min: time.Second, Max: 2 * time.Hour} }, "think.max", "above 1h"},
+		{"max_workers above the bound", func(s *Scenario) { s.MaxWorkers = 200000 }, "max_workers", "above 100,000"},
+		{"pool above the bound", func(s *Scenario) { s.Connections = ConnShared; s.Pool = 200000 }, "pool", "above 100,000"},
+		{"stability max_hold above the bound", func(s *Scenario) { s.Stability = Stability{Enabled: true, MaxHold: 73 * time.Hour} }, "stability.max_hold", "73h is above 72h"},
+		{"stability window too short", func(s *Scenario) { s.Stability = Stability{Enabled: true, Window: time.Millisecond} }, "stability.window", "≥ 100ms"},
+		{"ramp longer than the bound", func(s *Scenario) { s.Ramp = Ramp{From: 10, To: 1000, By: 10, Hold: 12 * time.Hour} }, "ramp", "100 steps of up to 12h last 1200h, above 168h (7 days)"},
+		{"stability counts in the ramp's length", func(s *Scenario) {
+			s.Ramp = Ramp{From: 10, To: 100, By: 10, Hold: time.Hour}
+			s.Stability = Stability{Enabled: true, MaxHold: 20 * time.Hour}
+		}, "ramp", "10 steps of up to 20h last 200h"},
+		{"even allow_large has a ceiling", func(s *Scenario) { s.AllowLarge = true; s.Ramp = Ramp{From: 1e12} }, "ramp.from", "above 10,000,000 users per step, the most loadlab allows even with allow_large"},
+		{"even allow_large has a hold ceiling", func(s *Scenario) { s.AllowLarge = true; s.Ramp.Hold = 1000000 * time.Hour }, "ramp.hold", "above 720h"},
 	}
 	base := valid(t)
 	if err := base.Validate(); err != nil {
@@ -162,6 +189,19 @@ func TestValidateAcceptsEdges(t *testing.T) {
 		{"every preset", func(s *Scenario) { s.Ramp = Ramp{}; s.Preset = "spike" }},
 		{"stability defaults", func(s *Scenario) { s.Stability = Stability{Enabled: true} }},
 		{"shared pool default", func(s *Scenario) { s.Connections = ConnShared }},
+		{"users at the bound", func(s *Scenario) { s.Ramp = Ramp{Steps: []float64{MaxUsers}, Hold: 10 * time.Minute} }},
+		{"rate at the bound", func(s *Scenario) { s.Model = "rate"; s.Ramp = Ramp{From: MaxRate} }},
+		{"hold at the bound", func(s *Scenario) { s.Ramp.Hold = 24 * time.Hour }},
+		{"timeout at the bound", func(s *Scenario) { s.Timeout = time.Hour }},
+		{"allow_large lifts users", func(s *Scenario) {
+			s.AllowLarge = true
+			s.Ramp = Ramp{Steps: []float64{200000}, Hold: 10 * time.Minute}
+		}},
+		{"allow_large lifts hold, timeout, think, workers", func(s *Scenario) {
+			s.AllowLarge = true
+			s.Ramp.Hold, s.Timeout, s.Think, s.MaxWorkers = 48*time.Hour, 2*time.Hour, Think{Min: time.Hour, Max: 2 * time.Hour}, 200000
+		}},
+		{"one-step range, by above it", func(s *Scenario) { s.Ramp.To = 10 }},
 	}
 	for _, tc := range tests {
 		s := valid(t)
@@ -189,5 +229,12 @@ func TestValidateJoinsAllProblems(t *testing.T) {
 	err := s.Validate()
 	if n := len(unjoin(err)); n != 5 {
 		t.Errorf("got %d problems, want 5:\n%v", n, err)
+	}
+}
+
+// writeIn writes a test input file into dir.
+func writeIn(dir, name, text string) {
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		panic(err)
 	}
 }

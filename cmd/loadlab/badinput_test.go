@@ -20,6 +20,8 @@ func TestBadInputExitsTwoWithClearMessage(t *testing.T) {
 	bad := writeTestFile(t, dir, "bad.yaml", "name: bad\nconfigs:\n  - {name: a, cpus: -1}\nbogus: 1\n")
 	empty := writeTestFile(t, dir, "empty.yaml", "")
 	typed := writeTestFile(t, dir, "typed.yaml", "name: typed\nconfigs:\n  - {name: a, cpus: lots}\n")
+	huge := writeTestFile(t, dir, "huge.yaml", "name: huge\ntarget: {urls: [\"http://127.0.0.1:1\"]}\nscenario:\n  ramp: {from: 1e12, hold: 1000000h}\n")
+	zeroRepeat := writeTestFile(t, dir, "zero.yaml", "name: zero\nrepeat: 0\n")
 	// A copy of a recorded run for gate and report to read.
 	res := filepath.Join(dir, "run")
 	if err := os.Mkdir(res, 0o755); err != nil {
@@ -76,6 +78,21 @@ func TestBadInputExitsTwoWithClearMessage(t *testing.T) {
 		{[]string{"ramp", "--url", url, "--margin", "-1"}, []string{"stop.margin", "≥ 0"}},
 		{[]string{"ramp", "--url", url, "--abort-error-rate", "2"}, []string{"abort_error_rate", "(0, 1]"}},
 		{[]string{"ramp", "--url", url, "--scenario", "/nonexistent.yaml"}, []string{"--scenario", "/nonexistent.yaml"}},
+		// explicit zeros are refused, never replaced by a default; absurd values name their bound (issue 10, case 9)
+		{[]string{"ramp", "--url", url, "--hold", "0s"}, []string{"--hold 0s", "must be > 0", "leave --hold out", "default 30s"}},
+		{[]string{"ramp", "--url", url, "--timeout", "0"}, []string{"--timeout 0s", "must be > 0", "default 30s"}},
+		{[]string{"ramp", "--url", url, "--spawn-rate", "0"}, []string{"--spawn-rate 0", "must be > 0 users/s", "default 500"}},
+		{[]string{"ramp", "--url", url, "--max-workers", "0"}, []string{"--max-workers 0", "must be > 0"}},
+		{[]string{"ramp", "--url", url, "--connections", "shared", "--pool", "0"}, []string{"--pool 0", "must be ≥ 1"}},
+		{[]string{"ramp", "--url", url, "--users", "1e12"}, []string{"ramp.from", "above 100,000 users per step", "--allow-large"}},
+		{[]string{"ramp", "--url", url, "--rate", "5e6"}, []string{"ramp.from", "above 1,000,000 requests/s", "--allow-large"}},
+		{[]string{"ramp", "--url", url, "--hold", "1000000h"}, []string{"ramp.hold", "1000000h is above 24h", "--allow-large"}},
+		{[]string{"ramp", "--url", url, "--timeout", "2h"}, []string{"timeout", "above 1h"}},
+		{[]string{"ramp", "--url", url, "--users", "1e12", "--allow-large"}, []string{"ramp.from", "the most loadlab allows"}},
+		{[]string{"run", huge}, []string{huge + ":4: ramp.from: 1000000000000 users is above 100,000 users per step", "allow_large: true", huge + ":4: ramp.hold: 1000000h is above 24h"}},
+		{[]string{"run", zeroRepeat}, []string{zeroRepeat + ":2: repeat: must be from 1 to 100 (got 0); leave it out for the default 1"}},
+		{[]string{"run", "--target-users", "0", "quick"}, []string{"--target-users 0", "≥ 1"}},
+		{[]string{"run", "--target-users", "1000000", "quick"}, []string{"target_users", "above 100,000"}},
 		// gate
 		{[]string{"gate"}, []string{"one results folder"}},
 		{[]string{"gate", "a", "b"}, []string{"one results folder", "2 arguments"}},

@@ -49,6 +49,7 @@ type rampCmd struct {
 	seed        int64
 	out         string
 	saveResults bool
+	allowLarge  bool
 }
 
 func newRampCmd() *cobra.Command {
@@ -104,6 +105,28 @@ func (c *rampCmd) flags(f *pflag.FlagSet) {
 	f.Int64Var(&c.seed, "seed", 1, "seed for generated request bodies and think times")
 	f.StringVar(&c.out, "out", "", "results folder (default results/<UTC time>-ramp)")
 	f.BoolVar(&c.saveResults, "save-results", false, "also save every request in vegeta's gob format (DIR/"+resultsFile+"; read with vegeta report/plot)")
+	f.BoolVar(&c.allowLarge, "allow-large", false, "lift the sanity bounds (100,000 users, 1,000,000 req/s, hold 24h, timeout 1h, …) to loadlab's ceilings, like allow_large: true in a scenario")
+}
+
+// explicitZeros refuses an explicit 0 for the flags whose 0 would
+// otherwise silently mean "the default".
+func (c *rampCmd) explicitZeros(changed func(string) bool) []error {
+	var errs []error
+	for _, z := range []struct {
+		flag, got, allowed, def string
+		zero                    bool
+	}{
+		{"hold", c.hold.String(), "> 0", scenarios.DefaultHold.String(), c.hold == 0},
+		{"timeout", c.timeout.String(), "> 0", scenarios.DefaultTimeout.String(), c.timeout == 0},
+		{"spawn-rate", "0", "> 0 users/s", fmt.Sprint(scenarios.DefaultSpawnRate), c.spawnRate == 0},
+		{"max-workers", "0", "> 0", fmt.Sprint(scenarios.DefaultMaxWorkers), c.maxWorkers == 0},
+		{"pool", "0", "≥ 1 connection", fmt.Sprint(scenarios.DefaultPool), c.pool == 0},
+	} {
+		if z.zero && changed(z.flag) {
+			errs = append(errs, fmt.Errorf("--%s %s: must be %s; leave --%s out to keep the scenario's value (default %s)", z.flag, z.got, z.allowed, z.flag, z.def))
+		}
+	}
+	return errs
 }
 
 // bind builds the scenario: the file or the default, then the flags that
@@ -131,11 +154,15 @@ func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
 		}
 	}
 	changed := flags.Changed
+	errs = append(errs, c.explicitZeros(changed)...)
+	if changed("allow-large") {
+		sc.AllowLarge = c.allowLarge
+	}
 	if changed("hold") {
 		sc.Ramp.Hold = c.hold
 	}
 	if changed("settle") {
-		sc.Ramp.Settle = c.settle
+		sc.Ramp.Settle, sc.Ramp.NoSettle = c.settle, c.settle == 0
 	}
 	if changed("think") {
 		t, err := scenarios.ParseThink(c.think)

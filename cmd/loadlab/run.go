@@ -27,6 +27,9 @@ type runCmd struct {
 	gate        bool
 	baseline    string
 	tolerance   string
+
+	// targetUsersSet says --target-users was given (an explicit 0 is refused).
+	targetUsersSet bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -47,6 +50,7 @@ With no argument the built-in "quick" experiment runs.`,
 			if len(args) == 1 {
 				name = args[0]
 			}
+			c.targetUsersSet = cmd.Flags().Changed("target-users")
 			return c.run(cmd.Context(), name, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -76,7 +80,10 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 	if c.slo != "" {
 		e.SLO = c.slo
 	}
-	if c.targetUsers != 0 {
+	if c.targetUsersSet {
+		if c.targetUsers == 0 {
+			return usagef("--target-users 0: must be ≥ 1 user; leave it out to keep the experiment's target_users")
+		}
 		e.TargetUsers = c.targetUsers
 	}
 	if err := e.Validate(); err != nil {

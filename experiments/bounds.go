@@ -1,0 +1,126 @@
+package experiments
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/loadlab/loadlab/scenarios"
+)
+
+// CPU limits per replica, in cores: Docker refuses fewer than MinCPUs;
+// MaxCPUs keeps NanoCPUs far from overflow (and no host has more).
+const (
+	MinCPUs = 0.01
+	MaxCPUs = 1024
+)
+
+// explicitZeros reports the fields the file sets to 0 where 0 would
+// otherwise silently become their default (repeat, target.port,
+// target.health_timeout, configs[i].replicas); idx holds the fields the
+// file writes.
+func explicitZeros(idx lineIndex, e Experiment) []FieldError {
+	type zero struct {
+		path, allowed, got, def string
+		zero                    bool
+	}
+	zeros := []zero{
+		{"repeat", "from 1 to 100", "0", "1", e.Repeat == 0},
+		{"target.port", "a port from 1 to 65535", "0", fmt.Sprint(DefaultPort), e.Target.Port == 0},
+		{"target.health_timeout", "a positive duration such as 60s", "0s", DefaultHealthTimeout.String(), e.Target.HealthTimeout == 0},
+	}
+	for i, c := range e.Configs {
+		zeros = append(zeros, zero{fmt.Sprintf("configs[%d].replicas", i), fmt.Sprintf("from 1 to %d", MaxReplicas), "0", "1", c.Replicas == 0})
+	}
+	var ps []FieldError
+	for _, z := range zeros {
+		if _, written := idx[z.path]; written && z.zero {
+			ps = append(ps, FieldError{Path: z.path, Msg: fmt.Sprintf("must be %s (got %s); leave it out for the default %s", z.allowed, z.got, z.def)})
+		}
+	}
+	return ps
+}
+
+// boundProblems reports the experiment's values above their sanity bounds
+// (lifted by the scenario's allow_large, see scenarios.Limits): the
+// capacity question, the pauses, the health wait, each configuration's
+// CPUs, and, when the rest and the scenario (scenarioOK) are valid, the
+// length of the whole run.
+func (e Experiment) boundProblems(scenarioOK bool) []FieldError {
+	var ps []FieldError
+	add := func(path, format string, a ...any) {
+		ps = append(ps, FieldError{Path: path, Msg: fmt.Sprintf(format, a...)})
+	}
+	l := e.Scenario.Limits()
+	if float64(e.TargetUsers) > l.Users {
+		add("target_users", "%s", l.ExceedsCount(float64(e.TargetUsers), "users", "users", scenarios.MaxUsers, scenarios.LargeMaxUsers))
+	}
+	for _, d := range []struct {
+		path             string
+		got, sane, large time.Duration
+	}{
+		{"warmup", e.Warmup, scenarios.MaxHold, scenarios.LargeMaxHold},
+		{"cooldown", e.Cooldown, scenarios.MaxHold, scenarios.LargeMaxHold},
+		{"target.health_timeout", e.Target.HealthTimeout, scenarios.MaxTimeout, scenarios.LargeMaxTimeout},
+	} {
+		if d.got > l.Pick(d.sane, d.large) {
+			add(d.path, "%s", l.ExceedsDuration(d.got, d.sane, d.large))
+		}
+	}
+	for i, c := range e.Matrix.CPUs {
+		checkCPUs(add, fmt.Sprintf("matrix.cpus[%d]", i), c)
+	}
+	for i, c := range e.Configs {
+		if c.CPUs != 0 {
+			checkCPUs(add, fmt.Sprintf("configs[%d].cpus", i), c.CPUs)
+		}
+	}
+	if len(ps) == 0 && scenarioOK {
+		e.checkLength(add, l)
+	}
+	return ps
+}
+
+// checkCPUs reports a positive CPU limit outside Docker's range (≤ 0 is
+// reported by problems).
+func checkCPUs(add func(string, string, ...any), path string, c float64) {
+	switch {
+	case c > 0 && c < MinCPUs:
+		add(path, "must be at least %v cores, Docker's minimum (got %v)", MinCPUs, c)
+	case c > MaxCPUs:
+		add(path, "must be at most %d cores (got %v)", MaxCPUs, c)
+	}
+}
+
+// checkLength reports a run whose planned length (every configuration ×
+// repeat: warm-up, the ramp at its longest, cooldown) exceeds l.Duration.
+func (e Experiment) checkLength(add func(string, string, ...any), l scenarios.Limits) {
+	_, _, ramp := e.Scenario.PlannedLength()
+	runs := e.configCount() * max(e.Repeat, 1)
+	one := e.Warmup + ramp + e.Cooldown
+	total := float64(runs) * one.Hours() // hours: may exceed a time.Duration
+	if total <= l.Duration.Hours() {
+		return
+	}
+	path := "matrix"
+	if e.Repeat > 1 {
+		path = "repeat"
+	}
+	how := scenarios.Raise(scenarios.Days(scenarios.LargeMaxDuration))
+	if l.Large {
+		how = "the most loadlab allows even with allow_large"
+	}
+	add(path, "%d configurations × %d repeats of %s (warm-up, ramp at its longest, cooldown) last %s, above %s for one run: %s",
+		e.configCount(), max(e.Repeat, 1), fmtDuration(one), strconv.FormatFloat(total, 'f', -1, 64)+"h", scenarios.Days(l.Duration), how)
+}
+
+// fmtDuration is time.Duration.String without trailing zero units.
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	for _, z := range []string{"m0s", "h0m"} {
+		if len(s) > len(z) && s[len(s)-len(z):] == z {
+			s = s[:len(s)-2]
+		}
+	}
+	return s
+}
