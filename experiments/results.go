@@ -119,8 +119,12 @@ func writeFile(path string, data []byte) error {
 }
 
 // Resolved renders the experiment with defaults applied and the scenario
-// inline: the exact definition a run used, re-runnable with loadlab run.
+// inline: the exact definition a run used, re-runnable with loadlab run,
+// with its secrets redacted (environment values except target.public_env,
+// URL credentials, credential headers and secret query values show as
+// <redacted>: put them back before running it again).
 func (e Experiment) Resolved() ([]byte, error) {
+	e = e.redacted()
 	type resolved struct {
 		Experiment `yaml:",inline"`
 		Scenario   scenarios.Scenario `yaml:"scenario"`

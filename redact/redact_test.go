@@ -74,3 +74,19 @@ func TestString(t *testing.T) {
 		t.Errorf("Writer: %d %v %q", n, err, buf.String())
 	}
 }
+
+func TestValues(t *testing.T) {
+	got := Values("http://user:pw-123456@h/p?segment=hot&api_key=a%2Fb&token=t")
+	want := []string{"pw-123456", "a%2Fb", "a/b", "t"}
+	if len(got) != len(want) {
+		t.Fatalf("Values = %q, want %q", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("Values = %q, want %q", got, want)
+		}
+	}
+	if v := Values("https://tok3n@h"); len(v) != 1 || v[0] != "tok3n" {
+		t.Errorf("user-only Values = %q", v)
+	}
+}

@@ -72,3 +72,34 @@ func params(query string) string {
 	}
 	return strings.Join(parts, "&")
 }
+
+// Values returns the secret values raw carries: its user info's password
+// (or user name when there is no password) and the values of its
+// secret-looking query parameters, for a Redactor to scrub wherever they
+// appear.
+func Values(raw string) []string {
+	var out []string
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		if p, ok := u.User.Password(); ok {
+			out = append(out, p)
+		} else {
+			out = append(out, u.User.Username())
+		}
+	}
+	_, query, ok := strings.Cut(raw, "?")
+	if !ok {
+		return out
+	}
+	query, _, _ = strings.Cut(query, "#")
+	for _, p := range strings.Split(query, "&") {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || !IsSecretName(k) {
+			continue
+		}
+		out = append(out, v)
+		if uv, err := url.QueryUnescape(v); err == nil && uv != v {
+			out = append(out, uv)
+		}
+	}
+	return out
+}
