@@ -36,6 +36,17 @@ func Create(path string) (*Writer, error) {
 	return &Writer{f: f, path: path}, nil
 }
 
+// CreateNew is Create for a file that must not exist yet: it fails with
+// an error wrapping fs.ErrExist when path exists (another run's steps),
+// also when two runs race for it.
+func CreateNew(path string) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create step file %s: %w", path, err)
+	}
+	return &Writer{f: f, path: path}, nil
+}
+
 // Append writes one record as a JSON line and syncs it to disk.
 func (w *Writer) Append(r Record) error {
 	b, err := json.Marshal(r.Redacted(w.red))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/loadlab/loadlab/experiments"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/redact"
 	"github.com/loadlab/loadlab/report"
@@ -211,10 +213,12 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	term := stderr
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 
-	runID := time.Now().UTC().Format("20060102T150405Z") + "-ramp"
+	runID := experiments.NewRunID(time.Now(), "ramp")
 	dir := c.out
 	if dir == "" {
-		dir = filepath.Join("results", runID)
+		if dir, err = experiments.CreateRunDir("results", runID); err != nil {
+			return err
+		}
 	}
 	w, err := createStepFile(dir)
 	if err != nil {
@@ -287,11 +291,11 @@ func createStepFile(dir string) (*record.Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create results folder %s: %w (choose another with --out)", dir, err)
 	}
-	path := filepath.Join(dir, record.FileName)
-	if _, err := os.Stat(path); err == nil {
+	w, err := record.CreateNew(filepath.Join(dir, record.FileName))
+	if errors.Is(err, fs.ErrExist) {
 		return nil, usagef("--out %s already holds %s from another run: choose another folder", dir, record.FileName)
 	}
-	return record.Create(path)
+	return w, err
 }
 
 // resolveURLs resolves each base URL's host, so that the user sees where

@@ -110,7 +110,7 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 	env.Runtime = rt.Name()
 	env.RuntimeNote = note
 	env.DockerVersion = rt.EngineVersion(ctx)
-	runID := experiments.RunID(time.Now(), e.Name)
+	runID := experiments.NewRunID(time.Now(), e.Name)
 	dir, err := experiments.Prepare(c.out, runID, e, env)
 	if err != nil {
 		return err
