@@ -64,6 +64,17 @@ func TestCleanKeepsLiveRuns(t *testing.T) {
 		t.Errorf("containers' loadlab.owner.pid labels: %q", got)
 	}
 
+	// The warning at a run's start names the dead owner's objects only.
+	ert, err := experiments.SelectRuntime(ctx, "docker", experiments.Experiment{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	warn := ert.Leftovers(ctx)
+	ert.Close()
+	if !strings.Contains(warn, objects("dead")[1]) || strings.Contains(warn, objects("live")[1]) {
+		t.Errorf("run-start warning must name the dead owner's network and not the live one's: %s", warn)
+	}
+
 	clean := func(c *cleanCmd) string {
 		t.Helper()
 		var out bytes.Buffer
