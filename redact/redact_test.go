@@ -22,16 +22,16 @@ func TestIsSecretHeader(t *testing.T) {
 
 func TestURL(t *testing.T) {
 	for in, want := range map[string]string{
-		"http://127.0.0.1:8000":                               "http://127.0.0.1:8000",
-		"http://user:pass@127.0.0.1:8000/x":                   "http://<redacted>@127.0.0.1:8000/x",
-		"https://tok3n@api.example.com":                       "https://<redacted>@api.example.com",
-		"/predict?api_key=abc":                                "/predict?api_key=<redacted>",
-		"/predict?segment=hot&api_key=abc&limit=2":            "/predict?segment=hot&api_key=<redacted>&limit=2",
-		"/p?access_token=a&X-Amz-Signature=b&sig_v=1#frag":    "/p?access_token=<redacted>&X-Amz-Signature=<redacted>&sig_v=1#frag",
-		"/p?Password=a&passwd=b&client_secret=c&auth=d&q=e":   "/p?Password=<redacted>&passwd=<redacted>&client_secret=<redacted>&auth=<redacted>&q=e",
-		"/p?credential=a&api%5Fkey=b":                         "/p?credential=<redacted>&api%5Fkey=<redacted>",
-		"http://u:p@h/p?token=t":                              "http://<redacted>@h/p?token=<redacted>",
-		"/a/b@c":                                              "/a/b@c",
+		"http://127.0.0.1:8000":                              "http://127.0.0.1:8000",
+		"http://user:pass@127.0.0.1:8000/x":                  "http://<redacted>@127.0.0.1:8000/x",
+		"https://tok3n@api.example.com":                      "https://<redacted>@api.example.com",
+		"/predict?api_key=abc":                               "/predict?api_key=<redacted>",
+		"/predict?segment=hot&api_key=abc&limit=2":           "/predict?segment=hot&api_key=<redacted>&limit=2",
+		"/p?access_token=a&X-Amz-Signature=b&sig_v=1#frag":   "/p?access_token=<redacted>&X-Amz-Signature=<redacted>&sig_v=1#frag",
+		"/p?Password=a&passwd=b&client_secret=c&auth=d&q=e":  "/p?Password=<redacted>&passwd=<redacted>&client_secret=<redacted>&auth=<redacted>&q=e",
+		"/p?credential=a&api%5Fkey=b":                        "/p?credential=<redacted>&api%5Fkey=<redacted>",
+		"http://u:p@h/p?token=t":                             "http://<redacted>@h/p?token=<redacted>",
+		"/a/b@c":                                             "/a/b@c",
 		"mailto-like text user@example.com without a scheme": "mailto-like text user@example.com without a scheme",
 	} {
 		if got := URL(in); got != want {
@@ -58,8 +58,8 @@ func TestString(t *testing.T) {
 	for in, want := range map[string]string{
 		`Get "http://user:s3cr3t-pass@127.0.0.1:1/predict?api_key=s3cr3t-q": dial tcp: refused`: `Get "http://<redacted>@127.0.0.1:1/predict?api_key=<redacted>": dial tcp: refused`,
 		"api said: config API_KEY=s3cr3t-env-longer loaded, key s3cr3t-env":                     "api said: config API_KEY=<redacted> loaded, key <redacted>",
-		"short abc values are kept":                                                              "short abc values are kept",
-		"stop: p95 1.2s > 1s; x?token=t&ok=1":                                                    "stop: p95 1.2s > 1s; x?token=<redacted>&ok=1",
+		"short abc values are kept":           "short abc values are kept",
+		"stop: p95 1.2s > 1s; x?token=t&ok=1": "stop: p95 1.2s > 1s; x?token=<redacted>&ok=1",
 	} {
 		if got := r.String(in); got != want {
 			t.Errorf("String(%q)\n = %q\nwant %q", in, got, want)
