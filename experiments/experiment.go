@@ -64,8 +64,12 @@ type Target struct {
 	HealthPath string `yaml:"health_path,omitempty"`
 	// HealthTimeout bounds the wait for health (default 60s).
 	HealthTimeout time.Duration `yaml:"health_timeout,omitempty"`
-	// Env is extra environment for every replica.
+	// Env is extra environment for every replica. Its values are secret:
+	// results show them as <redacted>, except those named in PublicEnv.
 	Env map[string]string `yaml:"env,omitempty"`
+	// PublicEnv names the Env entries whose values may be written to
+	// results and reports (e.g. LOG_LEVEL).
+	PublicEnv []string `yaml:"public_env,omitempty"`
 }
 
 // IsReference reports whether the target is the bundled reference API.

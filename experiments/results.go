@@ -65,21 +65,15 @@ func hostMemory() int64 {
 	return 0
 }
 
-// RunID names a run: UTC timestamp and experiment name, e.g.
-// "20261122T120000Z-workshop".
-func RunID(now time.Time, name string) string {
-	return now.UTC().Format("20060102T150405Z") + "-" + name
-}
-
-// Prepare creates the results directory outRoot/<runID> and writes the
-// resolved experiment.yaml, plan.json (see Plan) and environment.json
-// into it. It fails before
-// any load is sent when the directory cannot be created or written, with
-// the path in the message.
+// Prepare creates the results directory outRoot/<runID> (see
+// CreateRunDir: never an existing one) and writes the resolved
+// experiment.yaml, plan.json (see Plan) and environment.json into it. It
+// fails before any load is sent when the directory cannot be created or
+// written, with the path in the message.
 func Prepare(outRoot, runID string, e Experiment, env Environment) (string, error) {
-	dir := filepath.Join(outRoot, runID)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", fmt.Errorf("create results folder %s: %w (choose another with --out)", dir, err)
+	dir, err := CreateRunDir(outRoot, runID)
+	if err != nil {
+		return "", err
 	}
 	y, err := e.Resolved()
 	if err != nil {
@@ -124,8 +118,12 @@ func writeFile(path string, data []byte) error {
 }
 
 // Resolved renders the experiment with defaults applied and the scenario
-// inline: the exact definition a run used, re-runnable with loadlab run.
+// inline: the exact definition a run used, re-runnable with loadlab run,
+// with its secrets redacted (environment values except target.public_env,
+// URL credentials, credential headers and secret query values show as
+// <redacted>: put them back before running it again).
 func (e Experiment) Resolved() ([]byte, error) {
+	e = e.redacted()
 	type resolved struct {
 		Experiment `yaml:",inline"`
 		Scenario   scenarios.Scenario `yaml:"scenario"`

@@ -85,6 +85,7 @@ func (r *Runner) Run(ctx context.Context, e Experiment) (Result, error) {
 		return res, err
 	}
 	defer w.Close()
+	w.RedactWith(e.Redactor())
 
 	verdict, err := slo.Parse(e.SLO)
 	if err != nil {

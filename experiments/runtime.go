@@ -65,12 +65,14 @@ func (r *Runtime) Close() error {
 }
 
 // Leftovers warns about containers and networks of earlier runs still
-// present (a killed run); empty when there are none.
+// present (a killed run: its owner process is gone, see
+// target.IsLeftover); empty when there are none. Live runs' objects are
+// not leftovers.
 func (r *Runtime) Leftovers(ctx context.Context) string {
 	if r.docker == nil {
 		return ""
 	}
-	names, err := r.docker.Leftovers(ctx)
+	names, err := r.docker.Leftovers(ctx, "", target.IsLeftover)
 	if err != nil || len(names) == 0 {
 		return ""
 	}

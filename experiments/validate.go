@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/loadlab/loadlab/redact"
 	"github.com/loadlab/loadlab/slo"
 )
 
@@ -67,9 +68,13 @@ func (e Experiment) problems() []FieldError {
 		add("target.health_timeout", "must be a positive duration such as 60s (got %s)", t.HealthTimeout)
 	}
 	for i, u := range t.URLs {
-		pu, err := url.Parse(u)
-		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
-			add(fmt.Sprintf("target.urls[%d]", i), "%q must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000", u)
+		if msg := urlProblem(u); msg != "" {
+			add(fmt.Sprintf("target.urls[%d]", i), "%s", msg)
+		}
+	}
+	for i, name := range t.PublicEnv {
+		if name == "" {
+			add(fmt.Sprintf("target.public_env[%d]", i), "empty name: list names of target.env entries whose values may appear in results")
 		}
 	}
 
@@ -153,4 +158,19 @@ func (e Experiment) configCount() int {
 		n = max(1, len(m.CPUs)) * max(1, len(m.Memory)) * max(1, len(m.Replicas))
 	}
 	return max(1, n+len(e.Configs))
+}
+
+// urlProblem says what is wrong with a base URL of target.urls ("" when
+// nothing): it must be http(s) with a host and carry no credentials, which
+// loadlab would not send. The URL is quoted redacted.
+func urlProblem(raw string) string {
+	pu, err := url.Parse(raw)
+	if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+		return fmt.Sprintf("%q must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:8000", redact.URL(raw))
+	}
+	if pu.User != nil {
+		return fmt.Sprintf("%q carries user:password, which loadlab does not send: remove it and send the credentials "+
+			"as a request header of the scenario, e.g. headers: {Authorization: Basic <base64 of user:password>}", redact.URL(raw))
+	}
+	return ""
 }

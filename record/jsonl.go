@@ -8,17 +8,25 @@ import (
 	"io"
 	"os"
 	"strconv"
+
+	"github.com/loadlab/loadlab/redact"
 )
 
 // FileName is the name of the step file inside a results directory.
 const FileName = "steps.jsonl"
 
 // Writer appends records to a steps.jsonl file, one line each, and syncs
-// after every record so that a crash keeps every completed step.
+// after every record so that a crash keeps every completed step. Every
+// record is redacted first (see Record.Redacted and RedactWith).
 type Writer struct {
 	f    *os.File
 	path string
+	red  *redact.Redactor
 }
+
+// RedactWith makes Append scrub x's known secrets too (by default only
+// URL credentials and secret query values are redacted).
+func (w *Writer) RedactWith(x *redact.Redactor) { w.red = x }
 
 // Create opens path for appending, creating it when absent.
 func Create(path string) (*Writer, error) {
@@ -29,9 +37,20 @@ func Create(path string) (*Writer, error) {
 	return &Writer{f: f, path: path}, nil
 }
 
+// CreateNew is Create for a file that must not exist yet: it fails with
+// an error wrapping fs.ErrExist when path exists (another run's steps),
+// also when two runs race for it.
+func CreateNew(path string) (*Writer, error) {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("create step file %s: %w", path, err)
+	}
+	return &Writer{f: f, path: path}, nil
+}
+
 // Append writes one record as a JSON line and syncs it to disk.
 func (w *Writer) Append(r Record) error {
-	b, err := json.Marshal(r)
+	b, err := json.Marshal(r.Redacted(w.red))
 	if err != nil {
 		return fmt.Errorf("encode step %d of %s: %w", r.Step, r.Config.Name, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/redact"
 )
 
 // Global defaults, applied by WithDefaults to fields left empty.
@@ -142,7 +143,7 @@ func (s Scenario) WithDefaults() Scenario {
 			}
 		}
 		if q.Name == "" {
-			q.Name = q.Method + " " + q.Path
+			q.Name = q.Method + " " + redact.URL(q.Path) // names are shown: no secret
 		}
 		if q.Invalid.Fraction > 0 && q.Invalid.ExpectStatus == 0 {
 			q.Invalid.ExpectStatus = DefaultInvalidCode

@@ -3,17 +3,18 @@ package scenarios
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/loadlab/loadlab/redact"
 )
 
 // MarshalYAML renders the scenario in the file format Parse reads (so a
 // resolved experiment.yaml can be run again): durations as "30s", headers
-// as a mapping, bodies as YAML values. Header values that look like
-// credentials (see IsSecretHeader) are written as "<redacted>": results
-// never hold a secret.
+// as a mapping, bodies as YAML values. Header values that carry
+// credentials and secret query values of request paths are written as
+// "<redacted>" (see package redact): results never hold a secret.
 func (s Scenario) MarshalYAML() (any, error) {
 	mb := &mappingBuilder{what: "scenario"}
 	m, add := mb.node(), mb.add
@@ -133,14 +134,11 @@ func (r RequestSpec) yamlValue() (*yaml.Node, error) {
 	if r.Method != "" {
 		add("method", r.Method)
 	}
-	add("path", r.Path)
+	add("path", redact.URL(r.Path))
 	if len(r.Headers) > 0 {
 		h := &yaml.Node{Kind: yaml.MappingNode}
 		for _, kv := range r.Headers {
-			v := kv.Value
-			if IsSecretHeader(kv.Key) {
-				v = "<redacted>"
-			}
+			v := redact.Header(kv.Key, kv.Value)
 			h.Content = append(h.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: kv.Key}, &yaml.Node{Kind: yaml.ScalarNode, Value: v, Style: yaml.DoubleQuotedStyle})
 		}
 		m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "headers"}, h)
@@ -199,20 +197,4 @@ func (b *mappingBuilder) add(key string, v any) {
 	}
 	m := b.node()
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, &n)
-}
-
-// IsSecretHeader reports whether a header carries credentials (its value
-// is never written to results or reports): Authorization, Cookie, and any
-// header whose name contains token, secret, key, password or auth.
-func IsSecretHeader(name string) bool {
-	n := strings.ToLower(name)
-	if n == "authorization" || n == "proxy-authorization" || n == "cookie" || n == "set-cookie" {
-		return true
-	}
-	for _, w := range []string{"token", "secret", "key", "password", "auth"} {
-		if strings.Contains(n, w) {
-			return true
-		}
-	}
-	return false
 }

@@ -47,6 +47,9 @@ type Deployment interface {
 type Spec struct {
 	// RunID labels everything created (loadlab.run=<RunID>).
 	RunID string
+	// Owner is the process that owns what is created (labelled with it,
+	// see LabelOwnerPID); zero means this process (Self).
+	Owner Owner
 	// Config is the configuration's name and limits.
 	Config Limits
 	// Image is the image to run (docker); empty means the reference API.

@@ -4,17 +4,23 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
+	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/loadlab/loadlab/target"
 	"github.com/loadlab/loadlab/target/docker"
 )
 
-// cleanCmd removes what killed runs left in Docker: every container and
-// network labelled loadlab.run (or only one run's, with --run).
+// cleanCmd removes what killed runs left in Docker: the containers and
+// networks labelled loadlab.run (or only one run's, with --run) whose
+// owner process is gone (see target.Leftover), or all of them with --force.
 type cleanCmd struct {
 	run    string
 	dryRun bool
+	force  bool
 }
 
 func newCleanCmd() *cobra.Command {
@@ -22,15 +28,21 @@ func newCleanCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "clean",
 		Short: "Remove containers and networks left by interrupted runs",
-		Long: `Remove every Docker container (forcibly, running or not) and then every network
-that carries a loadlab.run label: what a run killed before its teardown left
-behind. Images are kept. Prints one line per object removed.
+		Long: `Remove the Docker containers (forcibly, running or not) and then the networks
+that carry a loadlab.run label and whose owner is gone: what a run killed
+before its teardown left behind. Images are kept. Prints one line per object
+removed.
 
-Do not run it while another loadlab run uses Docker on this machine: its
-containers carry the same label (use --run to limit the removal to one run).`,
+Every object records the loadlab process that created it (labels
+loadlab.owner.pid, loadlab.owner.host, loadlab.owner.start). An object is
+kept while that process still runs on this host (same PID and start time),
+and when it was created from another host, whose processes cannot be
+checked from here; objects without owner labels (older loadlab versions)
+are removed. --force removes everything labelled, live runs included.`,
 		Example: `  loadlab clean
   loadlab clean --dry-run
-  loadlab clean --run 20261122T120000Z-quick`,
+  loadlab clean --run 20261122T120000Z-quick-3fa9c2
+  loadlab clean --force`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return c.exec(cmd.Context(), cmd.OutOrStdout())
@@ -38,6 +50,7 @@ containers carry the same label (use --run to limit the removal to one run).`,
 	}
 	cmd.Flags().StringVar(&c.run, "run", "", "remove only what this run ID created (label loadlab.run=<id>)")
 	cmd.Flags().BoolVar(&c.dryRun, "dry-run", false, "list what would be removed, remove nothing")
+	cmd.Flags().BoolVar(&c.force, "force", false, "also remove what runs still in progress (or started on another host) own")
 	return cmd
 }
 
@@ -47,31 +60,47 @@ func (c *cleanCmd) exec(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("clean: %w", err)
 	}
 	defer rt.Close()
+	host, _ := os.Hostname()
+	kept := map[string]string{} // run ID → why it is kept
+	sel := func(labels map[string]string) bool {
+		if c.force || target.Leftover(labels, host, target.Alive) {
+			return true
+		}
+		kept[labels[docker.LabelRun]] = keptReason(labels, host)
+		return false
+	}
 	var names []string
 	verb := "removed"
-	switch {
-	case c.dryRun:
+	if c.dryRun {
 		verb = "would remove"
-		if c.run != "" {
-			names, err = rt.LeftoversRun(ctx, c.run)
-		} else {
-			names, err = rt.Leftovers(ctx)
-		}
-	case c.run != "":
-		names, err = rt.CleanRun(ctx, c.run)
-	default:
-		names, err = rt.Clean(ctx)
+		names, err = rt.Leftovers(ctx, c.run, sel)
+	} else {
+		names, err = rt.Clean(ctx, c.run, sel)
 	}
 	for _, n := range names {
 		if _, werr := fmt.Fprintf(out, "%s %s\n", verb, n); werr != nil {
 			return werr
 		}
 	}
+	for _, run := range slices.Sorted(maps.Keys(kept)) {
+		if _, werr := fmt.Fprintf(out, "kept run %s: %s (--force removes it)\n", run, kept[run]); werr != nil {
+			return werr
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("clean: %w", err)
 	}
-	if len(names) == 0 {
+	if len(names) == 0 && len(kept) == 0 {
 		_, err = fmt.Fprintln(out, "nothing to clean: no container or network carries a loadlab.run label")
 	}
 	return err
+}
+
+// keptReason says why an object with these labels is kept.
+func keptReason(labels map[string]string, host string) string {
+	o, _ := target.OwnerOf(labels)
+	if o.Host != host {
+		return fmt.Sprintf("its owner, loadlab process %d, runs on host %q, which cannot be checked from here", o.PID, o.Host)
+	}
+	return fmt.Sprintf("its owner, loadlab process %d, is still running", o.PID)
 }

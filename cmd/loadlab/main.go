@@ -74,14 +74,14 @@ func execute(root *cobra.Command, args []string) (code int) {
 	if cause := context.Cause(ctx); cause != nil {
 		var se *signalError
 		if errors.As(cause, &se) {
-			fmt.Fprintf(os.Stderr, "loadlab: interrupted: %v\n", err)
+			fmt.Fprintf(os.Stderr, "loadlab: interrupted: %s\n", consoleText(err))
 			return exitCodeFor(se.sig)
 		}
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
 		if ee.err != nil {
-			fmt.Fprintf(os.Stderr, "loadlab: %v\n", ee.err)
+			fmt.Fprintf(os.Stderr, "loadlab: %s\n", consoleText(ee.err))
 		}
 		return ee.code
 	}
@@ -89,7 +89,7 @@ func execute(root *cobra.Command, args []string) (code int) {
 		// cobra's error for a stray argument or a mistyped command.
 		err = usagef("%v (see --help)", err)
 	}
-	fmt.Fprintf(os.Stderr, "loadlab: %v\n", err)
+	fmt.Fprintf(os.Stderr, "loadlab: %s\n", consoleText(err))
 	if isUsage(err) {
 		return 2
 	}

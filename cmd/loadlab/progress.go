@@ -11,6 +11,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/loadlab/loadlab/experiments"
+	"github.com/loadlab/loadlab/redact"
 	"github.com/loadlab/loadlab/scenarios/engine"
 )
 
@@ -22,6 +23,8 @@ type progress struct {
 	w    io.Writer
 	bar  *progressbar.ProgressBar
 	last time.Time
+	// red redacts log lines (nil: by pattern only).
+	red *redact.Redactor
 }
 
 // newProgress returns the progress display and the function that ends it.
@@ -52,10 +55,10 @@ func (p *progress) Write(b []byte) (int, error) {
 	if p.bar != nil {
 		_ = p.bar.Clear()
 	}
-	if _, err := p.w.Write([]byte("loadlab: ")); err != nil {
+	if _, err := io.WriteString(p.w, "loadlab: "+p.red.String(string(b))); err != nil {
 		return 0, err
 	}
-	return p.w.Write(b)
+	return len(b), nil
 }
 
 // show displays line, with the bar at the ramp's elapsed fraction.

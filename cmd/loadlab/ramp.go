@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/url"
 	"os"
@@ -16,7 +17,9 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/loadlab/loadlab/experiments"
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/redact"
 	"github.com/loadlab/loadlab/report"
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/engine"
@@ -231,17 +234,25 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	if err != nil {
 		return err
 	}
+	// Everything printed and written goes through the redactor: the
+	// scenario's credential headers and secret query values never show.
+	red := useSecrets(redact.New(sc.Secrets()...))
+	term := stderr
+	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 
-	runID := time.Now().UTC().Format("20060102T150405Z") + "-ramp"
+	runID := experiments.NewRunID(time.Now(), "ramp")
 	dir := c.out
 	if dir == "" {
-		dir = filepath.Join("results", runID)
+		if dir, err = experiments.CreateRunDir("results", runID); err != nil {
+			return err
+		}
 	}
 	w, err := createStepFile(dir)
 	if err != nil {
 		return err
 	}
 	defer w.Close()
+	w.RedactWith(red)
 	var results *os.File
 	var resultsBuf *bufio.Writer
 	opt := engine.Options{
@@ -264,7 +275,8 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	}
 	fmt.Fprintf(stderr, "loadlab: steps are appended to %s as they end\n", filepath.Join(dir, record.FileName))
 
-	prog, finish := newProgress(stderr)
+	prog, finish := newProgress(term)
+	prog.red = red
 	opt.Progress = func(pr engine.Progress) { prog.show(progressLine(pr), pr) }
 	opt.Hooks.Emit = w.Append
 	started := time.Now()
@@ -281,7 +293,7 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 		}
 	}
 	if len(out.Steps) > 0 {
-		if err := writeRampSummary(dir, out, verdict, sc, c.urls, addrs, started, c.saveResults); err != nil {
+		if err := writeRampSummary(dir, out, verdict, sc, c.urls, addrs, started, c.saveResults, red); err != nil {
 			errs = append(errs, err)
 		}
 		if err := engine.RenderTable(stdout, out.Steps); err != nil {
@@ -306,11 +318,11 @@ func createStepFile(dir string) (*record.Writer, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create results folder %s: %w (choose another with --out)", dir, err)
 	}
-	path := filepath.Join(dir, record.FileName)
-	if _, err := os.Stat(path); err == nil {
+	w, err := record.CreateNew(filepath.Join(dir, record.FileName))
+	if errors.Is(err, fs.ErrExist) {
 		return nil, usagef("--out %s already holds %s from another run: choose another folder", dir, record.FileName)
 	}
-	return record.Create(path)
+	return w, err
 }
 
 // resolveURLs resolves each base URL's host, so that the user sees where
@@ -320,7 +332,11 @@ func resolveURLs(ctx context.Context, urls []string) ([][]string, error) {
 	for i, raw := range urls {
 		u, err := url.Parse(raw)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, usagef("--url %q: want an http(s) base URL such as http://127.0.0.1:8000", raw)
+			return nil, usagef("--url %q: want an http(s) base URL such as http://127.0.0.1:8000", redact.URL(raw))
+		}
+		if u.User != nil {
+			return nil, usagef("--url %q carries user:password, which loadlab does not send: remove it and send the "+
+				"credentials as a request header in a --scenario file, e.g. headers: {Authorization: Basic <base64 of user:password>}", redact.URL(raw))
 		}
 		port := u.Port()
 		if port == "" {
@@ -328,7 +344,7 @@ func resolveURLs(ctx context.Context, urls []string) ([][]string, error) {
 		}
 		ips, err := net.DefaultResolver.LookupHost(ctx, u.Hostname())
 		if err != nil {
-			return nil, fmt.Errorf("resolve --url %s: %w", raw, err)
+			return nil, fmt.Errorf("resolve --url %s: %w", redact.URL(raw), err)
 		}
 		for _, ip := range ips {
 			out[i] = append(out[i], net.JoinHostPort(ip, port))
@@ -339,22 +355,26 @@ func resolveURLs(ctx context.Context, urls []string) ([][]string, error) {
 
 // writeRampSummary writes DIR/summary.json in the report's layout, with
 // the ramp's own facts in its environment.
-func writeRampSummary(dir string, out engine.Outcome, verdict slo.SLO, sc scenarios.Scenario, urls []string, addrs [][]string, started time.Time, saved bool) error {
+func writeRampSummary(dir string, out engine.Outcome, verdict slo.SLO, sc scenarios.Scenario, urls []string, addrs [][]string, started time.Time, saved bool, red *redact.Redactor) error {
 	env := map[string]any{
 		"tool":        "loadlab ramp",
 		"version":     version,
 		"scenario":    sc.Describe(),
-		"urls":        urls,
+		"urls":        redactURLs(urls),
 		"addresses":   addrs,
 		"started_at":  started.UTC(),
 		"finished_at": time.Now().UTC(),
-		"stop_reason": out.StopReason,
+		"stop_reason": red.String(out.StopReason),
 		"interrupted": out.Interrupted,
 	}
 	if saved {
 		env["results"] = resultsFile
 	}
-	a := report.Analyze(report.Input{Records: out.Steps, SLO: verdict, Environment: env, Title: out.Steps[0].Run})
+	steps := make([]record.Record, len(out.Steps))
+	for i, rec := range out.Steps {
+		steps[i] = rec.Redacted(red)
+	}
+	a := report.Analyze(report.Input{Records: steps, SLO: verdict, Environment: env, Title: steps[0].Run})
 	f, err := os.Create(filepath.Join(dir, report.SummaryFile))
 	if err != nil {
 		return fmt.Errorf("write summary: %w", err)
@@ -367,6 +387,15 @@ func writeRampSummary(dir string, out engine.Outcome, verdict slo.SLO, sc scenar
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
+}
+
+// redactURLs is urls as results may show them (see redact.URL).
+func redactURLs(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = redact.URL(u)
+	}
+	return out
 }
 
 // progressLine is one line of progress, e.g. "step 3/20 · 1500 users ·

@@ -93,6 +93,12 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	// From here on everything printed goes through the experiment's
+	// redactor (the progress bar needs the terminal itself: it redacts
+	// its log lines on its own).
+	red := useSecrets(e.Redactor())
+	term := stderr
+	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 
 	rt, err := experiments.SelectRuntime(ctx, c.runtime, e)
 	if err != nil {
@@ -111,7 +117,7 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 	env.Runtime = rt.Name()
 	env.RuntimeNote = note
 	env.DockerVersion = rt.EngineVersion(ctx)
-	runID := experiments.RunID(time.Now(), e.Name)
+	runID := experiments.NewRunID(time.Now(), e.Name)
 	dir, err := experiments.Prepare(c.out, runID, e, env)
 	if err != nil {
 		return err
@@ -130,7 +136,8 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 			fmt.Fprintf(stderr, "loadlab: forced cleanup of run %s: removed %d object(s)%s\n", runID, len(removed), errSuffix(err))
 		}
 	})
-	progress, stopProgress := newProgress(stderr)
+	progress, stopProgress := newProgress(term)
+	progress.red = red
 	r := &experiments.Runner{Runtime: rt, Dir: dir, RunID: runID, Log: progress, Progress: progress.update, Seed: c.seed}
 	res, runErr := r.Run(ctx, e)
 	stopProgress()

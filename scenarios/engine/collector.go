@@ -8,6 +8,8 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/loadlab/loadlab/redact"
 )
 
 // collector receives every finished request from the load drivers and
@@ -58,6 +60,7 @@ func (c *collector) add(s *sample, res *vegeta.Result) {
 	}
 	if c.enc != nil && res != nil && c.encErr == nil {
 		res.Attack = c.attack
+		redactResult(res)
 		if err := c.enc.Encode(res); err != nil {
 			c.encErr = fmt.Errorf("save results: %w", err)
 		}
@@ -127,4 +130,17 @@ func (c *collector) err() error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.encErr
+}
+
+// redactResult hides the secrets of a saved result (see package redact):
+// the URL's credentials and secret query values, credential headers, and
+// the same in the error text.
+func redactResult(res *vegeta.Result) {
+	res.URL = redact.URL(res.URL)
+	res.Error = redact.String(res.Error)
+	for k := range res.Headers {
+		if redact.IsSecretHeader(k) {
+			res.Headers[k] = []string{redact.Mask}
+		}
+	}
 }

@@ -45,7 +45,7 @@ func BenchmarkDeployTeardown(b *testing.B) {
 			}
 			b.ReportMetric(deploy.Seconds()/float64(b.N), "deploy-s/op")
 			b.ReportMetric(teardown.Seconds()/float64(b.N), "teardown-s/op")
-			if left, err := r.leftovers(ctx, spec.RunID); err != nil || len(left) > 0 {
+			if left, err := r.leftovers(ctx, spec.RunID, nil); err != nil || len(left) > 0 {
 				b.Errorf("leftovers: %v %v", left, err)
 			}
 		})

@@ -12,34 +12,35 @@ import (
 	"github.com/docker/docker/api/types/network"
 )
 
-// Leftovers lists the containers and networks that carry a loadlab.run
-// label, as "container <name>" and "network <name>": what a killed run
-// left behind (or what a run in progress elsewhere is using).
-func (r *Runtime) Leftovers(ctx context.Context) ([]string, error) {
-	return r.leftovers(ctx, "")
-}
+// Select chooses objects by their labels (nil selects all); see
+// target.IsLeftover for the one `loadlab clean` uses.
+type Select func(labels map[string]string) bool
 
-// LeftoversRun is Leftovers limited to one run ID.
-func (r *Runtime) LeftoversRun(ctx context.Context, runID string) ([]string, error) {
-	if runID == "" {
-		return nil, errors.New("leftovers: empty run ID")
-	}
-	return r.leftovers(ctx, runID)
+// Leftovers lists the containers and networks that carry a loadlab.run
+// label (of run runID, or of every run when it is "") and that sel
+// selects, as "container <name>" and "network <name>".
+func (r *Runtime) Leftovers(ctx context.Context, runID string, sel Select) ([]string, error) {
+	return r.leftovers(ctx, runID, sel)
 }
 
 // Clean force-removes every container, then every network, that carries a
-// loadlab.run label, and returns what it removed.
-func (r *Runtime) Clean(ctx context.Context) ([]string, error) {
-	return r.clean(ctx, "")
+// loadlab.run label (of run runID, or of every run when it is "") and that
+// sel selects, and returns what it removed.
+func (r *Runtime) Clean(ctx context.Context, runID string, sel Select) ([]string, error) {
+	return r.clean(ctx, runID, sel)
 }
 
-// CleanRun is Clean limited to one run ID.
+// CleanRun removes everything of one run, whoever owns it (a run's own
+// teardown and sweeps).
 func (r *Runtime) CleanRun(ctx context.Context, runID string) ([]string, error) {
 	if runID == "" {
 		return nil, errors.New("clean: empty run ID")
 	}
-	return r.clean(ctx, runID)
+	return r.clean(ctx, runID, nil)
 }
+
+// selected applies sel (nil selects all).
+func (sel Select) selected(labels map[string]string) bool { return sel == nil || sel(labels) }
 
 // runFilter selects everything of one run, or of every run when run is "".
 func runFilter(run string) filters.Args {
@@ -49,7 +50,7 @@ func runFilter(run string) filters.Args {
 	return filters.NewArgs(filters.Arg("label", LabelRun+"="+run))
 }
 
-func (r *Runtime) leftovers(ctx context.Context, run string) ([]string, error) {
+func (r *Runtime) leftovers(ctx context.Context, run string, sel Select) ([]string, error) {
 	f := runFilter(run)
 	cs, err := r.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
 	if err != nil {
@@ -61,15 +62,19 @@ func (r *Runtime) leftovers(ctx context.Context, run string) ([]string, error) {
 	}
 	var out []string
 	for _, c := range cs {
-		out = append(out, "container "+containerName(c))
+		if sel.selected(c.Labels) {
+			out = append(out, "container "+containerName(c))
+		}
 	}
 	for _, n := range ns {
-		out = append(out, "network "+n.Name)
+		if sel.selected(n.Labels) {
+			out = append(out, "network "+n.Name)
+		}
 	}
 	return out, nil
 }
 
-func (r *Runtime) clean(ctx context.Context, run string) ([]string, error) {
+func (r *Runtime) clean(ctx context.Context, run string, sel Select) ([]string, error) {
 	f := runFilter(run)
 	cs, err := r.cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
 	if err != nil {
@@ -78,6 +83,9 @@ func (r *Runtime) clean(ctx context.Context, run string) ([]string, error) {
 	var removed []string
 	var errs []error
 	for _, c := range cs {
+		if !sel.selected(c.Labels) {
+			continue
+		}
 		err := r.cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
 		switch {
 		case err == nil:
@@ -92,6 +100,9 @@ func (r *Runtime) clean(ctx context.Context, run string) ([]string, error) {
 		return removed, errors.Join(append(errs, fmt.Errorf("list loadlab networks: %w", err))...)
 	}
 	for _, n := range ns {
+		if !sel.selected(n.Labels) {
+			continue
+		}
 		err := r.cli.NetworkRemove(ctx, n.ID)
 		switch {
 		case err == nil:

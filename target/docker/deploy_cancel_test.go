@@ -49,7 +49,7 @@ func TestDeployCancelledMidCreateLeavesNothing(t *testing.T) {
 		}
 		cancel()
 		time.Sleep(settle)
-		left, err := r.leftovers(context.Background(), spec.RunID)
+		left, err := r.leftovers(context.Background(), spec.RunID, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -286,7 +286,7 @@ func TestLeftoversAndClean(t *testing.T) {
 	ctx := context.Background()
 	d := deploy(t, r, spec)
 	want := []string{"container " + d.Names()[0], "network " + d.Network()}
-	left, err := r.Leftovers(ctx)
+	left, err := r.Leftovers(ctx, "", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

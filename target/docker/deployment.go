@@ -63,19 +63,23 @@ type replica struct {
 
 func newDeployment(r *Runtime, spec target.Spec) *Deployment {
 	tok := token()
+	owner := spec.Owner
+	if owner == (target.Owner{}) {
+		owner = target.Self()
+	}
+	labels := owner.Labels()
+	labels[LabelRun] = spec.RunID
+	labels[LabelConfig] = spec.Config.Name
+	labels[LabelDeployment] = tok
 	return &Deployment{
 		r:       r,
 		limits:  spec.Config,
 		network: fmt.Sprintf("loadlab-%s-%s-%s", sanitize(spec.RunID), sanitize(spec.Config.Name), tok),
-		labels: map[string]string{
-			LabelRun:        spec.RunID,
-			LabelConfig:     spec.Config.Name,
-			LabelDeployment: tok,
-		},
-		dead:  map[string]record.Event{},
-		ooms:  map[string]int{},
-		oomAt: map[string]time.Time{},
-		last:  map[string]target.ReplicaUsage{},
+		labels:  labels,
+		dead:    map[string]record.Event{},
+		ooms:    map[string]int{},
+		oomAt:   map[string]time.Time{},
+		last:    map[string]target.ReplicaUsage{},
 	}
 }
 

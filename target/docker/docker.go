@@ -4,9 +4,11 @@
 // on 127.0.0.1 only, and samples their resource counters from the stats
 // API. It is the only package that imports the Docker client.
 //
-// Everything it creates carries the labels loadlab.run=<run id> and
-// loadlab.config=<configuration>, so that Clean can remove what a killed
-// run left behind. Containers run with a read-only root filesystem, no new
+// Everything it creates carries the labels loadlab.run=<run id>,
+// loadlab.config=<configuration> and the owner's loadlab.owner.pid,
+// loadlab.owner.host and loadlab.owner.start (see target.Owner), so that
+// Clean can remove what a killed run left behind and leave live runs
+// alone. Containers run with a read-only root filesystem, no new
 // privileges and a small tmpfs at /tmp; nothing is ever pulled: images
 // come from the local store or are built here (see Deploy).
 package docker

@@ -56,7 +56,7 @@ func newSpec(t testing.TB, l target.Limits) target.Spec {
 // assertNoLeftovers fails when anything labelled with run remains.
 func assertNoLeftovers(t *testing.T, r *Runtime, run string) {
 	t.Helper()
-	left, err := r.leftovers(context.Background(), run)
+	left, err := r.leftovers(context.Background(), run, nil)
 	if err != nil {
 		t.Fatalf("list leftovers: %v", err)
 	}

@@ -1,0 +1,41 @@
+package experiments
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// NewRunID makes the ID of a run (it labels the run's containers and
+// records and names its results folder): the UTC start time to the second,
+// the name, and 6 random hex digits, e.g.
+// "20261122T120000Z-workshop-3fa9c2". Runs started in the same second get
+// different IDs (1 in 16.7 million to collide), and IDs sort by start
+// time. It is the only maker of run IDs (run and ramp use it).
+func NewRunID(now time.Time, name string) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go ≥ 1.24)
+	return now.UTC().Format("20060102T150405Z") + "-" + name + "-" + hex.EncodeToString(b[:])
+}
+
+// CreateRunDir creates outRoot/runID (and outRoot when missing) and
+// returns its path. It fails when the folder already exists: a run never
+// writes into another run's folder.
+func CreateRunDir(outRoot, runID string) (string, error) {
+	if err := os.MkdirAll(outRoot, 0o755); err != nil {
+		return "", fmt.Errorf("create results folder %s: %w (choose another with --out)", outRoot, err)
+	}
+	dir := filepath.Join(outRoot, runID)
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("results folder %s already exists: another run uses it (start again, or choose another --out)", dir)
+		}
+		return "", fmt.Errorf("create results folder %s: %w (choose another with --out)", dir, err)
+	}
+	return dir, nil
+}

@@ -1,0 +1,43 @@
+package record
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/loadlab/loadlab/redact"
+)
+
+// TestAppendRedacts: free-text fields of a step reach steps.jsonl without
+// URL credentials, secret query values or the writer's known secrets.
+func TestAppendRedacts(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	w, err := Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.RedactWith(redact.New("s3cr3t-env"))
+	rec := Record{
+		Run: "r", Config: Config{Name: "url"},
+		StopReason: `Get "http://u:s3cr3t-pass@127.0.0.1:1/p?api_key=s3cr3t-q": refused`,
+		Failure:    "deploy: replica log: API_KEY=s3cr3t-env",
+		Events:     []Event{{Kind: EventExit, Message: "exit; token=x&key=s3cr3t-k"}},
+		SLO:        SLOResult{Breaches: []string{"http://u:s3cr3t-b@h"}},
+	}
+	if err := w.Append(rec); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	b, _ := os.ReadFile(path)
+	back, err := ReadFile(path)
+	if err != nil || len(back) != 1 {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "s3cr3t") || back[0].StopReason != `Get "http://<redacted>@127.0.0.1:1/p?api_key=<redacted>": refused` {
+		t.Errorf("steps.jsonl: %s", b)
+	}
+	if !strings.Contains(rec.StopReason, "s3cr3t") || !strings.Contains(rec.Events[0].Message, "s3cr3t") {
+		t.Error("Append changed the caller's record")
+	}
+}
