@@ -64,13 +64,13 @@ GATE_TOLERANCE ?= rps=20%,error_rate=1%,capacity=1step
 gate: build
 	@set -e; runtime=$(RUNTIME); if [ "$$CI" = true ]; then runtime=docker; fi; \
 	./$(BIN) run experiments/quick.yaml --runtime $$runtime --out $(OUT)/gate; \
-	run=$$(ls -td $(OUT)/gate/*-quick | head -1); \
+	run=$$(ls -td $(OUT)/gate/*-quick-* | head -1); \
 	./$(BIN) gate "$$run" --at-users $(GATE_AT_USERS) --baseline baselines/quick.json --tolerance $(GATE_TOLERANCE)
 
 # Re-record the baseline (on a quiet machine, with Docker).
 baseline: build
 	@set -e; ./$(BIN) run experiments/quick.yaml --runtime docker --out $(OUT)/baseline; \
-	run=$$(ls -td $(OUT)/baseline/*-quick | head -1); \
+	run=$$(ls -td $(OUT)/baseline/*-quick-* | head -1); \
 	./$(BIN) baseline save "$$run" baselines/quick.json --at-users $(GATE_AT_USERS)
 
 report-check:
