@@ -358,9 +358,12 @@ func progressLine(pr engine.Progress) string {
 		fmtP95(pr.P95), pr.Remaining.Round(time.Second))
 }
 
-// fmtP95 renders a latency for progress lines: 0.4ms, 12ms, 1.2s.
+// fmtP95 renders a latency for progress lines: 0.4ms, 12ms, 1.2s, or
+// "- (no answers)" when it is negative (nothing was measured).
 func fmtP95(d time.Duration) string {
 	switch {
+	case d < 0:
+		return "- (no answers)"
 	case d < 10*time.Millisecond:
 		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
 	case d < time.Second:

@@ -79,7 +79,8 @@ type Options struct {
 }
 
 // Progress is a live view of the ramp. RPS, ErrorRate and P95 cover the
-// last second (at a step end: the step's window).
+// last second (at a step end: the step's window); P95 is negative when no
+// response arrived in that time.
 type Progress struct {
 	Step, Steps        int // Step counts from 1
 	Users              int
@@ -252,15 +253,22 @@ type driver interface {
 	users() int
 	// endWindow is called just before a window closes.
 	endWindow()
+	// inFlight counts the requests outstanding as a window that started at
+	// start closes, and claims those sent before start as its timeouts.
+	inFlight(start time.Time) flightTally
 	// stop ends the load, waiting up to grace for in-flight requests.
 	stop(grace time.Duration)
 }
 
 // userDriver is the closed-loop model.
-type userDriver struct{ pool *userPool }
+type userDriver struct {
+	pool    *userPool
+	flights *flights
+}
 
 func newUserDriver(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, seed int64) *userDriver {
-	snd := &sender{col: col, timeout: cfg.timeout}
+	fl := newFlights()
+	snd := &sender{col: col, timeout: cfg.timeout, origin: fl.origin}
 	var shared []*sharedPool
 	if !cfg.perUser {
 		per := (cfg.pool + len(bases) - 1) / len(bases)
@@ -268,13 +276,14 @@ func newUserDriver(src scenarios.Source, bases []*base, set *connSet, col *colle
 			shared = append(shared, newSharedPool(set, b, per))
 		}
 	}
-	return &userDriver{pool: newUserPool(src, bases, set, shared, snd, cfg.think, cfg.spawnRate, seed)}
+	return &userDriver{pool: newUserPool(src, bases, set, shared, snd, fl, cfg.think, cfg.spawnRate, seed), flights: fl}
 }
 
-func (d *userDriver) begin(st scenarios.Step)  { d.pool.scale(st.Users) }
-func (d *userDriver) users() int               { return d.pool.count() }
-func (d *userDriver) endWindow()               {}
-func (d *userDriver) stop(grace time.Duration) { d.pool.stop(grace) }
+func (d *userDriver) begin(st scenarios.Step)              { d.pool.scale(st.Users) }
+func (d *userDriver) users() int                           { return d.pool.count() }
+func (d *userDriver) endWindow()                           {}
+func (d *userDriver) inFlight(start time.Time) flightTally { return d.flights.tally(start) }
+func (d *userDriver) stop(grace time.Duration)             { d.pool.stop(grace) }
 
 // rateDriver is the open-loop model.
 type rateDriver struct {
@@ -304,6 +313,7 @@ func (d *rateDriver) begin(st scenarios.Step) {
 	}
 	d.ol.setRate(st.Rate)
 }
-func (d *rateDriver) users() int               { return 0 }
-func (d *rateDriver) endWindow()               { d.ol.reap() }
-func (d *rateDriver) stop(grace time.Duration) { d.ol.stop(grace) }
+func (d *rateDriver) users() int                           { return 0 }
+func (d *rateDriver) endWindow()                           { d.ol.reap() }
+func (d *rateDriver) inFlight(start time.Time) flightTally { return d.ol.tally(start) }
+func (d *rateDriver) stop(grace time.Duration)             { d.ol.stop(grace) }

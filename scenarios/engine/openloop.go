@@ -128,6 +128,7 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 			bytesOut:  int64(res.BytesOut),
 			sent:      res.Timestamp,
 			scheduled: o.began.Add(o.pacer.scheduled(res.Seq)),
+			counted:   meta&metaCounted != 0,
 		}
 		if meta&metaTimed != 0 {
 			// The transport's timing: connection to last byte, without
@@ -165,6 +166,17 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 		}
 		o.col.add(&smp, saved)
 	}
+}
+
+// tally claims the hits in flight for a window that started at start.
+// It scans the whole ring, once per window.
+func (o *openLoop) tally(start time.Time) flightTally {
+	before := flightTime(o.origin, start)
+	var t flightTally
+	for i := range o.pacer.ring {
+		t.add(&o.pacer.ring[i].flight, before)
+	}
+	return t
 }
 
 // stop ends the attack, interrupts in-flight requests and waits up to

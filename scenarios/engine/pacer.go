@@ -60,6 +60,8 @@ type slot struct {
 	// copying the body, which is the generator's time, not the API's.
 	sent atomic.Int64
 	wire atomic.Int64
+	// flight marks the hit in flight in the transport (see flightSlot).
+	flight flightSlot
 }
 
 // newStepPacer returns a pacer that starts at rate; ringSize (rounded up

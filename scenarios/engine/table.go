@@ -39,9 +39,9 @@ func RenderTable(w io.Writer, recs []record.Record) error {
 			fmt.Sprintf("%.1f", r.RPS),
 			fmt.Sprintf("%.1f", r.OKRPS),
 			errorsText(r),
-			fmtMs(r.Latency.P50),
-			fmtMs(r.Latency.P95),
-			fmtMs(r.Latency.P99),
+			latText(r.Latency, "p50"),
+			latText(r.Latency, "p95"),
+			latText(r.Latency, "p99"),
 		}
 		if openLoop {
 			sched := "-"
@@ -85,6 +85,16 @@ func errorsText(r record.Record) string {
 }
 
 func fmtMs(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
+
+// latText is the named statistic of l in milliseconds, or "-" when no
+// response was measured.
+func latText(l *record.Latency, name string) string {
+	v, ok := l.Value(name)
+	if !ok {
+		return "-"
+	}
+	return fmtMs(v)
+}
 
 func notes(r record.Record) string {
 	var n []string

@@ -25,6 +25,7 @@ const (
 	metaWritten = uint64(1) << 63
 	metaOK      = uint64(1) << 62
 	metaTimed   = uint64(1) << 55 // slot.sent and slot.wire hold the timing
+	metaCounted = uint64(1) << 54 // a window already counted the hit as a timeout
 	metaKindSh  = 56
 	metaBytes   = uint64(1)<<48 - 1
 )
@@ -61,6 +62,9 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			return
 		}
 		sl := &t.pacer.ring[seq&t.pacer.mask]
+		if sl.flight.end() {
+			meta |= metaCounted
+		}
 		if !began.IsZero() {
 			sl.sent.Store(int64(began.Sub(t.origin)))
 			sl.wire.Store(int64(time.Since(began)))
@@ -118,6 +122,9 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 
 	resp := fasthttp.AcquireResponse()
 	began = time.Now()
+	if seqErr == nil {
+		t.pacer.ring[seq&t.pacer.mask].flight.begin(flightTime(t.origin, began))
+	}
 	deadline := began.Add(t.timeout)
 	c, err := pool.get(deadline)
 	if err == nil {

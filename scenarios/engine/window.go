@@ -131,6 +131,9 @@ type sample struct {
 	kind     string // error kind; "" when ok
 	bytesIn  int64
 	bytesOut int64
+	// counted: a window that closed while this request was outstanding
+	// already counted it as a timeout (see flightSlot).
+	counted bool
 	// Open loop only (scheduled is zero otherwise).
 	scheduled time.Time
 	sent      time.Time
@@ -164,6 +167,19 @@ func (w *window) add(s *sample) {
 		w.subs[i].n++
 		recordUs(w.subs[i].h, s.latency)
 	}
+}
+
+// addLate counts n requests that were sent before the window began and
+// were still unanswered when it closed: timeouts, with status "0", that
+// enter no latency histogram (they have no latency yet).
+func (w *window) addLate(n int64) {
+	if n <= 0 {
+		return
+	}
+	w.requests += n
+	w.errors += n
+	w.kinds[kindTimeout] += n
+	w.codes[0] += n
 }
 
 // completeSubs returns RPS and p95 (ms) of the stability windows that are
