@@ -150,7 +150,7 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 		return rec, interrupted
 	}
 	cpu := cpuTime() - cpu0
-	w.addLate(fl.late)
+	w.addLate(fl.late, c.cfg.timeout)
 	rec.InFlight = fl.inFlight
 	if err := w.fill(&rec, wEnd); err != nil {
 		rec.Generator.Warning = err.Error()

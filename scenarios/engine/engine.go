@@ -19,12 +19,16 @@
 // corrected) and the send lag. Bytes in and out count bodies, as vegeta
 // does; status codes count every response ("0" for transport errors),
 // errors by kind every failure ("http_<code>" for an unexpected status;
-// timeout, refused, reset, eof, other for transport errors, taken from
-// the socket error itself). The generator's own CPU and RSS are
-// measured over the window; a step whose generator was saturated (CPU
-// above 85 % of what it may use, sends lagging the schedule, or dropped
-// sends) is flagged with a warning, so that a saturated generator never
-// passes as a slow API.
+// timeout, refused, reset, eof, tls, header_too_large, other for
+// transport errors, taken from the socket error itself), with the first
+// message of each kind. Requests still in flight when a window closes are
+// counted (in_flight); those sent before the window began are counted as
+// timeouts there, and not again when their result arrives. Response
+// bodies stream through pooled buffers and are counted, not kept. The
+// generator's own CPU and RSS are measured over the window; a step whose
+// generator was saturated (CPU above 85 % of what it may use, sends
+// lagging the schedule, or dropped sends) is flagged with a warning, so
+// that a saturated generator never passes as a slow API.
 package engine
 
 import (

@@ -188,6 +188,9 @@ func TestClassify(t *testing.T) {
 		{io.EOF, kindEOF},
 		{io.ErrUnexpectedEOF, kindEOF},
 		{errors.New("tls: bad certificate"), kindOther},
+		{&tlsError{addr: "h:443", err: errors.New("x509: certificate signed by unknown authority")}, kindTLS},
+		{errHeaderTooLarge, kindHeaderTooLarge},
+		{deadlineError{errors.New("cannot read chunk size")}, kindTimeout},
 	} {
 		if got := classify(c.err); got != c.want {
 			t.Errorf("classify(%v) = %s, want %s", c.err, got, c.want)

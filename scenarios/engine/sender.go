@@ -40,11 +40,12 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 	fl.begin(flightTime(s.origin, start))
 	deadline := start.Add(s.timeout)
 	code := 0
+	var bodyBytes int64
 	c, err := cs.get(deadline)
 	if err == nil {
 		_ = c.SetDeadline(deadline)
 		var reusable bool
-		reusable, err = exchange(c, req, resp)
+		bodyBytes, reusable, err = exchange(c, req, resp, deadline)
 		cs.put(c, reusable && err == nil)
 		if err == nil {
 			code = resp.StatusCode()
@@ -58,8 +59,9 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 	smp := sample{end: end, latency: end.Sub(start), code: code, bytesOut: int64(len(r.Body)), counted: counted}
 	if err != nil {
 		smp.kind = classify(err)
+		smp.err = err
 	} else {
-		smp.bytesIn = int64(len(resp.Body()))
+		smp.bytesIn = bodyBytes
 		smp.ok = expected(code, r.Expect)
 		if !smp.ok {
 			smp.kind = httpKind(code)

@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,8 @@ import (
 // RenderTable writes one row per step: offered load, measured throughput,
 // errors, latency percentiles (all requests; open-loop steps also show p95
 // from the scheduled send time), the generator's CPU and the SLO verdict.
-// Notes flag partial steps, saturated generators and the stop reason.
+// Notes flag partial steps, saturated generators and the stop reason, and
+// give the first error message of each error kind.
 func RenderTable(w io.Writer, recs []record.Record) error {
 	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
 	openLoop := false
@@ -112,6 +114,14 @@ func notes(r record.Record) string {
 	}
 	if r.StopReason != "" {
 		n = append(n, "stop: "+r.StopReason)
+	}
+	kinds := make([]string, 0, len(r.ErrorSamples))
+	for k := range r.ErrorSamples {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		n = append(n, "first "+k+": "+r.ErrorSamples[k])
 	}
 	return strings.Join(n, "; ")
 }
