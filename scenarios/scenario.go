@@ -39,8 +39,11 @@ type Scenario struct {
 	// default, or "json") used as the request source instead of Requests.
 	TargetsFile   string `yaml:"targets_file,omitempty" json:"targets_file,omitempty"`
 	TargetsFormat string `yaml:"targets_format,omitempty" json:"targets_format,omitempty"`
-	// Dir is the directory that relative paths (body_file, targets_file)
-	// resolve against: Parse, Decode and Load set it to the directory of the
+	// TLS configures HTTPS to the target: a CA file to trust, or no
+	// verification at all.
+	TLS TLS `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Dir is the directory that relative paths (body_file, targets_file,
+	// tls.ca_file) resolve against: Parse, Decode and Load set it to the directory of the
 	// scenario's file; empty means the working directory.
 	Dir string `yaml:"-" json:"-"`
 }

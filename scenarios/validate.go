@@ -21,7 +21,7 @@ const (
 // Validate checks the scenario as it will run, that is after WithDefaults,
 // and returns every problem joined (errors.Join), each a *FieldError naming
 // the field and what is allowed. Relative body_file and targets_file paths
-// are checked against s.Dir.
+// and tls.ca_file are checked against s.Dir.
 func (s Scenario) Validate() error {
 	return s.problems().join()
 }
@@ -67,6 +67,7 @@ func (s Scenario) problems() problems {
 	d.checkStability(&p)
 	d.checkStop(&p)
 	d.checkSource(&p, d.Dir)
+	d.checkTLS(&p, d.Dir)
 	return p
 }
 

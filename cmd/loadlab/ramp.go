@@ -49,6 +49,8 @@ type rampCmd struct {
 	seed        int64
 	out         string
 	saveResults bool
+	caFile      string
+	insecure    bool
 }
 
 func newRampCmd() *cobra.Command {
@@ -103,6 +105,8 @@ func (c *rampCmd) flags(f *pflag.FlagSet) {
 	f.Float64Var(&c.abort, "abort-error-rate", 0, "stop after a step whose error rate exceeds this fraction (0 = never)")
 	f.Int64Var(&c.seed, "seed", 1, "seed for generated request bodies and think times")
 	f.StringVar(&c.out, "out", "", "results folder (default results/<UTC time>-ramp)")
+	f.StringVar(&c.caFile, "ca-file", "", "PEM file of CA certificates to trust for https URLs (e.g. a self-signed server's certificate)")
+	f.BoolVar(&c.insecure, "insecure", false, "do not verify the server's TLS certificate (test servers only)")
 	f.BoolVar(&c.saveResults, "save-results", false, "also save every request in vegeta's gob format (DIR/"+resultsFile+"; read with vegeta report/plot)")
 }
 
@@ -173,6 +177,12 @@ func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
 	}
 	if changed("abort-error-rate") {
 		sc.Stop.AbortErrorRate = c.abort
+	}
+	if changed("ca-file") && c.caFile == "" {
+		errs = append(errs, errors.New("--ca-file: empty path: give a PEM file of CA certificates"))
+	}
+	if err := sc.SetTLS(c.caFile, c.insecure); err != nil {
+		errs = append(errs, fmt.Errorf("--ca-file: %w", err))
 	}
 	if len(errs) > 0 {
 		return sc, usagef("%w", errors.Join(errs...))

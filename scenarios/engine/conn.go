@@ -107,8 +107,10 @@ type connSet struct {
 	stopped bool
 }
 
-func newConnSet(timeout time.Duration) *connSet {
-	return &connSet{timeout: timeout, open: make(map[*pconn]struct{})}
+// newConnSet returns an empty set dialing with tlsCfg for https bases (nil:
+// the system roots).
+func newConnSet(timeout time.Duration, tlsCfg *tls.Config) *connSet {
+	return &connSet{timeout: timeout, tls: tlsCfg, open: make(map[*pconn]struct{})}
 }
 
 // dial opens a connection to b before deadline.
@@ -127,9 +129,12 @@ func (s *connSet) dial(b *base, deadline time.Time) (*pconn, error) {
 		return nil, err
 	}
 	if b.tls {
-		cfg := &tls.Config{ServerName: hostOnly(b.host)}
+		cfg := &tls.Config{}
 		if s.tls != nil {
 			cfg = s.tls.Clone()
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = hostOnly(b.host)
 		}
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {

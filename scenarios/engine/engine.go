@@ -33,6 +33,7 @@ package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -156,7 +157,7 @@ func runPlan(ctx context.Context, sc scenarios.Scenario, steps []scenarios.Step,
 		return Outcome{}, err
 	}
 	col := newCollector(opt.Results)
-	set := newConnSet(cfg.timeout)
+	set := newConnSet(cfg.timeout, cfg.tls)
 	var drv driver
 	if cfg.openLoop {
 		drv = newRateDriver(src, bases, set, col, cfg, steps)
@@ -187,10 +188,12 @@ type config struct {
 	verdict     slo.SLO
 	margin      float64
 	abortRate   float64
+	tls         *tls.Config // nil: system roots
 }
 
 func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (config, error) {
 	var errs []error
+	var err error
 	c := config{
 		openLoop:   sc.Model == record.ModelRate,
 		think:      sc.Think,
@@ -225,6 +228,9 @@ func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (conf
 		if st.Hold <= 0 {
 			errs = append(errs, fmt.Errorf("step %d: hold must be > 0 (got %s)", st.Index, st.Hold))
 		}
+	}
+	if c.tls, err = sc.TLS.Config(sc.Dir); err != nil {
+		errs = append(errs, err)
 	}
 	stop, err := slo.Parse(sc.Stop.SLO)
 	if err != nil {
