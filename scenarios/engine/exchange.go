@@ -27,6 +27,7 @@ const (
 	writeBufferSize = 4096
 	maxHeaderSize   = 64 << 10
 	smallBody       = 4096
+	copyBufferSize  = 64 << 10
 )
 
 // kindHeaderTooLarge is the error kind of a response whose header block
@@ -41,6 +42,7 @@ var (
 	readerPool    = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
 	bigReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, maxHeaderSize) }}
 	writerPool    = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
+	copyBufPool   = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
 )
 
 // exchange writes req on c and reads the response's status and headers
@@ -133,11 +135,32 @@ func readBody(r *bufio.Reader, req *fasthttp.Request, resp *fasthttp.Response) (
 	if !resp.StreamBody {
 		return int64(len(resp.Body())), nil
 	}
-	n, err := io.Copy(io.Discard, resp.BodyStream())
+	n, err := discard(resp.BodyStream())
 	if cerr := resp.CloseBodyStream(); err == nil {
 		err = cerr
 	}
 	return n, err
+}
+
+// discard reads r to its end into a pooled buffer of copyBufferSize and
+// returns the number of bytes read. Large reads cost fewer system calls
+// than io.Discard's 8 KiB ones; the buffer is held only while a body is
+// read.
+func discard(r io.Reader) (int64, error) {
+	bp := copyBufPool.Get().(*[]byte)
+	defer copyBufPool.Put(bp)
+	buf := *bp
+	var n int64
+	for {
+		k, err := r.Read(buf)
+		n += int64(k)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
 
 // deadlineError is an error that occurred because the request's deadline
