@@ -93,6 +93,9 @@ func TestNeverAnsweringAPIFails(t *testing.T) {
 			if rec.SLO.Pass || rec.StopReason == "" || out.StopReason == "" {
 				t.Errorf("slo %+v stop %q: a step without answers must fail and stop the ramp", rec.SLO, rec.StopReason)
 			}
+			if msg := rec.ErrorSamples["timeout"]; !strings.Contains(msg, "still unanswered at its end (request timeout 10s)") {
+				t.Errorf("error sample %q: want the timeouts explained", msg)
+			}
 			var table strings.Builder
 			if err := RenderTable(&table, recs); err != nil {
 				t.Fatal(err)

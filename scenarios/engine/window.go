@@ -197,7 +197,11 @@ func (w *window) addLate(n int64, timeout time.Duration) {
 		return
 	}
 	if _, ok := w.samples[kindTimeout]; !ok {
-		w.samples[kindTimeout] = fmt.Sprintf("%d requests sent before the window began were still unanswered at its end (request timeout %s)", n, timeout)
+		reqs := "requests"
+		if n == 1 {
+			reqs = "request"
+		}
+		w.samples[kindTimeout] = fmt.Sprintf("no response in the whole window: %d %s sent before it began still unanswered at its end (request timeout %s)", n, reqs, timeout)
 	}
 	w.requests += n
 	w.errors += n
