@@ -135,7 +135,6 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 			rec.Stable = &stableNow
 		}
 	}
-	wEnd := time.Now()
 	c.drv.endWindow()
 	var fl flightTally
 	if w != nil {
@@ -143,6 +142,8 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 		// result arrives; one that ends first is measured as usual.
 		fl = c.drv.inFlight(wStart)
 	}
+	// The window ends when it stops taking results, after the claims.
+	wEnd := time.Now()
 	c.col.close()
 	c.inWindow = false
 	rec.OpenConnections = c.set.count()

@@ -170,13 +170,16 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 	}
 }
 
-// tally claims the hits in flight for a window that started at start.
-// It scans the whole ring, once per window.
+// tally claims the hits in flight for a window that started at start. It
+// scans the flight slots of the last len(ring) hits (the ring holds every
+// hit in flight), once per window.
 func (o *openLoop) tally(start time.Time) flightTally {
 	before := flightTime(o.origin, start)
 	var t flightTally
-	for i := range o.pacer.ring {
-		t.add(&o.pacer.ring[i].flight, before)
+	p := o.pacer
+	next := p.assigned()
+	for seq := max(0, next-int64(len(p.flight))); seq < next; seq++ {
+		t.add(&p.flight[uint64(seq)&p.mask], before)
 	}
 	return t
 }

@@ -61,7 +61,7 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			return
 		}
 		sl := &t.pacer.ring[seq&t.pacer.mask]
-		if sl.flight.end() {
+		if t.pacer.flight[seq&t.pacer.mask].end() {
 			meta |= metaCounted
 		}
 		if !began.IsZero() {
@@ -123,7 +123,7 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	defer fasthttp.ReleaseResponse(resp)
 	began = time.Now()
 	if seqErr == nil {
-		t.pacer.ring[seq&t.pacer.mask].flight.begin(flightTime(t.origin, began))
+		t.pacer.flight[seq&t.pacer.mask].begin(flightTime(t.origin, began))
 	}
 	deadline := began.Add(t.timeout)
 	var n int64
