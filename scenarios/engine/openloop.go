@@ -139,11 +139,11 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 		}
 		switch {
 		case meta&metaWritten == 0: // the transport never saw it
-			smp.msg = res.Error
+			smp.msg = errorCause(res.Error)
 			smp.kind = kindOther
 			smp.code = 0
 		case res.Code == 0:
-			smp.msg = res.Error
+			smp.msg = errorCause(res.Error)
 			smp.kind = kindOther
 			if i := (meta >> metaKindSh) & 0x3f; i > 0 && i < uint64(len(metaKinds)) {
 				smp.kind = metaKinds[i]
