@@ -44,8 +44,14 @@ type Record struct {
 	ErrorRate float64 `json:"error_rate"`
 
 	// ErrorsByKind keys are "http_<code>" for unexpected statuses and
-	// "timeout", "refused", "reset", "eof", "other" for transport errors.
+	// "timeout", "refused", "reset", "eof", "tls" (handshake or certificate
+	// failure), "header_too_large" (a response header block over 64 KiB)
+	// and "other" for transport errors.
 	ErrorsByKind map[string]int64 `json:"errors_by_kind,omitempty"`
+	// ErrorSamples has, for each key of ErrorsByKind, the message of the
+	// first error of that kind in the window (at most 300 characters), so
+	// that a failing step shows its cause.
+	ErrorSamples map[string]string `json:"error_samples,omitempty"`
 	// StatusCodes counts every response by status code ("0" for transport errors).
 	StatusCodes map[string]int64 `json:"status_codes,omitempty"`
 

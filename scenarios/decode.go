@@ -137,11 +137,12 @@ func within(path, field string) bool {
 
 var (
 	scenarioFields = []string{"name", "preset", "model", "ramp", "think", "spawn_rate", "connections", "pool",
-		"timeout", "max_workers", "stability", "stop", "requests", "targets_file", "targets_format", "allow_large"}
+		"timeout", "max_workers", "stability", "stop", "requests", "targets_file", "targets_format", "allow_large", "tls"}
 	rampFields      = []string{"from", "to", "by", "steps", "hold", "settle"}
 	thinkFields     = []string{"min", "max"}
 	stabilityFields = []string{"enabled", "window", "windows", "tolerance", "max_hold"}
 	stopFields      = []string{"slo", "margin", "abort_error_rate"}
+	tlsFields       = []string{"ca_file", "insecure_skip_verify"}
 	requestFields   = []string{"name", "method", "path", "headers", "weight", "body", "body_file", "batch", "invalid", "expect"}
 	invalidFields   = []string{"fraction", "body", "expect_status"}
 )
@@ -215,6 +216,15 @@ func (d *decoder) scenario(n *yaml.Node) Scenario {
 			s.TargetsFormat = d.str(v, p)
 		case "allow_large":
 			s.AllowLarge = d.boolean(v, p)
+		case "tls":
+			d.fields(v, p, tlsFields, func(key string, v *yaml.Node, p string) {
+				switch key {
+				case "ca_file":
+					s.TLS.CAFile = d.str(v, p)
+				case "insecure_skip_verify":
+					s.TLS.InsecureSkipVerify = d.boolean(v, p)
+				}
+			})
 		}
 	})
 	return s

@@ -115,6 +115,16 @@ func (s Scenario) MarshalYAML() (any, error) {
 	if s.AllowLarge {
 		add("allow_large", true)
 	}
+	if !s.TLS.IsZero() {
+		tm := map[string]any{}
+		if s.TLS.CAFile != "" {
+			tm["ca_file"] = s.TLS.CAFile
+		}
+		if s.TLS.InsecureSkipVerify {
+			tm["insecure_skip_verify"] = true
+		}
+		add("tls", tm)
+	}
 	return m, mb.err
 }
 

@@ -3,6 +3,7 @@ package scenarios
 import (
 	"fmt"
 	"math"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -106,6 +107,23 @@ func parseDur(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("%q is not a duration with a unit", s)
 	}
 	return d, nil
+}
+
+// SetTLS binds `loadlab ramp --ca-file` and `--insecure` onto the
+// scenario: caFile (when not empty) is relative to the working directory,
+// so it is made absolute; insecure only ever turns verification off.
+func (s *Scenario) SetTLS(caFile string, insecure bool) error {
+	if caFile != "" {
+		abs, err := filepath.Abs(caFile)
+		if err != nil {
+			return fmt.Errorf("ca file %q: %w", caFile, err)
+		}
+		s.TLS.CAFile = abs
+	}
+	if insecure {
+		s.TLS.InsecureSkipVerify = true
+	}
+	return nil
 }
 
 // SetRange binds `--users` (model "users") or `--rate` (model "rate") onto

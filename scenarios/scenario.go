@@ -43,9 +43,12 @@ type Scenario struct {
 	// max_workers, pool, the ramp's length; see Bounds) to the ceilings
 	// loadlab allows at all (LargeBounds), for users who mean it.
 	AllowLarge bool `yaml:"allow_large,omitempty" json:"allow_large,omitempty"`
-	// Dir is the directory that relative paths (body_file, targets_file)
-	// resolve against: Parse, Decode and Load set it to the directory of the
-	// scenario's file; empty means the working directory.
+	// TLS configures HTTPS to the target: a CA file to trust, or no
+	// verification at all.
+	TLS TLS `yaml:"tls,omitempty" json:"tls,omitempty"`
+	// Dir is the directory that relative paths (body_file, targets_file,
+	// tls.ca_file) resolve against: Parse, Decode and Load set it to the
+	// directory of the scenario's file; empty means the working directory.
 	Dir string `yaml:"-" json:"-"`
 }
 

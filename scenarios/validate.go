@@ -20,11 +20,11 @@ const (
 
 // Validate checks the scenario as it will run, that is after WithDefaults,
 // and returns every problem joined (errors.Join), each a *FieldError naming
-// the field and what is allowed. Relative body_file and targets_file paths
-// resolve against s.Dir; both files are read and checked whole (a bad body
-// or target is named by file:line), a body file only once per parsed
-// scenario (see Parse). Values beyond the sanity bounds are refused (see
-// MaxUsers and allow_large).
+// the field and what is allowed. Relative body_file, targets_file and
+// tls.ca_file paths resolve against s.Dir; body and targets files are read
+// and checked whole (a bad body or target is named by file:line), a body
+// file only once per parsed scenario (see Parse). Values beyond the sanity
+// bounds are refused (see MaxUsers and allow_large).
 func (s Scenario) Validate() error {
 	return s.problems().join()
 }
@@ -71,6 +71,7 @@ func (s Scenario) problems() problems {
 	d.checkBounds(&p, rampOK)
 	d.checkStop(&p)
 	d.checkSource(&p, d.Dir)
+	d.checkTLS(&p, d.Dir)
 	return p
 }
 

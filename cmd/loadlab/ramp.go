@@ -53,6 +53,8 @@ type rampCmd struct {
 	out         string
 	saveResults bool
 	allowLarge  bool
+	caFile      string
+	insecure    bool
 }
 
 func newRampCmd() *cobra.Command {
@@ -107,6 +109,8 @@ func (c *rampCmd) flags(f *pflag.FlagSet) {
 	f.Float64Var(&c.abort, "abort-error-rate", 0, "stop after a step whose error rate exceeds this fraction (0 = never)")
 	f.Int64Var(&c.seed, "seed", 1, "seed for generated request bodies and think times")
 	f.StringVar(&c.out, "out", "", "results folder (default results/<UTC time>-ramp)")
+	f.StringVar(&c.caFile, "ca-file", "", "PEM file of CA certificates to trust for https URLs (e.g. a self-signed server's certificate)")
+	f.BoolVar(&c.insecure, "insecure", false, "do not verify the server's TLS certificate (test servers only)")
 	f.BoolVar(&c.saveResults, "save-results", false, "also save every request in vegeta's gob format (DIR/"+resultsFile+"; read with vegeta report/plot)")
 	f.BoolVar(&c.allowLarge, "allow-large", false, "lift the sanity bounds (100,000 users, 1,000,000 req/s, hold 24h, timeout 1h, …) to loadlab's ceilings, like allow_large: true in a scenario")
 }
@@ -203,6 +207,12 @@ func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
 	}
 	if changed("abort-error-rate") {
 		sc.Stop.AbortErrorRate = c.abort
+	}
+	if changed("ca-file") && c.caFile == "" {
+		errs = append(errs, errors.New("--ca-file: empty path: give a PEM file of CA certificates"))
+	}
+	if err := sc.SetTLS(c.caFile, c.insecure); err != nil {
+		errs = append(errs, fmt.Errorf("--ca-file: %w", err))
 	}
 	if len(errs) > 0 {
 		return sc, usagef("%w", errors.Join(errs...))
@@ -414,9 +424,12 @@ func progressLine(pr engine.Progress) string {
 		fmtP95(pr.P95), pr.Remaining.Round(time.Second))
 }
 
-// fmtP95 renders a latency for progress lines: 0.4ms, 12ms, 1.2s.
+// fmtP95 renders a latency for progress lines: 0.4ms, 12ms, 1.2s, or
+// "- (no answers)" when it is negative (nothing was measured).
 func fmtP95(d time.Duration) string {
 	switch {
+	case d < 0:
+		return "- (no answers)"
 	case d < 10*time.Millisecond:
 		return fmt.Sprintf("%.1fms", float64(d)/float64(time.Millisecond))
 	case d < time.Second:

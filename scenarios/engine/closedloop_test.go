@@ -64,7 +64,7 @@ func checkPercentiles(t *testing.T, a *attempt, srv *testServer) {
 		}
 	}
 	// Successful requests only: here every request succeeds.
-	if rec.LatencyOK != rec.Latency {
+	if rec.LatencyOK == nil || rec.Latency == nil || *rec.LatencyOK != *rec.Latency {
 		a.Errorf("latency_ok %+v differs from latency %+v with no errors", rec.LatencyOK, rec.Latency)
 	}
 	if rec.Latency.Min < 40 || rec.Latency.Max < 240 || rec.Latency.Max > 320 {

@@ -47,7 +47,9 @@ func newCollector(results io.Writer) *collector {
 // vegeta.Result (URL, method, error text) when they are.
 func (c *collector) saving() bool { return c.enc != nil }
 
-// add records one finished request. res may be nil when not saving.
+// add records one finished request. res may be nil when not saving. A
+// request an earlier window already counted as a timeout (s.counted) is
+// saved and shown live but not measured again.
 func (c *collector) add(s *sample, res *vegeta.Result) {
 	c.mu.Lock()
 	c.live.n++
@@ -55,7 +57,7 @@ func (c *collector) add(s *sample, res *vegeta.Result) {
 		c.live.errs++
 	}
 	recordUs(c.live.h, s.latency)
-	if w := c.cur; w != nil && !s.end.Before(w.start) {
+	if w := c.cur; w != nil && !s.counted && !s.end.Before(w.start) {
 		w.add(s)
 	}
 	if c.enc != nil && res != nil && c.encErr == nil {
@@ -108,7 +110,7 @@ func (c *collector) with(f func(w *window)) {
 }
 
 // snapshot returns the live figures since the previous snapshot and starts
-// a new period.
+// a new period; p95 is -1 when no result arrived in it.
 func (c *collector) snapshot(now time.Time) (rps, errRate float64, p95 time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -116,6 +118,7 @@ func (c *collector) snapshot(now time.Time) (rps, errRate float64, p95 time.Dura
 	if secs := now.Sub(l.since).Seconds(); secs > 0 {
 		rps = float64(l.n) / secs
 	}
+	p95 = -1
 	if l.n > 0 {
 		errRate = float64(l.errs) / float64(l.n)
 		p95 = time.Duration(l.h.ValueAtQuantile(95)) * time.Microsecond

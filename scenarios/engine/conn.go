@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -11,17 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/valyala/fasthttp"
-)
-
-// Buffer sizes of the pooled bufio readers and writers. A response's
-// headers must fit in readBufferSize (as with fasthttp's default); bodies of
-// any size stream through it. Buffers are pooled between requests, so ten
-// thousand idle users hold none.
-const (
-	readBufferSize  = 4096
-	writeBufferSize = 4096
 )
 
 // probeIdle is how long a per-user connection may sit idle before it is
@@ -119,8 +107,10 @@ type connSet struct {
 	stopped bool
 }
 
-func newConnSet(timeout time.Duration) *connSet {
-	return &connSet{timeout: timeout, open: make(map[*pconn]struct{})}
+// newConnSet returns an empty set dialing with tlsCfg for https bases (nil:
+// the system roots).
+func newConnSet(timeout time.Duration, tlsCfg *tls.Config) *connSet {
+	return &connSet{timeout: timeout, tls: tlsCfg, open: make(map[*pconn]struct{})}
 }
 
 // dial opens a connection to b before deadline.
@@ -139,14 +129,17 @@ func (s *connSet) dial(b *base, deadline time.Time) (*pconn, error) {
 		return nil, err
 	}
 	if b.tls {
-		cfg := &tls.Config{ServerName: hostOnly(b.host)}
+		cfg := &tls.Config{}
 		if s.tls != nil {
 			cfg = s.tls.Clone()
+		}
+		if cfg.ServerName == "" {
+			cfg.ServerName = hostOnly(b.host)
 		}
 		tc := tls.Client(nc, cfg)
 		if err := tc.HandshakeContext(ctx); err != nil {
 			nc.Close()
-			return nil, err
+			return nil, &tlsError{addr: b.addr, err: err}
 		}
 		nc = tc
 	}
@@ -210,45 +203,6 @@ func (s *connSet) closeAll() {
 	for _, c := range conns {
 		_ = c.Close()
 	}
-}
-
-var (
-	readerPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
-	writerPool = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
-)
-
-// exchange writes req on c and reads the response into resp. The caller
-// sets c's deadline. reusable reports whether c may carry another request
-// (no error, no "Connection: close", nothing unread). A transport error is
-// returned unwrapped from the connection, so classify sees resets and
-// timeouts as they are (fasthttp alone reports a reset before the first
-// response byte as a closed connection).
-func exchange(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response) (reusable bool, err error) {
-	bw := writerPool.Get().(*bufio.Writer)
-	bw.Reset(c)
-	err = req.Write(bw)
-	if err == nil {
-		err = bw.Flush()
-	}
-	bw.Reset(nil)
-	writerPool.Put(bw)
-	if err != nil {
-		return false, err
-	}
-	br := readerPool.Get().(*bufio.Reader)
-	br.Reset(c)
-	defer func() {
-		br.Reset(nil)
-		readerPool.Put(br)
-	}()
-	if _, err = br.Peek(1); err != nil {
-		return false, err
-	}
-	if err = resp.Read(br); err != nil {
-		return false, err
-	}
-	reusable = !resp.ConnectionClose() && !req.ConnectionClose() && br.Buffered() == 0
-	return reusable, nil
 }
 
 // connSource hands out a connection for one request and takes it back.

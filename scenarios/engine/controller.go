@@ -68,9 +68,9 @@ func (c *controller) run(ctx context.Context) (Outcome, error) {
 			c.opt.Hooks.Enrich(ectx, &rec)
 		}
 		rec.SLO = c.cfg.verdict.Evaluate(rec)
-		if rec.Requests == 0 {
+		if rec.Latency == nil {
 			rec.SLO.Pass = false
-			rec.SLO.Breaches = append(rec.SLO.Breaches, "no response completed in the measurement window")
+			rec.SLO.Breaches = append(rec.SLO.Breaches, noAnswers(rec))
 		}
 		if !interrupted && !rec.Partial {
 			rec.StopReason = c.stopReason(rec)
@@ -135,8 +135,15 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 			rec.Stable = &stableNow
 		}
 	}
-	wEnd := time.Now()
 	c.drv.endWindow()
+	var fl flightTally
+	if w != nil {
+		// Claim before closing: a request claimed here is skipped when its
+		// result arrives; one that ends first is measured as usual.
+		fl = c.drv.inFlight(wStart)
+	}
+	// The window ends when it stops taking results, after the claims.
+	wEnd := time.Now()
 	c.col.close()
 	c.inWindow = false
 	rec.OpenConnections = c.set.count()
@@ -144,6 +151,8 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 		return rec, interrupted
 	}
 	cpu := cpuTime() - cpu0
+	w.addLate(fl.late, c.cfg.timeout)
+	rec.InFlight = fl.inFlight
 	if err := w.fill(&rec, wEnd); err != nil {
 		rec.Generator.Warning = err.Error()
 	}
@@ -225,11 +234,9 @@ func (c *controller) generator(rec *record.Record, cpu, wall time.Duration) {
 	g.Warning = strings.Join(warn, "; ")
 }
 
-// stopReason applies the stop conditions to a finished step.
+// stopReason applies the stop conditions to a finished step; a step in
+// which no response arrived always stops the ramp.
 func (c *controller) stopReason(rec record.Record) string {
-	if rec.Requests == 0 && rec.WindowS > 0 {
-		return "no response completed in the measurement window"
-	}
 	if c.cfg.abortRate > 0 && rec.ErrorRate > c.cfg.abortRate {
 		return fmt.Sprintf("error rate %.2f%% exceeds abort_error_rate %.2f%%", rec.ErrorRate*100, c.cfg.abortRate*100)
 	}
@@ -243,7 +250,15 @@ func (c *controller) stopReason(rec record.Record) string {
 			return reason
 		}
 	}
+	if rec.Latency == nil && rec.WindowS > 0 {
+		return noAnswers(rec)
+	}
 	return ""
+}
+
+// noAnswers explains a step in which no response arrived.
+func noAnswers(rec record.Record) string {
+	return fmt.Sprintf("no response completed in the measurement window (%d requests in flight at its end)", rec.InFlight)
 }
 
 // sleepUntil waits until t, reporting progress every second and sampling
@@ -316,7 +331,15 @@ func (c *controller) progressDone(st scenarios.Step, rec record.Record) {
 		Users: st.Users, Rate: st.Rate,
 		Elapsed: now.Sub(c.began), Remaining: rem,
 		RPS: rec.RPS, ErrorRate: rec.ErrorRate,
-		P95:  time.Duration(rec.Latency.P95 * float64(time.Millisecond)),
+		P95:  p95Duration(rec.Latency),
 		Done: true,
 	})
+}
+
+// p95Duration is l's p95, or -1 when nothing was measured.
+func p95Duration(l *record.Latency) time.Duration {
+	if l == nil {
+		return -1
+	}
+	return time.Duration(l.P95 * float64(time.Millisecond))
 }

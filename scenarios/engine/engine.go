@@ -19,16 +19,21 @@
 // corrected) and the send lag. Bytes in and out count bodies, as vegeta
 // does; status codes count every response ("0" for transport errors),
 // errors by kind every failure ("http_<code>" for an unexpected status;
-// timeout, refused, reset, eof, other for transport errors, taken from
-// the socket error itself). The generator's own CPU and RSS are
-// measured over the window; a step whose generator was saturated (CPU
-// above 85 % of what it may use, sends lagging the schedule, or dropped
-// sends) is flagged with a warning, so that a saturated generator never
-// passes as a slow API.
+// timeout, refused, reset, eof, tls, header_too_large, other for
+// transport errors, taken from the socket error itself), with the first
+// message of each kind. Requests still in flight when a window closes are
+// counted (in_flight); those sent before the window began are counted as
+// timeouts there, and not again when their result arrives. Response
+// bodies stream through pooled buffers and are counted, not kept. The
+// generator's own CPU and RSS are measured over the window; a step whose
+// generator was saturated (CPU above 85 % of what it may use, sends
+// lagging the schedule, or dropped sends) is flagged with a warning, so
+// that a saturated generator never passes as a slow API.
 package engine
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -79,7 +84,8 @@ type Options struct {
 }
 
 // Progress is a live view of the ramp. RPS, ErrorRate and P95 cover the
-// last second (at a step end: the step's window).
+// last second (at a step end: the step's window); P95 is negative when no
+// response arrived in that time.
 type Progress struct {
 	Step, Steps        int // Step counts from 1
 	Users              int
@@ -151,7 +157,7 @@ func runPlan(ctx context.Context, sc scenarios.Scenario, steps []scenarios.Step,
 		return Outcome{}, err
 	}
 	col := newCollector(opt.Results)
-	set := newConnSet(cfg.timeout)
+	set := newConnSet(cfg.timeout, cfg.tls)
 	var drv driver
 	if cfg.openLoop {
 		drv = newRateDriver(src, bases, set, col, cfg, steps)
@@ -182,10 +188,12 @@ type config struct {
 	verdict     slo.SLO
 	margin      float64
 	abortRate   float64
+	tls         *tls.Config // nil: system roots
 }
 
 func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (config, error) {
 	var errs []error
+	var err error
 	c := config{
 		openLoop:   sc.Model == record.ModelRate,
 		think:      sc.Think,
@@ -221,6 +229,9 @@ func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (conf
 			errs = append(errs, fmt.Errorf("step %d: hold must be > 0 (got %s)", st.Index, st.Hold))
 		}
 	}
+	if c.tls, err = sc.TLS.Config(sc.Dir); err != nil {
+		errs = append(errs, err)
+	}
 	stop, err := slo.Parse(sc.Stop.SLO)
 	if err != nil {
 		errs = append(errs, fmt.Errorf("stop.slo: %w", err))
@@ -252,15 +263,22 @@ type driver interface {
 	users() int
 	// endWindow is called just before a window closes.
 	endWindow()
+	// inFlight counts the requests outstanding as a window that started at
+	// start closes, and claims those sent before start as its timeouts.
+	inFlight(start time.Time) flightTally
 	// stop ends the load, waiting up to grace for in-flight requests.
 	stop(grace time.Duration)
 }
 
 // userDriver is the closed-loop model.
-type userDriver struct{ pool *userPool }
+type userDriver struct {
+	pool    *userPool
+	flights *flights
+}
 
 func newUserDriver(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, seed int64) *userDriver {
-	snd := &sender{col: col, timeout: cfg.timeout}
+	fl := newFlights()
+	snd := &sender{col: col, timeout: cfg.timeout, origin: fl.origin}
 	var shared []*sharedPool
 	if !cfg.perUser {
 		per := (cfg.pool + len(bases) - 1) / len(bases)
@@ -268,13 +286,14 @@ func newUserDriver(src scenarios.Source, bases []*base, set *connSet, col *colle
 			shared = append(shared, newSharedPool(set, b, per))
 		}
 	}
-	return &userDriver{pool: newUserPool(src, bases, set, shared, snd, cfg.think, cfg.spawnRate, seed)}
+	return &userDriver{pool: newUserPool(src, bases, set, shared, snd, fl, cfg.think, cfg.spawnRate, seed), flights: fl}
 }
 
-func (d *userDriver) begin(st scenarios.Step)  { d.pool.scale(st.Users) }
-func (d *userDriver) users() int               { return d.pool.count() }
-func (d *userDriver) endWindow()               {}
-func (d *userDriver) stop(grace time.Duration) { d.pool.stop(grace) }
+func (d *userDriver) begin(st scenarios.Step)              { d.pool.scale(st.Users) }
+func (d *userDriver) users() int                           { return d.pool.count() }
+func (d *userDriver) endWindow()                           {}
+func (d *userDriver) inFlight(start time.Time) flightTally { return d.flights.tally(start) }
+func (d *userDriver) stop(grace time.Duration)             { d.pool.stop(grace) }
 
 // rateDriver is the open-loop model.
 type rateDriver struct {
@@ -304,6 +323,7 @@ func (d *rateDriver) begin(st scenarios.Step) {
 	}
 	d.ol.setRate(st.Rate)
 }
-func (d *rateDriver) users() int               { return 0 }
-func (d *rateDriver) endWindow()               { d.ol.reap() }
-func (d *rateDriver) stop(grace time.Duration) { d.ol.stop(grace) }
+func (d *rateDriver) users() int                           { return 0 }
+func (d *rateDriver) endWindow()                           { d.ol.reap() }
+func (d *rateDriver) inFlight(start time.Time) flightTally { return d.ol.tally(start) }
+func (d *rateDriver) stop(grace time.Duration)             { d.ol.stop(grace) }

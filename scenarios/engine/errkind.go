@@ -6,7 +6,9 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
+	"unicode/utf8"
 )
 
 // Transport error kinds, the keys of record.Record.ErrorsByKind besides
@@ -16,8 +18,21 @@ const (
 	kindRefused = "refused" // the connection was refused (nothing listening)
 	kindReset   = "reset"   // the peer reset the connection (RST, broken pipe)
 	kindEOF     = "eof"     // the peer closed the connection mid-exchange
-	kindOther   = "other"   // anything else (DNS, TLS, malformed response, ...)
+	kindTLS     = "tls"     // the TLS handshake failed (certificate, protocol)
+	kindOther   = "other"   // anything else (DNS, malformed response, ...)
 )
+
+// sampleMax bounds an error sample (record.Record.ErrorSamples), in bytes.
+const sampleMax = 300
+
+// tlsError is a failed TLS handshake with the server at addr.
+type tlsError struct {
+	addr string
+	err  error
+}
+
+func (e *tlsError) Error() string { return "TLS handshake with " + e.addr + ": " + e.err.Error() }
+func (e *tlsError) Unwrap() error { return e.err }
 
 // classify names the kind of a transport error.
 func classify(err error) string {
@@ -31,6 +46,13 @@ func classify(err error) string {
 		return kindReset
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return kindEOF
+	}
+	var te *tlsError
+	switch {
+	case errors.As(err, &te):
+		return kindTLS
+	case errors.Is(err, errHeaderTooLarge):
+		return kindHeaderTooLarge
 	}
 	return kindOther
 }
@@ -50,6 +72,33 @@ func httpKind(code int) string {
 		return httpKinds[code]
 	}
 	return "http_" + strconv.Itoa(code)
+}
+
+// errorCause strips the `Method "URL": ` prefix net/http's url.Error puts
+// before an open-loop transport error, so that error samples read as the
+// closed loop's do and never repeat a URL (whose query may hold a key).
+func errorCause(msg string) string {
+	sp := strings.IndexByte(msg, ' ')
+	if sp <= 0 || sp+1 >= len(msg) || msg[sp+1] != '"' {
+		return msg
+	}
+	if end := strings.Index(msg[sp+2:], "\": "); end >= 0 {
+		return msg[sp+2+end+3:]
+	}
+	return msg
+}
+
+// truncate shortens an error message to sampleMax bytes (at a rune
+// boundary).
+func truncate(msg string) string {
+	if len(msg) <= sampleMax {
+		return msg
+	}
+	i := sampleMax
+	for i > 0 && !utf8.RuneStart(msg[i]) {
+		i--
+	}
+	return msg[:i] + "…"
 }
 
 // expected reports whether status code counts as success: one of expect,

@@ -188,10 +188,19 @@ func TestClassify(t *testing.T) {
 		{io.EOF, kindEOF},
 		{io.ErrUnexpectedEOF, kindEOF},
 		{errors.New("tls: bad certificate"), kindOther},
+		{&tlsError{addr: "h:443", err: errors.New("x509: certificate signed by unknown authority")}, kindTLS},
+		{errHeaderTooLarge, kindHeaderTooLarge},
+		{deadlineError{errors.New("cannot read chunk size")}, kindTimeout},
 	} {
 		if got := classify(c.err); got != c.want {
 			t.Errorf("classify(%v) = %s, want %s", c.err, got, c.want)
 		}
+	}
+	if got := errorCause(`Get "http://h/p?api_key=s3cr3t": read: connection reset`); got != "read: connection reset" {
+		t.Errorf("errorCause kept %q", got)
+	}
+	if got := errorCause("no pooled connection free"); got != "no pooled connection free" {
+		t.Errorf("errorCause changed %q", got)
 	}
 	if !expected(204, nil) || expected(302, nil) || !expected(422, []int{422}) || expected(200, []int{422}) {
 		t.Error("expected() misjudges statuses")

@@ -128,6 +128,7 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 			bytesOut:  int64(res.BytesOut),
 			sent:      res.Timestamp,
 			scheduled: o.began.Add(o.pacer.scheduled(res.Seq)),
+			counted:   meta&metaCounted != 0,
 		}
 		if meta&metaTimed != 0 {
 			// The transport's timing: connection to last byte, without
@@ -138,9 +139,11 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 		}
 		switch {
 		case meta&metaWritten == 0: // the transport never saw it
+			smp.msg = errorCause(res.Error)
 			smp.kind = kindOther
 			smp.code = 0
 		case res.Code == 0:
+			smp.msg = errorCause(res.Error)
 			smp.kind = kindOther
 			if i := (meta >> metaKindSh) & 0x3f; i > 0 && i < uint64(len(metaKinds)) {
 				smp.kind = metaKinds[i]
@@ -165,6 +168,20 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 		}
 		o.col.add(&smp, saved)
 	}
+}
+
+// tally claims the hits in flight for a window that started at start. It
+// scans the flight slots of the last len(ring) hits (the ring holds every
+// hit in flight), once per window.
+func (o *openLoop) tally(start time.Time) flightTally {
+	before := flightTime(o.origin, start)
+	var t flightTally
+	p := o.pacer
+	next := p.assigned()
+	for seq := max(0, next-int64(len(p.flight))); seq < next; seq++ {
+		t.add(&p.flight[uint64(seq)&p.mask], before)
+	}
+	return t
 }
 
 // stop ends the attack, interrupts in-flight requests and waits up to

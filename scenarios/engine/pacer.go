@@ -39,6 +39,10 @@ type stepPacer struct {
 
 	ring []slot // indexed by hit sequence number mod len(ring)
 	mask uint64
+	// flight marks each hit in flight in the transport (see flightSlot),
+	// indexed like ring; a compact array of its own, so that the scan at
+	// each window's end reads 8 bytes per hit.
+	flight []flightSlot
 }
 
 type segment struct {
@@ -74,6 +78,7 @@ func newStepPacer(rate float64, ringSize int, onDrop func(int64)) *stepPacer {
 		segs:   []segment{{start: 0, rate: rate, first: 0}},
 		onDrop: onDrop,
 		ring:   make([]slot, n),
+		flight: make([]flightSlot, n),
 		mask:   uint64(n - 1),
 	}
 }
@@ -172,6 +177,14 @@ func (p *stepPacer) Rate(elapsed time.Duration) float64 {
 		}
 	}
 	return p.segs[0].rate
+}
+
+// assigned returns the number of send slots assigned so far: every hit's
+// sequence number is below it.
+func (p *stepPacer) assigned() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.next
 }
 
 // scheduled returns the elapsed time hit seq was scheduled at.

@@ -19,15 +19,17 @@ const userAgent = "loadlab"
 type sender struct {
 	col     *collector
 	timeout time.Duration
+	origin  time.Time // the clock origin of the users' flight slots
 	seq     atomic.Uint64
 	// stopping is set when the load stops: requests interrupted by the stop
 	// are not recorded as errors.
 	stopping atomic.Bool
 }
 
-// send performs r against b through cs. uri is scratch space, returned for
-// reuse by the same caller.
-func (s *sender) send(cs connSource, b *base, r *scenarios.Request, uri []byte) []byte {
+// send performs r against b through cs, marking it in flight in fl while it
+// is outstanding. uri is scratch space, returned for reuse by the same
+// caller.
+func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSlot, uri []byte) []byte {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
@@ -35,27 +37,31 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, uri []byte) 
 	uri = fillRequest(req, b, r, uri)
 
 	start := time.Now()
+	fl.begin(flightTime(s.origin, start))
 	deadline := start.Add(s.timeout)
 	code := 0
+	var bodyBytes int64
 	c, err := cs.get(deadline)
 	if err == nil {
 		_ = c.SetDeadline(deadline)
 		var reusable bool
-		reusable, err = exchange(c, req, resp)
+		bodyBytes, reusable, err = exchange(c, req, resp, deadline)
 		cs.put(c, reusable && err == nil)
 		if err == nil {
 			code = resp.StatusCode()
 		}
 	}
 	end := time.Now()
+	counted := fl.end()
 	if s.stopping.Load() {
 		return uri
 	}
-	smp := sample{end: end, latency: end.Sub(start), code: code, bytesOut: int64(len(r.Body))}
+	smp := sample{end: end, latency: end.Sub(start), code: code, bytesOut: int64(len(r.Body)), counted: counted}
 	if err != nil {
 		smp.kind = classify(err)
+		smp.err = err
 	} else {
-		smp.bytesIn = int64(len(resp.Body()))
+		smp.bytesIn = bodyBytes
 		smp.ok = expected(code, r.Expect)
 		if !smp.ok {
 			smp.kind = httpKind(code)

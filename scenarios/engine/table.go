@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"io"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -15,7 +16,8 @@ import (
 // RenderTable writes one row per step: offered load, measured throughput,
 // errors, latency percentiles (all requests; open-loop steps also show p95
 // from the scheduled send time), the generator's CPU and the SLO verdict.
-// Notes flag partial steps, saturated generators and the stop reason.
+// Notes flag partial steps, saturated generators and the stop reason, and
+// give the first error message of each error kind.
 func RenderTable(w io.Writer, recs []record.Record) error {
 	t := tablewriter.NewTable(w, tablewriter.WithHeaderAutoFormat(tw.Off))
 	openLoop := false
@@ -39,9 +41,9 @@ func RenderTable(w io.Writer, recs []record.Record) error {
 			fmt.Sprintf("%.1f", r.RPS),
 			fmt.Sprintf("%.1f", r.OKRPS),
 			errorsText(r),
-			fmtMs(r.Latency.P50),
-			fmtMs(r.Latency.P95),
-			fmtMs(r.Latency.P99),
+			latText(r.Latency, "p50"),
+			latText(r.Latency, "p95"),
+			latText(r.Latency, "p99"),
 		}
 		if openLoop {
 			sched := "-"
@@ -86,6 +88,16 @@ func errorsText(r record.Record) string {
 
 func fmtMs(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
+// latText is the named statistic of l in milliseconds, or "-" when no
+// response was measured.
+func latText(l *record.Latency, name string) string {
+	v, ok := l.Value(name)
+	if !ok {
+		return "-"
+	}
+	return fmtMs(v)
+}
+
 func notes(r record.Record) string {
 	var n []string
 	if r.Partial {
@@ -102,6 +114,14 @@ func notes(r record.Record) string {
 	}
 	if r.StopReason != "" {
 		n = append(n, "stop: "+r.StopReason)
+	}
+	kinds := make([]string, 0, len(r.ErrorSamples))
+	for k := range r.ErrorSamples {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		n = append(n, "first "+k+": "+r.ErrorSamples[k])
 	}
 	return strings.Join(n, "; ")
 }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -25,11 +24,12 @@ const (
 	metaWritten = uint64(1) << 63
 	metaOK      = uint64(1) << 62
 	metaTimed   = uint64(1) << 55 // slot.sent and slot.wire hold the timing
+	metaCounted = uint64(1) << 54 // a window already counted the hit as a timeout
 	metaKindSh  = 56
 	metaBytes   = uint64(1)<<48 - 1
 )
 
-var metaKinds = []string{"", kindTimeout, kindRefused, kindReset, kindEOF, kindOther}
+var metaKinds = []string{"", kindTimeout, kindRefused, kindReset, kindEOF, kindOther, kindTLS, kindHeaderTooLarge}
 
 func metaKindIndex(kind string) uint64 {
 	for i, k := range metaKinds {
@@ -61,6 +61,9 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			return
 		}
 		sl := &t.pacer.ring[seq&t.pacer.mask]
+		if t.pacer.flight[seq&t.pacer.mask].end() {
+			meta |= metaCounted
+		}
 		if !began.IsZero() {
 			sl.sent.Store(int64(began.Sub(t.origin)))
 			sl.wire.Store(int64(time.Since(began)))
@@ -117,22 +120,25 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	}
 
 	resp := fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseResponse(resp)
 	began = time.Now()
+	if seqErr == nil {
+		t.pacer.flight[seq&t.pacer.mask].begin(flightTime(t.origin, began))
+	}
 	deadline := began.Add(t.timeout)
+	var n int64
 	c, err := pool.get(deadline)
 	if err == nil {
 		_ = c.SetDeadline(deadline)
 		var reusable bool
-		reusable, err = exchange(c, req, resp)
+		n, reusable, err = exchange(c, req, resp, deadline)
 		pool.put(c, reusable && err == nil)
 	}
 	if err != nil {
-		fasthttp.ReleaseResponse(resp)
 		store(metaKindIndex(classify(err)) << metaKindSh)
 		return nil, err
 	}
 	code := resp.StatusCode()
-	n := len(resp.Body())
 	meta := uint64(n) & metaBytes
 	if expected(code, expect) {
 		meta |= metaOK
@@ -144,8 +150,8 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		Proto:         "HTTP/1.1",
 		ProtoMajor:    1,
 		ProtoMinor:    1,
-		Body:          &respBody{resp: resp},
-		ContentLength: int64(n),
+		Body:          http.NoBody, // read and counted by exchange
+		ContentLength: 0,
 		Request:       r,
 	}, nil
 }
@@ -180,47 +186,6 @@ func formatExpect(codes []int) string {
 		b.WriteString(strconv.Itoa(c))
 	}
 	return b.String()
-}
-
-// respBody reads a fasthttp response body and releases the response on
-// Close.
-type respBody struct {
-	resp *fasthttp.Response
-	off  int
-}
-
-var errBodyClosed = errors.New("read of closed response body")
-
-func (b *respBody) Read(p []byte) (int, error) {
-	if b.resp == nil {
-		return 0, errBodyClosed
-	}
-	body := b.resp.Body()
-	if b.off >= len(body) {
-		return 0, io.EOF
-	}
-	n := copy(p, body[b.off:])
-	b.off += n
-	return n, nil
-}
-
-// WriteTo lets io.Copy(io.Discard, body) skip a buffer.
-func (b *respBody) WriteTo(w io.Writer) (int64, error) {
-	if b.resp == nil {
-		return 0, errBodyClosed
-	}
-	body := b.resp.Body()[b.off:]
-	n, err := w.Write(body)
-	b.off += n
-	return int64(n), err
-}
-
-func (b *respBody) Close() error {
-	if b.resp != nil {
-		fasthttp.ReleaseResponse(b.resp)
-		b.resp = nil
-	}
-	return nil
 }
 
 // statusTexts caches "200 OK" style status lines.

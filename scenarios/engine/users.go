@@ -22,6 +22,7 @@ type userPool struct {
 	set       *connSet
 	shared    []*sharedPool // nil: per-user connections
 	snd       *sender
+	flights   *flights
 	think     scenarios.Think
 	spawnRate float64 // users per second; <= 0 means all at once
 	seed      int64
@@ -42,9 +43,9 @@ type user struct {
 	stop chan struct{}
 }
 
-func newUserPool(src scenarios.Source, bases []*base, set *connSet, shared []*sharedPool, snd *sender, think scenarios.Think, spawnRate float64, seed int64) *userPool {
+func newUserPool(src scenarios.Source, bases []*base, set *connSet, shared []*sharedPool, snd *sender, fl *flights, think scenarios.Think, spawnRate float64, seed int64) *userPool {
 	return &userPool{
-		src: src, bases: bases, set: set, shared: shared, snd: snd,
+		src: src, bases: bases, set: set, shared: shared, snd: snd, flights: fl,
 		think: think, spawnRate: spawnRate, seed: seed,
 		done: make(chan struct{}),
 	}
@@ -142,6 +143,8 @@ func (p *userPool) step(n int) bool {
 // run is one user's loop.
 func (p *userPool) run(u *user) {
 	defer p.wg.Done()
+	fl := p.flights.register()
+	defer p.flights.drop(fl)
 	var own *ownConn
 	var b *base
 	if p.shared == nil {
@@ -162,10 +165,10 @@ func (p *userPool) run(u *user) {
 		}
 		r := p.src.Next()
 		if own != nil {
-			uri = p.snd.send(own, b, &r, uri)
+			uri = p.snd.send(own, b, &r, fl, uri)
 		} else {
 			sp := p.shared[(p.rr.Add(1)-1)%uint64(len(p.shared))]
-			uri = p.snd.send(sp, sp.b, &r, uri)
+			uri = p.snd.send(sp, sp.b, &r, fl, uri)
 		}
 		d := thinkTime(p.think, rng)
 		if d <= 0 {

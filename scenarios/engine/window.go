@@ -99,6 +99,7 @@ type window struct {
 
 	requests, successes, errors, dropped int64
 	kinds                                map[string]int64
+	samples                              map[string]string // first message per kind
 	codes                                map[int]int64
 	bytesIn, bytesOut                    int64
 
@@ -108,12 +109,13 @@ type window struct {
 
 func newWindow(start time.Time, openLoop bool, subLen time.Duration) *window {
 	w := &window{
-		start:  start,
-		all:    newLatStats(),
-		ok:     newLatStats(),
-		kinds:  make(map[string]int64),
-		codes:  make(map[int]int64),
-		subLen: subLen,
+		start:   start,
+		all:     newLatStats(),
+		ok:      newLatStats(),
+		kinds:   make(map[string]int64),
+		samples: make(map[string]string),
+		codes:   make(map[int]int64),
+		subLen:  subLen,
 	}
 	if openLoop {
 		w.sched = newLatStats()
@@ -124,16 +126,34 @@ func newWindow(start time.Time, openLoop bool, subLen time.Duration) *window {
 
 // sample is one finished request as the window sees it.
 type sample struct {
-	end      time.Time
-	latency  time.Duration
-	code     int
-	ok       bool
-	kind     string // error kind; "" when ok
+	end     time.Time
+	latency time.Duration
+	code    int
+	ok      bool
+	kind    string // error kind; "" when ok
+	// err (closed loop) or msg (open loop) is the error's message; only
+	// the first of each kind in a window is rendered.
+	err      error
+	msg      string
 	bytesIn  int64
 	bytesOut int64
+	// counted: a window that closed while this request was outstanding
+	// already counted it as a timeout (see flightSlot).
+	counted bool
 	// Open loop only (scheduled is zero otherwise).
 	scheduled time.Time
 	sent      time.Time
+}
+
+// message is the text of the sample's error.
+func (s *sample) message() string {
+	switch {
+	case s.err != nil:
+		return s.err.Error()
+	case s.msg != "":
+		return s.msg
+	}
+	return "unexpected status " + statusText(s.code)
 }
 
 func (w *window) add(s *sample) {
@@ -145,6 +165,9 @@ func (w *window) add(s *sample) {
 	} else {
 		w.errors++
 		w.kinds[s.kind]++
+		if _, ok := w.samples[s.kind]; !ok {
+			w.samples[s.kind] = truncate(s.message())
+		}
 	}
 	w.codes[s.code]++
 	w.bytesIn += s.bytesIn
@@ -164,6 +187,26 @@ func (w *window) add(s *sample) {
 		w.subs[i].n++
 		recordUs(w.subs[i].h, s.latency)
 	}
+}
+
+// addLate counts n requests that were sent before the window began and
+// were still unanswered when it closed: timeouts, with status "0", that
+// enter no latency histogram (they have no latency yet).
+func (w *window) addLate(n int64, timeout time.Duration) {
+	if n <= 0 {
+		return
+	}
+	if _, ok := w.samples[kindTimeout]; !ok {
+		reqs := "requests"
+		if n == 1 {
+			reqs = "request"
+		}
+		w.samples[kindTimeout] = fmt.Sprintf("no response in the whole window: %d %s sent before it began still unanswered at its end (request timeout %s)", n, reqs, timeout)
+	}
+	w.requests += n
+	w.errors += n
+	w.kinds[kindTimeout] += n
+	w.codes[0] += n
 }
 
 // completeSubs returns RPS and p95 (ms) of the stability windows that are
@@ -208,6 +251,12 @@ func (w *window) fill(rec *record.Record, end time.Time) error {
 		rec.ErrorsByKind = make(map[string]int64, len(w.kinds))
 		for k, v := range w.kinds {
 			rec.ErrorsByKind[k] = v
+		}
+	}
+	if len(w.samples) > 0 {
+		rec.ErrorSamples = make(map[string]string, len(w.samples))
+		for k, v := range w.samples {
+			rec.ErrorSamples[k] = v
 		}
 	}
 	if len(w.codes) > 0 {

@@ -1,0 +1,75 @@
+package engine
+
+import (
+	"encoding/pem"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
+)
+
+// TestTLSSelfSignedServer: HTTPS to a self-signed server fails as kind
+// tls with the certificate problem shown, in both models, and succeeds
+// when the scenario trusts its certificate (ca_file) or skips
+// verification.
+func TestTLSSelfSignedServer(t *testing.T) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the rejected handshakes
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	caFile := filepath.Join(t.TempDir(), "ca.pem")
+	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := &cycleSource{reqs: []scenarios.Request{get("/")}}
+	for _, c := range []struct {
+		name, model string
+		tls         scenarios.TLS
+		ok          bool
+	}{
+		{"users without options", record.ModelUsers, scenarios.TLS{}, false},
+		{"rate without options", record.ModelRate, scenarios.TLS{}, false},
+		{"users with ca_file", record.ModelUsers, scenarios.TLS{CAFile: caFile}, true},
+		{"rate with ca_file", record.ModelRate, scenarios.TLS{CAFile: caFile}, true},
+		{"users insecure", record.ModelUsers, scenarios.TLS{InsecureSkipVerify: true}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sc := testScenario(c.model)
+			sc.Think = scenarios.Think{Min: 20 * time.Millisecond, Max: 20 * time.Millisecond}
+			sc.TLS = c.tls
+			_, recs, err := runTest(t, sc, modelSteps(c.model, 600*time.Millisecond), src, []string{srv.URL}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := recs[0]
+			if c.ok {
+				if rec.Requests < 3 || rec.Errors != 0 {
+					t.Errorf("requests %d errors %v %v: want all answered", rec.Requests, rec.ErrorsByKind, rec.ErrorSamples)
+				}
+				return
+			}
+			if rec.Requests < 3 || rec.ErrorsByKind[kindTLS] != rec.Requests {
+				t.Errorf("requests %d errors by kind %v: want every one %s", rec.Requests, rec.ErrorsByKind, kindTLS)
+			}
+			msg := rec.ErrorSamples[kindTLS]
+			if !strings.Contains(msg, "certificate signed by unknown authority") {
+				t.Errorf("error sample %q: want the certificate problem named", msg)
+			}
+			var table strings.Builder
+			if err := RenderTable(&table, recs); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(table.String(), "first tls: ") {
+				t.Errorf("the table does not show the TLS cause:\n%s", table.String())
+			}
+		})
+	}
+}
