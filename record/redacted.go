@@ -9,7 +9,7 @@ import (
 
 // Redacted returns a copy of r whose free-text fields (run, configuration
 // name, stop reason, failure, SLO breaches, generator warning, event
-// replicas and messages, error kinds) went through x: URL credentials,
+// replicas and messages, error kinds and their sample messages) went through x: URL credentials,
 // secret query values and x's known secrets never reach steps.jsonl. A nil
 // x redacts by pattern only.
 func (r Record) Redacted(x *redact.Redactor) Record {
@@ -32,6 +32,13 @@ func (r Record) Redacted(x *redact.Redactor) Record {
 			kinds[x.String(k)] += r.ErrorsByKind[k]
 		}
 		r.ErrorsByKind = kinds
+	}
+	if len(r.ErrorSamples) > 0 {
+		samples := make(map[string]string, len(r.ErrorSamples))
+		for k, v := range r.ErrorSamples {
+			samples[x.String(k)] = x.String(v)
+		}
+		r.ErrorSamples = samples
 	}
 	return r
 }

@@ -20,10 +20,11 @@ func TestAppendRedacts(t *testing.T) {
 	w.RedactWith(redact.New("s3cr3t-env"))
 	rec := Record{
 		Run: "r", Config: Config{Name: "url"},
-		StopReason: `Get "http://u:s3cr3t-pass@127.0.0.1:1/p?api_key=s3cr3t-q": refused`,
-		Failure:    "deploy: replica log: API_KEY=s3cr3t-env",
-		Events:     []Event{{Kind: EventExit, Message: "exit; token=x&key=s3cr3t-k"}},
-		SLO:        SLOResult{Breaches: []string{"http://u:s3cr3t-b@h"}},
+		StopReason:   `Get "http://u:s3cr3t-pass@127.0.0.1:1/p?api_key=s3cr3t-q": refused`,
+		Failure:      "deploy: replica log: API_KEY=s3cr3t-env",
+		Events:       []Event{{Kind: EventExit, Message: "exit; token=x&key=s3cr3t-k"}},
+		SLO:          SLOResult{Breaches: []string{"http://u:s3cr3t-b@h"}},
+		ErrorSamples: map[string]string{"other": `Get "/p?token=s3cr3t-t": server said API_KEY=s3cr3t-env`},
 	}
 	if err := w.Append(rec); err != nil {
 		t.Fatal(err)
@@ -37,7 +38,8 @@ func TestAppendRedacts(t *testing.T) {
 	if strings.Contains(string(b), "s3cr3t") || back[0].StopReason != `Get "http://<redacted>@127.0.0.1:1/p?api_key=<redacted>": refused` {
 		t.Errorf("steps.jsonl: %s", b)
 	}
-	if !strings.Contains(rec.StopReason, "s3cr3t") || !strings.Contains(rec.Events[0].Message, "s3cr3t") {
+	if !strings.Contains(rec.StopReason, "s3cr3t") || !strings.Contains(rec.Events[0].Message, "s3cr3t") ||
+		!strings.Contains(rec.ErrorSamples["other"], "s3cr3t") {
 		t.Error("Append changed the caller's record")
 	}
 }
