@@ -32,7 +32,10 @@ func (s Scenario) MarshalYAML() (any, error) {
 	if len(s.Ramp.Steps) > 0 {
 		ramp["steps"] = s.Ramp.Steps
 	} else if s.Ramp.To > 0 {
-		ramp["from"], ramp["to"], ramp["by"] = s.Ramp.From, s.Ramp.To, s.Ramp.By
+		ramp["from"], ramp["to"] = s.Ramp.From, s.Ramp.To
+		if s.Ramp.By > 0 { // a single step has none, and an explicit 0 is refused
+			ramp["by"] = s.Ramp.By
+		}
 	}
 	if s.Ramp.Hold > 0 {
 		ramp["hold"] = dur(s.Ramp.Hold)
