@@ -7,14 +7,15 @@ import (
 	"github.com/loadlab/loadlab/redact"
 )
 
-// Redacted returns a copy of r whose free-text fields (run, configuration
-// name, stop reason, failure, SLO breaches, generator warning, event
-// replicas and messages, error kinds and their sample messages) went through x: URL credentials,
+// Redacted returns a copy of r whose free-text fields (stop reason,
+// failure, SLO breaches, generator warning, event replicas and messages,
+// error kinds and their sample messages) went through x: URL credentials,
 // secret query values and x's known secrets never reach steps.jsonl. A nil
-// x redacts by pattern only.
+// x redacts by pattern only. The run ID and the configuration name are
+// identifiers the user chose, written as they are in experiment.yaml and
+// plan.json: masking a known value inside one (a configuration named after
+// an environment value) would make a finished run's steps miss its plan.
 func (r Record) Redacted(x *redact.Redactor) Record {
-	r.Run = x.String(r.Run)
-	r.Config.Name = x.String(r.Config.Name)
 	r.StopReason = x.String(r.StopReason)
 	r.Failure = x.String(r.Failure)
 	r.Generator.Warning = x.String(r.Generator.Warning)

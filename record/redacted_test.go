@@ -17,9 +17,9 @@ func TestAppendRedacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.RedactWith(redact.New("s3cr3t-env"))
+	w.RedactWith(redact.New("s3cr3t-env", "resnet50"))
 	rec := Record{
-		Run: "r", Config: Config{Name: "url"},
+		Run: "r-resnet50", Config: Config{Name: "resnet50-small"},
 		StopReason:   `Get "http://u:s3cr3t-pass@127.0.0.1:1/p?api_key=s3cr3t-q": refused`,
 		Failure:      "deploy: replica log: API_KEY=s3cr3t-env",
 		Events:       []Event{{Kind: EventExit, Message: "exit; token=x&key=s3cr3t-k"}},
@@ -34,6 +34,9 @@ func TestAppendRedacts(t *testing.T) {
 	back, err := ReadFile(path)
 	if err != nil || len(back) != 1 {
 		t.Fatal(err)
+	}
+	if back[0].Config.Name != "resnet50-small" || back[0].Run != "r-resnet50" {
+		t.Errorf("identifiers changed: run %q, config %q (they must match plan.json)", back[0].Run, back[0].Config.Name)
 	}
 	if strings.Contains(string(b), "s3cr3t") || back[0].StopReason != `Get "http://<redacted>@127.0.0.1:1/p?api_key=<redacted>": refused` {
 		t.Errorf("steps.jsonl: %s", b)
