@@ -140,7 +140,8 @@ func TestBadInputExitsTwoWithClearMessage(t *testing.T) {
 }
 
 // TestPanicIsNotAStackTrace: a panic in a command reaches the user as one
-// line and exit 70, with the stack only on request.
+// line and exit 70, with the stack only on request, and redacted like
+// every other console line.
 func TestPanicIsNotAStackTrace(t *testing.T) {
 	r, w, err := os.Pipe()
 	if err != nil {
@@ -149,7 +150,9 @@ func TestPanicIsNotAStackTrace(t *testing.T) {
 	old := os.Stderr
 	os.Stderr = w
 	root := newRootCmd("test")
-	root.AddCommand(&cobra.Command{Use: "boom", RunE: func(*cobra.Command, []string) error { panic("boom") }})
+	root.AddCommand(&cobra.Command{Use: "boom", RunE: func(*cobra.Command, []string) error {
+		panic(`boom: Get "http://u:s3cr3t-pass@127.0.0.1:1/p?api_key=s3cr3t-q"`)
+	}})
 	code := func() int {
 		defer func() { os.Stderr = old }()
 		return execute(root, []string{"boom"})
@@ -158,7 +161,7 @@ func TestPanicIsNotAStackTrace(t *testing.T) {
 	b := make([]byte, 64<<10)
 	n, _ := r.Read(b)
 	out := string(b[:n])
-	if code != 70 || !strings.Contains(out, "internal error: boom") || stackTrace.MatchString(out) {
+	if code != 70 || !strings.Contains(out, "internal error: boom") || stackTrace.MatchString(out) || strings.Contains(out, "s3cr3t") {
 		t.Errorf("exit %d, stderr:\n%s", code, out)
 	}
 }

@@ -37,7 +37,7 @@ func execute(root *cobra.Command, args []string) (code int) {
 		// A panic in the command's goroutine is a bug; the user gets one
 		// line, not a Go stack trace (LOADLAB_TRACEBACK=1 prints it).
 		if r := recover(); r != nil {
-			fmt.Fprintf(os.Stderr, "loadlab: internal error: %v (a bug in loadlab: please report it with the command line; LOADLAB_TRACEBACK=1 prints the stack)\n", r)
+			fmt.Fprintf(os.Stderr, "loadlab: internal error: %s (a bug in loadlab: please report it with the command line; LOADLAB_TRACEBACK=1 prints the stack)\n", consoleText(r))
 			if os.Getenv("LOADLAB_TRACEBACK") != "" {
 				os.Stderr.Write(debug.Stack())
 			}
