@@ -3,6 +3,7 @@ package scenarios
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -11,7 +12,8 @@ import (
 )
 
 // MarshalYAML renders the scenario in the file format Parse reads (so a
-// resolved experiment.yaml can be run again): durations as "30s", headers
+// resolved experiment.yaml can be run again, from its results folder: the
+// files it names are written as absolute paths): durations as "30s", headers
 // as a mapping, bodies as YAML values. Header values that carry
 // credentials and secret query values of request paths are written as
 // "<redacted>" (see package redact): results never hold a secret.
@@ -101,7 +103,7 @@ func (s Scenario) MarshalYAML() (any, error) {
 	if len(s.Requests) > 0 {
 		var reqs []any
 		for _, r := range s.Requests {
-			rm, e := r.yamlValue()
+			rm, e := r.yamlValue(s.Dir)
 			if e != nil {
 				return nil, e
 			}
@@ -110,7 +112,7 @@ func (s Scenario) MarshalYAML() (any, error) {
 		add("requests", reqs)
 	}
 	if s.TargetsFile != "" {
-		add("targets_file", s.TargetsFile)
+		add("targets_file", absPath(s.Dir, s.TargetsFile))
 	}
 	if s.TargetsFormat != "" {
 		add("targets_format", s.TargetsFormat)
@@ -121,7 +123,7 @@ func (s Scenario) MarshalYAML() (any, error) {
 	if !s.TLS.IsZero() {
 		tm := map[string]any{}
 		if s.TLS.CAFile != "" {
-			tm["ca_file"] = s.TLS.CAFile
+			tm["ca_file"] = absPath(s.Dir, s.TLS.CAFile)
 		}
 		if s.TLS.InsecureSkipVerify {
 			tm["insecure_skip_verify"] = true
@@ -131,7 +133,7 @@ func (s Scenario) MarshalYAML() (any, error) {
 	return m, mb.err
 }
 
-func (r RequestSpec) yamlValue() (*yaml.Node, error) {
+func (r RequestSpec) yamlValue(dir string) (*yaml.Node, error) {
 	mb := &mappingBuilder{what: "request " + r.Name}
 	m, add := mb.node(), mb.add
 	jsonValue := func(raw json.RawMessage) any {
@@ -163,7 +165,7 @@ func (r RequestSpec) yamlValue() (*yaml.Node, error) {
 		add("body", jsonValue(r.Body))
 	}
 	if r.BodyFile != "" {
-		add("body_file", r.BodyFile)
+		add("body_file", absPath(dir, r.BodyFile))
 	}
 	if r.Batch > 0 {
 		add("batch", r.Batch)
@@ -210,4 +212,15 @@ func (b *mappingBuilder) add(key string, v any) {
 	}
 	m := b.node()
 	m.Content = append(m.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, &n)
+}
+
+// absPath is name resolved against dir and made absolute, so that a
+// resolved scenario names the same file wherever it is written; name as
+// given when the working directory cannot be read.
+func absPath(dir, name string) string {
+	p, err := filepath.Abs(resolvePath(dir, name))
+	if err != nil {
+		return name
+	}
+	return p
 }

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -54,5 +56,33 @@ requests:
 	}
 	if back.Stop != s.Stop || back.Think != s.Think || back.Timeout != s.Timeout {
 		t.Errorf("fields changed: %+v vs %+v", back, s)
+	}
+}
+
+// TestMarshalYAMLWritesInputFilesAbsolute: a resolved scenario is written
+// into a results folder and run again from there, so the files it names
+// (body_file, targets_file, tls.ca_file) are written as absolute paths;
+// relative ones would resolve against the results folder and be refused.
+func TestMarshalYAMLWritesInputFilesAbsolute(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "leads.jsonl"), []byte("{\"age\": 30}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	src := "ramp: 1\nrequests: [{path: /predict, body_file: leads.jsonl}]\n"
+	s, err := Parse(filepath.Join(dir, "s.yaml"), []byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := t.TempDir()
+	back, err := Parse(filepath.Join(results, "experiment.yaml"), out)
+	if err != nil {
+		t.Fatalf("re-reading the resolved scenario from another folder: %v\n%s", err, out)
+	}
+	if got, want := back.Requests[0].BodyFile, filepath.Join(dir, "leads.jsonl"); got != want {
+		t.Errorf("body_file = %q, want %q", got, want)
 	}
 }
