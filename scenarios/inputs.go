@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
 )
 
 // bodyFile is a body_file read whole: its resolved path and its bodies
@@ -43,16 +42,12 @@ func (q RequestSpec) bodies(dir string) *bodyFile {
 // writes it); every problem names the file and, for a bad body, its line.
 func readBodyFile(name, path string) *bodyFile {
 	bf := &bodyFile{path: path}
-	f, err := os.Open(path)
+	f, err := OpenInput(path)
 	if err != nil {
 		bf.err = fmt.Errorf("cannot read %q: %w", name, err)
 		return bf
 	}
 	defer f.Close()
-	if fi, err := f.Stat(); err == nil && fi.IsDir() {
-		bf.err = fmt.Errorf("%q is a directory, not a file", name)
-		return bf
-	}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	for n := 1; sc.Scan(); n++ {

@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
-	"os"
 )
 
 // TLS configures HTTPS to the target. The zero value verifies the server's
@@ -45,7 +44,7 @@ func (t TLS) Config(dir string) (*tls.Config, error) {
 // plus those certificates. It fails when the file cannot be read, holds no
 // PEM certificate, or a certificate does not parse.
 func loadCA(path string) (*x509.CertPool, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadInput(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %q: %w", path, err)
 	}

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"math"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -263,16 +262,11 @@ func (s Scenario) checkSource(p *problems, dir string) {
 
 // checkFile reports a file that cannot be read; ok when it can.
 func checkFile(p *problems, field, dir, name string) bool {
-	fi, err := os.Stat(resolvePath(dir, name))
-	switch {
-	case err != nil:
+	if err := checkInput(resolvePath(dir, name)); err != nil {
 		p.add(field, "cannot read %q: %v", name, err)
-	case fi.IsDir():
-		p.add(field, "%q is a directory, not a file", name)
-	default:
-		return true
+		return false
 	}
-	return false
+	return true
 }
 
 // resolvePath joins a relative name to dir.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -236,5 +237,40 @@ func TestValidateJoinsAllProblems(t *testing.T) {
 func writeIn(dir, name, text string) {
 	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
 		panic(err)
+	}
+}
+
+// TestInputFilesMustBeRegular: a device, a FIFO or a directory named as an
+// input file is refused at once instead of being read forever (/dev/zero)
+// or blocking until something writes to it (a FIFO).
+func TestInputFilesMustBeRegular(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/dev/zero", fifo, dir} {
+		for _, src := range []string{
+			"ramp: 1\nrequests: [{path: /p, body_file: " + path + "}]\n",
+			"ramp: 1\ntargets_file: " + path + "\n",
+			"ramp: 1\nrequests: [{path: /p}]\ntls: {ca_file: " + path + "}\n",
+		} {
+			done := make(chan error, 1)
+			go func() {
+				s, err := Parse(filepath.Join(dir, "s.yaml"), []byte(src))
+				if err == nil {
+					err = s.Validate()
+				}
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if err == nil || !(strings.Contains(err.Error(), "not a regular file") || strings.Contains(err.Error(), "is a directory")) {
+					t.Errorf("%q: err = %v", src, err)
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%q: still reading after 5s", src)
+			}
+		}
 	}
 }

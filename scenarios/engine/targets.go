@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -36,7 +35,7 @@ func (s *targetsSource) Next() scenarios.Request {
 // format resolve against the targets file's directory. Any 2xx counts as
 // success.
 func NewTargetsSource(path, format string) (scenarios.Source, error) {
-	data, err := os.ReadFile(path)
+	data, err := scenarios.ReadInput(path)
 	if err != nil {
 		return nil, fmt.Errorf("read targets file: %w", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -21,7 +20,7 @@ func init() { scenarios.RegisterTargetsChecker(CheckTargetsFile) }
 // (or "") or "json" as NewTargetsSource does, and returns its first
 // problem as "path:line: what" when the line is known, else "path: what".
 func CheckTargetsFile(path, format string) error {
-	data, err := os.ReadFile(path)
+	data, err := scenarios.ReadInput(path)
 	if err != nil {
 		return fmt.Errorf("cannot read %s: %w", path, err)
 	}
