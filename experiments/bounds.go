@@ -111,16 +111,6 @@ func (e Experiment) checkLength(add func(string, string, ...any), l scenarios.Li
 		how = "the most loadlab allows even with allow_large"
 	}
 	add(path, "%d configurations × %d repeats of %s (warm-up, ramp at its longest, cooldown) last %s, above %s for one run: %s",
-		e.configCount(), max(e.Repeat, 1), fmtDuration(one), strconv.FormatFloat(total, 'f', -1, 64)+"h", scenarios.Days(l.Duration), how)
+		e.configCount(), max(e.Repeat, 1), scenarios.FormatDuration(one), strconv.FormatFloat(total, 'f', -1, 64)+"h", scenarios.Days(l.Duration), how)
 }
 
-// fmtDuration is time.Duration.String without trailing zero units.
-func fmtDuration(d time.Duration) string {
-	s := d.String()
-	for _, z := range []string{"m0s", "h0m"} {
-		if len(s) > len(z) && s[len(s)-len(z):] == z {
-			s = s[:len(s)-2]
-		}
-	}
-	return s
-}

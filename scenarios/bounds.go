@@ -85,12 +85,12 @@ func (l Limits) ExceedsCount(got float64, what, unit string, sane, large float64
 
 // ExceedsDuration is Exceeds for a duration.
 func (l Limits) ExceedsDuration(got, sane, large time.Duration) string {
-	return l.Exceeds(formatDuration(got), formatDuration(sane), formatDuration(large))
+	return l.Exceeds(FormatDuration(got), FormatDuration(sane), FormatDuration(large))
 }
 
 // Days renders a long duration's bound with its days: "168h (7 days)".
 func Days(d time.Duration) string {
-	return fmt.Sprintf("%s (%s days)", formatDuration(d), num(d.Hours()/24))
+	return fmt.Sprintf("%s (%s days)", FormatDuration(d), num(d.Hours()/24))
 }
 
 // Grouped prints a whole number with thousands separators (100,000).
@@ -165,6 +165,6 @@ func (s Scenario) checkBounds(p *problems, rampOK bool) {
 		if !l.Large {
 			msg = Days(l.Duration) + " for one ramp: " + Raise(Days(LargeMaxDuration))
 		}
-		p.add("ramp", "%d steps of up to %s last %s, above %s", n, formatDuration(per), formatDuration(total), msg)
+		p.add("ramp", "%d steps of up to %s last %s, above %s", n, FormatDuration(per), FormatDuration(total), msg)
 	}
 }

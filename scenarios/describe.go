@@ -41,9 +41,9 @@ func (s Scenario) Describe() string {
 		b.WriteString(formatNum(r.From) + "→" + formatNum(r.To) + " by " + formatNum(r.By))
 	}
 	b.WriteString(unit)
-	b.WriteString(", hold " + formatDuration(r.Hold))
+	b.WriteString(", hold " + FormatDuration(r.Hold))
 	if r.Settle > 0 {
-		b.WriteString(", settle " + formatDuration(r.Settle))
+		b.WriteString(", settle " + FormatDuration(r.Settle))
 	}
 	if d.Model != record.ModelRate {
 		b.WriteString(", think " + d.Think.String())
@@ -63,14 +63,14 @@ func (t Think) String() string {
 	case t.Min == 0 && t.Max == 0:
 		return "0"
 	case t.Min == t.Max:
-		return formatDuration(t.Min)
+		return FormatDuration(t.Min)
 	}
-	return formatDuration(t.Min) + "–" + formatDuration(t.Max)
+	return FormatDuration(t.Min) + "–" + FormatDuration(t.Max)
 }
 
-// formatDuration is time.Duration.String without trailing zero units
+// FormatDuration is time.Duration.String without trailing zero units
 // ("1m" rather than "1m0s").
-func formatDuration(d time.Duration) string {
+func FormatDuration(d time.Duration) string {
 	s := d.String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]
