@@ -113,4 +113,3 @@ func (e Experiment) checkLength(add func(string, string, ...any), l scenarios.Li
 	add(path, "%d configurations × %d repeats of %s (warm-up, ramp at its longest, cooldown) last %s, above %s for one run: %s",
 		e.configCount(), max(e.Repeat, 1), scenarios.FormatDuration(one), strconv.FormatFloat(total, 'f', -1, 64)+"h", scenarios.Days(l.Duration), how)
 }
-
