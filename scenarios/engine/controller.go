@@ -137,10 +137,14 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 	}
 	c.drv.endWindow()
 	var fl flightTally
+	var why string
 	if w != nil {
 		// Claim before closing: a request claimed here is skipped when its
 		// result arrives; one that ends first is measured as usual.
-		fl = c.drv.inFlight(wStart)
+		now := time.Now()
+		var age time.Duration
+		age, why = claimAge(now.Sub(wStart), c.cfg.latencyBound, c.cfg.timeout)
+		fl = c.drv.inFlight(now.Add(-age))
 	}
 	// The window ends when it stops taking results, after the claims.
 	wEnd := time.Now()
@@ -151,7 +155,7 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 		return rec, interrupted
 	}
 	cpu := cpuTime() - cpu0
-	w.addLate(fl.late, c.cfg.timeout)
+	w.addLate(fl.late, why, c.cfg.timeout)
 	rec.InFlight = fl.inFlight
 	if err := w.fill(&rec, wEnd); err != nil {
 		rec.Generator.Warning = err.Error()

@@ -170,11 +170,11 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 	}
 }
 
-// tally claims the hits in flight for a window that started at start. It
+// tally counts the hits in flight and claims those sent before cut. It
 // scans the flight slots of the last len(ring) hits (the ring holds every
 // hit in flight), once per window.
-func (o *openLoop) tally(start time.Time) flightTally {
-	before := flightTime(o.origin, start)
+func (o *openLoop) tally(cut time.Time) flightTally {
+	before := flightTime(o.origin, cut)
 	var t flightTally
 	p := o.pacer
 	next := p.assigned()

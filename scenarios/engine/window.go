@@ -189,10 +189,11 @@ func (w *window) add(s *sample) {
 	}
 }
 
-// addLate counts n requests that were sent before the window began and
-// were still unanswered when it closed: timeouts, with status "0", that
-// enter no latency histogram (they have no latency yet).
-func (w *window) addLate(n int64, timeout time.Duration) {
+// addLate counts n requests claimed as the window closed: still
+// unanswered after the claim age (why says which, see claimAge). They are
+// timeouts, with status "0", that enter no latency histogram (they have no
+// latency yet).
+func (w *window) addLate(n int64, why string, timeout time.Duration) {
 	if n <= 0 {
 		return
 	}
@@ -201,7 +202,7 @@ func (w *window) addLate(n int64, timeout time.Duration) {
 		if n == 1 {
 			reqs = "request"
 		}
-		w.samples[kindTimeout] = fmt.Sprintf("no response in the whole window: %d %s sent before it began still unanswered at its end (request timeout %s)", n, reqs, timeout)
+		w.samples[kindTimeout] = fmt.Sprintf("%d %s unanswered for %s when the window closed (request timeout %s)", n, reqs, why, timeout)
 	}
 	w.requests += n
 	w.errors += n
