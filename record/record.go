@@ -42,9 +42,11 @@ type Record struct {
 	Successes int64 `json:"successes"`
 	Errors    int64 `json:"errors"`
 	Dropped   int64 `json:"dropped"`
-	// InFlight is the number of requests sent and not yet answered when the
-	// window closed, claimed or not (the claimed ones, see Requests, are
-	// also in Errors as "timeout").
+	// InFlight is the number of requests sent whose result had not reached
+	// the engine when the window closed, claimed or not (the claimed ones,
+	// see Requests, are also in Errors as "timeout"). A request that ends
+	// as the window closes is either measured in it or in InFlight, never
+	// neither.
 	InFlight int64 `json:"in_flight"`
 
 	RPS       float64 `json:"rps"`

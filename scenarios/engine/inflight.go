@@ -13,9 +13,11 @@ import (
 // open-loop hit) has in flight: 0 when none, otherwise its send time as
 // nanoseconds since the driver's clock origin plus one (so that a send at
 // the origin is not 0), negated once a window that closed while it was
-// outstanding has counted it as a timeout (see claimAge). Owners write it with one atomic
-// store when a request begins and one swap when it ends, so tracking costs
-// no lock and no allocation per request.
+// outstanding has counted it as a timeout (see claimAge). The sender
+// writes it with one atomic store when a request begins; the collector
+// swaps it to 0 when the request's result reaches it (collector.add), under
+// the lock the window's claim and close take, so tracking costs no extra
+// lock and no allocation per request.
 type flightSlot struct{ v atomic.Int64 }
 
 // flightTime converts t to a slot value for origin: positive, monotonic.
@@ -24,7 +26,7 @@ func flightTime(origin, t time.Time) int64 { return int64(t.Sub(origin)) + 1 }
 // begin marks a request sent at the slot value at.
 func (s *flightSlot) begin(at int64) { s.v.Store(at) }
 
-// end marks the request answered (or failed) and reports whether a window
+// end marks the request's result collected and reports whether a window
 // already counted it as a timeout, in which case its result must not be
 // measured again.
 func (s *flightSlot) end() (counted bool) { return s.v.Swap(0) < 0 }

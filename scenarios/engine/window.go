@@ -138,7 +138,8 @@ type sample struct {
 	bytesIn  int64
 	bytesOut int64
 	// counted: a window that closed while this request was outstanding
-	// already counted it as a timeout (see flightSlot).
+	// already counted it as a timeout (set by collector.add from the
+	// request's flightSlot).
 	counted bool
 	// Open loop only (scheduled is zero otherwise).
 	scheduled time.Time
