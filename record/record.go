@@ -24,19 +24,29 @@ type Record struct {
 	Load    Load    `json:"load"`
 
 	// Requests counts every request whose result arrived inside the window,
-	// plus the requests still outstanding when the window closed that had
-	// been outstanding longer than the window itself (counted as "timeout"
-	// errors: an API that never answers must fail, not pass). Successes
-	// counts those judged correct (2xx, or a declared expected status),
-	// Errors the rest. Dropped counts open-loop requests that could not be
-	// sent on schedule; they are not in Requests.
+	// plus the requests claimed when it closed: those still unanswered that
+	// had been outstanding longer than the least of the window's length,
+	// the request timeout and the largest upper bound the SLOs (the
+	// verdict's and the stop conditions', the latter widened by the stop
+	// margin) put on a latency metric (min, mean, p50 … max, with or
+	// without _ok). A claimed request is counted once, as a "timeout"
+	// error with status "0", in no latency summary, and not again when its
+	// result arrives: still in flight beyond the largest latency bound, it
+	// is known to breach that bound whatever it answers, and a request
+	// outstanding for the whole window got no answer in it (an API that
+	// stops answering must fail, not pass). Successes counts those judged
+	// correct (2xx, or a declared expected status), Errors the rest.
+	// Dropped counts open-loop requests that could not be sent on
+	// schedule; they are not in Requests.
 	Requests  int64 `json:"requests"`
 	Successes int64 `json:"successes"`
 	Errors    int64 `json:"errors"`
 	Dropped   int64 `json:"dropped"`
-	// InFlight is the number of requests sent and not yet answered when the
-	// window closed (those outstanding longer than the window are also in
-	// Errors as "timeout").
+	// InFlight is the number of requests sent whose result had not reached
+	// the engine when the window closed, claimed or not (the claimed ones,
+	// see Requests, are also in Errors as "timeout"). A request that ends
+	// as the window closes is either measured in it or in InFlight, never
+	// neither.
 	InFlight int64 `json:"in_flight"`
 
 	RPS       float64 `json:"rps"`

@@ -17,7 +17,10 @@ import (
 // figures and, when results are saved, to a vegeta gob encoder. A result
 // belongs to the window that is open when it arrives and that began before
 // it ended; results of the settle time and after the window are not
-// measured (but are saved).
+// measured (but are saved). A request stays in flight (its flightSlot set)
+// until its result is added, and add ends it under the same lock as the
+// window's claim and close, so that every request outstanding at a close
+// is either measured in the window or seen in flight by its claim.
 type collector struct {
 	mu     sync.Mutex
 	cur    *window
@@ -47,11 +50,15 @@ func newCollector(results io.Writer) *collector {
 // vegeta.Result (URL, method, error text) when they are.
 func (c *collector) saving() bool { return c.enc != nil }
 
-// add records one finished request. res may be nil when not saving. A
-// request an earlier window already counted as a timeout (s.counted) is
-// saved and shown live but not measured again.
-func (c *collector) add(s *sample, res *vegeta.Result) {
+// add records one finished request and ends its flight slot fl (nil when
+// the request was never marked in flight). res may be nil when not saving.
+// A request a window already counted as a timeout (fl claimed, or
+// s.counted) is saved and shown live but not measured again.
+func (c *collector) add(s *sample, res *vegeta.Result, fl *flightSlot) {
 	c.mu.Lock()
+	if fl != nil && fl.end() {
+		s.counted = true
+	}
 	c.live.n++
 	if !s.ok {
 		c.live.errs++
@@ -93,9 +100,15 @@ func (c *collector) open(w *window) {
 	c.mu.Unlock()
 }
 
-// close stops routing results to the open window and returns it.
-func (c *collector) close() *window {
+// close runs claim (which counts and claims the requests in flight, see
+// flightSlot; nil for none) and stops routing results to the open window,
+// which it returns, both under the lock: no result is added between the
+// claim and the close, so none that the claim missed is lost.
+func (c *collector) close(claim func()) *window {
 	c.mu.Lock()
+	if claim != nil {
+		claim()
+	}
 	w := c.cur
 	c.cur = nil
 	c.mu.Unlock()

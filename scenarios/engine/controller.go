@@ -137,21 +137,28 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 	}
 	c.drv.endWindow()
 	var fl flightTally
-	if w != nil {
-		// Claim before closing: a request claimed here is skipped when its
-		// result arrives; one that ends first is measured as usual.
-		fl = c.drv.inFlight(wStart)
-	}
-	// The window ends when it stops taking results, after the claims.
-	wEnd := time.Now()
-	c.col.close()
+	var why string
+	var wEnd time.Time
+	// The window ends when it stops taking results. Claim and close in one
+	// step under the collector's lock: a request is either measured before
+	// the close or seen in flight by the claim (and, when claimed, skipped
+	// when its result arrives), never lost between the two.
+	c.col.close(func() {
+		wEnd = time.Now()
+		if w == nil {
+			return
+		}
+		var age time.Duration
+		age, why = claimAge(wEnd.Sub(wStart), c.cfg.latencyBound, c.cfg.timeout)
+		fl = c.drv.inFlight(wEnd.Add(-age))
+	})
 	c.inWindow = false
 	rec.OpenConnections = c.set.count()
 	if w == nil {
 		return rec, interrupted
 	}
 	cpu := cpuTime() - cpu0
-	w.addLate(fl.late, c.cfg.timeout)
+	w.addLate(fl.late, why, c.cfg.timeout)
 	rec.InFlight = fl.inFlight
 	if err := w.fill(&rec, wEnd); err != nil {
 		rec.Generator.Warning = err.Error()

@@ -22,7 +22,9 @@
 // timeout, refused, reset, eof, tls, header_too_large, other for
 // transport errors, taken from the socket error itself), with the first
 // message of each kind. Requests still in flight when a window closes are
-// counted (in_flight); those sent before the window began are counted as
+// counted (in_flight); those outstanding for longer than the claim age
+// (the least of the window's length, the largest latency upper bound of
+// the verdict and stop SLOs, and the request timeout) are counted as
 // timeouts there, and not again when their result arrives. Response
 // bodies stream through pooled buffers and are counted, not kept. The
 // generator's own CPU and RSS are measured over the window; a step whose
@@ -189,6 +191,10 @@ type config struct {
 	margin      float64
 	abortRate   float64
 	tls         *tls.Config // nil: system roots
+
+	// latencyBound is the largest latency upper bound of verdict and
+	// stopSLO (see latencyBound); 0 when neither bounds a latency.
+	latencyBound time.Duration
 }
 
 func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (config, error) {
@@ -241,6 +247,7 @@ func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (conf
 	if len(c.verdict) == 0 {
 		c.verdict = stop
 	}
+	c.latencyBound = max(latencyBound(c.verdict, 0), latencyBound(c.stopSLO, c.margin))
 	switch {
 	case c.openLoop && c.perUser:
 		c.connections = fmt.Sprintf("shared:%d", c.maxWorkers)
@@ -263,9 +270,9 @@ type driver interface {
 	users() int
 	// endWindow is called just before a window closes.
 	endWindow()
-	// inFlight counts the requests outstanding as a window that started at
-	// start closes, and claims those sent before start as its timeouts.
-	inFlight(start time.Time) flightTally
+	// inFlight counts the requests outstanding as a window closes, and
+	// claims those sent before cut as its timeouts (see claimAge).
+	inFlight(cut time.Time) flightTally
 	// stop ends the load, waiting up to grace for in-flight requests.
 	stop(grace time.Duration)
 }
@@ -289,11 +296,11 @@ func newUserDriver(src scenarios.Source, bases []*base, set *connSet, col *colle
 	return &userDriver{pool: newUserPool(src, bases, set, shared, snd, fl, cfg.think, cfg.spawnRate, seed), flights: fl}
 }
 
-func (d *userDriver) begin(st scenarios.Step)              { d.pool.scale(st.Users) }
-func (d *userDriver) users() int                           { return d.pool.count() }
-func (d *userDriver) endWindow()                           {}
-func (d *userDriver) inFlight(start time.Time) flightTally { return d.flights.tally(start) }
-func (d *userDriver) stop(grace time.Duration)             { d.pool.stop(grace) }
+func (d *userDriver) begin(st scenarios.Step)            { d.pool.scale(st.Users) }
+func (d *userDriver) users() int                         { return d.pool.count() }
+func (d *userDriver) endWindow()                         {}
+func (d *userDriver) inFlight(cut time.Time) flightTally { return d.flights.tally(cut) }
+func (d *userDriver) stop(grace time.Duration)           { d.pool.stop(grace) }
 
 // rateDriver is the open-loop model.
 type rateDriver struct {
@@ -323,7 +330,7 @@ func (d *rateDriver) begin(st scenarios.Step) {
 	}
 	d.ol.setRate(st.Rate)
 }
-func (d *rateDriver) users() int                           { return 0 }
-func (d *rateDriver) endWindow()                           { d.ol.reap() }
-func (d *rateDriver) inFlight(start time.Time) flightTally { return d.ol.tally(start) }
-func (d *rateDriver) stop(grace time.Duration)             { d.ol.stop(grace) }
+func (d *rateDriver) users() int                         { return 0 }
+func (d *rateDriver) endWindow()                         { d.ol.reap() }
+func (d *rateDriver) inFlight(cut time.Time) flightTally { return d.ol.tally(cut) }
+func (d *rateDriver) stop(grace time.Duration)           { d.ol.stop(grace) }

@@ -1,18 +1,23 @@
 package engine
 
 import (
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/loadlab/loadlab/slo"
 )
 
 // flightSlot records the request its owner (a closed-loop user, or one
 // open-loop hit) has in flight: 0 when none, otherwise its send time as
 // nanoseconds since the driver's clock origin plus one (so that a send at
-// the origin is not 0), negated once the window that closed while it was
-// outstanding has counted it as a timeout. Owners write it with one atomic
-// store when a request begins and one swap when it ends, so tracking costs
-// no lock and no allocation per request.
+// the origin is not 0), negated once a window that closed while it was
+// outstanding has counted it as a timeout (see claimAge). The sender
+// writes it with one atomic store when a request begins; the collector
+// swaps it to 0 when the request's result reaches it (collector.add), under
+// the lock the window's claim and close take, so tracking costs no extra
+// lock and no allocation per request.
 type flightSlot struct{ v atomic.Int64 }
 
 // flightTime converts t to a slot value for origin: positive, monotonic.
@@ -21,15 +26,15 @@ func flightTime(origin, t time.Time) int64 { return int64(t.Sub(origin)) + 1 }
 // begin marks a request sent at the slot value at.
 func (s *flightSlot) begin(at int64) { s.v.Store(at) }
 
-// end marks the request answered (or failed) and reports whether a window
+// end marks the request's result collected and reports whether a window
 // already counted it as a timeout, in which case its result must not be
 // measured again.
 func (s *flightSlot) end() (counted bool) { return s.v.Swap(0) < 0 }
 
 // claim is called as a window closes: inFlight reports whether a request
 // is outstanding; late whether it was sent before the slot value before
-// (the window's start) and has not been counted yet, in which case it is
-// now marked counted.
+// (the window's claim cut: its end minus the claim age) and has not been
+// counted yet, in which case it is now marked counted.
 func (s *flightSlot) claim(before int64) (inFlight, late bool) {
 	for {
 		v := s.v.Load()
@@ -85,9 +90,10 @@ func (f *flights) drop(s *flightSlot) {
 	f.mu.Unlock()
 }
 
-// tally claims every slot for a window that started at start.
-func (f *flights) tally(start time.Time) flightTally {
-	before := flightTime(f.origin, start)
+// tally counts every slot's request in flight and claims those sent
+// before cut.
+func (f *flights) tally(cut time.Time) flightTally {
+	before := flightTime(f.origin, cut)
 	var t flightTally
 	f.mu.Lock()
 	for s := range f.slots {
@@ -95,4 +101,40 @@ func (f *flights) tally(start time.Time) flightTally {
 	}
 	f.mu.Unlock()
 	return t
+}
+
+// latencyBound is the largest upper bound ("<" or "<=") that s puts on a
+// latency metric (min, mean, p50 … max and their _ok variants), widened by
+// margin (a fraction: stop conditions only breach beyond it); 0 when s
+// bounds no latency from above. Lower bounds ("min>5ms") are ignored: a
+// long request cannot breach them.
+func latencyBound(s slo.SLO, margin float64) time.Duration {
+	var bound time.Duration
+	for _, c := range s {
+		if c.Kind != slo.KindLatency || (c.Op != "<" && c.Op != "<=") {
+			continue
+		}
+		bound = max(bound, time.Duration(c.Value*(1+margin)*float64(time.Millisecond)))
+	}
+	return bound
+}
+
+// claimAge returns the age beyond which a request still outstanding when
+// a window of length win closes is claimed (counted once, as a timeout, in
+// that window and never again), and the reason, for the error sample. It
+// is the least of:
+//   - win: a request outstanding for the whole window got no answer in it;
+//   - bound, the largest latency bound of the SLOs (0: none): a request in
+//     flight longer than that at the window's end is known to breach it,
+//     whatever it answers later, so the window cannot be judged without it;
+//   - timeout, the request timeout: the request has failed.
+func claimAge(win, bound, timeout time.Duration) (time.Duration, string) {
+	age, why := win, "more than the whole window"
+	if bound > 0 && bound < age {
+		age, why = bound, fmt.Sprintf("more than %s (the SLO's latency bound)", bound)
+	}
+	if timeout < age {
+		age, why = timeout, fmt.Sprintf("more than the request timeout %s", timeout)
+	}
+	return age, why
 }

@@ -93,7 +93,7 @@ func TestNeverAnsweringAPIFails(t *testing.T) {
 			if rec.SLO.Pass || rec.StopReason == "" || out.StopReason == "" {
 				t.Errorf("slo %+v stop %q: a step without answers must fail and stop the ramp", rec.SLO, rec.StopReason)
 			}
-			if msg := rec.ErrorSamples["timeout"]; !strings.Contains(msg, "still unanswered at its end (request timeout 10s)") {
+			if msg := rec.ErrorSamples["timeout"]; !strings.Contains(msg, "unanswered for more than the whole window when the window closed (request timeout 10s)") {
 				t.Errorf("error sample %q: want the timeouts explained", msg)
 			}
 			var table strings.Builder

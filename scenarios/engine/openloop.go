@@ -128,7 +128,6 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 			bytesOut:  int64(res.BytesOut),
 			sent:      res.Timestamp,
 			scheduled: o.began.Add(o.pacer.scheduled(res.Seq)),
-			counted:   meta&metaCounted != 0,
 		}
 		if meta&metaTimed != 0 {
 			// The transport's timing: connection to last byte, without
@@ -166,20 +165,20 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 			}
 			saved = res
 		}
-		o.col.add(&smp, saved)
+		// The hit stays in flight until the collector ends its slot.
+		o.col.add(&smp, saved, &o.pacer.flight[res.Seq&o.pacer.mask])
 	}
 }
 
-// tally claims the hits in flight for a window that started at start. It
-// scans the flight slots of the last len(ring) hits (the ring holds every
-// hit in flight), once per window.
-func (o *openLoop) tally(start time.Time) flightTally {
-	before := flightTime(o.origin, start)
+// tally counts the hits in flight and claims those sent before cut. It
+// scans every flight slot (the ring holds every hit in flight, and a slot
+// no hit has used is 0), once per window, under the collector's lock; it
+// takes no other lock, since the pacer calls the collector under its own.
+func (o *openLoop) tally(cut time.Time) flightTally {
+	before := flightTime(o.origin, cut)
 	var t flightTally
-	p := o.pacer
-	next := p.assigned()
-	for seq := max(0, next-int64(len(p.flight))); seq < next; seq++ {
-		t.add(&p.flight[uint64(seq)&p.mask], before)
+	for i := range o.pacer.flight {
+		t.add(&o.pacer.flight[i], before)
 	}
 	return t
 }

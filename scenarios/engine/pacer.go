@@ -39,8 +39,9 @@ type stepPacer struct {
 
 	ring []slot // indexed by hit sequence number mod len(ring)
 	mask uint64
-	// flight marks each hit in flight in the transport (see flightSlot),
-	// indexed like ring; a compact array of its own, so that the scan at
+	// flight marks each hit in flight (see flightSlot), from the
+	// transport's send until the collector takes its result, indexed like
+	// ring; a compact array of its own, so that the scan at
 	// each window's end reads 8 bytes per hit.
 	flight []flightSlot
 }
@@ -177,14 +178,6 @@ func (p *stepPacer) Rate(elapsed time.Duration) float64 {
 		}
 	}
 	return p.segs[0].rate
-}
-
-// assigned returns the number of send slots assigned so far: every hit's
-// sequence number is below it.
-func (p *stepPacer) assigned() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.next
 }
 
 // scheduled returns the elapsed time hit seq was scheduled at.

@@ -52,11 +52,12 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 		}
 	}
 	end := time.Now()
-	counted := fl.end()
 	if s.stopping.Load() {
+		fl.end()
 		return uri
 	}
-	smp := sample{end: end, latency: end.Sub(start), code: code, bytesOut: int64(len(r.Body)), counted: counted}
+	// The request stays in flight until the collector ends fl in add.
+	smp := sample{end: end, latency: end.Sub(start), code: code, bytesOut: int64(len(r.Body))}
 	if err != nil {
 		smp.kind = classify(err)
 		smp.err = err
@@ -81,7 +82,7 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 		}
 		res.Error = resultError(err, code, smp.ok)
 	}
-	s.col.add(&smp, res)
+	s.col.add(&smp, res, fl)
 	return uri
 }
 

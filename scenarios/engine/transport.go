@@ -24,7 +24,6 @@ const (
 	metaWritten = uint64(1) << 63
 	metaOK      = uint64(1) << 62
 	metaTimed   = uint64(1) << 55 // slot.sent and slot.wire hold the timing
-	metaCounted = uint64(1) << 54 // a window already counted the hit as a timeout
 	metaKindSh  = 56
 	metaBytes   = uint64(1)<<48 - 1
 )
@@ -61,9 +60,6 @@ func (t *vegetaTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			return
 		}
 		sl := &t.pacer.ring[seq&t.pacer.mask]
-		if t.pacer.flight[seq&t.pacer.mask].end() {
-			meta |= metaCounted
-		}
 		if !began.IsZero() {
 			sl.sent.Store(int64(began.Sub(t.origin)))
 			sl.wire.Store(int64(time.Since(began)))

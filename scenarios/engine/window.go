@@ -138,7 +138,8 @@ type sample struct {
 	bytesIn  int64
 	bytesOut int64
 	// counted: a window that closed while this request was outstanding
-	// already counted it as a timeout (see flightSlot).
+	// already counted it as a timeout (set by collector.add from the
+	// request's flightSlot).
 	counted bool
 	// Open loop only (scheduled is zero otherwise).
 	scheduled time.Time
@@ -189,10 +190,11 @@ func (w *window) add(s *sample) {
 	}
 }
 
-// addLate counts n requests that were sent before the window began and
-// were still unanswered when it closed: timeouts, with status "0", that
-// enter no latency histogram (they have no latency yet).
-func (w *window) addLate(n int64, timeout time.Duration) {
+// addLate counts n requests claimed as the window closed: still
+// unanswered after the claim age (why says which, see claimAge). They are
+// timeouts, with status "0", that enter no latency histogram (they have no
+// latency yet).
+func (w *window) addLate(n int64, why string, timeout time.Duration) {
 	if n <= 0 {
 		return
 	}
@@ -201,7 +203,7 @@ func (w *window) addLate(n int64, timeout time.Duration) {
 		if n == 1 {
 			reqs = "request"
 		}
-		w.samples[kindTimeout] = fmt.Sprintf("no response in the whole window: %d %s sent before it began still unanswered at its end (request timeout %s)", n, reqs, timeout)
+		w.samples[kindTimeout] = fmt.Sprintf("%d %s unanswered for %s when the window closed (request timeout %s)", n, reqs, why, timeout)
 	}
 	w.requests += n
 	w.errors += n
