@@ -30,8 +30,9 @@ type Record struct {
 	// verdict's and the stop conditions', the latter widened by the stop
 	// margin) put on a latency metric (min, mean, p50 … max, with or
 	// without _ok). A claimed request is counted once, as a "timeout"
-	// error with status "0", in no latency summary, and not again when its
-	// result arrives: still in flight beyond the largest latency bound, it
+	// error with status "0", and not again when its result arrives; it
+	// enters Latency (never LatencyOK) at its age at the close, a lower
+	// bound of its latency, when some response arrived in the window: still in flight beyond the largest latency bound, it
 	// is known to breach that bound whatever it answers, and a request
 	// outstanding for the whole window got no answer in it (an API that
 	// stops answering must fail, not pass). Successes counts those judged
@@ -66,8 +67,9 @@ type Record struct {
 	StatusCodes map[string]int64 `json:"status_codes,omitempty"`
 
 	// Latency covers every request whose result arrived in the window,
-	// failures included; it is nil (JSON null) when no result arrived: a
-	// step without answers has no percentiles, never zeros.
+	// failures included, and the claimed requests at their age (see
+	// Requests); it is nil (JSON null) when no result arrived: a step
+	// without answers has no percentiles, never zeros.
 	Latency *Latency `json:"latency_ms"`
 	// LatencyOK covers successful requests only; nil when there were none.
 	LatencyOK *Latency `json:"latency_ok_ms"`

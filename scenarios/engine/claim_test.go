@@ -67,8 +67,8 @@ func deadlockRun(t *testing.T, model, stopSLO string) record.Record {
 	rec := recs[0]
 	t.Logf("requests %d successes %d errors %v in_flight %d codes %v samples %v slo %+v",
 		rec.Requests, rec.Successes, rec.ErrorsByKind, rec.InFlight, rec.StatusCodes, rec.ErrorSamples, rec.SLO)
-	if rec.Successes == 0 || rec.Latency == nil || rec.Latency.P95 > 500 {
-		t.Errorf("successes %d latency %+v: want the fast answers before the deadlock measured", rec.Successes, rec.Latency)
+	if rec.Successes == 0 || rec.LatencyOK == nil || rec.LatencyOK.P95 > 500 {
+		t.Errorf("successes %d latency %+v: want the fast answers before the deadlock measured", rec.Successes, rec.LatencyOK)
 	}
 	return rec
 }
@@ -102,6 +102,23 @@ func TestDeadlockMidWindowFails(t *testing.T) {
 			}
 			if msg := rec.ErrorSamples["timeout"]; !strings.Contains(msg, "unanswered for more than 500ms (the SLO's latency bound) when the window closed") {
 				t.Errorf("error sample %q: want the claim explained by the latency bound", msg)
+			}
+		})
+	}
+}
+
+// TestDeadlockFailsALatencyOnlySLO: with only a latency condition, the
+// requests claimed at the close enter the latency of all requests at their
+// age, so a mid-window deadlock breaches p95 too, not only the error rate.
+func TestDeadlockFailsALatencyOnlySLO(t *testing.T) {
+	for _, model := range []string{record.ModelUsers, record.ModelRate} {
+		t.Run(model, func(t *testing.T) {
+			rec := deadlockRun(t, model, "p95<500ms")
+			if rec.SLO.Pass || rec.Latency == nil || rec.Latency.Max < 500 {
+				t.Errorf("slo %+v, latency %+v: the hung requests must breach p95<500ms", rec.SLO, rec.Latency)
+			}
+			if rec.LatencyOK == nil || rec.LatencyOK.P95 >= 500 {
+				t.Errorf("latency of successes %+v: only the answered requests belong there", rec.LatencyOK)
 			}
 		})
 	}

@@ -22,13 +22,13 @@ func TestResultEndingAtCloseNotLost(t *testing.T) {
 			col.add(smp, nil, slot)
 		}
 		var tally flightTally
-		col.close(func() { tally = fls.tally(w.start) })
+		col.close(func() { tally = fls.tally(w.start, time.Now()) })
 		if !resultFirst {
 			col.add(smp, nil, slot)
 		}
-		if w.requests+tally.inFlight != 1 || tally.late != 0 {
+		if w.requests+tally.inFlight != 1 || len(tally.late) != 0 {
 			t.Errorf("result first %v: measured %d, in flight %d, claimed %d: want the request measured or in flight, once",
-				resultFirst, w.requests, tally.inFlight, tally.late)
+				resultFirst, w.requests, tally.inFlight, len(tally.late))
 		}
 	}
 }
@@ -44,11 +44,11 @@ func TestClaimedResultNotMeasured(t *testing.T) {
 	w := newWindow(sent.Add(time.Nanosecond), false, 0)
 	col.open(w)
 	var tally flightTally
-	col.close(func() { tally = fls.tally(w.start) })
+	col.close(func() { tally = fls.tally(w.start, time.Now()) })
 	next := newWindow(time.Now(), false, 0)
 	col.open(next)
 	col.add(&sample{end: time.Now(), latency: time.Second, ok: true, code: 200}, nil, slot)
-	if tally.late != 1 || tally.inFlight != 1 || next.requests != 0 {
-		t.Errorf("claimed %d in flight %d, next window measured %d: want 1, 1, 0", tally.late, tally.inFlight, next.requests)
+	if len(tally.late) != 1 || tally.inFlight != 1 || next.requests != 0 {
+		t.Errorf("claimed %d in flight %d, next window measured %d: want 1, 1, 0", len(tally.late), tally.inFlight, next.requests)
 	}
 }

@@ -150,7 +150,7 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 		}
 		var age time.Duration
 		age, why = claimAge(wEnd.Sub(wStart), c.cfg.latencyBound, c.cfg.timeout)
-		fl = c.drv.inFlight(wEnd.Add(-age))
+		fl = c.drv.inFlight(wEnd.Add(-age), wEnd)
 	})
 	c.inWindow = false
 	rec.OpenConnections = c.set.count()

@@ -272,7 +272,7 @@ type driver interface {
 	endWindow()
 	// inFlight counts the requests outstanding as a window closes, and
 	// claims those sent before cut as its timeouts (see claimAge).
-	inFlight(cut time.Time) flightTally
+	inFlight(cut, now time.Time) flightTally
 	// stop ends the load, waiting up to grace for in-flight requests.
 	stop(grace time.Duration)
 }
@@ -299,7 +299,9 @@ func newUserDriver(src scenarios.Source, bases []*base, set *connSet, col *colle
 func (d *userDriver) begin(st scenarios.Step)            { d.pool.scale(st.Users) }
 func (d *userDriver) users() int                         { return d.pool.count() }
 func (d *userDriver) endWindow()                         {}
-func (d *userDriver) inFlight(cut time.Time) flightTally { return d.flights.tally(cut) }
+func (d *userDriver) inFlight(cut, now time.Time) flightTally {
+	return d.flights.tally(cut, now)
+}
 func (d *userDriver) stop(grace time.Duration)           { d.pool.stop(grace) }
 
 // rateDriver is the open-loop model.
@@ -332,5 +334,5 @@ func (d *rateDriver) begin(st scenarios.Step) {
 }
 func (d *rateDriver) users() int                         { return 0 }
 func (d *rateDriver) endWindow()                         { d.ol.reap() }
-func (d *rateDriver) inFlight(cut time.Time) flightTally { return d.ol.tally(cut) }
+func (d *rateDriver) inFlight(cut, now time.Time) flightTally { return d.ol.tally(cut, now) }
 func (d *rateDriver) stop(grace time.Duration)           { d.ol.stop(grace) }

@@ -49,16 +49,23 @@ func (s *flightSlot) claim(before int64) (inFlight, late bool) {
 	}
 }
 
-// flightTally sums claims over slots.
-type flightTally struct{ inFlight, late int64 }
+// flightTally sums claims over slots: the requests in flight, and the
+// ages (at the close) of those claimed, each a lower bound of its latency.
+type flightTally struct {
+	inFlight int64
+	late     []time.Duration
+}
 
-func (t *flightTally) add(s *flightSlot, before int64) {
+// add claims s's request if it was sent before the slot value before;
+// now is the close as a slot value.
+func (t *flightTally) add(s *flightSlot, before, now int64) {
+	sent := s.v.Load()
 	in, late := s.claim(before)
 	if in {
 		t.inFlight++
 	}
 	if late {
-		t.late++
+		t.late = append(t.late, time.Duration(now-sent))
 	}
 }
 
@@ -90,14 +97,14 @@ func (f *flights) drop(s *flightSlot) {
 	f.mu.Unlock()
 }
 
-// tally counts every slot's request in flight and claims those sent
-// before cut.
-func (f *flights) tally(cut time.Time) flightTally {
-	before := flightTime(f.origin, cut)
+// tally counts every slot's request in flight at now and claims those
+// sent before cut.
+func (f *flights) tally(cut, now time.Time) flightTally {
+	before, at := flightTime(f.origin, cut), flightTime(f.origin, now)
 	var t flightTally
 	f.mu.Lock()
 	for s := range f.slots {
-		t.add(s, before)
+		t.add(s, before, at)
 	}
 	f.mu.Unlock()
 	return t

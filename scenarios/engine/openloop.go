@@ -170,15 +170,15 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 	}
 }
 
-// tally counts the hits in flight and claims those sent before cut. It
+// tally counts the hits in flight at now and claims those sent before cut. It
 // scans every flight slot (the ring holds every hit in flight, and a slot
 // no hit has used is 0), once per window, under the collector's lock; it
 // takes no other lock, since the pacer calls the collector under its own.
-func (o *openLoop) tally(cut time.Time) flightTally {
-	before := flightTime(o.origin, cut)
+func (o *openLoop) tally(cut, now time.Time) flightTally {
+	before, at := flightTime(o.origin, cut), flightTime(o.origin, now)
 	var t flightTally
 	for i := range o.pacer.flight {
-		t.add(&o.pacer.flight[i], before)
+		t.add(&o.pacer.flight[i], before, at)
 	}
 	return t
 }

@@ -190,13 +190,23 @@ func (w *window) add(s *sample) {
 	}
 }
 
-// addLate counts n requests claimed as the window closed: still
-// unanswered after the claim age (why says which, see claimAge). They are
-// timeouts, with status "0", that enter no latency histogram (they have no
-// latency yet).
-func (w *window) addLate(n int64, why string, timeout time.Duration) {
-	if n <= 0 {
+// addLate counts the requests claimed as the window closed, given by
+// their ages then: still unanswered after the claim age (why says which,
+// see claimAge). They are timeouts, with status "0". When a response did
+// arrive in the window, each also enters the latency of all requests at
+// its age, a lower bound of its latency, so that a latency condition sees
+// the requests that hang (an API that stops answering mid-window fails
+// p95<1s, not only error_rate); a window without any response keeps no
+// latency at all (null: no answers).
+func (w *window) addLate(ages []time.Duration, why string, timeout time.Duration) {
+	n := int64(len(ages))
+	if n == 0 {
 		return
+	}
+	if w.all.n > 0 {
+		for _, a := range ages {
+			w.all.add(a)
+		}
 	}
 	if _, ok := w.samples[kindTimeout]; !ok {
 		reqs := "requests"
