@@ -296,13 +296,13 @@ func newUserDriver(src scenarios.Source, bases []*base, set *connSet, col *colle
 	return &userDriver{pool: newUserPool(src, bases, set, shared, snd, fl, cfg.think, cfg.spawnRate, seed), flights: fl}
 }
 
-func (d *userDriver) begin(st scenarios.Step)            { d.pool.scale(st.Users) }
-func (d *userDriver) users() int                         { return d.pool.count() }
-func (d *userDriver) endWindow()                         {}
+func (d *userDriver) begin(st scenarios.Step) { d.pool.scale(st.Users) }
+func (d *userDriver) users() int              { return d.pool.count() }
+func (d *userDriver) endWindow()              {}
 func (d *userDriver) inFlight(cut, now time.Time) flightTally {
 	return d.flights.tally(cut, now)
 }
-func (d *userDriver) stop(grace time.Duration)           { d.pool.stop(grace) }
+func (d *userDriver) stop(grace time.Duration) { d.pool.stop(grace) }
 
 // rateDriver is the open-loop model.
 type rateDriver struct {
@@ -332,7 +332,7 @@ func (d *rateDriver) begin(st scenarios.Step) {
 	}
 	d.ol.setRate(st.Rate)
 }
-func (d *rateDriver) users() int                         { return 0 }
-func (d *rateDriver) endWindow()                         { d.ol.reap() }
+func (d *rateDriver) users() int                              { return 0 }
+func (d *rateDriver) endWindow()                              { d.ol.reap() }
 func (d *rateDriver) inFlight(cut, now time.Time) flightTally { return d.ol.tally(cut, now) }
-func (d *rateDriver) stop(grace time.Duration)           { d.ol.stop(grace) }
+func (d *rateDriver) stop(grace time.Duration)                { d.ol.stop(grace) }
