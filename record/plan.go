@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 )
 
@@ -95,9 +96,10 @@ func Incomplete(recs []Record, plan *Plan, torn *TornLine) []string {
 		}
 		ran[r.Config.Name][r.Repeat] = true
 	}
+	notRun := NotRun(recs, plan)
 	repeats := max(plan.Repeat, 1)
 	for _, c := range plan.Configs {
-		if len(ran[c.Name]) == 0 {
+		if slices.ContainsFunc(notRun, func(n Config) bool { return n.Name == c.Name }) {
 			out = append(out, c.Name+" was planned but not run")
 			continue
 		}
@@ -110,7 +112,9 @@ func Incomplete(recs []Record, plan *Plan, torn *TornLine) []string {
 	return out
 }
 
-// NotRun returns the configurations of plan without any record in recs.
+// NotRun returns the configurations of plan without any record in recs
+// (not even a failure), in plan order: the ones the run never reached.
+// Incomplete and the report's "not run" rows both come from it.
 func NotRun(recs []Record, plan *Plan) []Config {
 	if plan == nil {
 		return nil

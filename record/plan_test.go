@@ -60,3 +60,18 @@ func TestIncomplete(t *testing.T) {
 		})
 	}
 }
+
+func TestNotRun(t *testing.T) {
+	plan := &Plan{Repeat: 2, Configs: []Config{{Name: "one"}, {Name: "two"}, {Name: "three"}}}
+	recs := []Record{{Config: Config{Name: "two"}, Step: 0}, {Config: Config{Name: "three"}, Step: -1, Failure: "deploy: no"}}
+	var got []string
+	for _, c := range NotRun(recs, plan) {
+		got = append(got, c.Name)
+	}
+	if strings.Join(got, ",") != "one" {
+		t.Errorf("NotRun = %v, want [one] (a failure record counts as reached)", got)
+	}
+	if NotRun(recs, nil) != nil {
+		t.Error("NotRun without a plan: want nil")
+	}
+}

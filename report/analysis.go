@@ -101,7 +101,7 @@ func Analyze(in Input) Analysis {
 	for _, name := range order {
 		a.Configs = append(a.Configs, analyzeConfig(name, byConfig[name], a.judgeSLO, a.sloConds, a.Target))
 	}
-	a.Configs = withPlan(a.Configs, in.Plan)
+	a.Configs = withPlan(a.Configs, in.Records, in.Plan)
 	a.Incomplete = append([]string{}, record.Incomplete(in.Records, in.Plan, in.Torn)...)
 	addScaling(a.Configs)
 	a.Recommendation = recommend(a)

@@ -8,17 +8,15 @@ import (
 )
 
 // withPlan adds a "not run" result for every configuration of plan that
-// has no record, and orders the configurations as planned (those outside
-// the plan, if any, after them in their recorded order). Without a plan
-// cs is returned as is.
-func withPlan(cs []ConfigResult, plan *record.Plan) []ConfigResult {
+// has no record in recs (record.NotRun), and orders the configurations as
+// planned (those outside the plan, if any, after them in their recorded
+// order). Without a plan cs is returned as is.
+func withPlan(cs []ConfigResult, recs []record.Record, plan *record.Plan) []ConfigResult {
 	if plan == nil {
 		return cs
 	}
-	for _, cfg := range plan.Configs {
-		if !slices.ContainsFunc(cs, func(c ConfigResult) bool { return c.Name == cfg.Name }) {
-			cs = append(cs, notRun(cfg))
-		}
+	for _, cfg := range record.NotRun(recs, plan) {
+		cs = append(cs, notRun(cfg))
 	}
 	rank := func(name string) int {
 		if i := slices.IndexFunc(plan.Configs, func(c record.Config) bool { return c.Name == name }); i >= 0 {
