@@ -119,7 +119,7 @@ func Incomplete(recs []Record, plan *Plan, torn *TornLine) []string {
 				out = append(out, fmt.Sprintf("%s: repeat %d of %d was planned but not run", c.Name, rep+1, repeats))
 				continue
 			}
-			if why := unfinished(recs, plan, c.Name, rep); why != "" {
+			if why := Unfinished(recs, plan, c.Name, rep); why != "" {
 				out = append(out, why)
 			}
 		}
@@ -127,14 +127,17 @@ func Incomplete(recs []Record, plan *Plan, torn *TornLine) []string {
 	return out
 }
 
-// unfinished says why the ramp of one configuration and repeat was cut off
+// Unfinished says why the ramp of one configuration and repeat was cut off
 // between steps: its last measured step (by step index) comes before the
 // last step of plan, and that step has no stop reason (a ramp that stops
 // early, for its stop conditions, an abort, an interrupt or a runtime that
 // went away, always records one). "" when the ramp finished, stopped with
-// a reason, was cut short mid-step (said elsewhere), failed, or plan has
-// no steps.
-func unfinished(recs []Record, plan *Plan, name string, rep int) string {
+// a reason, was cut short mid-step (said elsewhere), failed, or plan is
+// nil or has no steps.
+func Unfinished(recs []Record, plan *Plan, name string, rep int) string {
+	if plan == nil {
+		return ""
+	}
 	var last *Record
 	for i, r := range recs {
 		if r.Config.Name == name && r.Repeat == rep && r.Failure == "" && (last == nil || r.Step > last.Step) {

@@ -102,6 +102,7 @@ func Analyze(in Input) Analysis {
 		a.Configs = append(a.Configs, analyzeConfig(name, byConfig[name], a.judgeSLO, a.sloConds, a.Target))
 	}
 	a.Configs = withPlan(a.Configs, in.Records, in.Plan)
+	markUnfinished(a.Configs, in.Records, in.Plan, a.sloConds, a.Target)
 	a.Incomplete = append([]string{}, record.Incomplete(in.Records, in.Plan, in.Torn)...)
 	addScaling(a.Configs)
 	a.Recommendation = recommend(a)
