@@ -190,7 +190,10 @@ func warnings(a Analysis) []string {
 		out = append(out, "The run mixes closed-loop (users) and open-loop (req/s) steps; offered loads are not comparable across them.")
 	}
 	for _, c := range a.Configs {
-		if c.Failure != "" {
+		switch {
+		case c.failed.any():
+			out = append(out, c.failed.warnings(c.Name)...)
+		case c.Failure != "":
 			out = append(out, fmt.Sprintf("%s could not be measured: %s", c.Name, c.Failure))
 		}
 		if c.Config.Approximate || c.Config.Runtime == "local" {

@@ -161,3 +161,28 @@ func TestKilledBetweenStepsIsIncomplete(t *testing.T) {
 		t.Errorf("a ramp stopped with a reason: incomplete %q, cut short %q", a.Incomplete, a.Configs[0].CutShort)
 	}
 }
+
+// TestAFailedRepeatIsSaid: with repeat: 2, repeat 2 of the only
+// configuration failed to deploy. Its verdict, the warnings and the
+// recommendation say which repeat failed and that the figures rest on the
+// other one; none reads as if both were measured.
+func TestAFailedRepeatIsSaid(t *testing.T) {
+	cfg := dockerConfig("cpu1", 1, 512, 1)
+	recs := rampRecords(cfg, 0, []stepSpec{{users: 10, p95: 5}, {users: 20, p95: 6}})
+	recs = append(recs, record.Record{Run: "synthetic", Repeat: 1, Step: -1, Config: cfg, Failure: "deploy: container exited with code 1"})
+	a := Analyze(Input{Records: recs, Plan: &record.Plan{Repeat: 2, Configs: []record.Config{cfg}}, SLO: mustSLO(t, "p95<250ms"), TargetUsers: 20})
+	c := a.Configs[0]
+	if c.Failure != "repeat 2 of 2 failed: deploy: container exited with code 1" {
+		t.Errorf("failure %q", c.Failure)
+	}
+	if c.Verdict != "repeat 2 of 2 failed; from repeat 1 alone: serves 20 users" {
+		t.Errorf("verdict %q", c.Verdict)
+	}
+	if s := a.Recommendation.Sentence; !strings.Contains(s, "repeat 2 of 2 failed") {
+		t.Errorf("recommendation does not say a repeat failed: %s", s)
+	}
+	w := strings.Join(a.Warnings, "\n")
+	if strings.Contains(w, "could not be measured") || !strings.Contains(w, "cpu1: repeat 2 of 2 failed (deploy: container exited with code 1): its figures come from 1 of 2 repeats") {
+		t.Errorf("warnings:\n%s", w)
+	}
+}
