@@ -84,7 +84,9 @@ func (o *gateOptions) bind(cmd *cobra.Command, withBaseline bool) {
 // input builds the gate input of a results folder: its records, the
 // thresholds and where to evaluate them.
 func (o *gateOptions) input(dir string) (gate.Input, error) {
-	in, err := report.LoadDir(dir)
+	// A run without any step is read, not refused: it is incomplete
+	// (exit 3), not a usage error.
+	in, err := report.ReadDir(dir)
 	if err != nil {
 		return gate.Input{}, &exitError{code: gate.ExitUsage, err: err}
 	}
@@ -182,7 +184,7 @@ func writeJUnit(path string, v gate.Verdict) error {
 // it; otherwise the error is an exitError with ExitUntrustworthy.
 func loadBaseline(path string, cur gate.Input) (*gate.Baseline, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		in, err := report.LoadDir(path)
+		in, err := report.ReadDir(path)
 		if err != nil {
 			return nil, fmt.Errorf("baseline run: %w", err)
 		}
