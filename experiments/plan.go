@@ -1,6 +1,9 @@
 package experiments
 
-import "github.com/loadlab/loadlab/record"
+import (
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
+)
 
 // Plan is what a run of e sets out to measure: every configuration of
 // Expand, in run order, the repeats, and the offered load of every step of
@@ -9,19 +12,28 @@ import "github.com/loadlab/loadlab/record"
 // writes it to plan.json so that reports and gates, which never import
 // this package, can tell a finished run from an interrupted one.
 func (e Experiment) Plan(runtime string) record.Plan {
-	p := record.Plan{Repeat: max(e.Repeat, 1), Model: e.Scenario.WithDefaults().Model}
+	p := record.Plan{Repeat: max(e.Repeat, 1)}
+	p.Model, p.Steps = RampSteps(e.Scenario)
 	for _, c := range e.Expand() {
 		p.Configs = append(p.Configs, record.Config{
 			Name: c.Name, CPUs: c.CPUs, MemoryBytes: int64(c.Memory), Replicas: c.Replicas,
 			Runtime: runtime, Approximate: runtime == "local",
 		})
 	}
-	for _, st := range e.Scenario.Plan() {
-		if p.Model == record.ModelRate {
-			p.Steps = append(p.Steps, st.Rate)
+	return p
+}
+
+// RampSteps is the load model of s and the offered load of each step of
+// its ramp (Scenario.Plan): users under model users, requests/s under
+// model rate; record.Plan's Model and Steps.
+func RampSteps(s scenarios.Scenario) (model string, steps []float64) {
+	model = s.WithDefaults().Model
+	for _, st := range s.Plan() {
+		if model == record.ModelRate {
+			steps = append(steps, st.Rate)
 		} else {
-			p.Steps = append(p.Steps, float64(st.Users))
+			steps = append(steps, float64(st.Users))
 		}
 	}
-	return p
+	return model, steps
 }

@@ -59,7 +59,7 @@ func WritePlan(dir string, p Plan) error {
 
 // ReadPlan reads plan.json; path may be the file or its results directory.
 // It returns nil without error when there is none (runs recorded before
-// plans were written, and `loadlab ramp`, which plans one configuration).
+// plans were written).
 func ReadPlan(path string) (*Plan, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		path = filepath.Join(path, PlanFile)
