@@ -1,13 +1,19 @@
 package experiments
 
-import "github.com/loadlab/loadlab/record"
+import (
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
+)
 
 // Plan is what a run of e sets out to measure: every configuration of
-// Expand, in run order, and the repeats. Prepare writes it to plan.json so
-// that reports and gates, which never import this package, can tell a
-// finished run from an interrupted one.
+// Expand, in run order, the repeats, and the offered load of every step of
+// the scenario's ramp (Scenario.Plan, which the engine runs as is: a step
+// extended for stability keeps its index; the warm-up is no step). Prepare
+// writes it to plan.json so that reports and gates, which never import
+// this package, can tell a finished run from an interrupted one.
 func (e Experiment) Plan(runtime string) record.Plan {
 	p := record.Plan{Repeat: max(e.Repeat, 1)}
+	p.Model, p.Steps = RampSteps(e.Scenario)
 	for _, c := range e.Expand() {
 		p.Configs = append(p.Configs, record.Config{
 			Name: c.Name, CPUs: c.CPUs, MemoryBytes: int64(c.Memory), Replicas: c.Replicas,
@@ -15,4 +21,19 @@ func (e Experiment) Plan(runtime string) record.Plan {
 		})
 	}
 	return p
+}
+
+// RampSteps is the load model of s and the offered load of each step of
+// its ramp (Scenario.Plan): users under model users, requests/s under
+// model rate; record.Plan's Model and Steps.
+func RampSteps(s scenarios.Scenario) (model string, steps []float64) {
+	model = s.WithDefaults().Model
+	for _, st := range s.Plan() {
+		if model == record.ModelRate {
+			steps = append(steps, st.Rate)
+		} else {
+			steps = append(steps, float64(st.Users))
+		}
+	}
+	return model, steps
 }

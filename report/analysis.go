@@ -101,7 +101,8 @@ func Analyze(in Input) Analysis {
 	for _, name := range order {
 		a.Configs = append(a.Configs, analyzeConfig(name, byConfig[name], a.judgeSLO, a.sloConds, a.Target))
 	}
-	a.Configs = withPlan(a.Configs, in.Plan)
+	a.Configs = withPlan(a.Configs, in.Records, in.Plan)
+	markUnfinished(a.Configs, in.Records, in.Plan, a.sloConds, a.Target)
 	a.Incomplete = append([]string{}, record.Incomplete(in.Records, in.Plan, in.Torn)...)
 	addScaling(a.Configs)
 	a.Recommendation = recommend(a)
@@ -189,7 +190,10 @@ func warnings(a Analysis) []string {
 		out = append(out, "The run mixes closed-loop (users) and open-loop (req/s) steps; offered loads are not comparable across them.")
 	}
 	for _, c := range a.Configs {
-		if c.Failure != "" {
+		switch {
+		case c.failed.any():
+			out = append(out, c.failed.warnings(c.Name)...)
+		case c.Failure != "":
 			out = append(out, fmt.Sprintf("%s could not be measured: %s", c.Name, c.Failure))
 		}
 		if c.Config.Approximate || c.Config.Runtime == "local" {

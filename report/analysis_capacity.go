@@ -23,7 +23,8 @@ const SaturationErrorRise = 0.01
 type ConfigResult struct {
 	Name   string        `json:"name"`
 	Config record.Config `json:"config"`
-	// Failure is why the configuration could not be measured at all.
+	// Failure is why the configuration could not be measured at all, or
+	// which of its repeats failed ("repeat 2 of 2 failed: deploy: …").
 	Failure string `json:"failure,omitempty"`
 	// NotRun is true for a planned configuration the run never reached
 	// (it has no record at all, not even a failure).
@@ -82,6 +83,9 @@ type ConfigResult struct {
 	// Verdict is a short phrase for tables ("serves 10,000 users",
 	// "fails at 6,500 users (p95 1.16 s)").
 	Verdict string `json:"verdict"`
+
+	// failed are the repeats that failed while others were measured.
+	failed failedRepeats
 }
 
 // Scaling is the throughput within the SLO of a replica configuration
@@ -112,12 +116,13 @@ func (c ConfigResult) Approximate() bool {
 // for phrasing breaches.
 func analyzeConfig(name string, recs []record.Record, s, known slo.SLO, target float64) ConfigResult {
 	c := ConfigResult{Name: name, Config: recs[0].Config, CapacityStep: -1, BreakStep: -1, SaturationStep: -1, TargetStep: -1, Steps: []StepResult{}}
-	var measured []record.Record
+	var measured, failed []record.Record
 	var failures []string
 	repeats := map[int]bool{}
 	for _, r := range recs {
 		if r.Failure != "" {
 			failures = append(failures, r.Failure)
+			failed = append(failed, r)
 			continue
 		}
 		measured = append(measured, r)
@@ -134,8 +139,8 @@ func analyzeConfig(name string, recs []record.Record, s, known slo.SLO, target f
 		c.Verdict = "failed: " + c.Failure
 		return c
 	}
-	if len(failures) > 0 {
-		c.Failure = fmt.Sprintf("%d of %d repeats failed: %s", len(failures), len(failures)+c.Repeats, strings.Join(dedupe(failures), "; "))
+	if c.failed = newFailedRepeats(failed, repeats); c.failed.any() {
+		c.Failure = c.failed.failure()
 	}
 
 	c.Steps = combineSteps(measured, s)
@@ -307,6 +312,9 @@ func verdict(c ConfigResult, s slo.SLO, target float64) string {
 		v = fmt.Sprintf("not tested beyond %s %s: %s", formatCount(c.Capacity), unit, c.CutShort)
 	default:
 		v = fmt.Sprintf("not tested beyond %s %s", formatCount(c.Capacity), unit)
+	}
+	if c.failed.any() {
+		v = c.failed.prefix() + v
 	}
 	if c.Approximate() {
 		v += "; approximate (local runtime)"

@@ -5,20 +5,19 @@ import (
 	"strings"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/slo"
 )
 
 // withPlan adds a "not run" result for every configuration of plan that
-// has no record, and orders the configurations as planned (those outside
-// the plan, if any, after them in their recorded order). Without a plan
-// cs is returned as is.
-func withPlan(cs []ConfigResult, plan *record.Plan) []ConfigResult {
+// has no record in recs (record.NotRun), and orders the configurations as
+// planned (those outside the plan, if any, after them in their recorded
+// order). Without a plan cs is returned as is.
+func withPlan(cs []ConfigResult, recs []record.Record, plan *record.Plan) []ConfigResult {
 	if plan == nil {
 		return cs
 	}
-	for _, cfg := range plan.Configs {
-		if !slices.ContainsFunc(cs, func(c ConfigResult) bool { return c.Name == cfg.Name }) {
-			cs = append(cs, notRun(cfg))
-		}
+	for _, cfg := range record.NotRun(recs, plan) {
+		cs = append(cs, notRun(cfg))
 	}
 	rank := func(name string) int {
 		if i := slices.IndexFunc(plan.Configs, func(c record.Config) bool { return c.Name == name }); i >= 0 {
@@ -28,6 +27,31 @@ func withPlan(cs []ConfigResult, plan *record.Plan) []ConfigResult {
 	}
 	slices.SortStableFunc(cs, func(a, b ConfigResult) int { return rank(a.Name) - rank(b.Name) })
 	return cs
+}
+
+// markUnfinished sets CutShort, and the verdict, of each measured
+// configuration whose ramp ended before the plan's last step without a
+// stop reason in some repeat (record.Unfinished: the process was killed
+// between steps): its capacity is where the run ended, not where the
+// ramp found it.
+func markUnfinished(cs []ConfigResult, recs []record.Record, plan *record.Plan, known slo.SLO, target float64) {
+	if plan == nil {
+		return
+	}
+	for i := range cs {
+		c := &cs[i]
+		if c.NotRun || c.CutShort != "" || len(c.Steps) == 0 {
+			continue
+		}
+		for rep := range max(plan.Repeat, 1) {
+			if record.Unfinished(recs, plan, c.Name, rep) == "" {
+				continue
+			}
+			c.CutShort = "cut off after " + formatCount(c.Steps[len(c.Steps)-1].Offered) + " " + unitOf(c.Steps) + " (the run ended between steps)"
+			c.Verdict = verdict(*c, known, target)
+			break
+		}
+	}
 }
 
 // notRun is the result of a planned configuration the run never reached:

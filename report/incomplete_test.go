@@ -131,3 +131,58 @@ func TestLoadDirReadsThePlanAndATornLine(t *testing.T) {
 		t.Errorf("incomplete %q", a.Incomplete)
 	}
 }
+
+// TestKilledBetweenStepsIsIncomplete: a 10→50 ramp killed (SIGKILL, OOM
+// kill of loadlab, a CI hard timeout) after its step at 20 users leaves
+// no partial step and no torn line, only a ramp that ends early without
+// a stop reason. The run is incomplete, and no verdict claims the ramp
+// was finished.
+func TestKilledBetweenStepsIsIncomplete(t *testing.T) {
+	cfg := dockerConfig("cpu1", 1, 512, 1)
+	plan := &record.Plan{Repeat: 1, Configs: []record.Config{cfg}, Model: record.ModelUsers, Steps: []float64{10, 20, 30, 40, 50}}
+	recs := rampRecords(cfg, 0, []stepSpec{{users: 10, p95: 5}, {users: 20, p95: 6}})
+	a := Analyze(Input{Records: recs, Plan: plan, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetUsers: 50})
+	want := "cpu1: measured steps 1–2 of 5 (up to 20 users) and no stop reason: the run ended without finishing this ramp"
+	if len(a.Incomplete) != 1 || a.Incomplete[0] != want {
+		t.Errorf("incomplete %q, want [%q]", a.Incomplete, want)
+	}
+	c := a.Configs[0]
+	if c.Verdict != "not tested beyond 20 users: cut off after 20 users (the run ended between steps)" {
+		t.Errorf("verdict %q", c.Verdict)
+	}
+	s := a.Recommendation.Sentence
+	if a.Recommendation.Meets || a.Recommendation.ShortBy != 0 || strings.Contains(s, "short.") || !strings.Contains(s, "cut off after 20 users") {
+		t.Errorf("recommendation claims what it cannot know (short by %v): %s", a.Recommendation.ShortBy, s)
+	}
+	// Stopped by its stop conditions after 20 users, the same records are a
+	// finished ramp.
+	recs[1].StopReason = "slo breached: p95 6ms breaches p95<5ms"
+	if a := Analyze(Input{Records: recs, Plan: plan, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetUsers: 50}); len(a.Incomplete) != 0 || a.Configs[0].CutShort != "" {
+		t.Errorf("a ramp stopped with a reason: incomplete %q, cut short %q", a.Incomplete, a.Configs[0].CutShort)
+	}
+}
+
+// TestAFailedRepeatIsSaid: with repeat: 2, repeat 2 of the only
+// configuration failed to deploy. Its verdict, the warnings and the
+// recommendation say which repeat failed and that the figures rest on the
+// other one; none reads as if both were measured.
+func TestAFailedRepeatIsSaid(t *testing.T) {
+	cfg := dockerConfig("cpu1", 1, 512, 1)
+	recs := rampRecords(cfg, 0, []stepSpec{{users: 10, p95: 5}, {users: 20, p95: 6}})
+	recs = append(recs, record.Record{Run: "synthetic", Repeat: 1, Step: -1, Config: cfg, Failure: "deploy: container exited with code 1"})
+	a := Analyze(Input{Records: recs, Plan: &record.Plan{Repeat: 2, Configs: []record.Config{cfg}}, SLO: mustSLO(t, "p95<250ms"), TargetUsers: 20})
+	c := a.Configs[0]
+	if c.Failure != "repeat 2 of 2 failed: deploy: container exited with code 1" {
+		t.Errorf("failure %q", c.Failure)
+	}
+	if c.Verdict != "repeat 2 of 2 failed; from repeat 1 alone: serves 20 users" {
+		t.Errorf("verdict %q", c.Verdict)
+	}
+	if s := a.Recommendation.Sentence; !strings.Contains(s, "repeat 2 of 2 failed") {
+		t.Errorf("recommendation does not say a repeat failed: %s", s)
+	}
+	w := strings.Join(a.Warnings, "\n")
+	if strings.Contains(w, "could not be measured") || !strings.Contains(w, "cpu1: repeat 2 of 2 failed (deploy: container exited with code 1): its figures come from 1 of 2 repeats") {
+		t.Errorf("warnings:\n%s", w)
+	}
+}

@@ -69,13 +69,26 @@ type experimentKeys struct {
 // keys when present; otherwise the records' own verdicts are used and the
 // target is the highest offered load.
 func LoadDir(dir string) (Input, error) {
+	in, err := ReadDir(dir)
+	if err == nil && len(in.Records) == 0 {
+		err = fmt.Errorf("read %s: %w", filepath.Join(dir, record.FileName), ErrNoSteps)
+	}
+	return in, err
+}
+
+// ErrNoSteps is LoadDir's error for a steps.jsonl without any step (a run
+// interrupted before its first step ended).
+var ErrNoSteps = errors.New("no steps recorded yet")
+
+// ReadDir is LoadDir without requiring a step: a steps.jsonl that is
+// empty, or holds only a torn line, gives an Input without records (but
+// with the plan, the torn line and the experiment), for gates to refuse
+// as an incomplete run. A missing steps.jsonl is still an error.
+func ReadDir(dir string) (Input, error) {
 	var in Input
 	recs, torn, err := record.ReadFileChecked(filepath.Join(dir, record.FileName))
 	if err != nil {
 		return in, err
-	}
-	if len(recs) == 0 {
-		return in, fmt.Errorf("read %s: no steps recorded yet", filepath.Join(dir, record.FileName))
 	}
 	in.Records, in.Torn = recs, torn
 	if in.Plan, err = record.ReadPlan(dir); err != nil {

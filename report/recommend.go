@@ -56,6 +56,9 @@ func recommend(a Analysis) Recommendation {
 		if c.Approximate() {
 			s += " (approximate: local runtime)"
 		}
+		if c.failed.any() {
+			s += c.failed.caveat()
+		}
 		if alt, ok := strongestCheaper(sorted, c); ok {
 			s += "; " + describeConfig(alt.Config) + " " + verdictCore(alt, a)
 		}
@@ -76,6 +79,9 @@ func recommend(a Analysis) Recommendation {
 	desc := describeConfig(b.Config)
 	if b.Approximate() {
 		desc += " (approximate: local runtime)"
+	}
+	if b.failed.any() {
+		desc += " (" + b.failed.failedText() + ": " + b.failed.reasons() + ")"
 	}
 	note := incompleteNote(a, "")
 	none := "No configuration"

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -83,7 +84,9 @@ func (o *gateOptions) bind(cmd *cobra.Command, withBaseline bool) {
 // input builds the gate input of a results folder: its records, the
 // thresholds and where to evaluate them.
 func (o *gateOptions) input(dir string) (gate.Input, error) {
-	in, err := report.LoadDir(dir)
+	// A run without any step is read, not refused: it is incomplete
+	// (exit 3), not a usage error.
+	in, err := report.ReadDir(dir)
 	if err != nil {
 		return gate.Input{}, &exitError{code: gate.ExitUsage, err: err}
 	}
@@ -123,6 +126,9 @@ func (o *gateOptions) run(ctx context.Context, dir string, stdout, stderr io.Wri
 	if o.baseline != "" {
 		b, err := loadBaseline(o.baseline, in)
 		if err != nil {
+			if ee := (*exitError)(nil); errors.As(err, &ee) {
+				return err
+			}
 			return &exitError{code: gate.ExitUsage, err: err}
 		}
 		in.Baseline = b
@@ -172,15 +178,21 @@ func writeJUnit(path string, v gate.Verdict) error {
 	return nil
 }
 
-// loadBaseline reads a baseline JSON, or builds one from a results folder.
+// loadBaseline reads a baseline JSON, or builds one from a results folder
+// at the point cur is gated at. A results folder must hold a complete run,
+// judged by its own plan.json and steps.jsonl as `baseline save` judges
+// it; otherwise the error is an exitError with ExitUntrustworthy.
 func loadBaseline(path string, cur gate.Input) (*gate.Baseline, error) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		in, err := report.LoadDir(path)
+		in, err := report.ReadDir(path)
 		if err != nil {
 			return nil, fmt.Errorf("baseline run: %w", err)
 		}
+		if err := completeBaseline(path, in.Records, in.Plan, in.Torn); err != nil {
+			return nil, err
+		}
 		g := cur
-		g.Records = in.Records
+		g.Records, g.Plan, g.Torn = in.Records, in.Plan, in.Torn
 		g.Capacity, g.Step = capacities(in)
 		b, err := gate.NewBaseline(g, time.Now())
 		if err != nil {
@@ -189,6 +201,17 @@ func loadBaseline(path string, cur gate.Input) (*gate.Baseline, error) {
 		return &b, nil
 	}
 	return gate.LoadBaseline(path)
+}
+
+// completeBaseline refuses, with ExitUntrustworthy, a results folder that
+// cannot serve as a baseline: an incomplete run or one with a failed
+// configuration or repeat (gate.Untrusted).
+func completeBaseline(dir string, recs []record.Record, plan *record.Plan, torn *record.TornLine) error {
+	if why := gate.Untrusted(recs, plan, torn); len(why) > 0 {
+		return &exitError{code: gate.ExitUntrustworthy, err: fmt.Errorf("%s cannot serve as a baseline (%s): a baseline must come from a complete run without failures",
+			dir, strings.Join(why, "; "))}
+	}
+	return nil
 }
 
 // gateRun is `loadlab run --gate`: the experiment's gates on the fresh run.
@@ -218,9 +241,8 @@ func newBaselineCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if why := record.Incomplete(in.Records, in.Plan, in.Torn); len(why) > 0 {
-				return &exitError{code: gate.ExitUntrustworthy, err: fmt.Errorf("%s is an incomplete run (%s): a baseline must come from a complete one",
-					args[0], strings.Join(why, "; "))}
+			if err := completeBaseline(args[0], in.Records, in.Plan, in.Torn); err != nil {
+				return err
 			}
 			b, err := gate.NewBaseline(in, time.Now())
 			if err != nil {

@@ -15,17 +15,7 @@ import (
 // point, and gate.junit.xml and report.md name why.
 func TestGateRefusesIncompleteRuns(t *testing.T) {
 	t.Setenv("GITHUB_STEP_SUMMARY", "")
-	plan := func(names ...string) func(string) {
-		return func(dir string) {
-			p := record.Plan{Repeat: 1}
-			for _, n := range names {
-				p.Configs = append(p.Configs, record.Config{Name: n, Replicas: 1, Runtime: "docker"})
-			}
-			if err := record.WritePlan(dir, p); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	plan := func(names ...string) func(string) { return planned(t, nil, names...) }
 	for _, c := range []struct {
 		name   string
 		mutate func([]record.Record)
@@ -35,6 +25,8 @@ func TestGateRefusesIncompleteRuns(t *testing.T) {
 		{"partial step", func(r []record.Record) { r[3].Partial, r[3].StopReason, r[3].WindowS = true, "interrupted", 1.1 }, plan("a", "b"),
 			"b: the step at 200 users was cut short after 1.1 s (interrupted)"},
 		{"planned configuration never measured", nil, plan("a", "b", "c"), "c was planned but not run"},
+		{"killed between steps", nil, planned(t, []float64{100, 200, 300}, "a", "b"),
+			"a: measured steps 1–2 of 3 (up to 200 users) and no stop reason: the run ended without finishing this ramp"},
 		{"last line cut mid-line", nil, func(dir string) {
 			plan("a", "b")(dir)
 			path := filepath.Join(dir, record.FileName)
@@ -75,5 +67,22 @@ func TestGateRefusesIncompleteRuns(t *testing.T) {
 				t.Errorf("report.md does not open with the reason %q:\n%s", c.why, top)
 			}
 		})
+	}
+}
+
+// planned writes a plan.json of one repeat of names, with the ramp's
+// steps (users) when given.
+func planned(t *testing.T, steps []float64, names ...string) func(string) {
+	return func(dir string) {
+		p := record.Plan{Repeat: 1, Steps: steps}
+		if steps != nil {
+			p.Model = record.ModelUsers
+		}
+		for _, n := range names {
+			p.Configs = append(p.Configs, record.Config{Name: n, Replicas: 1, Runtime: "docker"})
+		}
+		if err := record.WritePlan(dir, p); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

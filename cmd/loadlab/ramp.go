@@ -263,10 +263,17 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	}
 	defer w.Close()
 	w.RedactWith(red)
+	cfg := record.Config{Name: "url", Replicas: len(c.urls), Runtime: "url"}
+	// The plan tells a ramp killed between steps from a finished one.
+	plan := record.Plan{Configs: []record.Config{cfg}, Repeat: 1}
+	plan.Model, plan.Steps = experiments.RampSteps(sc)
+	if err := record.WritePlan(dir, plan); err != nil {
+		return err
+	}
 	var results *os.File
 	var resultsBuf *bufio.Writer
 	opt := engine.Options{
-		Template: record.Record{Run: runID, Config: record.Config{Name: "url", Replicas: len(c.urls), Runtime: "url"}},
+		Template: record.Record{Run: runID, Config: cfg},
 		SLO:      verdict,
 		Seed:     c.seed,
 	}

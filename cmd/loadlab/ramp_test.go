@@ -94,6 +94,12 @@ func TestRampWritesStepsSummaryAndTable(t *testing.T) {
 	if len(recs) != 2 || recs[0].Load.Users != 2 || recs[1].Load.Users != 4 || !recs[1].SLO.Pass || recs[0].Requests == 0 {
 		t.Errorf("steps %+v", recs)
 	}
+	// plan.json says what the ramp set out to measure, so that a ramp
+	// killed between steps is told from a finished one.
+	if p, err := record.ReadPlan(out); err != nil || p == nil || p.Repeat != 1 || len(p.Configs) != 1 || p.Configs[0].Name != "url" ||
+		p.Model != record.ModelUsers || len(p.Steps) != 2 || p.Steps[0] != 2 || p.Steps[1] != 4 {
+		t.Errorf("plan.json: %+v, %v; want one configuration \"url\", steps [2 4] users", p, err)
+	}
 	var summary map[string]any
 	b, err := os.ReadFile(filepath.Join(out, "summary.json"))
 	if err != nil || json.Unmarshal(b, &summary) != nil {

@@ -7,6 +7,7 @@ package gate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -71,8 +72,9 @@ type Check struct {
 type Verdict struct {
 	Checks []Check `json:"checks"`
 	Pass   bool    `json:"pass"`
-	// Untrustworthy lists why the data cannot be gated (saturated
-	// generator, partial steps, failed configurations); when non-empty the
+	// Untrustworthy lists why the data cannot be gated (see Untrusted:
+	// failed configurations or repeats, an incomplete run; then a
+	// saturated generator at a gated step); when non-empty the
 	// exit code is ExitUntrustworthy whatever the checks say.
 	Untrustworthy []string `json:"untrustworthy,omitempty"`
 }
@@ -94,9 +96,8 @@ func Evaluate(in Input) Verdict {
 	order, byConfig := record.ByConfig(in.Records)
 	for _, name := range order {
 		recs := byConfig[name]
-		if recs[0].Failure != "" && len(recs) == 1 {
-			v.Untrustworthy = append(v.Untrustworthy, fmt.Sprintf("%s: configuration failed: %s", name, recs[0].Failure))
-			continue
+		if !slices.ContainsFunc(recs, func(r record.Record) bool { return r.Failure == "" }) {
+			continue // failed in every repeat: nothing to check (Untrusted says why)
 		}
 		at, label := point(in, name, recs)
 		steps := stepsAt(recs, at)
@@ -130,12 +131,7 @@ func Evaluate(in Input) Verdict {
 			v.compare(in, name, label, steps)
 		}
 	}
-	if len(order) == 0 {
-		v.Untrustworthy = append(v.Untrustworthy, "the run has no recorded steps")
-	}
-	for _, why := range record.Incomplete(in.Records, in.Plan, in.Torn) {
-		v.Untrustworthy = append(v.Untrustworthy, "incomplete run: "+why)
-	}
+	v.Untrustworthy = append(Untrusted(in.Records, in.Plan, in.Torn), v.Untrustworthy...)
 	return v
 }
 

@@ -123,3 +123,34 @@ func TestIncompleteRunsAreUntrustworthy(t *testing.T) {
 		})
 	}
 }
+
+// TestAFailedRepeatIsUntrustworthy: with repeat: 2, repeat 2 of b failed to
+// deploy. b has repeat 1's steps plus one failure record; the plan is
+// satisfied (every repeat has a record), yet b's figures are half of what
+// was planned: the gate exits 3 and names b and the repeat.
+func TestAFailedRepeatIsUntrustworthy(t *testing.T) {
+	plan := &record.Plan{Repeat: 2, Configs: []record.Config{{Name: "a"}, {Name: "b"}}}
+	recs := run()
+	for _, r := range run()[:3] {
+		r.Repeat = 1
+		recs = append(recs, r)
+	}
+	recs = append(recs, record.Record{Config: record.Config{Name: "b"}, Repeat: 1, Step: -1, Failure: "deploy: container exited with code 1"})
+	for _, at := range []Input{{At: AtUsers, AtLoad: 100}, {At: AtCapacity, Capacity: map[string]float64{"a": 200, "b": 300}}, {TargetUsers: 200}} {
+		in := at
+		in.Records, in.Plan, in.SLO = recs, plan, mustSLO(t, "p95<1s")
+		v := Evaluate(in)
+		if v.ExitCode() != ExitUntrustworthy {
+			t.Errorf("%s: exit %d, want %d", in.At, v.ExitCode(), ExitUntrustworthy)
+		}
+		want := "b: repeat 2 of 2 failed (deploy: container exited with code 1): b was measured in 1 of 2 repeats"
+		if all := strings.Join(v.Untrustworthy, "\n"); !strings.Contains(all, want) {
+			t.Errorf("%s: reasons lack %q:\n%s", in.At, want, all)
+		}
+	}
+	// Without a plan the repeat is still named.
+	v := Evaluate(Input{Records: recs, SLO: mustSLO(t, "p95<1s"), At: AtUsers, AtLoad: 100})
+	if all := strings.Join(v.Untrustworthy, "\n"); v.ExitCode() != ExitUntrustworthy || !strings.Contains(all, "b: repeat 2 failed (deploy: container exited with code 1)") {
+		t.Errorf("no plan: exit %d, reasons:\n%s", v.ExitCode(), all)
+	}
+}
