@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -93,9 +94,14 @@ func Analyze(in Input) Analysis {
 			maxOffered = r.Offered()
 		}
 	}
+	// Without a target the question is the highest load the run set out
+	// to offer (its plan's last step), else the highest it measured.
 	a.Target, a.TargetGiven = float64(in.TargetUsers), in.TargetUsers > 0
 	if !a.TargetGiven {
 		a.Target = maxOffered
+		if in.Plan != nil && len(in.Plan.Steps) > 0 {
+			a.Target = slices.Max(in.Plan.Steps)
+		}
 	}
 
 	for _, name := range order {

@@ -186,3 +186,23 @@ func TestAFailedRepeatIsSaid(t *testing.T) {
 		t.Errorf("warnings:\n%s", w)
 	}
 }
+
+// TestTargetDefaultsToThePlansLastStep: without target_users the question
+// is the highest load the run set out to offer, so a run that measured
+// nothing (or stopped early) does not ask about "0 users" or a lower step.
+func TestTargetDefaultsToThePlansLastStep(t *testing.T) {
+	cfg := dockerConfig("cpu1", 1, 512, 1)
+	failed := []record.Record{{Run: "synthetic", Step: -1, Config: cfg, Failure: "deploy: image not found"}}
+	stopped := rampRecords(cfg, 0, []stepSpec{{users: 10, p95: 5}, {users: 20, p95: 900}})
+	stopped[1].StopReason = "slo breached"
+	plan := &record.Plan{Repeat: 1, Configs: []record.Config{cfg}, Model: record.ModelUsers, Steps: []float64{10, 20, 40}}
+	for name, recs := range map[string][]record.Record{"nothing measured": failed, "stopped early": stopped} {
+		a := Analyze(Input{Records: recs, Plan: plan, SLO: mustSLO(t, "p95<250ms")})
+		if a.Target != 40 || a.TargetGiven {
+			t.Errorf("%s: target %v (given %v), want the plan's last step 40", name, a.Target, a.TargetGiven)
+		}
+	}
+	if a := Analyze(Input{Records: stopped, SLO: mustSLO(t, "p95<250ms")}); a.Target != 20 {
+		t.Errorf("without a plan: target %v, want the highest measured step 20", a.Target)
+	}
+}
