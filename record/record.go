@@ -24,21 +24,14 @@ type Record struct {
 	Load    Load    `json:"load"`
 
 	// Requests counts every request whose result arrived inside the window,
-	// plus the requests claimed when it closed: those still unanswered that
-	// had been outstanding longer than the least of the window's length,
-	// the request timeout and the largest upper bound the SLOs (the
-	// verdict's and the stop conditions', the latter widened by the stop
-	// margin) put on a latency metric (min, mean, p50 … max, with or
-	// without _ok). A claimed request is counted once, as a "timeout"
-	// error with status "0", and not again when its result arrives; it
-	// enters Latency (never LatencyOK) at its age at the close, a lower
-	// bound of its latency, when some response arrived in the window: still in flight beyond the largest latency bound, it
-	// is known to breach that bound whatever it answers, and a request
-	// outstanding for the whole window got no answer in it (an API that
-	// stops answering must fail, not pass). Successes counts those judged
-	// correct (2xx, or a declared expected status), Errors the rest.
-	// Dropped counts open-loop requests that could not be sent on
-	// schedule; they are not in Requests.
+	// plus the requests claimed when it closed: those still unanswered
+	// that had been outstanding longer than the window itself, or than the
+	// request timeout when that is shorter (an API that never answers must
+	// fail, not pass). A claimed request is counted once, as a "timeout"
+	// error with status "0", and not again when its result arrives.
+	// Successes counts those judged correct (2xx, or a declared expected
+	// status), Errors the rest. Dropped counts open-loop requests that
+	// could not be sent on schedule; they are not in Requests.
 	Requests  int64 `json:"requests"`
 	Successes int64 `json:"successes"`
 	Errors    int64 `json:"errors"`
@@ -67,9 +60,12 @@ type Record struct {
 	StatusCodes map[string]int64 `json:"status_codes,omitempty"`
 
 	// Latency covers every request whose result arrived in the window,
-	// failures included, and the claimed requests at their age (see
-	// Requests); it is nil (JSON null) when no result arrived: a step
-	// without answers has no percentiles, never zeros.
+	// failures included; it also holds, at their age when the window
+	// closed (a lower bound of their latency), the claimed requests and
+	// those still in flight for longer than both the tightest latency bound
+	// of the SLOs (p95<1s: 1 s) and the window's slowest answer, so that an
+	// API that stops answering mid-window breaches it. It is nil (JSON null) when no result arrived:
+	// a step without answers has no percentiles, never zeros.
 	Latency *Latency `json:"latency_ms"`
 	// LatencyOK covers successful requests only; nil when there were none.
 	LatencyOK *Latency `json:"latency_ok_ms"`

@@ -22,7 +22,7 @@ func TestResultEndingAtCloseNotLost(t *testing.T) {
 			col.add(smp, nil, slot)
 		}
 		var tally flightTally
-		col.close(func() { tally = fls.tally(w.start, time.Now()) })
+		col.close(func() { tally = fls.tally(w.start, w.start, time.Now()) })
 		if !resultFirst {
 			col.add(smp, nil, slot)
 		}
@@ -44,7 +44,7 @@ func TestClaimedResultNotMeasured(t *testing.T) {
 	w := newWindow(sent.Add(time.Nanosecond), false, 0)
 	col.open(w)
 	var tally flightTally
-	col.close(func() { tally = fls.tally(w.start, time.Now()) })
+	col.close(func() { tally = fls.tally(w.start, w.start, time.Now()) })
 	next := newWindow(time.Now(), false, 0)
 	col.open(next)
 	col.add(&sample{end: time.Now(), latency: time.Second, ok: true, code: 200}, nil, slot)

@@ -149,8 +149,12 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 			return
 		}
 		var age time.Duration
-		age, why = claimAge(wEnd.Sub(wStart), c.cfg.latencyBound, c.cfg.timeout)
-		fl = c.drv.inFlight(wEnd.Add(-age), wEnd)
+		age, why = claimAge(wEnd.Sub(wStart), c.cfg.timeout)
+		slow := wEnd // no latency bound: no request is slow
+		if b := c.cfg.latencyBound; b > 0 {
+			slow = wEnd.Add(-b)
+		}
+		fl = c.drv.inFlight(wEnd.Add(-age), slow, wEnd)
 	})
 	c.inWindow = false
 	rec.OpenConnections = c.set.count()
@@ -158,7 +162,7 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 		return rec, interrupted
 	}
 	cpu := cpuTime() - cpu0
-	w.addLate(fl.late, why, c.cfg.timeout)
+	w.addInFlight(fl, why, c.cfg.timeout)
 	rec.InFlight = fl.inFlight
 	if err := w.fill(&rec, wEnd); err != nil {
 		rec.Generator.Warning = err.Error()

@@ -192,7 +192,7 @@ type config struct {
 	abortRate   float64
 	tls         *tls.Config // nil: system roots
 
-	// latencyBound is the largest latency upper bound of verdict and
+	// latencyBound is the tightest latency upper bound of verdict and
 	// stopSLO (see latencyBound); 0 when neither bounds a latency.
 	latencyBound time.Duration
 }
@@ -247,7 +247,7 @@ func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (conf
 	if len(c.verdict) == 0 {
 		c.verdict = stop
 	}
-	c.latencyBound = max(latencyBound(c.verdict, 0), latencyBound(c.stopSLO, c.margin))
+	c.latencyBound = minBound(latencyBound(c.verdict), latencyBound(c.stopSLO))
 	switch {
 	case c.openLoop && c.perUser:
 		c.connections = fmt.Sprintf("shared:%d", c.maxWorkers)
@@ -272,7 +272,7 @@ type driver interface {
 	endWindow()
 	// inFlight counts the requests outstanding as a window closes, and
 	// claims those sent before cut as its timeouts (see claimAge).
-	inFlight(cut, now time.Time) flightTally
+	inFlight(claim, slow, now time.Time) flightTally
 	// stop ends the load, waiting up to grace for in-flight requests.
 	stop(grace time.Duration)
 }
@@ -299,8 +299,8 @@ func newUserDriver(src scenarios.Source, bases []*base, set *connSet, col *colle
 func (d *userDriver) begin(st scenarios.Step) { d.pool.scale(st.Users) }
 func (d *userDriver) users() int              { return d.pool.count() }
 func (d *userDriver) endWindow()              {}
-func (d *userDriver) inFlight(cut, now time.Time) flightTally {
-	return d.flights.tally(cut, now)
+func (d *userDriver) inFlight(claim, slow, now time.Time) flightTally {
+	return d.flights.tally(claim, slow, now)
 }
 func (d *userDriver) stop(grace time.Duration) { d.pool.stop(grace) }
 
@@ -334,5 +334,15 @@ func (d *rateDriver) begin(st scenarios.Step) {
 }
 func (d *rateDriver) users() int                              { return 0 }
 func (d *rateDriver) endWindow()                              { d.ol.reap() }
-func (d *rateDriver) inFlight(cut, now time.Time) flightTally { return d.ol.tally(cut, now) }
+func (d *rateDriver) inFlight(claim, slow, now time.Time) flightTally {
+	return d.ol.tally(claim, slow, now)
+}
 func (d *rateDriver) stop(grace time.Duration)                { d.ol.stop(grace) }
+
+// minBound is the smaller of two latency bounds, where 0 means none.
+func minBound(a, b time.Duration) time.Duration {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
+}

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -49,23 +50,34 @@ func (s *flightSlot) claim(before int64) (inFlight, late bool) {
 	}
 }
 
-// flightTally sums claims over slots: the requests in flight, and the
-// ages (at the close) of those claimed, each a lower bound of its latency.
+// flightTally sums what a window's close finds in the flight slots: the
+// requests in flight; the ages (at the close) of those it claims, sent
+// before the claim cut; and the ages of the others sent before the slow
+// cut (older than the SLO's latency bound), each a lower bound of its
+// latency.
 type flightTally struct {
 	inFlight int64
 	late     []time.Duration
+	slow     []time.Duration
 }
 
-// add claims s's request if it was sent before the slot value before;
-// now is the close as a slot value.
-func (t *flightTally) add(s *flightSlot, before, now int64) {
+// cuts are a close's thresholds as slot values: requests sent before claim
+// are claimed, those sent before slow (and not claimed) are slow; now is
+// the close.
+type cuts struct{ claim, slow, now int64 }
+
+func (t *flightTally) add(s *flightSlot, c cuts) {
 	sent := s.v.Load()
-	in, late := s.claim(before)
+	in, late := s.claim(c.claim)
+	switch {
+	case !in:
+	case late:
+		t.late = append(t.late, time.Duration(c.now-sent))
+	case sent > 0 && sent < c.slow:
+		t.slow = append(t.slow, time.Duration(c.now-sent))
+	}
 	if in {
 		t.inFlight++
-	}
-	if late {
-		t.late = append(t.late, time.Duration(now-sent))
 	}
 }
 
@@ -97,51 +109,45 @@ func (f *flights) drop(s *flightSlot) {
 	f.mu.Unlock()
 }
 
-// tally counts every slot's request in flight at now and claims those
-// sent before cut.
-func (f *flights) tally(cut, now time.Time) flightTally {
-	before, at := flightTime(f.origin, cut), flightTime(f.origin, now)
+// tally counts every slot's request in flight at now, claims those sent
+// before claim and notes the ages of the others sent before slow.
+func (f *flights) tally(claim, slow, now time.Time) flightTally {
+	c := cuts{flightTime(f.origin, claim), flightTime(f.origin, slow), flightTime(f.origin, now)}
 	var t flightTally
 	f.mu.Lock()
 	for s := range f.slots {
-		t.add(s, before, at)
+		t.add(s, c)
 	}
 	f.mu.Unlock()
 	return t
 }
 
-// latencyBound is the largest upper bound ("<" or "<=") that s puts on a
-// latency metric (min, mean, p50 … max and their _ok variants), widened by
-// margin (a fraction: stop conditions only breach beyond it); 0 when s
-// bounds no latency from above. Lower bounds ("min>5ms") are ignored: a
+// latencyBound is the tightest upper bound ("<" or "<=") that s puts on a
+// latency metric of all requests (min, mean, p50 … max; not the _ok
+// variants, whose distribution never holds a request without an answer);
+// 0 when s bounds no such latency. Lower bounds ("min>5ms") are ignored: a
 // long request cannot breach them.
-func latencyBound(s slo.SLO, margin float64) time.Duration {
+func latencyBound(s slo.SLO) time.Duration {
 	var bound time.Duration
 	for _, c := range s {
-		if c.Kind != slo.KindLatency || (c.Op != "<" && c.Op != "<=") {
+		if c.Kind != slo.KindLatency || (c.Op != "<" && c.Op != "<=") || strings.HasSuffix(c.Metric, "_ok") {
 			continue
 		}
-		bound = max(bound, time.Duration(c.Value*(1+margin)*float64(time.Millisecond)))
+		if b := time.Duration(c.Value * float64(time.Millisecond)); bound == 0 || b < bound {
+			bound = b
+		}
 	}
 	return bound
 }
 
 // claimAge returns the age beyond which a request still outstanding when
-// a window of length win closes is claimed (counted once, as a timeout, in
-// that window and never again), and the reason, for the error sample. It
-// is the least of:
-//   - win: a request outstanding for the whole window got no answer in it;
-//   - bound, the largest latency bound of the SLOs (0: none): a request in
-//     flight longer than that at the window's end is known to breach it,
-//     whatever it answers later, so the window cannot be judged without it;
-//   - timeout, the request timeout: the request has failed.
-func claimAge(win, bound, timeout time.Duration) (time.Duration, string) {
-	age, why := win, "more than the whole window"
-	if bound > 0 && bound < age {
-		age, why = bound, fmt.Sprintf("more than %s (the SLO's latency bound)", bound)
+// a window of length win closes is claimed — counted once, as a timeout
+// error, in that window and never again — and the reason, for the error
+// sample: the window itself (the request got no answer in it) or, when
+// shorter, the request timeout (the request has failed).
+func claimAge(win, timeout time.Duration) (time.Duration, string) {
+	if timeout < win {
+		return timeout, fmt.Sprintf("more than the request timeout %s", timeout)
 	}
-	if timeout < age {
-		age, why = timeout, fmt.Sprintf("more than the request timeout %s", timeout)
-	}
-	return age, why
+	return win, "more than the whole window"
 }

@@ -170,15 +170,16 @@ func (o *openLoop) consume(results <-chan *vegeta.Result) {
 	}
 }
 
-// tally counts the hits in flight at now and claims those sent before cut. It
+// tally counts the hits in flight at now, claims those sent before claim
+// and notes the ages of the others sent before slow (see flights.tally). It
 // scans every flight slot (the ring holds every hit in flight, and a slot
 // no hit has used is 0), once per window, under the collector's lock; it
 // takes no other lock, since the pacer calls the collector under its own.
-func (o *openLoop) tally(cut, now time.Time) flightTally {
-	before, at := flightTime(o.origin, cut), flightTime(o.origin, now)
+func (o *openLoop) tally(claim, slow, now time.Time) flightTally {
+	c := cuts{flightTime(o.origin, claim), flightTime(o.origin, slow), flightTime(o.origin, now)}
 	var t flightTally
 	for i := range o.pacer.flight {
-		t.add(&o.pacer.flight[i], before, at)
+		t.add(&o.pacer.flight[i], c)
 	}
 	return t
 }

@@ -190,23 +190,34 @@ func (w *window) add(s *sample) {
 	}
 }
 
-// addLate counts the requests claimed as the window closed, given by
-// their ages then: still unanswered after the claim age (why says which,
-// see claimAge). They are timeouts, with status "0". When a response did
-// arrive in the window, each also enters the latency of all requests at
-// its age, a lower bound of its latency, so that a latency condition sees
-// the requests that hang (an API that stops answering mid-window fails
-// p95<1s, not only error_rate); a window without any response keeps no
-// latency at all (null: no answers).
-func (w *window) addLate(ages []time.Duration, why string, timeout time.Duration) {
-	n := int64(len(ages))
-	if n == 0 {
-		return
-	}
+// addInFlight adds what the close found in flight (see flightTally). The
+// claimed requests (unanswered for longer than the window or the timeout;
+// why says which, see claimAge) are timeouts with status "0". When a
+// response did arrive in the window, the claimed requests, and the slow
+// ones (older than the SLO's tightest latency bound, not claimed: their
+// answer will be measured in a later window) that are also older than
+// every answer of the window, enter the latency of all requests at their
+// age, a lower bound of their latency, so that a latency condition sees
+// the requests that hang: an API that stops answering mid-window fails
+// p95<1s. A slow request younger than the window's slowest answer is left
+// to the window its answer arrives in: its age would understate a latency
+// the window has already seen, and distort a healthy distribution. A window without any response keeps no latency
+// at all (null: no answers).
+func (w *window) addInFlight(fl flightTally, why string, timeout time.Duration) {
 	if w.all.n > 0 {
-		for _, a := range ages {
+		slowest := w.all.max
+		for _, a := range fl.late {
 			w.all.add(a)
 		}
+		for _, a := range fl.slow {
+			if a > slowest {
+				w.all.add(a)
+			}
+		}
+	}
+	n := int64(len(fl.late))
+	if n == 0 {
+		return
 	}
 	if _, ok := w.samples[kindTimeout]; !ok {
 		reqs := "requests"
