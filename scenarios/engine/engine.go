@@ -332,12 +332,12 @@ func (d *rateDriver) begin(st scenarios.Step) {
 	}
 	d.ol.setRate(st.Rate)
 }
-func (d *rateDriver) users() int                              { return 0 }
-func (d *rateDriver) endWindow()                              { d.ol.reap() }
+func (d *rateDriver) users() int { return 0 }
+func (d *rateDriver) endWindow() { d.ol.reap() }
 func (d *rateDriver) inFlight(claim, slow, now time.Time) flightTally {
 	return d.ol.tally(claim, slow, now)
 }
-func (d *rateDriver) stop(grace time.Duration)                { d.ol.stop(grace) }
+func (d *rateDriver) stop(grace time.Duration) { d.ol.stop(grace) }
 
 // minBound is the smaller of two latency bounds, where 0 means none.
 func minBound(a, b time.Duration) time.Duration {
