@@ -119,6 +119,22 @@ func (o *gateOptions) input(dir string) (gate.Input, error) {
 }
 
 func (o *gateOptions) run(ctx context.Context, dir string, stdout, stderr io.Writer) error {
+	// Flags are checked before any folder is judged: a usage error is exit
+	// 2 whatever the runs hold.
+	var tol gate.Tolerance
+	switch {
+	case o.baseline != "":
+		text := o.tolerance
+		if text == "" {
+			text = gate.DefaultTolerance
+		}
+		var err error
+		if tol, err = gate.ParseTolerance(text); err != nil {
+			return usagef("--tolerance: %w", err)
+		}
+	case o.tolerance != "":
+		return usagef("--tolerance needs --baseline")
+	}
 	in, err := o.input(dir)
 	if err != nil {
 		return err
@@ -131,16 +147,7 @@ func (o *gateOptions) run(ctx context.Context, dir string, stdout, stderr io.Wri
 			}
 			return &exitError{code: gate.ExitUsage, err: err}
 		}
-		in.Baseline = b
-		tol := o.tolerance
-		if tol == "" {
-			tol = gate.DefaultTolerance
-		}
-		if in.Tolerance, err = gate.ParseTolerance(tol); err != nil {
-			return usagef("--tolerance: %w", err)
-		}
-	} else if o.tolerance != "" {
-		return usagef("--tolerance needs --baseline")
+		in.Baseline, in.Tolerance = b, tol
 	}
 	v := gate.Evaluate(in)
 	if err := gate.WriteTable(stdout, v); err != nil {
