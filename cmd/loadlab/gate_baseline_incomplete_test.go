@@ -26,6 +26,21 @@ func appendRecords(t *testing.T, dir string, recs ...record.Record) {
 	}
 }
 
+// failRepeat2OfB appends to dir (a run of writeRun) a second repeat in
+// which a measured its steps and b failed to deploy.
+func failRepeat2OfB(t *testing.T, dir string) {
+	t.Helper()
+	recs, err := record.ReadFile(filepath.Join(dir, record.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range recs {
+		recs[i].Repeat = 1
+	}
+	recs[2] = record.Record{Run: "r", Config: recs[2].Config, Repeat: 1, Step: -1, Failure: "deploy: container exited with code 1"}
+	appendRecords(t, dir, recs[:3]...)
+}
+
 // gateStderr runs args and returns the exit code and what went to stderr.
 func gateStderr(t *testing.T, args ...string) (int, string) {
 	t.Helper()
@@ -72,15 +87,7 @@ func TestGateRefusesAnIncompleteBaselineFolder(t *testing.T) {
 			if err := record.WritePlan(dir, p); err != nil {
 				t.Fatal(err)
 			}
-			recs, err := record.ReadFile(filepath.Join(dir, record.FileName))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range recs {
-				recs[i].Repeat = 1
-			}
-			recs[2] = record.Record{Run: "r", Config: recs[2].Config, Repeat: 1, Step: -1, Failure: "deploy: container exited with code 1"}
-			appendRecords(t, dir, recs[:3]...)
+			failRepeat2OfB(t, dir)
 		}, "b: repeat 2 of 2 failed (deploy: container exited with code 1)"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -112,15 +119,7 @@ func TestGateRefusesAnIncompleteBaselineFolder(t *testing.T) {
 func TestGateRefusesAFailedRepeat(t *testing.T) {
 	t.Setenv("GITHUB_STEP_SUMMARY", "")
 	dir := writeRun(t, 45, nil)
-	recs, err := record.ReadFile(filepath.Join(dir, record.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range recs {
-		recs[i].Repeat = 1
-	}
-	recs[2] = record.Record{Run: "r", Config: recs[2].Config, Repeat: 1, Step: -1, Failure: "deploy: container exited with code 1"}
-	appendRecords(t, dir, recs[:3]...)
+	failRepeat2OfB(t, dir)
 	if err := record.WritePlan(dir, record.Plan{Repeat: 2, Configs: []record.Config{{Name: "a", Replicas: 1}, {Name: "b", Replicas: 1}}}); err != nil {
 		t.Fatal(err)
 	}

@@ -25,18 +25,7 @@ func writeRun(t *testing.T, p95b float64, mutate func([]record.Record)) string {
 	if mutate != nil {
 		mutate(recs)
 	}
-	w, err := record.Create(filepath.Join(dir, record.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, r := range recs {
-		if err := w.Append(r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
+	appendRecords(t, dir, recs...)
 	exp := "name: g\nslo: p95<500ms,error_rate<1%\ntarget_users: 200\ngates: p95<400ms,error_rate<1%,rps>=900\n"
 	if err := os.WriteFile(filepath.Join(dir, "experiment.yaml"), []byte(exp), 0o644); err != nil {
 		t.Fatal(err)
