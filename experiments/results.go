@@ -97,22 +97,11 @@ func Prepare(outRoot, runID string, e Experiment, env Environment) (string, erro
 	return dir, nil
 }
 
-// writeFile writes and syncs, so that a full disk is found before load starts.
+// writeFile writes and syncs a file of the results folder before load
+// starts, so that an unwritable folder or a full disk stops the run there.
 func writeFile(path string, data []byte) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write %s: %w (is the results folder writable? choose another with --out)", path, err)
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("write %s: %w (is the disk full?)", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("sync %s: %w (is the disk full?)", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", path, err)
+	if err := record.WriteSynced(path, data); err != nil {
+		return fmt.Errorf("%w (is the results folder writable and the disk not full? choose another with --out)", err)
 	}
 	return nil
 }

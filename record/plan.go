@@ -38,12 +38,17 @@ func WritePlan(dir string, p Plan) error {
 	if err != nil {
 		return fmt.Errorf("encode plan: %w", err)
 	}
-	path := filepath.Join(dir, PlanFile)
+	return WriteSynced(filepath.Join(dir, PlanFile), append(b, '\n'))
+}
+
+// WriteSynced writes data to path and syncs it, so that a full disk is
+// found when the file is written, not later; every error names the path.
+func WriteSynced(path string, data []byte) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
