@@ -227,16 +227,18 @@ func TestClaimAge(t *testing.T) {
 		t.Errorf("empty SLO bound %s, want 0", got)
 	}
 	for _, c := range []struct {
-		win, timeout time.Duration
-		age          time.Duration
-		why          string
+		win, bound, timeout time.Duration
+		age                 time.Duration
+		why                 string
 	}{
-		{10 * time.Second, 30 * time.Second, 10 * time.Second, "more than the whole window"},
-		{10 * time.Second, 2 * time.Second, 2 * time.Second, "more than the request timeout 2s"},
+		{10 * time.Second, 0, 30 * time.Second, 10 * time.Second, "more than the whole window"},
+		{10 * time.Second, time.Second, 30 * time.Second, 10 * time.Second, "more than the whole window"},
+		{10 * time.Second, 20 * time.Second, 30 * time.Second, 10 * time.Second, "more than the whole window (10s, shorter than the SLO's latency bound 20s: lengthen hold so that a request as slow as the bound can be measured)"},
+		{10 * time.Second, 0, 2 * time.Second, 2 * time.Second, "more than the request timeout 2s"},
 	} {
-		age, why := claimAge(c.win, c.timeout)
+		age, why := claimAge(c.win, c.bound, c.timeout)
 		if age != c.age || why != c.why {
-			t.Errorf("claimAge(%s, %s) = %s %q, want %s %q", c.win, c.timeout, age, why, c.age, c.why)
+			t.Errorf("claimAge(%s, %s, %s) = %s %q, want %s %q", c.win, c.bound, c.timeout, age, why, c.age, c.why)
 		}
 	}
 }

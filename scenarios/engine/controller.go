@@ -149,7 +149,7 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 			return
 		}
 		var age time.Duration
-		age, why = claimAge(wEnd.Sub(wStart), c.cfg.timeout)
+		age, why = claimAge(wEnd.Sub(wStart), c.cfg.latencyBound, c.cfg.timeout)
 		slow := wEnd // no latency bound: no request is slow
 		if b := c.cfg.latencyBound; b > 0 {
 			slow = wEnd.Add(-b)

@@ -144,10 +144,17 @@ func latencyBound(s slo.SLO) time.Duration {
 // a window of length win closes is claimed — counted once, as a timeout
 // error, in that window and never again — and the reason, for the error
 // sample: the window itself (the request got no answer in it) or, when
-// shorter, the request timeout (the request has failed).
-func claimAge(win, timeout time.Duration) (time.Duration, string) {
+// shorter, the request timeout (the request has failed). When the SLO's
+// tightest latency bound is longer than the window, a request outstanding
+// for the whole window may still have met it: it is claimed all the same
+// (an API that hangs must not pass on the answers it gave first), and the
+// reason says to lengthen the step.
+func claimAge(win, bound, timeout time.Duration) (time.Duration, string) {
 	if timeout < win {
 		return timeout, fmt.Sprintf("more than the request timeout %s", timeout)
+	}
+	if bound > win {
+		return win, fmt.Sprintf("more than the whole window (%s, shorter than the SLO's latency bound %s: lengthen hold so that a request as slow as the bound can be measured)", win.Round(time.Millisecond), bound)
 	}
 	return win, "more than the whole window"
 }

@@ -93,7 +93,10 @@ func TestNeverAnsweringAPIFails(t *testing.T) {
 			if rec.SLO.Pass || rec.StopReason == "" || out.StopReason == "" {
 				t.Errorf("slo %+v stop %q: a step without answers must fail and stop the ramp", rec.SLO, rec.StopReason)
 			}
-			if msg := rec.ErrorSamples["timeout"]; !strings.Contains(msg, "unanswered for more than the whole window when the window closed (request timeout 10s)") {
+			// The 0.7 s window is shorter than the 1 s bound: the sample
+			// also says to lengthen hold.
+			if msg := rec.ErrorSamples["timeout"]; !strings.Contains(msg, "unanswered for more than the whole window (") ||
+				!strings.Contains(msg, "shorter than the SLO's latency bound 1s: lengthen hold") || !strings.HasSuffix(msg, "when the window closed (request timeout 10s)") {
 				t.Errorf("error sample %q: want the timeouts explained", msg)
 			}
 			var table strings.Builder
