@@ -1,0 +1,77 @@
+// The results folder of loadlab ramp: its step file and summary.json.
+
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/redact"
+	"github.com/loadlab/loadlab/report"
+	"github.com/loadlab/loadlab/scenarios"
+	"github.com/loadlab/loadlab/scenarios/engine"
+	"github.com/loadlab/loadlab/slo"
+)
+
+// createStepFile creates dir and its steps.jsonl, refusing to append to
+// the steps of an earlier run.
+func createStepFile(dir string) (*record.Writer, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create results folder %s: %w (choose another with --out)", dir, err)
+	}
+	w, err := record.CreateNew(filepath.Join(dir, record.FileName))
+	if errors.Is(err, fs.ErrExist) {
+		return nil, usagef("--out %s already holds %s from another run: choose another folder", dir, record.FileName)
+	}
+	return w, err
+}
+
+// writeRampSummary writes DIR/summary.json in the report's layout, with
+// the ramp's own facts in its environment.
+func writeRampSummary(dir string, out engine.Outcome, verdict slo.SLO, sc scenarios.Scenario, urls []string, addrs [][]string, started time.Time, saved bool, red *redact.Redactor) error {
+	env := map[string]any{
+		"tool":        "loadlab ramp",
+		"version":     version,
+		"scenario":    sc.Describe(),
+		"urls":        redactURLs(urls),
+		"addresses":   addrs,
+		"started_at":  started.UTC(),
+		"finished_at": time.Now().UTC(),
+		"stop_reason": red.String(out.StopReason),
+		"interrupted": out.Interrupted,
+	}
+	if saved {
+		env["results"] = resultsFile
+	}
+	steps := make([]record.Record, len(out.Steps))
+	for i, rec := range out.Steps {
+		steps[i] = rec.Redacted(red)
+	}
+	a := report.Analyze(report.Input{Records: steps, SLO: verdict, Environment: env, Title: steps[0].Run})
+	f, err := os.Create(filepath.Join(dir, report.SummaryFile))
+	if err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	if err := report.WriteSummary(f, a); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write summary: %w", err)
+	}
+	return nil
+}
+
+// redactURLs is urls as results may show them (see redact.URL).
+func redactURLs(urls []string) []string {
+	out := make([]string, len(urls))
+	for i, u := range urls {
+		out[i] = redact.URL(u)
+	}
+	return out
+}
