@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -116,30 +117,20 @@ func (c ConfigResult) Approximate() bool {
 // for phrasing breaches.
 func analyzeConfig(name string, recs []record.Record, s, known slo.SLO, target float64) ConfigResult {
 	c := ConfigResult{Name: name, Config: recs[0].Config, CapacityStep: -1, BreakStep: -1, SaturationStep: -1, TargetStep: -1, Steps: []StepResult{}}
-	var measured, failed []record.Record
-	var failures []string
-	repeats := map[int]bool{}
-	for _, r := range recs {
-		if r.Failure != "" {
-			failures = append(failures, r.Failure)
-			failed = append(failed, r)
-			continue
-		}
-		measured = append(measured, r)
-		repeats[r.Repeat] = true
-	}
+	reps := record.SplitRepeats(recs)
+	measured := slices.DeleteFunc(slices.Clone(recs), func(r record.Record) bool { return r.Failure != "" })
 	if len(measured) > 0 {
 		c.Config = measured[0].Config
 	}
-	c.Repeats = len(repeats)
+	c.Repeats = len(reps.Measured)
 	c.CostCPUs = c.Config.CPUs * float64(max(c.Config.Replicas, 1))
 	c.CostMemoryBytes = c.Config.MemoryBytes * int64(max(c.Config.Replicas, 1))
 	if len(measured) == 0 {
-		c.Failure = strings.Join(dedupe(failures), "; ")
+		c.Failure = strings.Join(reps.Reasons(), "; ")
 		c.Verdict = "failed: " + c.Failure
 		return c
 	}
-	if c.failed = newFailedRepeats(failed, repeats); c.failed.any() {
+	if c.failed = (failedRepeats{reps}); c.failed.any() {
 		c.Failure = c.failed.failure()
 	}
 
@@ -367,16 +358,4 @@ func unitOf(steps []StepResult) string {
 		return "req/s"
 	}
 	return "users"
-}
-
-func dedupe(ss []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, s := range ss {
-		if !seen[s] {
-			seen[s] = true
-			out = append(out, s)
-		}
-	}
-	return out
 }

@@ -11,40 +11,17 @@ import (
 
 // failedRepeats are the repeats of a configuration that failed (deploy,
 // warm-up, ramp) while others were measured: its figures rest on fewer
-// repeats than the run planned, and every phrase about it says so.
-type failedRepeats struct {
-	failed   []record.Record // the failure records, in recorded order
-	measured []int           // the measured repeats, 0-based, ascending
-	total    int             // the repeats seen, failed or measured
-}
+// repeats than the run planned, and every phrase about it says so. The
+// zero value means nothing failed.
+type failedRepeats struct{ record.Repeats }
 
-// newFailedRepeats describes failed beside the measured repeats; the zero
-// value (nothing failed) when failed is empty.
-func newFailedRepeats(failed []record.Record, measured map[int]bool) failedRepeats {
-	if len(failed) == 0 {
-		return failedRepeats{}
-	}
-	f := failedRepeats{failed: failed}
-	all := map[int]bool{}
-	for rep := range measured {
-		f.measured = append(f.measured, rep)
-		all[rep] = true
-	}
-	slices.Sort(f.measured)
-	for _, r := range failed {
-		all[r.Repeat] = true
-	}
-	f.total = len(all)
-	return f
-}
-
-func (f failedRepeats) any() bool { return len(f.failed) > 0 }
+func (f failedRepeats) any() bool { return len(f.Failed) > 0 }
 
 // failure is ConfigResult.Failure: "repeat 2 of 2 failed: deploy: …".
 func (f failedRepeats) failure() string {
 	var parts []string
-	for _, r := range f.failed {
-		parts = append(parts, fmt.Sprintf("repeat %d of %d failed: %s", r.Repeat+1, f.total, r.Failure))
+	for _, r := range f.Failed {
+		parts = append(parts, fmt.Sprintf("repeat %d of %d failed: %s", r.Repeat+1, f.Seen, r.Failure))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -62,42 +39,34 @@ func (f failedRepeats) caveat() string {
 // warnings are the run-level caveats, one per failed repeat.
 func (f failedRepeats) warnings(name string) []string {
 	var out []string
-	for _, r := range f.failed {
+	for _, r := range f.Failed {
 		out = append(out, fmt.Sprintf("%s: repeat %d of %d failed (%s): its figures come from %d of %d repeats.",
-			name, r.Repeat+1, f.total, r.Failure, len(f.measured), f.total))
+			name, r.Repeat+1, f.Seen, r.Failure, len(f.Measured), f.Seen))
 	}
 	return out
 }
 
 func (f failedRepeats) failedText() string {
 	var reps []int
-	for _, r := range f.failed {
+	for _, r := range f.Failed {
 		if !slices.Contains(reps, r.Repeat) {
 			reps = append(reps, r.Repeat)
 		}
 	}
 	if len(reps) == 1 {
-		return fmt.Sprintf("repeat %d of %d failed", reps[0]+1, f.total)
+		return fmt.Sprintf("repeat %d of %d failed", reps[0]+1, f.Seen)
 	}
-	return fmt.Sprintf("repeats %s of %d failed", numbers(reps), f.total)
+	return fmt.Sprintf("repeats %s of %d failed", numbers(reps), f.Seen)
 }
 
 func (f failedRepeats) measuredText() string {
-	if len(f.measured) == 1 {
-		return fmt.Sprintf("repeat %d alone", f.measured[0]+1)
+	if len(f.Measured) == 1 {
+		return fmt.Sprintf("repeat %d alone", f.Measured[0]+1)
 	}
-	return "repeats " + numbers(f.measured)
+	return "repeats " + numbers(f.Measured)
 }
 
-func (f failedRepeats) reasons() string {
-	var whys []string
-	for _, r := range f.failed {
-		if !slices.Contains(whys, r.Failure) {
-			whys = append(whys, r.Failure)
-		}
-	}
-	return strings.Join(whys, "; ")
-}
+func (f failedRepeats) reasons() string { return strings.Join(f.Reasons(), "; ") }
 
 // numbers lists 0-based repeats 1-based: "1, 2 and 4".
 func numbers(reps []int) string {

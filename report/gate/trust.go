@@ -2,7 +2,6 @@ package gate
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/loadlab/loadlab/record"
@@ -34,36 +33,21 @@ func Untrusted(recs []record.Record, plan *record.Plan, torn *record.TornLine) [
 // naming it, since the configuration's figures then come from fewer
 // repeats than planned.
 func failures(name string, recs []record.Record, plan *record.Plan) []string {
-	measured, all := map[int]bool{}, map[int]bool{}
-	var failed []record.Record
-	for _, r := range recs {
-		all[r.Repeat] = true
-		if r.Failure != "" {
-			failed = append(failed, r)
-		} else {
-			measured[r.Repeat] = true
-		}
-	}
+	reps := record.SplitRepeats(recs)
 	switch {
-	case len(failed) == 0:
+	case len(reps.Failed) == 0:
 		return nil
-	case len(measured) == 0:
-		var whys []string
-		for _, f := range failed {
-			if !slices.Contains(whys, f.Failure) {
-				whys = append(whys, f.Failure)
-			}
-		}
-		return []string{fmt.Sprintf("%s: configuration failed: %s", name, strings.Join(whys, "; "))}
+	case len(reps.Measured) == 0:
+		return []string{fmt.Sprintf("%s: configuration failed: %s", name, strings.Join(reps.Reasons(), "; "))}
 	}
-	total, of := len(all), ""
+	total, of := reps.Seen, ""
 	if plan != nil && plan.Repeat > 0 {
 		total, of = max(plan.Repeat, total), fmt.Sprintf(" of %d", plan.Repeat)
 	}
 	var out []string
-	for _, f := range failed {
+	for _, f := range reps.Failed {
 		out = append(out, fmt.Sprintf("%s: repeat %d%s failed (%s): %s was measured in %d of %d repeats",
-			name, f.Repeat+1, of, f.Failure, name, len(measured), total))
+			name, f.Repeat+1, of, f.Failure, name, len(reps.Measured), total))
 	}
 	return out
 }
