@@ -35,7 +35,7 @@ test:
 # mid-call on a busy machine (golang/go#75804, fixed in Go 1.27); a count
 # has no deadline to race.
 # Each line is "package target".
-FUZZ_TARGETS := ./slo:FuzzParse ./scenarios:FuzzParse ./experiments:FuzzParse ./target/api:FuzzPredictDecoder
+FUZZ_TARGETS := ./slo:FuzzParse ./scenarios:FuzzParse ./experiments:FuzzParse ./target/refapi/server:FuzzPredictDecoder
 fuzz:
 	@set -e; for ft in $(FUZZ_TARGETS); do \
 	  pkg=$${ft%%:*}; fn=$${ft##*:}; echo "fuzz $$fn in $$pkg ($(FUZZTIME))"; \
@@ -43,11 +43,11 @@ fuzz:
 	done
 
 train:
-	$(GO) run ./cmd/loadlab train --out target/model/model.json --seed 42
+	$(GO) run ./cmd/loadlab train --out target/refapi/model/model.json --seed 42
 
 image: 
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o target/loadlab ./cmd/loadlab
-	docker build -t loadlab/reference-api:dev -f target/Dockerfile target
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o target/refapi/loadlab ./cmd/loadlab
+	docker build -t loadlab/reference-api:dev -f target/refapi/Dockerfile target/refapi
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1s ./...
@@ -85,5 +85,5 @@ soak:
 	bash scripts/soak.sh
 
 clean:
-	rm -rf bin target/loadlab
+	rm -rf bin target/refapi/loadlab
 	-./$(BIN) clean 2>/dev/null || true

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
-	"github.com/loadlab/loadlab/target"
-	"github.com/loadlab/loadlab/target/docker"
+	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/target/runtime/docker"
 )
 
 // socketProxy forwards a unix socket to the Docker daemon's until Kill:
@@ -127,9 +127,9 @@ slo: p95<1s
 	}
 	t.Logf("after %s: result %+v\nerror: %v\nlog:\n%s", took, res, runErr, log.String())
 
-	if !errors.Is(runErr, target.ErrUnavailable) || !strings.Contains(runErr.Error(), "loadlab clean") ||
+	if !errors.Is(runErr, runtime.ErrUnavailable) || !strings.Contains(runErr.Error(), "loadlab clean") ||
 		!strings.Contains(runErr.Error(), "loadlab.run="+run) {
-		t.Errorf("run error %v: want target.ErrUnavailable, the run label and `loadlab clean`", runErr)
+		t.Errorf("run error %v: want runtime.ErrUnavailable, the run label and `loadlab clean`", runErr)
 	}
 	if strings.Contains(log.String(), "config 2/2") {
 		t.Error("the second configuration was attempted with the runtime gone")

@@ -23,7 +23,7 @@ import (
 
 	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/record"
-	"github.com/loadlab/loadlab/target/docker"
+	"github.com/loadlab/loadlab/target/runtime/docker"
 )
 
 var (

@@ -13,7 +13,7 @@ import (
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/slo"
-	"github.com/loadlab/loadlab/target"
+	"github.com/loadlab/loadlab/target/runtime"
 )
 
 // Runner runs an experiment: for each configuration and repeat it deploys
@@ -23,7 +23,7 @@ import (
 // down. A configuration that fails is recorded with its reason and the run
 // goes on with the next.
 type Runner struct {
-	Runtime target.Runtime
+	Runtime runtime.Runtime
 	// Dir is the results directory, already prepared (see Prepare).
 	Dir string
 	// RunID labels the run's containers and records.
@@ -36,7 +36,7 @@ type Runner struct {
 	// Seed makes request generation reproducible.
 	Seed int64
 	// Binary is the static loadlab executable that runs the reference API
-	// (target.Spec.Binary); empty means the running executable.
+	// (runtime.Spec.Binary); empty means the running executable.
 	Binary string
 }
 
@@ -113,7 +113,7 @@ func (r *Runner) Run(ctx context.Context, e Experiment) (Result, error) {
 					return res, err // a write error: nothing more can be kept
 				}
 				res.Failed = append(res.Failed, cfg.Name+": "+fe.Error())
-				if errors.Is(err, target.ErrUnavailable) {
+				if errors.Is(err, runtime.ErrUnavailable) {
 					// Nothing more can be deployed, measured or removed.
 					return res, fmt.Errorf("configuration %s: %w; the steps measured so far are kept, and "+
 						"containers or networks labelled loadlab.run=%s may remain: run `loadlab clean` once the runtime answers again",
@@ -170,7 +170,7 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 	dep, err := r.Runtime.Deploy(ctx, spec)
 	if err != nil {
 		// An unavailable runtime fails this configuration like any deploy
-		// error; the failure wraps target.ErrUnavailable, and Run stops.
+		// error; the failure wraps runtime.ErrUnavailable, and Run stops.
 		if ctx.Err() != nil {
 			return 0, &stageError{StageDeploy, err}
 		}
@@ -182,9 +182,9 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 60*time.Second)
 		defer cancel()
 		if err := dep.Close(cctx); err != nil {
-			if errors.Is(err, target.ErrUnavailable) {
+			if errors.Is(err, runtime.ErrUnavailable) {
 				fmt.Fprintf(r.Log, "config %s: teardown impossible: %v; containers and networks labelled loadlab.run=%s remain until `loadlab clean` runs with the runtime back\n",
-					cfg.Name, target.ErrUnavailable, r.RunID)
+					cfg.Name, runtime.ErrUnavailable, r.RunID)
 				return
 			}
 			fmt.Fprintf(r.Log, "config %s: teardown: %v\n", cfg.Name, err)
@@ -258,13 +258,13 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 // first step enriched after the event was seen (events of the warm-up, of
 // a settle period or between windows go to the next step, never lost).
 type telemetry struct {
-	dep target.Deployment
+	dep runtime.Deployment
 	// ramp is the ramp's context and abort cancels it, with the error
 	// that says the runtime stopped answering as its cause (nil in tests).
 	ramp  context.Context
 	abort context.CancelCauseFunc
 	mu    sync.Mutex
-	start target.Usage
+	start runtime.Usage
 	ok    bool
 	seen  int // events already attributed to a step
 }
@@ -279,7 +279,7 @@ func (t *telemetry) windowStart(ctx context.Context, _ scenarios.Step) {
 
 // check stops the ramp when err says the runtime stopped answering.
 func (t *telemetry) check(err error) {
-	if t.abort != nil && errors.Is(err, target.ErrUnavailable) {
+	if t.abort != nil && errors.Is(err, runtime.ErrUnavailable) {
 		t.abort(err)
 	}
 }
@@ -289,7 +289,7 @@ func (t *telemetry) unavailable() error {
 	if t.ramp == nil {
 		return nil
 	}
-	if cause := context.Cause(t.ramp); errors.Is(cause, target.ErrUnavailable) {
+	if cause := context.Cause(t.ramp); errors.Is(cause, runtime.ErrUnavailable) {
 		return cause
 	}
 	return nil
@@ -302,7 +302,7 @@ func (t *telemetry) enrich(ctx context.Context, rec *record.Record) {
 	end, err := t.dep.Stats(ctx)
 	t.check(err)
 	if err == nil && ok {
-		tg := target.Between(start, end)
+		tg := runtime.Between(start, end)
 		rec.Target = &tg
 	}
 	if lost := t.unavailable(); lost != nil {
@@ -339,10 +339,10 @@ func oomKills(evs []record.Event) int {
 }
 
 // specFor builds the runtime's deployment spec for one configuration.
-func specFor(e Experiment, cfg ConfigSpec, runID string) target.Spec {
-	return target.Spec{
+func specFor(e Experiment, cfg ConfigSpec, runID string) runtime.Spec {
+	return runtime.Spec{
 		RunID:         runID,
-		Config:        target.Limits{Name: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.Memory), Replicas: cfg.Replicas},
+		Config:        runtime.Limits{Name: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.Memory), Replicas: cfg.Replicas},
 		Image:         e.Target.Image,
 		BuildContext:  e.Target.Build,
 		Port:          e.Target.Port,

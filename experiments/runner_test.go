@@ -15,7 +15,7 @@ import (
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
-	"github.com/loadlab/loadlab/target"
+	"github.com/loadlab/loadlab/target/runtime"
 )
 
 // fakeRuntime deploys httptest servers on 127.0.0.1; a config named in
@@ -30,7 +30,7 @@ type fakeRuntime struct {
 
 func (f *fakeRuntime) Name() string { return "fake" }
 
-func (f *fakeRuntime) Deploy(ctx context.Context, spec target.Spec) (target.Deployment, error) {
+func (f *fakeRuntime) Deploy(ctx context.Context, spec runtime.Spec) (runtime.Deployment, error) {
 	if spec.Config.Name == f.failing {
 		return nil, errors.New("container exited with code 1: last log lines:\nmodel file not found")
 	}
@@ -66,8 +66,8 @@ func (d *fakeDeployment) URLs() []string {
 	return out
 }
 
-func (d *fakeDeployment) Stats(ctx context.Context) (target.Usage, error) {
-	return target.Usage{At: time.Now(), Replicas: []target.ReplicaUsage{{
+func (d *fakeDeployment) Stats(ctx context.Context) (runtime.Usage, error) {
+	return runtime.Usage{At: time.Now(), Replicas: []runtime.ReplicaUsage{{
 		Name: d.name + "-1", CPUSeconds: float64(d.cpu.Load()) / 1000, CPULimit: 1, MemoryBytes: 10 << 20, MemoryLimit: 100 << 20,
 	}}}, nil
 }

@@ -7,16 +7,16 @@ import (
 	"strings"
 	"time"
 
-	"github.com/loadlab/loadlab/target"
-	"github.com/loadlab/loadlab/target/docker"
-	"github.com/loadlab/loadlab/target/local"
-	"github.com/loadlab/loadlab/target/urls"
+	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/target/runtime/docker"
+	"github.com/loadlab/loadlab/target/runtime/local"
+	"github.com/loadlab/loadlab/target/runtime/urls"
 )
 
 // Runtime is the runtime chosen for a run, with the run-level services the
 // CLI needs around it.
 type Runtime struct {
-	target.Runtime
+	runtime.Runtime
 	// Note says why this runtime was chosen when it is not the one asked
 	// for (auto falling back to local); empty otherwise.
 	Note   string
@@ -66,13 +66,13 @@ func (r *Runtime) Close() error {
 
 // Leftovers warns about containers and networks of earlier runs still
 // present (a killed run: its owner process is gone, see
-// target.IsLeftover); empty when there are none. Live runs' objects are
+// runtime.IsLeftover); empty when there are none. Live runs' objects are
 // not leftovers.
 func (r *Runtime) Leftovers(ctx context.Context) string {
 	if r.docker == nil {
 		return ""
 	}
-	names, err := r.docker.Leftovers(ctx, "", target.IsLeftover)
+	names, err := r.docker.Leftovers(ctx, "", runtime.IsLeftover)
 	if err != nil || len(names) == 0 {
 		return ""
 	}

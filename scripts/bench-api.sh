@@ -8,7 +8,7 @@
 # from Debian when missing (needs root).
 #
 # Environment: DURATION (10s), WARMUP (3s), CONNECTIONS (50), PORT (18080),
-# SERVER_CPU (1), CLIENT_CPU (0), BIN (target/loadlab), NO_BUILD (1: use BIN
+# SERVER_CPU (1), CLIENT_CPU (0), BIN (target/refapi/loadlab), NO_BUILD (1: use BIN
 # as is), MIN_RPS (unset: only
 # report; set: exit 1 when the measured RPS or the p95 goal is missed).
 set -euo pipefail
@@ -20,7 +20,7 @@ CONNECTIONS=${CONNECTIONS:-50}
 PORT=${PORT:-18080}
 SERVER_CPU=${SERVER_CPU:-1}
 CLIENT_CPU=${CLIENT_CPU:-0}
-BIN=${BIN:-target/loadlab}
+BIN=${BIN:-target/refapi/loadlab}
 P95_GOAL_MS=10
 
 if ! command -v wrk >/dev/null 2>&1; then

@@ -10,13 +10,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/loadlab/loadlab/target"
-	"github.com/loadlab/loadlab/target/docker"
+	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/target/runtime/docker"
 )
 
 // cleanCmd removes what killed runs left in Docker: the containers and
 // networks labelled loadlab.run (or only one run's, with --run) whose
-// owner process is gone (see target.Leftover), or all of them with --force.
+// owner process is gone (see runtime.Leftover), or all of them with --force.
 type cleanCmd struct {
 	run    string
 	dryRun bool
@@ -63,7 +63,7 @@ func (c *cleanCmd) exec(ctx context.Context, out io.Writer) error {
 	host, _ := os.Hostname()
 	kept := map[string]string{} // run ID → why it is kept
 	sel := func(labels map[string]string) bool {
-		if c.force || target.Leftover(labels, host, target.Alive) {
+		if c.force || runtime.Leftover(labels, host, runtime.Alive) {
 			return true
 		}
 		kept[labels[docker.LabelRun]] = keptReason(labels, host)
@@ -98,7 +98,7 @@ func (c *cleanCmd) exec(ctx context.Context, out io.Writer) error {
 
 // keptReason says why an object with these labels is kept.
 func keptReason(labels map[string]string, host string) string {
-	o, _ := target.OwnerOf(labels)
+	o, _ := runtime.OwnerOf(labels)
 	if o.Host != host {
 		return fmt.Sprintf("its owner, loadlab process %d, runs on host %q, which cannot be checked from here", o.PID, o.Host)
 	}

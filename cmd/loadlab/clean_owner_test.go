@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/experiments"
-	"github.com/loadlab/loadlab/target"
-	"github.com/loadlab/loadlab/target/docker"
+	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/target/runtime/docker"
 )
 
 // TestCleanKeepsLiveRuns deploys two configurations of one run, one owned
@@ -37,13 +37,13 @@ func TestCleanKeepsLiveRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	host, _ := os.Hostname()
-	owners := map[string]target.Owner{
-		"live": target.Self(),
+	owners := map[string]runtime.Owner{
+		"live": runtime.Self(),
 		"dead": {PID: gone.Process.Pid, Host: host, Start: 1},
 	}
 	deps := map[string]*docker.Deployment{}
 	for _, name := range []string{"live", "dead"} {
-		spec := target.Spec{RunID: run, Owner: owners[name], Config: target.Limits{Name: name, CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 1},
+		spec := runtime.Spec{RunID: run, Owner: owners[name], Config: runtime.Limits{Name: name, CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 1},
 			Binary: loadlabBinary(t), HealthTimeout: 30 * time.Second}
 		d, err := rt.Deploy(ctx, spec)
 		if err != nil {

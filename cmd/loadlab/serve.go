@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/loadlab/loadlab/target/api"
-	"github.com/loadlab/loadlab/target/model"
+	"github.com/loadlab/loadlab/target/refapi/model"
+	"github.com/loadlab/loadlab/target/refapi/server"
 )
 
 // modelEnv names the environment variable that sets --model's default.
@@ -39,7 +39,7 @@ accepting connections, lets in-flight requests finish and exits 0.`,
 		Args: cobra.NoArgs,
 		RunE: c.run,
 	}
-	def := api.DefaultConfig()
+	def := server.DefaultConfig()
 	f := cmd.Flags()
 	f.StringVar(&c.addr, "addr", def.Addr, "listen address (host:port; the image uses :8000)")
 	f.StringVar(&c.modelPath, "model", os.Getenv(modelEnv), "model artifact to serve instead of the embedded one (env "+modelEnv+")")
@@ -54,7 +54,7 @@ func (c *serveCmd) run(cmd *cobra.Command, _ []string) error {
 	if err := level.UnmarshalText([]byte(c.logLevel)); err != nil {
 		return usagef("--log-level %q: want debug, info, warn or error", c.logLevel)
 	}
-	cfg := api.DefaultConfig()
+	cfg := server.DefaultConfig()
 	cfg.Addr = c.addr
 	cfg.Leads = c.leads
 	cfg.LogRequests = c.logRequests
@@ -67,5 +67,5 @@ func (c *serveCmd) run(cmd *cobra.Command, _ []string) error {
 		source = c.modelPath
 		load = func() (*model.Model, error) { return model.Load(c.modelPath) }
 	}
-	return api.Run(cmd.Context(), cfg, source, load)
+	return server.Run(cmd.Context(), cfg, source, load)
 }

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/target/model"
+	"github.com/loadlab/loadlab/target/refapi/model"
 )
 
 func execCLI(ctx context.Context, args ...string) (string, error) {

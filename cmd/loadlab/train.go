@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/loadlab/loadlab/target/model"
+	"github.com/loadlab/loadlab/target/refapi/model"
 )
 
 // trainCmd trains the reference API's lead-scoring model and writes its
@@ -26,7 +26,7 @@ func newTrainCmd() *cobra.Command {
 		Long: `train generates the deterministic synthetic lead dataset (20,000 rows),
 fits gradient-boosted trees (100 trees, depth ≤ 6), reports held-out accuracy
 and AUC, and writes the versioned JSON artifact. The same seed always gives a
-byte-identical file; the checked-in target/model/model.json is embedded in the
+byte-identical file; the checked-in target/refapi/model/model.json is embedded in the
 binary, so rebuild after retraining.`,
 		Args: cobra.NoArgs,
 		RunE: c.run,
@@ -38,7 +38,7 @@ binary, so rebuild after retraining.`,
 
 func (c *trainCmd) run(cmd *cobra.Command, _ []string) error {
 	if c.out == "" {
-		return usagef("--out: empty, want a file path such as target/model/model.json")
+		return usagef("--out: empty, want a file path such as target/refapi/model/model.json")
 	}
 	cfg := model.DefaultTrainConfig()
 	cfg.Seed = c.seed

@@ -1,0 +1,11 @@
+package refapi
+
+import _ "embed"
+
+// ReferenceDockerfile is target/refapi/Dockerfile: the FROM-scratch image of the
+// reference API. Its single COPY instruction copies the static loadlab
+// binary; the docker runtime builds it from an in-memory context holding
+// this file and the binary at the COPY's source path.
+//
+//go:embed Dockerfile
+var ReferenceDockerfile []byte

@@ -1,0 +1,80 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+)
+
+// Config is everything that shapes the reference API server.
+type Config struct {
+	// Addr is the TCP listen address (host:port).
+	Addr string
+	// Leads is the size of the precomputed lead table (ids 1..Leads),
+	// drawn from the synthetic population with LeadsSeed.
+	Leads     int
+	LeadsSeed uint64
+	// MaxBodyBytes bounds a request body; larger ones get 413.
+	MaxBodyBytes int64
+	// MaxBatch bounds the instances of one POST /predict.
+	MaxBatch int
+	// Timeouts of the HTTP server, see net/http.Server.
+	ReadHeaderTimeout time.Duration
+	ReadTimeout       time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	// ShutdownTimeout bounds how long in-flight requests may take to
+	// finish after shutdown begins.
+	ShutdownTimeout time.Duration
+	// Logger receives structured logs; nil discards them.
+	Logger *slog.Logger
+	// LogRequests logs one line per request at debug level (off by
+	// default: it costs throughput).
+	LogRequests bool
+}
+
+// DefaultConfig is `loadlab serve` without flags.
+func DefaultConfig() Config {
+	return Config{
+		Addr:              "127.0.0.1:8000",
+		Leads:             10000,
+		LeadsSeed:         20240115,
+		MaxBodyBytes:      1 << 20,
+		MaxBatch:          1000,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ShutdownTimeout:   25 * time.Second,
+	}
+}
+
+// Validate reports every invalid field at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.Addr == "" {
+		errs = append(errs, errors.New("addr: empty, want host:port such as 127.0.0.1:8000 or :8000"))
+	}
+	if c.Leads < 0 || c.Leads > 1_000_000 {
+		errs = append(errs, fmt.Errorf("leads: %d, want 0–1000000", c.Leads))
+	}
+	if c.MaxBodyBytes < 1 {
+		errs = append(errs, fmt.Errorf("max_body_bytes: %d, want ≥ 1", c.MaxBodyBytes))
+	}
+	if c.MaxBatch < 1 {
+		errs = append(errs, fmt.Errorf("max_batch: %d, want ≥ 1", c.MaxBatch))
+	}
+	for _, d := range []struct {
+		name string
+		v    time.Duration
+	}{
+		{"read_header_timeout", c.ReadHeaderTimeout}, {"read_timeout", c.ReadTimeout},
+		{"write_timeout", c.WriteTimeout}, {"idle_timeout", c.IdleTimeout}, {"shutdown_timeout", c.ShutdownTimeout},
+	} {
+		if d.v <= 0 {
+			errs = append(errs, fmt.Errorf("%s: %v, want > 0", d.name, d.v))
+		}
+	}
+	return errors.Join(errs...)
+}

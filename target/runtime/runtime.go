@@ -1,0 +1,123 @@
+// Package target is the system under test: the reference inference API
+// (subpackages model and api) and the runtimes that deploy a target under
+// resource limits (docker, local, url) behind one small interface.
+package runtime
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// ErrUnavailable marks a runtime error meaning the runtime itself stopped
+// answering (the Docker daemon went away): nothing more can be deployed,
+// measured or removed until it is back, so a run stops.
+var ErrUnavailable = errors.New("the container runtime stopped answering")
+
+// Runtime deploys a target under one configuration's limits.
+type Runtime interface {
+	// Name is "docker", "local" or "url"; it is recorded in every step.
+	Name() string
+	// Deploy starts the configuration's replicas and returns once every
+	// replica answers its health check, or with an error that names the
+	// replica and carries its last log lines. On error nothing is left
+	// running.
+	Deploy(ctx context.Context, spec Spec) (Deployment, error)
+}
+
+// Deployment is a running configuration.
+type Deployment interface {
+	// URLs are the base URLs of the replicas, always on 127.0.0.1
+	// (e.g. "http://127.0.0.1:49153"), one per replica.
+	URLs() []string
+	// Stats samples the replicas' cumulative resource counters now.
+	Stats(ctx context.Context) (Usage, error)
+	// Events returns what happened to replicas since the deployment
+	// started (OOM kills, exits, restarts), oldest first.
+	Events() []record.Event
+	// Close stops and removes every replica and the network; it is safe
+	// to call more than once and must run even when ctx is cancelled
+	// (implementations use a fresh bounded context for removal).
+	Close(ctx context.Context) error
+}
+
+// Spec is everything a runtime needs to deploy one configuration.
+type Spec struct {
+	// RunID labels everything created (loadlab.run=<RunID>).
+	RunID string
+	// Owner is the process that owns what is created (labelled with it,
+	// see LabelOwnerPID); zero means this process (Self).
+	Owner Owner
+	// Config is the configuration's name and limits.
+	Config Limits
+	// Image is the image to run (docker); empty means the reference API.
+	Image string
+	// BuildContext, when set, is a directory with a Dockerfile to build
+	// into Image first (docker).
+	BuildContext string
+	// Command overrides the image's command (docker) or is the program and
+	// arguments to start (local); empty means the reference API.
+	Command []string
+	// Port is the port the API listens on inside the container (docker).
+	Port int
+	// HealthPath is polled until it answers 2xx (default "/health").
+	HealthPath string
+	// HealthTimeout bounds the wait for every replica to become healthy.
+	HealthTimeout time.Duration
+	// Env is extra environment for every replica.
+	Env map[string]string
+	// URLs are the base URLs to use as they are (url runtime only).
+	URLs []string
+	// PortsPerReplica is how many host ports the docker runtime publishes
+	// for each replica (0 means 1). Docker's userland proxy serves each
+	// published port with one process that holds six file descriptors per
+	// connection and stops accepting for good at its descriptor limit
+	// (about 3,300 connections with the engine's usual 20,000); spreading
+	// users over several ports keeps each proxy under it. Deployment.URLs
+	// then lists every port, interleaved across replicas so that
+	// round-robin stays balanced.
+	PortsPerReplica int
+	// Binary is the loadlab executable that runs the reference API: the
+	// local runtime starts it as `Binary serve --addr 127.0.0.1:<port>`,
+	// and the docker runtime copies it into the FROM-scratch reference
+	// image, so there it must be statically linked (CGO_ENABLED=0, as
+	// `make build` does). Empty means the running executable. Unused when
+	// Image, BuildContext (docker) or Command (local) is set.
+	Binary string
+}
+
+// Limits is one configuration of the experiment matrix. CPUs and
+// MemoryBytes are per replica; zero means unlimited.
+type Limits struct {
+	Name        string
+	CPUs        float64
+	MemoryBytes int64
+	Replicas    int
+}
+
+// Usage is a snapshot of cumulative counters, per replica. The telemetry of
+// a step is the difference of two snapshots (see Between).
+type Usage struct {
+	At       time.Time
+	Replicas []ReplicaUsage
+}
+
+// ReplicaUsage is one replica's cumulative counters at a point in time.
+type ReplicaUsage struct {
+	Name string
+	// CPUSeconds is the replica's total CPU time since it started.
+	CPUSeconds float64
+	// CPULimit is the replica's CPU limit in cores (0 = unlimited).
+	CPULimit float64
+	// MemoryBytes is the current memory use; MemoryLimit the limit (0 = unlimited).
+	MemoryBytes int64
+	MemoryLimit int64
+	// ThrottledPeriods and ThrottledSeconds are cumulative CFS throttling.
+	ThrottledPeriods int64
+	ThrottledSeconds float64
+	// OOMKills and Restarts are cumulative.
+	OOMKills int
+	Restarts int
+}

@@ -1,0 +1,60 @@
+package runtime
+
+import "github.com/loadlab/loadlab/record"
+
+// Between turns two snapshots of the same deployment into a step's target
+// telemetry: CPU cores used on average over the interval, memory at the
+// end, throttling, OOM kills and restarts during the interval. Replicas are
+// matched by name; a replica missing from start counts from zero.
+func Between(start, end Usage) record.Target {
+	secs := end.At.Sub(start.At).Seconds()
+	before := make(map[string]ReplicaUsage, len(start.Replicas))
+	for _, r := range start.Replicas {
+		before[r.Name] = r
+	}
+	var sum record.Target
+	var cpuLimit float64
+	var memLimit int64
+	for _, e := range end.Replicas {
+		s := before[e.Name]
+		var t record.Target
+		if secs > 0 {
+			t.CPUCores = nonNeg(e.CPUSeconds-s.CPUSeconds) / secs
+		}
+		if e.CPULimit > 0 {
+			t.CPUPctOfLimit = 100 * t.CPUCores / e.CPULimit
+		}
+		t.MemoryBytes = e.MemoryBytes
+		if e.MemoryLimit > 0 {
+			t.MemoryPctOfLimit = 100 * float64(e.MemoryBytes) / float64(e.MemoryLimit)
+		}
+		t.ThrottledPeriods = max(0, e.ThrottledPeriods-s.ThrottledPeriods)
+		t.ThrottledS = nonNeg(e.ThrottledSeconds - s.ThrottledSeconds)
+		t.OOMKills = max(0, e.OOMKills-s.OOMKills)
+		t.Restarts = max(0, e.Restarts-s.Restarts)
+
+		sum.CPUCores += t.CPUCores
+		sum.MemoryBytes += t.MemoryBytes
+		sum.ThrottledPeriods += t.ThrottledPeriods
+		sum.ThrottledS += t.ThrottledS
+		sum.OOMKills += t.OOMKills
+		sum.Restarts += t.Restarts
+		cpuLimit += e.CPULimit
+		memLimit += e.MemoryLimit
+		sum.Replicas = append(sum.Replicas, t)
+	}
+	if cpuLimit > 0 {
+		sum.CPUPctOfLimit = 100 * sum.CPUCores / cpuLimit
+	}
+	if memLimit > 0 {
+		sum.MemoryPctOfLimit = 100 * float64(sum.MemoryBytes) / float64(memLimit)
+	}
+	return sum
+}
+
+func nonNeg(f float64) float64 {
+	if f < 0 {
+		return 0
+	}
+	return f
+}

@@ -1,0 +1,50 @@
+package runtime
+
+import (
+	"math"
+	"testing"
+	"time"
+)
+
+func TestBetween(t *testing.T) {
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	start := Usage{At: t0, Replicas: []ReplicaUsage{
+		{Name: "a", CPUSeconds: 10, CPULimit: 0.5, ThrottledPeriods: 100, ThrottledSeconds: 1},
+		{Name: "b", CPUSeconds: 4, CPULimit: 0.5, OOMKills: 1},
+	}}
+	end := Usage{At: t0.Add(10 * time.Second), Replicas: []ReplicaUsage{
+		{Name: "a", CPUSeconds: 14, CPULimit: 0.5, MemoryBytes: 100 << 20, MemoryLimit: 512 << 20,
+			ThrottledPeriods: 150, ThrottledSeconds: 3.5},
+		{Name: "b", CPUSeconds: 6, CPULimit: 0.5, MemoryBytes: 50 << 20, MemoryLimit: 512 << 20,
+			OOMKills: 2, Restarts: 1},
+	}}
+	got := Between(start, end)
+	near := func(name string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-9 {
+			t.Errorf("%s = %v, want %v", name, got, want)
+		}
+	}
+	near("cpu_cores", got.CPUCores, 0.6)            // (4+2)/10
+	near("cpu_pct_of_limit", got.CPUPctOfLimit, 60) // 0.6 of 1.0
+	near("replica a cpu %", got.Replicas[0].CPUPctOfLimit, 80)
+	near("memory %", got.MemoryPctOfLimit, 100*150.0/1024)
+	near("throttled_s", got.ThrottledS, 2.5)
+	if got.MemoryBytes != 150<<20 || got.ThrottledPeriods != 50 || got.OOMKills != 1 || got.Restarts != 1 {
+		t.Errorf("sums = %+v", got)
+	}
+	if len(got.Replicas) != 2 {
+		t.Fatalf("want 2 replicas, got %d", len(got.Replicas))
+	}
+}
+
+func TestBetweenUnlimitedAndEmpty(t *testing.T) {
+	t0 := time.Now()
+	got := Between(Usage{At: t0}, Usage{At: t0.Add(time.Second), Replicas: []ReplicaUsage{{Name: "x", CPUSeconds: 0.5}}})
+	if got.CPUCores != 0.5 || got.CPUPctOfLimit != 0 || got.MemoryPctOfLimit != 0 {
+		t.Errorf("unlimited replica: %+v", got)
+	}
+	if z := Between(Usage{At: t0}, Usage{At: t0}); z.CPUCores != 0 || len(z.Replicas) != 0 {
+		t.Errorf("empty: %+v", z)
+	}
+}
