@@ -1,3 +1,6 @@
+// Package refapi is the bundled reference inference API: its model
+// (subpackage model), its HTTP server (subpackage server) and the
+// FROM-scratch image that packages both into one static binary.
 package refapi
 
 import _ "embed"

@@ -1,6 +1,8 @@
-// Package target is the system under test: the reference inference API
-// (subpackages model and api) and the runtimes that deploy a target under
-// resource limits (docker, local, url) behind one small interface.
+// Package runtime is how any target is deployed and observed: the Runtime
+// and Deployment interfaces that the docker, local and urls runtimes (its
+// subpackages) implement, the deployment Spec, health polling, resource
+// usage between two samples and the owner labels of a run's containers.
+// The bundled reference API itself lives in target/refapi.
 package runtime
 
 import (
