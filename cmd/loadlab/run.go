@@ -85,6 +85,8 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 		OnForcedExit: onForcedExit.add,
 	}
 	if c.gate {
+		// The gate stage calls back here: evaluating a results folder's
+		// gates (gateOptions, capacities, gatesOf) still lives in gate.go.
 		sess.Gate = func(ctx context.Context, dir string) error {
 			return gateRun(ctx, dir, e.Gates, c.baseline, c.tolerance, stdout, stderr)
 		}
@@ -93,8 +95,9 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 }
 
 // experiment loads the experiment name with the flags' overrides,
-// validated and with its target resolved; bad flags or a bad file are
-// usage errors (exit 2).
+// validated and with its target resolved. Bad flags or a bad experiment
+// file are usage errors (exit 2); a compose file that cannot be read is
+// an error (exit 1).
 func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Experiment, error) {
 	if c.runtime != "auto" && c.runtime != "docker" && c.runtime != "local" {
 		return experiments.Experiment{}, usagef("--runtime %q: use auto, docker or local", c.runtime)
