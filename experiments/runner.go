@@ -19,7 +19,7 @@ import (
 // scenario, appends every step to steps.jsonl the moment it ends, tears
 // the deployment down (always, also on error and cancellation) and cools
 // down. A configuration that fails is recorded with its reason and the run
-// goes on with the next.
+// goes on with the next. It is the measure stage of a run (see Execute).
 type Runner struct {
 	Runtime runtime.Runtime
 	// Dir is the results directory, already prepared (see Prepare).
@@ -57,7 +57,8 @@ type Result struct {
 	Stage string
 }
 
-// Stages of a configuration, as reported in Result.Stage.
+// Stages of a configuration, as reported in Result.Stage (the stages of
+// a whole run, measure among them, are listed in runStages).
 const (
 	StageDeploy   = "deploy"
 	StageWarmup   = "warm-up"
