@@ -146,7 +146,7 @@ func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg 
 		Repeat: rep,
 		Config: record.Config{
 			Name: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.Memory), Replicas: cfg.Replicas,
-			Runtime: r.Runtime.Name(), Approximate: r.Runtime.Name() == "local",
+			Runtime: r.Runtime.Name(), Approximate: r.Runtime.Approximate(),
 		},
 	}
 	fail := func(stage string, err error) (int, error) {
