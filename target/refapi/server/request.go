@@ -109,9 +109,6 @@ type predictRequest struct {
 	batch bool
 	leads []model.Lead
 	errs  []FieldError
-
-	// top is decoding scratch, reused: the body's members.
-	top object
 }
 
 func (r *predictRequest) reset() {
@@ -126,12 +123,15 @@ func (r *predictRequest) reset() {
 // in req.errs (in field order, batch items in index order).
 func decodePredict(body []byte, maxBatch int, req *predictRequest) *SyntaxError {
 	req.reset()
-	top, err := decodeObject(body, &req.top)
+	// The body's members; nil for well-formed JSON that is not an object:
+	// a *json.UnmarshalTypeError leaves it nil and a JSON null sets it so.
+	var top object
+	err := json.Unmarshal(body, &top)
 	var serr *json.SyntaxError
 	if err != nil && errors.As(err, &serr) { // err != nil: &serr would escape on every request
 		return newSyntaxError(serr, body)
 	}
-	if top == nil { // well-formed, but not an object
+	if top == nil {
 		req.errs = append(req.errs, FieldError{Loc: []any{"body"}, Msg: probObjectType.msg, Type: probObjectType.typ})
 		return nil
 	}
@@ -146,18 +146,6 @@ func decodePredict(body []byte, maxBatch int, req *predictRequest) *SyntaxError 
 	return nil
 }
 
-// decodeObject decodes b into *scratch (cleared, its storage reused) and
-// returns it, or nil when b is well-formed JSON that is not an object.
-// The error is encoding/json's: a *json.SyntaxError for malformed JSON.
-func decodeObject(b []byte, scratch *object) (object, error) {
-	clear(*scratch)
-	err := json.Unmarshal(b, scratch)
-	if err != nil || *scratch == nil { // a JSON null sets the map to nil
-		return nil, err
-	}
-	return *scratch, nil
-}
-
 // decodeInstances validates the well-formed "instances" value raw.
 func (r *predictRequest) decodeInstances(raw json.RawMessage, maxBatch int) {
 	here := []any{"body", "instances"}
@@ -167,7 +155,6 @@ func (r *predictRequest) decodeInstances(raw json.RawMessage, maxBatch int) {
 	}
 	// Items that are not objects stay nil; the error saying so (a
 	// *json.UnmarshalTypeError, raw being well-formed) is not needed.
-	// items is not reused: decoding into a used map would keep its keys.
 	var items []object
 	_ = json.Unmarshal(raw, &items)
 	switch n := len(items); {
