@@ -56,7 +56,7 @@ func (c *configRun) template() record.Record {
 		Repeat: rep,
 		Config: record.Config{
 			Name: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.Memory), Replicas: cfg.Replicas,
-			Runtime: r.Runtime.Name(), Approximate: r.Runtime.Name() == "local",
+			Runtime: r.Runtime.Name(), Approximate: r.Runtime.Approximate(),
 		},
 	}
 }
