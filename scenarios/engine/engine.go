@@ -313,11 +313,7 @@ type rateDriver struct {
 }
 
 func newRateDriver(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, seed int64) *rateDriver {
-	pool := cfg.maxWorkers
-	if !cfg.perUser {
-		pool = cfg.pool
-	}
-	return &rateDriver{ol: newOpenLoop(src, bases, set, col, cfg, pool, seed)}
+	return &rateDriver{ol: newOpenLoop(src, bases, set, col, cfg, seed)}
 }
 
 func (d *rateDriver) begin(st scenarios.Step) {

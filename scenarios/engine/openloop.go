@@ -11,17 +11,22 @@ import (
 // openLoop drives arrival-rate steps for a whole ramp. One dispatcher
 // goroutine follows the stepPacer: it sleeps until the next multiple of
 // PaceQuantum at which requests are due and hands each due request's
-// scheduled time to an idle worker. A worker sends one request at a time
-// through the engine's sender (the closed loop's request path: the same
-// request building, exchange, error kinds and timing), on the connection
-// pool of the base URL its turn names (round-robin), reading the response
-// in its own goroutine; then it waits for the next due request. Workers
-// start when none is idle at a send time, up to maxWorkers; with all of
-// them busy the dispatcher waits, and the requests due more than DropAfter
-// ago by the time one comes free are dropped (see stepPacer.reap).
+// scheduled time to an idle worker, the one idle for the shortest time
+// (so that a few warm workers carry a steady load and the others stay
+// asleep). A worker sends one request at a time through the engine's
+// sender (the closed loop's request path: the same request building,
+// exchange, error kinds and timing) to the base URL its turn names
+// (round-robin), on its own keep-alive connection to that base, or
+// through the base's shared pool (connections: shared), and reads the
+// response in its own goroutine; then it waits for the next due request.
+// Workers start when none is idle at a send time, up to maxWorkers; with
+// all of them busy the dispatcher waits, and the requests due more than
+// DropAfter ago by the time one comes free are dropped (see
+// stepPacer.reap).
 type openLoop struct {
 	src        scenarios.Source
-	pools      []*sharedPool // one per base URL
+	bases      []*base
+	pools      []*sharedPool // one per base URL; nil: each worker's own connections
 	set        *connSet
 	col        *collector
 	snd        *sender
@@ -30,33 +35,44 @@ type openLoop struct {
 	seed       int64
 	maxWorkers int
 
-	pacer   *stepPacer // nil until start
-	began   time.Time
-	rr      atomic.Uint64
-	tickets chan time.Time // a due request's scheduled send time, to an idle worker
-	quit    chan struct{}  // closed by stop
-	workers int            // started workers; the dispatcher's own count
-	wg      sync.WaitGroup // the dispatcher and the workers
-	once    sync.Once
+	pacer *stepPacer // nil until start
+	began time.Time
+	rr    atomic.Uint64
+	quit  chan struct{} // closed by stop
+	once  sync.Once
+	wg    sync.WaitGroup // the dispatcher and the workers
+
+	mu      sync.Mutex
+	idle    []*worker     // idle workers, the most recently idle last
+	freed   chan struct{} // signals the dispatcher that a worker became idle
+	workers int           // started workers; the dispatcher's own count
 }
 
-// newOpenLoop prepares an open loop over bases with a connection pool of
-// poolSize connections in all (split evenly over the bases) and at most
-// maxWorkers requests in flight; start begins it.
-func newOpenLoop(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, poolSize int, seed int64) *openLoop {
+// worker is one open-loop sender goroutine.
+type worker struct {
+	due chan time.Time // the scheduled send time of its next request; capacity 1
+}
+
+// newOpenLoop prepares an open loop over bases with at most maxWorkers
+// requests in flight; with shared connections (cfg.perUser false) they
+// use a pool of cfg.pool connections in all, split evenly over the bases.
+// start begins it.
+func newOpenLoop(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, seed int64) *openLoop {
 	fl := newFlights()
 	o := &openLoop{
-		src: src, set: set, col: col, flights: fl,
+		src: src, bases: bases, set: set, col: col, flights: fl,
 		snd:        &sender{col: col, timeout: cfg.timeout, origin: fl.origin},
 		arrival:    cfg.arrival,
 		seed:       seed,
 		maxWorkers: cfg.maxWorkers,
-		tickets:    make(chan time.Time),
 		quit:       make(chan struct{}),
+		freed:      make(chan struct{}, 1),
 	}
-	per := (poolSize + len(bases) - 1) / len(bases)
-	for _, b := range bases {
-		o.pools = append(o.pools, newSharedPool(set, b, per))
+	if !cfg.perUser {
+		per := (cfg.pool + len(bases) - 1) / len(bases)
+		for _, b := range bases {
+			o.pools = append(o.pools, newSharedPool(set, b, per))
+		}
 	}
 	return o
 }
@@ -100,22 +116,36 @@ func (o *openLoop) dispatch() {
 				return
 			}
 		}
-		t := o.began.Add(due)
-		select {
-		case o.tickets <- t: // an idle worker took it
-			continue
-		default:
+		if !o.hand(o.began.Add(due)) {
+			return
 		}
+	}
+}
+
+// hand gives the request scheduled at t to the most recently idle worker,
+// or to a new one while fewer than maxWorkers run, or else waits for one
+// to come free; it reports false when the load stopped meanwhile.
+func (o *openLoop) hand(t time.Time) bool {
+	for {
+		o.mu.Lock()
+		if n := len(o.idle); n > 0 {
+			w := o.idle[n-1]
+			o.idle = o.idle[:n-1]
+			o.mu.Unlock()
+			w.due <- t // never blocks: an idle worker's channel is empty
+			return true
+		}
+		o.mu.Unlock()
 		if o.workers < o.maxWorkers {
 			o.workers++
 			o.wg.Add(1)
 			go o.work(t)
-			continue
+			return true
 		}
 		select {
-		case o.tickets <- t:
+		case <-o.freed:
 		case <-o.quit:
-			return
+			return false
 		}
 	}
 }
@@ -126,13 +156,41 @@ func (o *openLoop) work(scheduled time.Time) {
 	defer o.wg.Done()
 	fl := o.flights.register()
 	defer o.flights.drop(fl)
+	var own []*ownConn // by base; nil with shared pools
+	if o.pools == nil {
+		own = make([]*ownConn, len(o.bases))
+		defer func() {
+			for _, c := range own {
+				if c != nil {
+					c.close()
+				}
+			}
+		}()
+	}
+	w := &worker{due: make(chan time.Time, 1)}
 	var uri []byte
 	for {
 		r := o.src.Next()
-		p := o.pools[(o.rr.Add(1)-1)%uint64(len(o.pools))]
-		uri = o.snd.send(p, p.b, &r, fl, scheduled, uri)
+		i := (o.rr.Add(1) - 1) % uint64(len(o.bases))
+		var cs connSource
+		if own != nil {
+			if own[i] == nil {
+				own[i] = &ownConn{set: o.set, b: o.bases[i]}
+			}
+			cs = own[i]
+		} else {
+			cs = o.pools[i]
+		}
+		uri = o.snd.send(cs, o.bases[i], &r, fl, scheduled, uri)
+		o.mu.Lock()
+		o.idle = append(o.idle, w)
+		o.mu.Unlock()
 		select {
-		case scheduled = <-o.tickets:
+		case o.freed <- struct{}{}:
+		default:
+		}
+		select {
+		case scheduled = <-w.due:
 		case <-o.quit:
 			return
 		}
