@@ -122,10 +122,26 @@ func (o *openLoop) dispatch() {
 	}
 }
 
+// maxDialing bounds the connections the open loop dials at once: a new
+// worker dials its connection with its first request, and while
+// maxDialing dials are in progress no worker starts. A generator starved
+// of CPU (or a target slow to accept) then sends late and drops requests,
+// which the step reports, instead of answering every late request with
+// one more connection, a storm that overflows the target's accept queue
+// and stalls both for seconds.
+const maxDialing = 64
+
 // hand gives the request scheduled at t to the most recently idle worker,
-// or to a new one while fewer than maxWorkers run, or else waits for one
-// to come free; it reports false when the load stopped meanwhile.
+// or to a new one while fewer than maxWorkers run and fewer than
+// maxDialing dials are in progress, or else waits for one to come free;
+// it reports false when the load stopped meanwhile.
 func (o *openLoop) hand(t time.Time) bool {
+	var retry *time.Timer
+	defer func() {
+		if retry != nil {
+			retry.Stop()
+		}
+	}()
 	for {
 		o.mu.Lock()
 		if n := len(o.idle); n > 0 {
@@ -136,14 +152,25 @@ func (o *openLoop) hand(t time.Time) bool {
 			return true
 		}
 		o.mu.Unlock()
-		if o.workers < o.maxWorkers {
+		var again <-chan time.Time // while dials are in progress: soon
+		switch {
+		case o.workers >= o.maxWorkers:
+		case o.set.dialing.Load() < maxDialing:
 			o.workers++
 			o.wg.Add(1)
 			go o.work(t)
 			return true
+		default:
+			if retry == nil {
+				retry = time.NewTimer(PaceQuantum)
+			} else {
+				retry.Reset(PaceQuantum)
+			}
+			again = retry.C
 		}
 		select {
 		case <-o.freed:
+		case <-again:
 		case <-o.quit:
 			return false
 		}
