@@ -90,19 +90,18 @@ func colorHex(c color.Color) string {
 
 // writeFigure renders f as "png" or "svg" at PlotWidthPx × PlotHeightPx.
 func writeFigure(w io.Writer, f figure, format string) error {
-	wd := vg.Length(PlotWidthPx) * vg.Inch / 96
-	ht := vg.Length(PlotHeightPx) * vg.Inch / 96
+	wd, ht := plotSize()
 	var wt io.WriterTo
 	switch format {
 	case "png":
-		c := vgimg.NewWith(vgimg.UseWH(wd, ht), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
-		if err := drawFigure(draw.New(c), f); err != nil {
+		c, _, err := drawPNG(f)
+		if err != nil {
 			return err
 		}
 		wt = vgimg.PngCanvas{Canvas: c}
 	case "svg":
 		c := vgsvg.New(wd, ht)
-		if err := drawFigure(draw.New(c), f); err != nil {
+		if _, err := drawFigure(draw.New(c), f); err != nil {
 			return err
 		}
 		wt = c
@@ -115,9 +114,30 @@ func writeFigure(w io.Writer, f figure, format string) error {
 	return nil
 }
 
+// plotSize is PlotWidthPx × PlotHeightPx at 96 dpi.
+func plotSize() (wd, ht vg.Length) {
+	return vg.Length(PlotWidthPx) * vg.Inch / 96, vg.Length(PlotHeightPx) * vg.Inch / 96
+}
+
+// drawPNG draws f on a white PlotWidthPx × PlotHeightPx raster at 96 dpi.
+func drawPNG(f figure) (*vgimg.Canvas, []drawnPanel, error) {
+	wd, ht := plotSize()
+	c := vgimg.NewWith(vgimg.UseWH(wd, ht), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
+	panels, err := drawFigure(draw.New(c), f)
+	return c, panels, err
+}
+
+// drawnPanel is where drawFigure drew one panel: its axes, and the canvas
+// of its data area; plot.Transforms(&data) maps data coordinates to the
+// canvas (in points from the bottom left).
+type drawnPanel struct {
+	plot *plot.Plot
+	data draw.Canvas
+}
+
 // drawFigure draws the panels on the left 73 % of c and the legend on the
-// right.
-func drawFigure(dc draw.Canvas, f figure) error {
+// right, and returns where it drew each panel, top first.
+func drawFigure(dc draw.Canvas, f figure) ([]drawnPanel, error) {
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
 	pad := vg.Points(14)
@@ -147,7 +167,7 @@ func drawFigure(dc draw.Canvas, f figure) error {
 	for i, pn := range f.panels {
 		p, err := buildPanel(pn, &legend, seen)
 		if err != nil {
-			return fmt.Errorf("plot %q: %w", f.title, err)
+			return nil, fmt.Errorf("plot %q: %w", f.title, err)
 		}
 		if i == len(f.panels)-1 {
 			p.X.Label.Text = f.xlabel
@@ -157,13 +177,16 @@ func drawFigure(dc draw.Canvas, f figure) error {
 		plots[i] = []*plot.Plot{p}
 	}
 	if len(plots) == 0 {
-		return nil
+		return nil, nil
 	}
 	alignX(plots)
 	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Points(12)}
 	canvases := plot.Align(plots, tiles, plotArea)
+	drawn := make([]drawnPanel, len(plots))
 	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
+		p := plots[i][0]
+		p.Draw(canvases[i][0])
+		drawn[i] = drawnPanel{plot: p, data: p.DataCanvas(canvases[i][0])}
 	}
 	legend.Draw(legendArea)
 	if f.note != "" {
@@ -171,7 +194,7 @@ func drawFigure(dc draw.Canvas, f figure) error {
 		st.XAlign, st.YAlign = draw.XCenter, draw.YCenter
 		plotArea.FillText(st, plotArea.Center(), f.note)
 	}
-	return nil
+	return drawn, nil
 }
 
 // alignX gives stacked panels the same x range.
