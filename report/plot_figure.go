@@ -231,10 +231,10 @@ func buildPanel(pn panel, legend *plot.Legend, seen map[string]bool) (*plot.Plot
 	}
 
 	for _, x := range pn.vlines {
-		p.Add(&vline{x: x, style: draw.LineStyle{Color: stepColor, Width: vg.Points(0.6)}})
+		p.Add(&rule{at: x, vertical: true, style: draw.LineStyle{Color: stepColor, Width: vg.Points(0.6)}})
 	}
 	for _, x := range pn.vlinesBold {
-		p.Add(&vline{x: x, style: draw.LineStyle{Color: limitColor, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}})
+		p.Add(&rule{at: x, vertical: true, style: draw.LineStyle{Color: limitColor, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}})
 	}
 	for _, s := range pn.series {
 		if len(s.xy) == 0 {
@@ -287,7 +287,7 @@ func buildPanel(pn panel, legend *plot.Legend, seen map[string]bool) (*plot.Plot
 		addLegend("OOM kill", sc)
 	}
 	for _, h := range pn.hlines {
-		hl := &hline{y: h.y, style: draw.LineStyle{Color: h.color, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(10), vg.Points(5)}}}
+		hl := &rule{at: h.y, style: draw.LineStyle{Color: h.color, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(10), vg.Points(5)}}}
 		p.Add(hl)
 		addLegend(h.label, hl)
 	}

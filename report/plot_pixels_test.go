@@ -22,8 +22,13 @@ type rendered struct {
 	fig    figure
 }
 
-func render(t *testing.T, f figure) rendered {
+// renderPlot draws plot name of a as a PNG.
+func renderPlot(t *testing.T, a Analysis, name string) rendered {
 	t.Helper()
+	f, err := plotFigure(a, name)
+	if err != nil {
+		t.Fatal(err)
+	}
 	c, panels, err := drawPNG(f)
 	if err != nil {
 		t.Fatal(err)
@@ -210,11 +215,7 @@ func TestPlotsDrawTheData(t *testing.T) {
 	a := Analyze(fixture(t, "workshop"))
 	for _, name := range Plots {
 		t.Run(name, func(t *testing.T) {
-			f, err := plotFigure(a, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rd := render(t, f)
+			rd := renderPlot(t, a, name)
 			checked, skipped := 0, 0
 			// visible reports whether colour col is within 2 px of p,
 			// counting p as skipped when something else may cover it.
@@ -290,11 +291,7 @@ func TestPlotReferenceLinesAtTheirValues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.plot, func(t *testing.T) {
-			f, err := plotFigure(a, tc.plot)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rd := render(t, f)
+			rd := renderPlot(t, a, tc.plot)
 			d := rd.panels[tc.panel]
 			y := d.px(0, tc.value).Y
 			if top, bottom := d.rows(); y < top+3 || y > bottom-3 {
@@ -331,14 +328,10 @@ func TestPlotAxesSayWhatTheyShow(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.plot, func(t *testing.T) {
-			f, err := plotFigure(a, tc.plot)
-			if err != nil {
-				t.Fatal(err)
+			rd := renderPlot(t, a, tc.plot)
+			if rd.fig.title != tc.title {
+				t.Errorf("title %q, want %q", rd.fig.title, tc.title)
 			}
-			if f.title != tc.title {
-				t.Errorf("title %q, want %q", f.title, tc.title)
-			}
-			rd := render(t, f)
 			for i, d := range rd.panels {
 				last := i == len(rd.panels)-1
 				if got, want := d.plot.X.Label.Text, map[bool]string{true: tc.xlabel}[last]; got != want {
@@ -378,11 +371,7 @@ func TestPlotStepWithoutAnswersIsAGap(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.plot, func(t *testing.T) {
-			f, err := plotFigure(a, tc.plot)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rd := render(t, f)
+			rd := renderPlot(t, a, tc.plot)
 			d := rd.panels[tc.panel]
 			col := palette[0]
 			p := d.px(tc.x, 1)
