@@ -11,6 +11,61 @@ import (
 	"golang.org/x/net/html"
 )
 
+func TestHTMLSelfContained(t *testing.T) {
+	a := Analyze(fixture(t, "workshop"))
+	page := renderHTML(t, a)
+	ids := map[string]bool{}
+	svgs := 0
+	doc := html.NewTokenizer(strings.NewReader(page))
+	for {
+		tt := doc.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue
+		}
+		tok := doc.Token()
+		switch tok.Data {
+		case "script", "link", "iframe", "object", "embed", "img":
+			t.Errorf("report.html has a <%s> element: it must not need scripts or external assets", tok.Data)
+		case "svg":
+			svgs++
+		}
+		for _, at := range tok.Attr {
+			if at.Key == "id" {
+				ids[at.Val] = true
+			}
+			if (at.Key == "src" || at.Key == "href" || at.Key == "xlink:href") && !strings.HasPrefix(at.Val, "#") {
+				t.Errorf("<%s %s=%q> refers outside the page", tok.Data, at.Key, at.Val)
+			}
+		}
+	}
+	for _, id := range []string{"recommendation", "comparison", "resources", "warnings", "events", "plots", "steps", "experiment", "environment"} {
+		if !ids[id] {
+			t.Errorf("report.html lacks section #%s", id)
+		}
+	}
+	for _, p := range Plots {
+		if !ids["plot-"+p] {
+			t.Errorf("report.html lacks plot %s", p)
+		}
+	}
+	if svgs != len(Plots) {
+		t.Errorf("%d inline svgs, want %d", svgs, len(Plots))
+	}
+	for _, bad := range []string{`src="http`, `<script`, `<link`, `url(http`, `@import`, "<?xml"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("report.html contains %q", bad)
+		}
+	}
+	for _, want := range []string{a.Recommendation.Sentence[:40], "cpu1-mem1g-x2", "never became healthy", "docker version", "target_users: 10000"} {
+		if !strings.Contains(html.UnescapeString(page), want) {
+			t.Errorf("report.html lacks %q", want)
+		}
+	}
+}
+
 // TestHTMLShowsTheData: report.html of the workshop run has one
 // comparison row per configuration in analysis order, one step table per
 // measured configuration with a row per step (offered load first, the
@@ -18,11 +73,7 @@ import (
 // inlined as the SVG that WritePlot draws, which parses as XML.
 func TestHTMLShowsTheData(t *testing.T) {
 	a := Analyze(fixture(t, "workshop"))
-	var buf bytes.Buffer
-	if err := WriteHTML(&buf, a); err != nil {
-		t.Fatal(err)
-	}
-	page := buf.String()
+	page := renderHTML(t, a)
 	doc, err := html.Parse(strings.NewReader(page))
 	if err != nil {
 		t.Fatal(err)
@@ -89,6 +140,16 @@ func TestHTMLShowsTheData(t *testing.T) {
 			}
 		}
 	}
+}
+
+// renderHTML is report.html of a.
+func renderHTML(t *testing.T, a Analysis) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteHTML(&buf, a); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
 }
 
 func tag(name string) func(*html.Node) bool {
