@@ -268,23 +268,25 @@ func buildPanel(pn panel, legend *plot.Legend, seen map[string]bool) (*plot.Plot
 			addLegend(s.label, l)
 		}
 	}
-	if len(pn.marks) > 0 {
-		sc, err := plotter.NewScatter(pn.marks)
+	for _, m := range []struct {
+		xy    plotter.XYs
+		color color.Color
+		shape draw.GlyphDrawer
+		label string
+	}{
+		{pn.marks, inkColor, draw.CrossGlyph{}, "generator saturated (excluded)"},
+		{pn.oom, sloColor, draw.TriangleGlyph{}, "OOM kill"},
+	} {
+		if len(m.xy) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(m.xy)
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: inkColor, Radius: vg.Points(6), Shape: draw.CrossGlyph{}}
+		sc.GlyphStyle = draw.GlyphStyle{Color: m.color, Radius: vg.Points(6), Shape: m.shape}
 		p.Add(sc)
-		addLegend("generator saturated (excluded)", sc)
-	}
-	if len(pn.oom) > 0 {
-		sc, err := plotter.NewScatter(pn.oom)
-		if err != nil {
-			return nil, err
-		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: sloColor, Radius: vg.Points(6), Shape: draw.TriangleGlyph{}}
-		p.Add(sc)
-		addLegend("OOM kill", sc)
+		addLegend(m.label, sc)
 	}
 	for _, h := range pn.hlines {
 		hl := &rule{at: h.y, style: draw.LineStyle{Color: h.color, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(10), vg.Points(5)}}}
