@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/plot"
@@ -37,6 +38,31 @@ func renderPlot(t *testing.T, a Analysis, name string) rendered {
 		t.Fatalf("%d panels drawn, figure has %d", len(panels), len(f.panels))
 	}
 	return rendered{img: c.Image(), panels: panels, fig: f}
+}
+
+// workshopPlots caches the workshop run's plots: PNGs are slow to draw
+// under the race detector, and four tests read the same five.
+var workshopPlots = struct {
+	sync.Mutex
+	a  *Analysis
+	rd map[string]rendered
+}{rd: map[string]rendered{}}
+
+// workshopPlot is plot name of the workshop run, and the analysis.
+func workshopPlot(t *testing.T, name string) (Analysis, rendered) {
+	t.Helper()
+	workshopPlots.Lock()
+	defer workshopPlots.Unlock()
+	if workshopPlots.a == nil {
+		a := Analyze(fixture(t, "workshop"))
+		workshopPlots.a = &a
+	}
+	rd, ok := workshopPlots.rd[name]
+	if !ok {
+		rd = renderPlot(t, *workshopPlots.a, name)
+		workshopPlots.rd[name] = rd
+	}
+	return *workshopPlots.a, rd
 }
 
 // px is the pixel (from the top left) of data point (x, y) in panel d.
@@ -212,10 +238,9 @@ func wantLines(a Analysis, name string) []wantLine {
 // of another colour drawn later, a mark or a reference line may cover are
 // skipped, but every line has some that are not.
 func TestPlotsDrawTheData(t *testing.T) {
-	a := Analyze(fixture(t, "workshop"))
 	for _, name := range Plots {
 		t.Run(name, func(t *testing.T) {
-			rd := renderPlot(t, a, name)
+			a, rd := workshopPlot(t, name)
 			checked, skipped := 0, 0
 			// visible reports whether colour col is within 2 px of p,
 			// counting p as skipped when something else may cover it.
@@ -277,7 +302,6 @@ func TestPlotsDrawTheData(t *testing.T) {
 // and at 1 %, and the resource plot's limit line at 100 %; the line's
 // colour fills most of its row and no row 12 px above or below.
 func TestPlotReferenceLinesAtTheirValues(t *testing.T) {
-	a := Analyze(fixture(t, "workshop"))
 	tests := []struct {
 		plot  string
 		panel int
@@ -291,7 +315,7 @@ func TestPlotReferenceLinesAtTheirValues(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.plot, func(t *testing.T) {
-			rd := renderPlot(t, a, tc.plot)
+			_, rd := workshopPlot(t, tc.plot)
 			d := rd.panels[tc.panel]
 			y := d.px(0, tc.value).Y
 			if top, bottom := d.rows(); y < top+3 || y > bottom-3 {
@@ -311,7 +335,6 @@ func TestPlotReferenceLinesAtTheirValues(t *testing.T) {
 
 // TestPlotAxesSayWhatTheyShow: each plot's title, axis labels and scales.
 func TestPlotAxesSayWhatTheyShow(t *testing.T) {
-	a := Analyze(fixture(t, "workshop"))
 	users := "offered load (concurrent users)"
 	tests := []struct {
 		plot, title, xlabel string
@@ -328,7 +351,7 @@ func TestPlotAxesSayWhatTheyShow(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.plot, func(t *testing.T) {
-			rd := renderPlot(t, a, tc.plot)
+			_, rd := workshopPlot(t, tc.plot)
 			if rd.fig.title != tc.title {
 				t.Errorf("title %q, want %q", rd.fig.title, tc.title)
 			}

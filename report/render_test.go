@@ -87,7 +87,7 @@ func TestPlots(t *testing.T) {
 				t.Errorf("png is %dx%d, want %dx%d", b.Dx(), b.Dy(), PlotWidthPx, PlotHeightPx)
 			}
 			// The file is the raster the pixel tests read (plot_pixels_test.go).
-			if want := renderPlot(t, a, name).img; !samePixels(img, want, 3) {
+			if _, want := workshopPlot(t, name); !samePixels(img, want.img, 3) {
 				t.Errorf("the png differs from the drawn figure")
 			}
 			if err := WritePlot(&svgBuf, a, name, "svg"); err != nil {
