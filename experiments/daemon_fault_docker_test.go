@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime"
 	"github.com/loadlab/loadlab/target/runtime/docker"
 )
@@ -93,7 +92,9 @@ func TestFaultDaemonDisappearsMidRun(t *testing.T) {
 	}
 	proxy := newSocketProxy(t, upstream)
 	rt := proxiedRuntime(t, proxy.path)
-	e, err := Parse("faults.yaml", []byte(`name: faults-daemon
+	var once sync.Once
+	start := time.Now()
+	res, runErr, recs, log := faultRunOn(t, rt, `name: faults-daemon
 configs:
   - {name: first, cpus: 0.5, memory: 128m}
   - {name: second, cpus: 0.5, memory: 128m}
@@ -102,39 +103,23 @@ scenario:
   ramp: {steps: [5, 10, 15, 20], hold: 1500ms}
   think: {min: 20ms, max: 50ms}
 slo: p95<1s
-`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	run := faultRunID(t)
-	t.Cleanup(func() { assertRunRemoved(t, run) })
-	dir := t.TempDir()
-	log := &syncBuffer{}
-	var once sync.Once
-	r := &Runner{Runtime: rt, Dir: dir, RunID: run, Log: log, Seed: 1, Binary: referenceBinary(t), Progress: func(p RunProgress) {
+`, func(p RunProgress) {
 		if p.Config == 1 && p.Step.Step == 2 {
 			once.Do(proxy.Kill)
 		}
-	}}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	start := time.Now()
-	res, runErr := r.Run(ctx, e)
+	})
 	took := time.Since(start)
-	recs, err := record.ReadFile(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("after %s: result %+v\nerror: %v\nlog:\n%s", took, res, runErr, log.String())
+	run := faultRunID(t)
+	t.Logf("after %s: result %+v\nerror: %v\nlog:\n%s", took, res, runErr, log)
 
 	if !errors.Is(runErr, runtime.ErrUnavailable) || !strings.Contains(runErr.Error(), "loadlab clean") ||
 		!strings.Contains(runErr.Error(), "loadlab.run="+run) {
 		t.Errorf("run error %v: want runtime.ErrUnavailable, the run label and `loadlab clean`", runErr)
 	}
-	if strings.Contains(log.String(), "config 2/2") {
+	if strings.Contains(log, "config 2/2") {
 		t.Error("the second configuration was attempted with the runtime gone")
 	}
-	if !strings.Contains(log.String(), "teardown impossible") {
+	if !strings.Contains(log, "teardown impossible") {
 		t.Error("the log does not say that the teardown was impossible")
 	}
 	var measured int

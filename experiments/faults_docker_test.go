@@ -9,7 +9,6 @@ package experiments
 // measured, and that nothing labelled with the run is left in Docker.
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/target/runtime"
 	"github.com/loadlab/loadlab/target/runtime/docker"
 )
 
@@ -53,24 +53,6 @@ func dockerRuntime(t *testing.T) *docker.Runtime {
 // referenceBinary is the static loadlab binary the reference image holds,
 // built once per test process.
 func referenceBinary(t *testing.T) string { return apitest.Binary(t) }
-
-// syncBuffer is a log writer safe for the runner and the test to share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // dockerCLI runs the docker command line and returns its trimmed output.
 func dockerCLI(t *testing.T, args ...string) (string, error) {
@@ -117,7 +99,12 @@ func faultRunID(t *testing.T) string {
 // the test and returns the run's result, error, records and log.
 func faultRun(t *testing.T, text string, progress func(RunProgress)) (Result, error, []record.Record, string) {
 	t.Helper()
-	rt := dockerRuntime(t)
+	return faultRunOn(t, dockerRuntime(t), text, progress)
+}
+
+// faultRunOn is faultRun on runtime rt.
+func faultRunOn(t *testing.T, rt runtime.Runtime, text string, progress func(RunProgress)) (Result, error, []record.Record, string) {
+	t.Helper()
 	e, err := Parse("faults.yaml", []byte(text))
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +112,7 @@ func faultRun(t *testing.T, text string, progress func(RunProgress)) (Result, er
 	run := faultRunID(t)
 	t.Cleanup(func() { assertRunRemoved(t, run) })
 	dir := t.TempDir()
-	log := &syncBuffer{}
+	log := &apitest.SyncBuffer{}
 	r := &Runner{Runtime: rt, Dir: dir, RunID: run, Log: log, Seed: 1, Binary: referenceBinary(t), Progress: progress}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -135,6 +122,21 @@ func faultRun(t *testing.T, text string, progress func(RunProgress)) (Result, er
 		t.Fatalf("read steps: %v\nlog:\n%s", err, log.String())
 	}
 	return res, runErr, recs, log.String()
+}
+
+// onlyStep fails unless the run ended without error after steps steps
+// with no failed configuration, and configuration name has exactly one
+// step; it returns that step and the records by configuration.
+func onlyStep(t *testing.T, res Result, err error, recs []record.Record, log string, steps int, name string) (record.Record, map[string][]record.Record) {
+	t.Helper()
+	if err != nil || len(res.Failed) > 0 || res.Steps != steps {
+		t.Fatalf("run = %+v, %v; want %d steps, no failure\n%s", res, err, steps, log)
+	}
+	cfgs := byConfig(recs)
+	if len(cfgs[name]) != 1 {
+		t.Fatalf("%s records: %+v", name, cfgs[name])
+	}
+	return cfgs[name][0], cfgs
 }
 
 // byConfig groups records by configuration name.
@@ -223,14 +225,7 @@ slo: p95<1s
 	if killErr != nil {
 		t.Fatal(killErr)
 	}
-	if err != nil || len(res.Failed) > 0 || res.Steps != 2 {
-		t.Fatalf("run = %+v, %v; want 2 steps, no failure\n%s", res, err, log)
-	}
-	cfgs := byConfig(recs)
-	if len(cfgs["victim"]) != 1 {
-		t.Fatalf("victim records: %+v", cfgs["victim"])
-	}
-	step := cfgs["victim"][0]
+	step, cfgs := onlyStep(t, res, err, recs, log, 2, "victim")
 	t.Logf("killed %s at %s; step: %d requests, %d ok, errors by kind %v, events %+v",
 		victim, killedAt.UTC().Format(time.StampMilli), step.Requests, step.Successes, step.ErrorsByKind, step.Events)
 	if step.Errors == 0 || transportErrors(step) == 0 || step.Successes == 0 {
@@ -281,14 +276,7 @@ scenario:
     - {name: predict, method: POST, path: /predict, body: {age: 40}}
 slo: p95<1s
 `, nil)
-	if err != nil || len(res.Failed) > 0 || res.Steps != 2 {
-		t.Fatalf("run = %+v, %v; want 2 steps, no failure\n%s", res, err, log)
-	}
-	cfgs := byConfig(recs)
-	if len(cfgs["oom"]) != 1 {
-		t.Fatalf("oom records: %+v", cfgs["oom"])
-	}
-	step := cfgs["oom"][0]
+	step, cfgs := onlyStep(t, res, err, recs, log, 2, "oom")
 	t.Logf("OOM step: %d requests, %d ok, errors by kind %v, target %+v, events %+v",
 		step.Requests, step.Successes, step.ErrorsByKind, step.Target, step.Events)
 	var oom, exit bool

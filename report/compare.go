@@ -77,22 +77,8 @@ func compareGrid(c Comparison) grid {
 	}
 	for _, r := range c.Rows {
 		row := []string{r.Config, "—", "—", "—", "—", "—", "—", "—", "—", "—"}
-		if r.InA {
-			row[1] = capacityShort(r.CapA)
-			row[7] = formatRPS(r.CapA.MaxRPSInSLO)
-		} else if r.CapA.Failure != "" {
-			row[1] = "failed"
-		} else if r.CapA.NotRun {
-			row[1] = "not run"
-		}
-		if r.InB {
-			row[2] = capacityShort(r.CapB)
-			row[8] = formatRPS(r.CapB.MaxRPSInSLO)
-		} else if r.CapB.Failure != "" {
-			row[2] = "failed"
-		} else if r.CapB.NotRun {
-			row[2] = "not run"
-		}
+		row[1], row[7] = sideCells(r.InA, r.CapA)
+		row[2], row[8] = sideCells(r.InB, r.CapB)
 		if r.InA && r.InB {
 			row[3] = delta(r.CapA.Capacity, r.CapB.Capacity, formatCount)
 			row[9] = delta(r.CapA.MaxRPSInSLO, r.CapB.MaxRPSInSLO, formatRPS)
@@ -109,6 +95,21 @@ func compareGrid(c Comparison) grid {
 		g.Rows = append(g.Rows, row)
 	}
 	return g
+}
+
+// sideCells are one run's capacity and max-RPS-in-SLO cells of a
+// comparison row: the figures when the run measured the configuration,
+// else "failed", "not run" or "—" for the capacity and "—" for the RPS.
+func sideCells(measured bool, c ConfigResult) (capacity, maxRPS string) {
+	switch {
+	case measured:
+		return capacityShort(c), formatRPS(c.MaxRPSInSLO)
+	case c.Failure != "":
+		return "failed", "—"
+	case c.NotRun:
+		return "not run", "—"
+	}
+	return "—", "—"
 }
 
 func capacityShort(c ConfigResult) string {

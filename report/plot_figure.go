@@ -90,19 +90,18 @@ func colorHex(c color.Color) string {
 
 // writeFigure renders f as "png" or "svg" at PlotWidthPx × PlotHeightPx.
 func writeFigure(w io.Writer, f figure, format string) error {
-	wd := vg.Length(PlotWidthPx) * vg.Inch / 96
-	ht := vg.Length(PlotHeightPx) * vg.Inch / 96
+	wd, ht := plotSize()
 	var wt io.WriterTo
 	switch format {
 	case "png":
-		c := vgimg.NewWith(vgimg.UseWH(wd, ht), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
-		if err := drawFigure(draw.New(c), f); err != nil {
+		c, _, err := drawPNG(f)
+		if err != nil {
 			return err
 		}
 		wt = vgimg.PngCanvas{Canvas: c}
 	case "svg":
 		c := vgsvg.New(wd, ht)
-		if err := drawFigure(draw.New(c), f); err != nil {
+		if _, err := drawFigure(draw.New(c), f); err != nil {
 			return err
 		}
 		wt = c
@@ -115,9 +114,30 @@ func writeFigure(w io.Writer, f figure, format string) error {
 	return nil
 }
 
+// plotSize is PlotWidthPx × PlotHeightPx at 96 dpi.
+func plotSize() (wd, ht vg.Length) {
+	return vg.Length(PlotWidthPx) * vg.Inch / 96, vg.Length(PlotHeightPx) * vg.Inch / 96
+}
+
+// drawPNG draws f on a white PlotWidthPx × PlotHeightPx raster at 96 dpi.
+func drawPNG(f figure) (*vgimg.Canvas, []drawnPanel, error) {
+	wd, ht := plotSize()
+	c := vgimg.NewWith(vgimg.UseWH(wd, ht), vgimg.UseDPI(96), vgimg.UseBackgroundColor(color.White))
+	panels, err := drawFigure(draw.New(c), f)
+	return c, panels, err
+}
+
+// drawnPanel is where drawFigure drew one panel: its axes, and the canvas
+// of its data area; plot.Transforms(&data) maps data coordinates to the
+// canvas (in points from the bottom left).
+type drawnPanel struct {
+	plot *plot.Plot
+	data draw.Canvas
+}
+
 // drawFigure draws the panels on the left 73 % of c and the legend on the
-// right.
-func drawFigure(dc draw.Canvas, f figure) error {
+// right, and returns where it drew each panel, top first.
+func drawFigure(dc draw.Canvas, f figure) ([]drawnPanel, error) {
 	dc.SetColor(color.White)
 	dc.Fill(dc.Rectangle.Path())
 	pad := vg.Points(14)
@@ -147,7 +167,7 @@ func drawFigure(dc draw.Canvas, f figure) error {
 	for i, pn := range f.panels {
 		p, err := buildPanel(pn, &legend, seen)
 		if err != nil {
-			return fmt.Errorf("plot %q: %w", f.title, err)
+			return nil, fmt.Errorf("plot %q: %w", f.title, err)
 		}
 		if i == len(f.panels)-1 {
 			p.X.Label.Text = f.xlabel
@@ -157,13 +177,16 @@ func drawFigure(dc draw.Canvas, f figure) error {
 		plots[i] = []*plot.Plot{p}
 	}
 	if len(plots) == 0 {
-		return nil
+		return nil, nil
 	}
 	alignX(plots)
 	tiles := draw.Tiles{Rows: len(plots), Cols: 1, PadY: vg.Points(12)}
 	canvases := plot.Align(plots, tiles, plotArea)
+	drawn := make([]drawnPanel, len(plots))
 	for i := range plots {
-		plots[i][0].Draw(canvases[i][0])
+		p := plots[i][0]
+		p.Draw(canvases[i][0])
+		drawn[i] = drawnPanel{plot: p, data: p.DataCanvas(canvases[i][0])}
 	}
 	legend.Draw(legendArea)
 	if f.note != "" {
@@ -171,7 +194,7 @@ func drawFigure(dc draw.Canvas, f figure) error {
 		st.XAlign, st.YAlign = draw.XCenter, draw.YCenter
 		plotArea.FillText(st, plotArea.Center(), f.note)
 	}
-	return nil
+	return drawn, nil
 }
 
 // alignX gives stacked panels the same x range.
@@ -208,10 +231,10 @@ func buildPanel(pn panel, legend *plot.Legend, seen map[string]bool) (*plot.Plot
 	}
 
 	for _, x := range pn.vlines {
-		p.Add(&vline{x: x, style: draw.LineStyle{Color: stepColor, Width: vg.Points(0.6)}})
+		p.Add(&rule{at: x, vertical: true, style: draw.LineStyle{Color: stepColor, Width: vg.Points(0.6)}})
 	}
 	for _, x := range pn.vlinesBold {
-		p.Add(&vline{x: x, style: draw.LineStyle{Color: limitColor, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}})
+		p.Add(&rule{at: x, vertical: true, style: draw.LineStyle{Color: limitColor, Width: vg.Points(1.2), Dashes: []vg.Length{vg.Points(4), vg.Points(3)}}})
 	}
 	for _, s := range pn.series {
 		if len(s.xy) == 0 {
@@ -245,26 +268,28 @@ func buildPanel(pn panel, legend *plot.Legend, seen map[string]bool) (*plot.Plot
 			addLegend(s.label, l)
 		}
 	}
-	if len(pn.marks) > 0 {
-		sc, err := plotter.NewScatter(pn.marks)
+	for _, m := range []struct {
+		xy    plotter.XYs
+		color color.Color
+		shape draw.GlyphDrawer
+		label string
+	}{
+		{pn.marks, inkColor, draw.CrossGlyph{}, "generator saturated (excluded)"},
+		{pn.oom, sloColor, draw.TriangleGlyph{}, "OOM kill"},
+	} {
+		if len(m.xy) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(m.xy)
 		if err != nil {
 			return nil, err
 		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: inkColor, Radius: vg.Points(6), Shape: draw.CrossGlyph{}}
+		sc.GlyphStyle = draw.GlyphStyle{Color: m.color, Radius: vg.Points(6), Shape: m.shape}
 		p.Add(sc)
-		addLegend("generator saturated (excluded)", sc)
-	}
-	if len(pn.oom) > 0 {
-		sc, err := plotter.NewScatter(pn.oom)
-		if err != nil {
-			return nil, err
-		}
-		sc.GlyphStyle = draw.GlyphStyle{Color: sloColor, Radius: vg.Points(6), Shape: draw.TriangleGlyph{}}
-		p.Add(sc)
-		addLegend("OOM kill", sc)
+		addLegend(m.label, sc)
 	}
 	for _, h := range pn.hlines {
-		hl := &hline{y: h.y, style: draw.LineStyle{Color: h.color, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(10), vg.Points(5)}}}
+		hl := &rule{at: h.y, style: draw.LineStyle{Color: h.color, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(10), vg.Points(5)}}}
 		p.Add(hl)
 		addLegend(h.label, hl)
 	}

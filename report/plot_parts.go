@@ -61,41 +61,36 @@ func (t lineGlyph) Thumbnail(c *draw.Canvas) {
 	t.s.Thumbnail(c)
 }
 
-// hline is a horizontal line across the whole panel at y.
-type hline struct {
-	y     float64
-	style draw.LineStyle
+// rule is a line across the whole panel: horizontal at y = at, or
+// vertical at x = at; its legend thumbnail is horizontal.
+type rule struct {
+	at       float64
+	vertical bool
+	style    draw.LineStyle
 }
 
-func (h *hline) Plot(c draw.Canvas, p *plot.Plot) {
-	_, trY := p.Transforms(&c)
-	y := trY(h.y)
-	c.StrokeLine2(h.style, c.Min.X, y, c.Max.X, y)
+func (r *rule) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	if r.vertical {
+		x := trX(r.at)
+		c.StrokeLine2(r.style, x, c.Min.Y, x, c.Max.Y)
+		return
+	}
+	y := trY(r.at)
+	c.StrokeLine2(r.style, c.Min.X, y, c.Max.X, y)
 }
 
-func (h *hline) DataRange() (xmin, xmax, ymin, ymax float64) {
-	return math.Inf(1), math.Inf(-1), h.y, h.y
+// DataRange is at on the rule's axis and nothing on the other.
+func (r *rule) DataRange() (xmin, xmax, ymin, ymax float64) {
+	if r.vertical {
+		return r.at, r.at, math.Inf(1), math.Inf(-1)
+	}
+	return math.Inf(1), math.Inf(-1), r.at, r.at
 }
 
-func (h *hline) Thumbnail(c *draw.Canvas) {
+func (r *rule) Thumbnail(c *draw.Canvas) {
 	y := c.Center().Y
-	c.StrokeLine2(h.style, c.Min.X, y, c.Max.X, y)
-}
-
-// vline is a vertical line across the whole panel at x.
-type vline struct {
-	x     float64
-	style draw.LineStyle
-}
-
-func (v *vline) Plot(c draw.Canvas, p *plot.Plot) {
-	trX, _ := p.Transforms(&c)
-	x := trX(v.x)
-	c.StrokeLine2(v.style, x, c.Min.Y, x, c.Max.Y)
-}
-
-func (v *vline) DataRange() (xmin, xmax, ymin, ymax float64) {
-	return v.x, v.x, math.Inf(1), math.Inf(-1)
+	c.StrokeLine2(r.style, c.Min.X, y, c.Max.X, y)
 }
 
 // unlabeled keeps a ticker's marks but drops their labels (for panels

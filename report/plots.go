@@ -143,20 +143,30 @@ func saturatedMarks(a Analysis, f func(record.Record) (float64, bool)) plotter.X
 	return xy
 }
 
+// viewLines draws each measured configuration of each view: lines gives
+// its series (col: its colour index), and mark, when not nil, the metric
+// whose generator-saturated steps each view marks.
+func viewLines(pn *panel, views []runView, lines func(v runView, c ConfigResult, col int) []series, mark func(record.Record) (float64, bool)) {
+	for _, v := range views {
+		for i, c := range v.a.Configs {
+			if len(c.Steps) > 0 {
+				pn.series = append(pn.series, lines(v, c, v.color(i, c.Name))...)
+			}
+		}
+		if mark != nil {
+			pn.marks = append(pn.marks, saturatedMarks(v.a, mark)...)
+		}
+	}
+}
+
 func rpsFigure(views []runView) figure {
 	a := views[0].a
 	pn := panel{ylabel: "throughput (req/s)", yMin0: true}
-	for _, v := range views {
-		for i, c := range v.a.Configs {
-			if len(c.Steps) == 0 {
-				continue
-			}
-			s := stepSeries(c, v.prefix+c.Name, v.color(i, c.Name), func(st StepResult) *Stat { return &st.RPS }, 1)
-			s.dashed = v.dashed
-			pn.series = append(pn.series, s)
-		}
-		pn.marks = append(pn.marks, saturatedMarks(v.a, func(r record.Record) (float64, bool) { return r.RPS, true })...)
-	}
+	viewLines(&pn, views, func(v runView, c ConfigResult, col int) []series {
+		s := stepSeries(c, v.prefix+c.Name, col, func(st StepResult) *Stat { return &st.RPS }, 1)
+		s.dashed = v.dashed
+		return []series{s}
+	}, func(r record.Record) (float64, bool) { return r.RPS, true })
 	if ideal := idealSeries(a); len(ideal.xy) > 0 {
 		pn.series = append(pn.series, ideal)
 	}
@@ -184,34 +194,25 @@ func idealSeries(a Analysis) series {
 func latencyFigure(views []runView) figure {
 	a := views[0].a
 	pn := panel{ylabel: "latency (ms, log scale)", logY: true}
-	for _, v := range views {
-		for i, c := range v.a.Configs {
-			if len(c.Steps) == 0 {
-				continue
-			}
-			p95 := stepSeries(c, v.prefix+c.Name+" p95", v.color(i, c.Name), func(st StepResult) *Stat { return st.P95 }, 1)
-			p95.dashed = v.dashed
-			p99 := stepSeries(c, v.prefix+c.Name+" p99", v.color(i, c.Name), func(st StepResult) *Stat { return st.P99 }, 1)
-			p99.glyphs, p99.lo, p99.hi, p99.dashed = false, nil, nil, true
-			pn.series = append(pn.series, p95)
-			if len(views) == 1 {
-				pn.series = append(pn.series, p99)
-			}
+	viewLines(&pn, views, func(v runView, c ConfigResult, col int) []series {
+		p95 := stepSeries(c, v.prefix+c.Name+" p95", col, func(st StepResult) *Stat { return st.P95 }, 1)
+		p95.dashed = v.dashed
+		if len(views) > 1 {
+			return []series{p95}
 		}
-		pn.marks = append(pn.marks, saturatedMarks(v.a, func(r record.Record) (float64, bool) { return r.Latency.Value("p95") })...)
-	}
+		p99 := stepSeries(c, v.prefix+c.Name+" p99", col, func(st StepResult) *Stat { return st.P99 }, 1)
+		p99.glyphs, p99.lo, p99.hi, p99.dashed = false, nil, nil, true
+		return []series{p95, p99}
+	}, func(r record.Record) (float64, bool) { return r.Latency.Value("p95") })
 	pn.hlines = sloLines(a.sloConds, slo.KindLatency, 1)
 	return figure{xlabel: xLabel(a), panels: []panel{pn}}
 }
 
 func errorsFigure(a Analysis) figure {
 	pn := panel{ylabel: "error rate (%)", yMin0: true}
-	for i, c := range a.Configs {
-		if len(c.Steps) > 0 {
-			pn.series = append(pn.series, stepSeries(c, c.Name, i, func(st StepResult) *Stat { return &st.ErrorRate }, 100))
-		}
-	}
-	pn.marks = saturatedMarks(a, func(r record.Record) (float64, bool) { return r.ErrorRate * 100, true })
+	viewLines(&pn, []runView{{a: a}}, func(_ runView, c ConfigResult, col int) []series {
+		return []series{stepSeries(c, c.Name, col, func(st StepResult) *Stat { return &st.ErrorRate }, 100)}
+	}, func(r record.Record) (float64, bool) { return r.ErrorRate * 100, true })
 	pn.hlines = sloLines(a.sloConds, slo.KindRate, 100)
 	for _, h := range pn.hlines {
 		pn.yMinMax = math.Max(pn.yMinMax, h.y*1.5)
@@ -221,20 +222,20 @@ func errorsFigure(a Analysis) figure {
 
 func resourcesFigure(a Analysis) figure {
 	pn := panel{ylabel: "use (% of the configuration's limit)", yMin0: true, yMinMax: 100}
-	for i, c := range a.Configs {
-		if len(c.Steps) == 0 || !c.Steps[0].HasTarget {
-			continue
+	viewLines(&pn, []runView{{a: a}}, func(_ runView, c ConfigResult, col int) []series {
+		if !c.Steps[0].HasTarget {
+			return nil
 		}
-		pn.series = append(pn.series, stepSeries(c, c.Name+" CPU", i, func(st StepResult) *Stat { return &st.CPUPct }, 1))
-		mem := stepSeries(c, c.Name+" memory", i, func(st StepResult) *Stat { return &st.MemPct }, 1)
-		mem.dashed, mem.glyphs, mem.lo, mem.hi = true, false, nil, nil
-		pn.series = append(pn.series, mem)
 		for _, st := range c.Steps {
 			if st.OOMKills > 0 {
 				pn.oom = append(pn.oom, plotter.XY{X: st.Offered, Y: 100})
 			}
 		}
-	}
+		cpu := stepSeries(c, c.Name+" CPU", col, func(st StepResult) *Stat { return &st.CPUPct }, 1)
+		mem := stepSeries(c, c.Name+" memory", col, func(st StepResult) *Stat { return &st.MemPct }, 1)
+		mem.dashed, mem.glyphs, mem.lo, mem.hi = true, false, nil, nil
+		return []series{cpu, mem}
+	}, nil)
 	pn.hlines = []refLine{{label: "limit (100 %)", y: 100, color: limitColor}}
 	return figure{xlabel: xLabel(a), panels: []panel{pn}}
 }

@@ -125,6 +125,19 @@ func (p *cliProc) stdoutText() string {
 	return p.stdout.String()
 }
 
+// findLine returns the submatches of the first stderr line so far that
+// matches re, or nil.
+func (p *cliProc) findLine(re *regexp.Regexp) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, l := range p.lines {
+		if m := re.FindStringSubmatch(l); m != nil {
+			return m
+		}
+	}
+	return nil
+}
+
 // waitLine waits for a stderr line matching re and returns its
 // submatches; it fails the test after timeout or when the process exits
 // without printing one.
@@ -132,25 +145,15 @@ func (p *cliProc) waitLine(re *regexp.Regexp, timeout time.Duration) []string {
 	p.t.Helper()
 	deadline := time.Now().Add(timeout)
 	for {
-		p.mu.Lock()
-		for _, l := range p.lines {
-			if m := re.FindStringSubmatch(l); m != nil {
-				p.mu.Unlock()
-				return m
-			}
+		if m := p.findLine(re); m != nil {
+			return m
 		}
-		p.mu.Unlock()
 		select {
 		case <-p.done:
 			// One more look: the line may have come with the exit.
-			p.mu.Lock()
-			for _, l := range p.lines {
-				if m := re.FindStringSubmatch(l); m != nil {
-					p.mu.Unlock()
-					return m
-				}
+			if m := p.findLine(re); m != nil {
+				return m
 			}
-			p.mu.Unlock()
 			p.t.Fatalf("loadlab exited (code %d) without printing a line matching %q; stderr:\n%s", p.code, re, p.stderr())
 		default:
 		}

@@ -56,6 +56,14 @@ const secretRequests = `  requests:
 // "s3cr3t"; it returns how many files it checked.
 func assertNoSecret(t *testing.T, dir string, outputs map[string]string) int {
 	t.Helper()
+	return assertNoWord(t, "s3cr3t", dir, outputs)
+}
+
+// assertNoWord fails when any file under dir (none when dir is ""), or any
+// of outputs, holds word in any case; it returns how many files it checked.
+func assertNoWord(t *testing.T, word, dir string, outputs map[string]string) int {
+	t.Helper()
+	word = strings.ToLower(word)
 	files := 0
 	if dir != "" {
 		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -67,8 +75,8 @@ func assertNoSecret(t *testing.T, dir string, outputs map[string]string) int {
 				return err
 			}
 			files++
-			if i := bytes.Index(b, []byte("s3cr3t")); i >= 0 {
-				t.Errorf("%s holds a secret: ...%s...", path, b[max(0, i-60):min(len(b), i+40)])
+			if i := bytes.Index(bytes.ToLower(b), []byte(word)); i >= 0 {
+				t.Errorf("%s holds %q: ...%s...", path, word, b[max(0, i-60):min(len(b), i+40)])
 			}
 			return nil
 		})
@@ -77,8 +85,8 @@ func assertNoSecret(t *testing.T, dir string, outputs map[string]string) int {
 		}
 	}
 	for name, out := range outputs {
-		if i := strings.Index(out, "s3cr3t"); i >= 0 {
-			t.Errorf("%s shows a secret: ...%s...", name, out[max(0, i-60):min(len(out), i+40)])
+		if i := strings.Index(strings.ToLower(out), word); i >= 0 {
+			t.Errorf("%s shows %q: ...%s...", name, word, out[max(0, i-60):min(len(out), i+40)])
 		}
 	}
 	return files

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadlab/loadlab/internal/testsrv"
 	"github.com/loadlab/loadlab/target/refapi/model"
 )
 
@@ -24,16 +24,6 @@ func execCLI(ctx context.Context, args ...string) (string, error) {
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	return out.String(), err
-}
-
-func freeLoopbackAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
 
 // train → serve --model (via LOADLAB_MODEL) → healthcheck → stop.
@@ -56,7 +46,7 @@ func TestTrainServeHealthcheck(t *testing.T) {
 	}
 
 	t.Setenv(modelEnv, path)
-	addr := freeLoopbackAddr(t)
+	addr := testsrv.FreeAddr(t)
 	health := "http://" + addr + "/health"
 	if _, err := execCLI(context.Background(), "healthcheck", "--url", health, "--timeout", "1s"); !isExitCode(err, 1) {
 		t.Fatalf("healthcheck with no server: %v, want exit 1", err)
@@ -68,19 +58,12 @@ func TestTrainServeHealthcheck(t *testing.T) {
 		_, err := execCLI(ctx, "serve", "--addr", addr, "--leads", "100", "--log-level", "warn")
 		served <- err
 	}()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		out, err := execCLI(context.Background(), "healthcheck", "--url", health, "--timeout", "1s")
-		if err == nil {
-			if !strings.Contains(out, trained.Version()) {
-				t.Fatalf("healthcheck printed %q, want the served version %s", out, trained.Version())
-			}
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never healthy: %v", err)
-		}
-		time.Sleep(50 * time.Millisecond)
+	testsrv.WaitUntil(t, 10*time.Second, "healthy", func() (err error) {
+		out, err = execCLI(context.Background(), "healthcheck", "--url", health, "--timeout", "1s")
+		return err
+	})
+	if !strings.Contains(out, trained.Version()) {
+		t.Fatalf("healthcheck printed %q, want the served version %s", out, trained.Version())
 	}
 	resp, err := http.Get("http://" + addr + "/model")
 	if err != nil {
@@ -97,14 +80,7 @@ func TestTrainServeHealthcheck(t *testing.T) {
 	}
 	http.DefaultClient.CloseIdleConnections()
 	cancel()
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("serve after cancel: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("serve did not stop")
-	}
+	testsrv.WaitStopped(t, served, 10*time.Second, "serve")
 }
 
 func TestServeRejectsBadInput(t *testing.T) {
@@ -115,7 +91,7 @@ func TestServeRejectsBadInput(t *testing.T) {
 		t.Fatalf("empty --addr: %v, want a usage error", err)
 	}
 	missing := filepath.Join(t.TempDir(), "missing.json")
-	_, err := execCLI(context.Background(), "serve", "--addr", freeLoopbackAddr(t), "--model", missing)
+	_, err := execCLI(context.Background(), "serve", "--addr", testsrv.FreeAddr(t), "--model", missing)
 	if err == nil || !strings.Contains(err.Error(), missing) || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("missing model: %v, want an error naming %s", err, missing)
 	}

@@ -1,6 +1,7 @@
 // Package apitest holds what the tests of several packages share: the
-// static loadlab binary that runtimes deploy and the CLI tests run, and the
-// rule that Docker tests skip without a daemon except in CI.
+// static loadlab binary that runtimes deploy and the CLI tests run, the
+// rule that Docker tests skip without a daemon except in CI, and a log
+// buffer safe to write from other goroutines.
 package apitest
 
 import (
