@@ -144,7 +144,10 @@ func (d *Doc) Decode(out any) {
 
 // add places e in the file; without a line, at the line of its field.
 func (d *Doc) add(e *Error) {
-	e.File, e.root = d.file, d.what
+	e.File = d.file
+	if e.root == "" {
+		e.root = d.what
+	}
 	if e.Line == 0 {
 		e.Line = d.Line(e.Field)
 	}
@@ -198,9 +201,6 @@ func (d *Doc) Echoes(path string) bool {
 	}
 	return false
 }
-
-// Failed reports whether decoding found a problem.
-func (d *Doc) Failed() bool { return len(d.decoded) > 0 }
 
 // Err joins every problem, in order of line (see Errors.Join); nil when none.
 func (d *Doc) Err() error { return d.errs.Join() }
