@@ -158,3 +158,14 @@ func TestDocRefusesAliasBombs(t *testing.T) {
 		t.Errorf("alias bomb: %v", err)
 	}
 }
+
+func TestDocRefusesAnAliasThatContainsItself(t *testing.T) {
+	start := time.Now()
+	_, err := decodeText(t, "raw: &a [*a]\n")
+	if err == nil || !strings.Contains(err.Error(), "f.yaml:1: thing expands to more than") {
+		t.Errorf("self alias: %v", err)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %s", d)
+	}
+}

@@ -16,6 +16,9 @@ import (
 // tricks ("billion laughs") cannot blow up decoding.
 const MaxNodes = 100_000
 
+// maxDepth bounds how deep a document's values may nest.
+const maxDepth = 1000
+
 // Doc is one YAML document being decoded: its file, the line of every
 // field path it writes, and the problems found so far.
 type Doc struct {
@@ -62,7 +65,8 @@ func syntaxError(file string, err error) error {
 
 // NewDoc starts decoding node (a document or its top node; nil when
 // empty) of file, recording the line of every field path it writes.
-// A document that expands to more than MaxNodes nodes is refused at once.
+// A document that expands to more than MaxNodes nodes or nests deeper than
+// 1000 levels, or whose alias refers to itself, is refused at once.
 func NewDoc(file, what string, node *yaml.Node) *Doc {
 	d := &Doc{file: file, what: what, lines: map[string]int{}}
 	if node != nil && node.Kind == yaml.DocumentNode {
@@ -77,8 +81,8 @@ func NewDoc(file, what string, node *yaml.Node) *Doc {
 	}
 	if d.root != nil {
 		budget := MaxNodes
-		if !d.index(d.root, "", &budget) {
-			d.add(&Error{Line: d.root.Line, Msg: fmt.Sprintf("%s expands to more than %d YAML nodes (aliases?)", what, MaxNodes)})
+		if !d.index(d.root, "", &budget, map[*yaml.Node]bool{}) {
+			d.add(&Error{Line: d.root.Line, Msg: fmt.Sprintf("%s expands to more than %d YAML nodes or %d levels (aliases?)", what, MaxNodes, maxDepth)})
 			d.root = nil
 		}
 	}
@@ -92,15 +96,19 @@ func (d *Doc) Empty() bool { return d.root == nil && len(d.errs) == 0 }
 func (d *Doc) Root() *yaml.Node { return d.root }
 
 // index records the line of every path below n, following aliases;
-// false when the nodes exceed the budget.
-func (d *Doc) index(n *yaml.Node, path string, budget *int) bool {
+// false when the nodes exceed the budget, nest deeper than maxDepth, or
+// an alias refers to a node that contains it (open holds the nodes being
+// indexed).
+func (d *Doc) index(n *yaml.Node, path string, budget *int, open map[*yaml.Node]bool) bool {
 	n = deref(n)
-	if *budget--; *budget < 0 {
+	if *budget--; *budget < 0 || open[n] || len(open) > maxDepth {
 		return false
 	}
 	if n == nil {
 		return true
 	}
+	open[n] = true
+	defer delete(open, n)
 	switch n.Kind {
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -112,7 +120,7 @@ func (d *Doc) index(n *yaml.Node, path string, budget *int) bool {
 			if _, dup := d.lines[p]; !dup {
 				d.lines[p] = k.Line
 			}
-			if !d.index(n.Content[i+1], p, budget) {
+			if !d.index(n.Content[i+1], p, budget, open) {
 				return false
 			}
 		}
@@ -120,7 +128,7 @@ func (d *Doc) index(n *yaml.Node, path string, budget *int) bool {
 		for i, c := range n.Content {
 			p := Index(path, i)
 			d.lines[p] = c.Line
-			if !d.index(c, p, budget) {
+			if !d.index(c, p, budget, open) {
 				return false
 			}
 		}
