@@ -17,9 +17,9 @@ const (
 
 // explicitZeros reports the fields the file sets to 0 where 0 would
 // otherwise silently become their default (repeat, target.port,
-// target.health_timeout, configs[i].replicas); idx holds the fields the
+// target.health_timeout, configs[i].replicas); written tells the fields the
 // file writes.
-func explicitZeros(idx lineIndex, e Experiment) []FieldError {
+func explicitZeros(written func(path string) bool, e Experiment) []FieldError {
 	type zero struct {
 		path, allowed, got, def string
 		zero                    bool
@@ -34,8 +34,8 @@ func explicitZeros(idx lineIndex, e Experiment) []FieldError {
 	}
 	var ps []FieldError
 	for _, z := range zeros {
-		if _, written := idx[z.path]; written && z.zero {
-			ps = append(ps, FieldError{Path: z.path, Msg: fmt.Sprintf("must be %s (got %s); leave it out for the default %s", z.allowed, z.got, z.def)})
+		if written(z.path) && z.zero {
+			ps = append(ps, FieldError{Field: z.path, Msg: fmt.Sprintf("must be %s (got %s); leave it out for the default %s", z.allowed, z.got, z.def)})
 		}
 	}
 	return ps
@@ -49,7 +49,7 @@ func explicitZeros(idx lineIndex, e Experiment) []FieldError {
 func (e Experiment) boundProblems(scenarioOK bool) []FieldError {
 	var ps []FieldError
 	add := func(path, format string, a ...any) {
-		ps = append(ps, FieldError{Path: path, Msg: fmt.Sprintf(format, a...)})
+		ps = append(ps, FieldError{Field: path, Msg: fmt.Sprintf(format, a...)})
 	}
 	l := e.Scenario.Limits()
 	if float64(e.TargetUsers) > l.Users {

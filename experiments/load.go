@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/loadlab/loadlab/internal/yamlfile"
 	"github.com/loadlab/loadlab/scenarios"
 )
 
@@ -42,58 +42,41 @@ func Load(name string) (Experiment, error) {
 	return Parse(name, data)
 }
 
+// FieldError is one problem of an experiment file: its file and line,
+// the field path (e.g. "matrix.cpus[1]"), what is wrong and what is allowed.
+type FieldError = yamlfile.Error
+
 // Parse decodes and validates an experiment file's contents; file names
 // the source in errors and anchors relative paths (build, compose,
-// scenario). Defaults are applied before validation.
+// scenario). Defaults are applied before validation. Every problem is
+// reported at once, each as "file:line: field: message": unknown fields,
+// values of the wrong type, a broken scenario and the rules of Validate.
 func Parse(file string, data []byte) (Experiment, error) {
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		line, msg := yamlLine(strings.TrimPrefix(err.Error(), "yaml: "))
-		return Experiment{}, fmt.Errorf("%s:%d: invalid YAML: %s", file, max(line, 1), msg)
+	node, err := yamlfile.Read(file, "experiment", data)
+	if err != nil {
+		return Experiment{}, err
 	}
-	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+	doc := yamlfile.NewDoc(file, "experiment", node)
+	if root := doc.Root(); root == nil || root.Kind != yaml.MappingNode {
+		if !doc.Empty() && root == nil {
+			return Experiment{}, doc.Err()
+		}
 		return Experiment{}, fmt.Errorf("%s:1: an experiment file must be a YAML mapping with at least a matrix or configs (see experiments/workshop.yaml)", file)
 	}
-	root := doc.Content[0]
-	idx := lineIndex{}
-	indexLines(root, "", idx)
-	at := func(fe FieldError) error {
-		return fmt.Errorf("%s:%d: %s", file, idx.line(fe.Path), fe.Error())
+	var f struct {
+		Experiment `yaml:",inline"`
+		// Scenario is a scenario file's path or an inline scenario (see
+		// decodeScenario).
+		Scenario yaml.Node `yaml:"scenario"`
 	}
-
-	// Unknown fields and a broken scenario do not stop decoding: they are
-	// reported together with every other problem. Wrong types stop before
-	// validation, which would only repeat them.
-	var unknown, errs []error
-	for _, fe := range unknownFields(root, reflect.TypeOf(Experiment{}), "", map[string]bool{"scenario": true}) {
-		unknown = append(unknown, at(fe))
-	}
-	var e Experiment
-	if err := root.Decode(&e); err != nil {
-		var te *yaml.TypeError
-		if errors.As(err, &te) {
-			for _, m := range te.Errors {
-				line, msg := yamlLine(m)
-				errs = append(errs, fmt.Errorf("%s:%d: %s", file, line, msg))
-			}
-		} else {
-			line, msg := yamlLine(err.Error())
-			errs = append(errs, fmt.Errorf("%s:%d: %s", file, max(line, 1), msg))
-		}
-	}
+	doc.Decode(&f)
+	e := f.Experiment
 
 	dir := ""
 	if !strings.HasPrefix(file, "builtin:") {
 		dir = filepath.Dir(file)
 	}
-	sc, scErr := decodeScenario(file, dir, root)
-	if len(errs) > 0 {
-		return Experiment{}, errors.Join(append(append(unknown, errs...), scErr)...)
-	}
-	errs = unknown
-	if scErr != nil {
-		errs = append(errs, scErr)
-	}
+	sc, scErr := decodeScenario(file, dir, &f.Scenario)
 	if len(sc.Requests) == 0 && sc.TargetsFile == "" && e.Target.IsReference() {
 		// The reference API's request mix, when the scenario names none.
 		sc.Requests = scenarios.Default().Requests
@@ -105,18 +88,18 @@ func Parse(file string, data []byte) (Experiment, error) {
 	}
 	e.Target.Build = resolve(dir, e.Target.Build)
 	e.Target.Compose = resolve(dir, e.Target.Compose)
-	for _, fe := range explicitZeros(idx, e) {
-		errs = append(errs, at(fe))
+	for _, fe := range explicitZeros(doc.Written, e) {
+		doc.Add(&fe)
 	}
 	e = e.WithDefaults()
 	for _, fe := range e.problems() {
-		if scErr != nil && fe.Path == "scenario" {
+		if scErr != nil && fe.Field == "scenario" {
 			continue // already reported where the scenario failed to decode
 		}
-		errs = append(errs, at(fe))
+		doc.Add(&fe)
 	}
-	if len(errs) > 0 {
-		return Experiment{}, errors.Join(errs...)
+	if err := errors.Join(doc.Err(), scErr); err != nil {
+		return Experiment{}, err
 	}
 	return e, nil
 }
@@ -124,15 +107,9 @@ func Parse(file string, data []byte) (Experiment, error) {
 // decodeScenario resolves the "scenario" key: absent means the reference
 // API's default scenario, a string is a scenario file path (relative to
 // the experiment file), a mapping is an inline scenario.
-func decodeScenario(file, dir string, root *yaml.Node) (scenarios.Scenario, error) {
-	var node *yaml.Node
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value == "scenario" {
-			node = root.Content[i+1]
-		}
-	}
+func decodeScenario(file, dir string, node *yaml.Node) (scenarios.Scenario, error) {
 	switch {
-	case node == nil:
+	case node.Kind == 0:
 		return scenarios.Default(), nil
 	case node.Kind == yaml.ScalarNode:
 		return scenarios.Load(resolve(dir, node.Value))

@@ -45,7 +45,7 @@ func TestParseErrors(t *testing.T) {
 		name, yaml string
 		want       []string
 	}{
-		{"unknown field", "name: x\nmatrix:\n  cpu: [1]\n", []string{"x.yaml:3: matrix.cpu: unknown field (allowed: cpus, memory, replicas)"}},
+		{"unknown field", "name: x\nmatrix:\n  cpu: [1]\n", []string{`x.yaml:3: matrix.cpu: unknown field (did you mean "cpus"? allowed in matrix: cpus, memory, replicas)`}},
 		{"unknown top-level field", "name: x\nrepeats: 2\n", []string{"x.yaml:2: repeats: unknown field"}},
 		{"wrong type", "name: x\nrepeat: lots\n", []string{"x.yaml:2:", "lots"}},
 		{"negative cpus", "name: x\nmatrix:\n  cpus: [1, -0.5]\n", []string{"x.yaml:3: matrix.cpus[1]: must be > 0 cores"}},

@@ -28,7 +28,7 @@ var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 func (e Experiment) Validate() error {
 	var errs []error
 	for _, fe := range e.problems() {
-		errs = append(errs, fe)
+		errs = append(errs, &fe)
 	}
 	return errors.Join(errs...)
 }
@@ -36,7 +36,7 @@ func (e Experiment) Validate() error {
 func (e Experiment) problems() []FieldError {
 	var ps []FieldError
 	add := func(path, format string, a ...any) {
-		ps = append(ps, FieldError{Path: path, Msg: fmt.Sprintf(format, a...)})
+		ps = append(ps, FieldError{Field: path, Msg: fmt.Sprintf(format, a...)})
 	}
 	if !nameRE.MatchString(e.Name) {
 		add("name", "%q must be letters, digits, '.', '_' or '-' (it names the results folder)", e.Name)

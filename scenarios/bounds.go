@@ -120,9 +120,9 @@ func (s Scenario) checkLevelBound(p *problems, field string, v float64) bool {
 	l := s.Limits()
 	switch {
 	case s.Model == record.ModelRate && v > l.Rate:
-		p.add(field, "%s", l.ExceedsCount(v, "requests/s", "requests/s", MaxRate, LargeMaxRate))
+		p.Add(field, "%s", l.ExceedsCount(v, "requests/s", "requests/s", MaxRate, LargeMaxRate))
 	case s.Model != record.ModelRate && v > l.Users:
-		p.add(field, "%s", l.ExceedsCount(v, "users", "users per step", MaxUsers, LargeMaxUsers))
+		p.Add(field, "%s", l.ExceedsCount(v, "users", "users per step", MaxUsers, LargeMaxUsers))
 	default:
 		return true
 	}
@@ -144,18 +144,18 @@ func (s Scenario) checkBounds(p *problems, rampOK bool) {
 		{"stability.max_hold", s.Stability.MaxHold, 3 * MaxHold, 3 * LargeMaxHold}, // its default is 3×hold
 	} {
 		if d.got > l.Pick(d.sane, d.large) {
-			p.add(d.field, "%s", l.ExceedsDuration(d.got, d.sane, d.large))
+			p.Add(d.field, "%s", l.ExceedsDuration(d.got, d.sane, d.large))
 			rampOK = rampOK && d.field != "ramp.hold" && d.field != "stability.max_hold"
 		}
 	}
 	if s.MaxWorkers > l.Concurrency {
-		p.add("max_workers", "%s", l.ExceedsCount(float64(s.MaxWorkers), "requests in flight", "requests in flight", MaxConcurrency, LargeMaxConcurrency))
+		p.Add("max_workers", "%s", l.ExceedsCount(float64(s.MaxWorkers), "requests in flight", "requests in flight", MaxConcurrency, LargeMaxConcurrency))
 	}
 	if s.Connections == ConnShared && s.Pool > l.Concurrency {
-		p.add("pool", "%s", l.ExceedsCount(float64(s.Pool), "connections", "connections", MaxConcurrency, LargeMaxConcurrency))
+		p.Add("pool", "%s", l.ExceedsCount(float64(s.Pool), "connections", "connections", MaxConcurrency, LargeMaxConcurrency))
 	}
 	if st := s.Stability; st.Enabled && st.Window > 0 && st.Window < MinWindow {
-		p.add("stability.window", "must be ≥ %s: shorter windows measure noise (got %s)", MinWindow, st.Window)
+		p.Add("stability.window", "must be ≥ %s: shorter windows measure noise (got %s)", MinWindow, st.Window)
 	}
 	if !rampOK {
 		return
@@ -165,6 +165,6 @@ func (s Scenario) checkBounds(p *problems, rampOK bool) {
 		if !l.Large {
 			msg = Days(l.Duration) + " for one ramp: " + Raise(Days(LargeMaxDuration))
 		}
-		p.add("ramp", "%d steps of up to %s last %s, above %s", n, FormatDuration(per), FormatDuration(total), msg)
+		p.Add("ramp", "%d steps of up to %s last %s, above %s", n, FormatDuration(per), FormatDuration(total), msg)
 	}
 }

@@ -213,7 +213,7 @@ requests:
 		t.Errorf("Dir = %q, want %q", s.Dir, dir)
 	}
 	q := s.Requests[0]
-	if !reflect.DeepEqual(q.Headers, []Header{{"X-B", "2"}, {"A-Header", "one"}}) {
+	if !reflect.DeepEqual([]Header(q.Headers), []Header{{"X-B", "2"}, {"A-Header", "one"}}) {
 		t.Errorf("headers = %+v, want file order", q.Headers)
 	}
 	if got, want := string(q.Body), `{"age":{"$int":[18,100]},"zip":"00123","when":"2024-01-02","ok":true,"none":null,"n":1.5,"html":"<a&b>"}`; got != want {

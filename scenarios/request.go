@@ -1,7 +1,5 @@
 package scenarios
 
-import "encoding/json"
-
 // RequestSpec is one weighted entry of a scenario's request mix. Each call
 // of Source.Next picks an entry with probability Weight / (sum of weights)
 // and builds a concrete Request from it.
@@ -27,13 +25,13 @@ type RequestSpec struct {
 	Method string `yaml:"method,omitempty" json:"method,omitempty"`
 	// Path starts with "/" and is appended to each base URL; it may carry
 	// a query string.
-	Path    string   `yaml:"path" json:"path"`
-	Headers []Header `yaml:"headers,omitempty" json:"headers,omitempty"`
+	Path    string  `yaml:"path" json:"path"`
+	Headers Headers `yaml:"headers,omitempty" json:"headers,omitempty"`
 	// Weight is the entry's relative share of requests, > 0; default 1.
-	Weight float64 `yaml:"weight,omitempty" json:"weight,omitempty"`
+	Weight float64 `yaml:"weight,omitempty" json:"weight,omitempty" nonzero:"> 0"`
 	// Body is the JSON body template (see above). A request with a body and
 	// no Content-Type header is sent with Content-Type: application/json.
-	Body json.RawMessage `yaml:"body,omitempty" json:"body,omitempty"`
+	Body JSON `yaml:"body,omitempty" json:"body,omitempty"`
 	// BodyFile is a JSON-lines file of bodies, relative to the scenario's
 	// directory; it excludes Body.
 	BodyFile string `yaml:"body_file,omitempty" json:"body_file,omitempty"`
@@ -57,7 +55,7 @@ type RequestSpec struct {
 // the status FastAPI/pydantic returns for a failed validation). Fraction 0
 // disables it.
 type Invalid struct {
-	Fraction     float64         `yaml:"fraction,omitempty" json:"fraction,omitempty"`
-	Body         json.RawMessage `yaml:"body,omitempty" json:"body,omitempty"`
-	ExpectStatus int             `yaml:"expect_status,omitempty" json:"expect_status,omitempty"`
+	Fraction     float64 `yaml:"fraction,omitempty" json:"fraction,omitempty"`
+	Body         JSON    `yaml:"body,omitempty" json:"body,omitempty"`
+	ExpectStatus int     `yaml:"expect_status,omitempty" json:"expect_status,omitempty" nonzero:"an HTTP status 100..599"`
 }

@@ -11,26 +11,26 @@ import "time"
 // results record it. Zero values mean "use the documented default" (see
 // Defaults).
 type Scenario struct {
-	Name string `yaml:"name" json:"name"`
+	Name string `yaml:"name,omitempty" json:"name"`
 	// Preset is one of smoke, load, stress, spike, soak; its defaults fill
 	// the fields left empty.
 	Preset string `yaml:"preset,omitempty" json:"preset,omitempty"`
 	// Model is "users" (closed loop, default) or "rate" (open loop).
-	Model string `yaml:"model" json:"model"`
-	Ramp  Ramp   `yaml:"ramp" json:"ramp"`
+	Model string `yaml:"model,omitempty" json:"model"`
+	Ramp  Ramp   `yaml:"ramp,omitempty" json:"ramp"`
 	// Think is the pause of a closed-loop user between requests.
-	Think Think `yaml:"think" json:"think"`
+	Think Think `yaml:"think,omitempty" json:"think"`
 	// SpawnRate is how many users per second are added (and removed) when
 	// a step changes the user count; default 500.
-	SpawnRate float64 `yaml:"spawn_rate,omitempty" json:"spawn_rate,omitempty"`
+	SpawnRate float64 `yaml:"spawn_rate,omitempty" json:"spawn_rate,omitempty" nonzero:"> 0 users/s"`
 	// Connections is "per_user" (default: each user holds its own
 	// keep-alive connection) or "shared" (a pool of Pool connections).
 	Connections string `yaml:"connections,omitempty" json:"connections,omitempty"`
-	Pool        int    `yaml:"pool,omitempty" json:"pool,omitempty"`
+	Pool        int    `yaml:"pool,omitempty" json:"pool,omitempty" nonzero:"≥ 1 connection"`
 	// Timeout bounds each request; default 30s.
-	Timeout time.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty"`
+	Timeout time.Duration `yaml:"timeout,omitempty" json:"timeout,omitempty" nonzero:"> 0"`
 	// MaxWorkers bounds open-loop concurrency; default 10000.
-	MaxWorkers int       `yaml:"max_workers,omitempty" json:"max_workers,omitempty"`
+	MaxWorkers int       `yaml:"max_workers,omitempty" json:"max_workers,omitempty" nonzero:"> 0"`
 	Stability  Stability `yaml:"stability,omitempty" json:"stability,omitempty"`
 	Stop       Stop      `yaml:"stop,omitempty" json:"stop,omitempty"`
 	// Requests is the weighted request mix.
@@ -56,15 +56,15 @@ type Scenario struct {
 // rate model), or an explicit list Steps. Every step lasts Hold; the first
 // Settle of each step is excluded from its measurement window.
 type Ramp struct {
-	From   float64       `yaml:"from,omitempty" json:"from,omitempty"`
-	To     float64       `yaml:"to,omitempty" json:"to,omitempty"`
-	By     float64       `yaml:"by,omitempty" json:"by,omitempty"`
+	From   float64       `yaml:"from,omitempty" json:"from,omitempty" nonzero:"> 0"`
+	To     float64       `yaml:"to,omitempty" json:"to,omitempty" nonzero:"> 0"`
+	By     float64       `yaml:"by,omitempty" json:"by,omitempty" nonzero:"> 0"`
 	Steps  []float64     `yaml:"steps,omitempty" json:"steps,omitempty"`
-	Hold   time.Duration `yaml:"hold,omitempty" json:"hold,omitempty"`
+	Hold   time.Duration `yaml:"hold,omitempty" json:"hold,omitempty" nonzero:"> 0"`
 	Settle time.Duration `yaml:"settle,omitempty" json:"settle,omitempty"`
 	// NoSettle marks an explicit zero Settle (settle: 0s, --settle 0), so
 	// that a preset's settle does not replace it; no effect when Settle > 0.
-	NoSettle bool `yaml:"no_settle,omitempty" json:"no_settle,omitempty"`
+	NoSettle bool `yaml:"-" json:"no_settle,omitempty"`
 }
 
 // Think is a closed-loop user's pause, uniform in [Min, Max]; Min == Max is
@@ -74,17 +74,17 @@ type Think struct {
 	Min time.Duration `yaml:"min" json:"min"`
 	Max time.Duration `yaml:"max" json:"max"`
 	// None marks an explicit zero think time, so that WithDefaults keeps it.
-	None bool `yaml:"none,omitempty" json:"none,omitempty"`
+	None bool `yaml:"-" json:"none,omitempty"`
 }
 
 // Stability extends a step (up to MaxHold) until its last Windows
 // measurement windows agree within Tolerance (fraction) in RPS and p95.
 type Stability struct {
 	Enabled   bool          `yaml:"enabled,omitempty" json:"enabled,omitempty"`
-	Window    time.Duration `yaml:"window,omitempty" json:"window,omitempty"`
-	Windows   int           `yaml:"windows,omitempty" json:"windows,omitempty"`
-	Tolerance float64       `yaml:"tolerance,omitempty" json:"tolerance,omitempty"`
-	MaxHold   time.Duration `yaml:"max_hold,omitempty" json:"max_hold,omitempty"`
+	Window    time.Duration `yaml:"window,omitempty" json:"window,omitempty" nonzero:"> 0"`
+	Windows   int           `yaml:"windows,omitempty" json:"windows,omitempty" nonzero:"≥ 2"`
+	Tolerance float64       `yaml:"tolerance,omitempty" json:"tolerance,omitempty" nonzero:"in (0, 1]"`
+	MaxHold   time.Duration `yaml:"max_hold,omitempty" json:"max_hold,omitempty" nonzero:"> 0"`
 }
 
 // Stop holds the ramp's stop conditions.

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"github.com/loadlab/loadlab/internal/yamlfile"
+
 	"errors"
 	"fmt"
 	"strings"
@@ -29,14 +31,14 @@ func (s Scenario) NewSource(baseDir string, seed int64) (Source, error) {
 	}
 	var p problems
 	for i, q := range d.Requests {
-		q.check(&p, indexPath("requests", i), baseDir)
+		q.check(&p, yamlfile.Index("requests", i), baseDir)
 	}
-	if err := p.join(); err != nil {
+	if err := p.Join(); err != nil {
 		return nil, err
 	}
 	src := &mixSource{seed: uint64(seed), entries: make([]entry, len(d.Requests))}
 	for i, q := range d.Requests {
-		e, err := compileEntry(q, indexPath("requests", i), baseDir)
+		e, err := compileEntry(q, yamlfile.Index("requests", i), baseDir)
 		if err != nil {
 			return nil, err
 		}
@@ -139,7 +141,7 @@ func compileEntry(q RequestSpec, at, baseDir string) (entry, error) {
 	one := 0
 	if len(q.Body) > 0 {
 		t, errs := compileTemplate(q.Body, at+".body")
-		if err := errs.join(); err != nil {
+		if err := errs.Join(); err != nil {
 			return entry{}, err
 		}
 		e.body, one = t, t.size
@@ -156,7 +158,7 @@ func compileEntry(q RequestSpec, at, baseDir string) (entry, error) {
 	}
 	if e.invalidFrac > 0 {
 		t, errs := compileTemplate(q.Invalid.Body, at+".invalid.body")
-		if err := errs.join(); err != nil {
+		if err := errs.Join(); err != nil {
 			return entry{}, err
 		}
 		e.invalid = t

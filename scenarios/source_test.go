@@ -23,7 +23,7 @@ func mustSource(t testing.TB, reqs []RequestSpec, seed int64) Source {
 
 func TestTemplateLiteralKeepsOrderAndValues(t *testing.T) {
 	body := `{"z": 1, "a": [true, null, "x<y"], "m": {"$$ref": "#/x"}, "n": -1.5e3}`
-	src := mustSource(t, []RequestSpec{{Path: "/", Body: json.RawMessage(body)}}, 1)
+	src := mustSource(t, []RequestSpec{{Path: "/", Body: JSON(body)}}, 1)
 	got := string(src.Next().Body)
 	if want := `{"z":1,"a":[true,null,"x<y"],"m":{"$ref":"#/x"},"n":-1.5e3}`; got != want {
 		t.Errorf("body = %s, want %s", got, want)
@@ -33,7 +33,7 @@ func TestTemplateLiteralKeepsOrderAndValues(t *testing.T) {
 func TestGeneratorsDrawUniformlyWithinTheirRanges(t *testing.T) {
 	body := `{"i": {"$int": [-2, 2]}, "f": {"$float": [10, 20, 2]}, "g": {"$float": [0, 1]},
 		"c": {"$choice": ["a", {"n": {"$int": [7, 7]}}, [1]]}}`
-	src := mustSource(t, []RequestSpec{{Path: "/", Body: json.RawMessage(body)}}, 3)
+	src := mustSource(t, []RequestSpec{{Path: "/", Body: JSON(body)}}, 3)
 	const n = 50000
 	ints := map[int64]int{}
 	choices := map[string]int{}
@@ -86,7 +86,7 @@ func TestGeneratorsDrawUniformlyWithinTheirRanges(t *testing.T) {
 }
 
 func TestIntFullRange(t *testing.T) {
-	src := mustSource(t, []RequestSpec{{Path: "/", Body: json.RawMessage(`[{"$int":[-9223372036854775808,9223372036854775807]},{"$int":[9223372036854775807,9223372036854775807]}]`)}}, 1)
+	src := mustSource(t, []RequestSpec{{Path: "/", Body: JSON(`[{"$int":[-9223372036854775808,9223372036854775807]},{"$int":[9223372036854775807,9223372036854775807]}]`)}}, 1)
 	var neg, pos bool
 	for i := 0; i < 100; i++ {
 		var v [2]int64
@@ -126,7 +126,7 @@ func TestWeightsSplitTheMix(t *testing.T) {
 }
 
 func TestBatchWrapsIndependentBodies(t *testing.T) {
-	src := mustSource(t, []RequestSpec{{Path: "/", Batch: 16, Body: json.RawMessage(`{"x":{"$int":[0,1000000]}}`)}}, 5)
+	src := mustSource(t, []RequestSpec{{Path: "/", Batch: 16, Body: JSON(`{"x":{"$int":[0,1000000]}}`)}}, 5)
 	var v struct {
 		Instances []struct{ X *int } `json:"instances"`
 	}
@@ -152,8 +152,8 @@ func TestBatchWrapsIndependentBodies(t *testing.T) {
 func TestInvalidFraction(t *testing.T) {
 	src := mustSource(t, []RequestSpec{{
 		Name: "predict", Path: "/predict", Batch: 2, Expect: []int{200},
-		Body:    json.RawMessage(`{"age":{"$int":[18,100]}}`),
-		Invalid: Invalid{Fraction: 0.05, Body: json.RawMessage(`{"age":-1}`)},
+		Body:    JSON(`{"age":{"$int":[18,100]}}`),
+		Invalid: Invalid{Fraction: 0.05, Body: JSON(`{"age":-1}`)},
 	}}, 9)
 	const n = 100000
 	invalid := 0
@@ -179,8 +179,8 @@ func TestInvalidFraction(t *testing.T) {
 
 func TestContentTypeAddedOnlyWhenMissing(t *testing.T) {
 	src := mustSource(t, []RequestSpec{
-		{Path: "/a", Body: json.RawMessage(`{}`), Headers: []Header{{"X-Id", "1"}}},
-		{Path: "/b", Body: json.RawMessage(`{}`), Headers: []Header{{"content-type", "application/vnd+json"}}},
+		{Path: "/a", Body: JSON(`{}`), Headers: []Header{{"X-Id", "1"}}},
+		{Path: "/b", Body: JSON(`{}`), Headers: []Header{{"content-type", "application/vnd+json"}}},
 		{Path: "/c"},
 	}, 1)
 	want := map[string][]Header{
@@ -220,7 +220,7 @@ func TestNewSourceRefusesTargetsFileAndBadRequests(t *testing.T) {
 	if _, err := (Scenario{}).NewSource("", 1); err == nil || !strings.Contains(err.Error(), "requests: none") {
 		t.Errorf("no requests: err = %v", err)
 	}
-	_, err := Scenario{Requests: []RequestSpec{{Path: "/", Body: json.RawMessage(`{"$int":[2,1]}`)}}}.NewSource("", 1)
+	_, err := Scenario{Requests: []RequestSpec{{Path: "/", Body: JSON(`{"$int":[2,1]}`)}}}.NewSource("", 1)
 	if err == nil || !strings.Contains(err.Error(), "requests[0].body.$int") {
 		t.Errorf("bad template: err = %v", err)
 	}
@@ -254,8 +254,8 @@ func TestSameSeedSameSequence(t *testing.T) {
 
 func TestNextIsSafeForConcurrentUse(t *testing.T) {
 	src := mustSource(t, []RequestSpec{
-		{Path: "/a", Batch: 3, Body: json.RawMessage(`{"x":{"$float":[0,1]},"c":{"$choice":["p","q"]}}`)},
-		{Path: "/b", Body: json.RawMessage(`{"n":{"$int":[1,9]}}`), Invalid: Invalid{Fraction: 0.5, Body: json.RawMessage(`[]`)}},
+		{Path: "/a", Batch: 3, Body: JSON(`{"x":{"$float":[0,1]},"c":{"$choice":["p","q"]}}`)},
+		{Path: "/b", Body: JSON(`{"n":{"$int":[1,9]}}`), Invalid: Invalid{Fraction: 0.5, Body: JSON(`[]`)}},
 	}, 1)
 	var wg sync.WaitGroup
 	bodies := make([][]string, 8)
@@ -279,7 +279,7 @@ func TestNextIsSafeForConcurrentUse(t *testing.T) {
 }
 
 func TestBodyIsOwnedByTheRequest(t *testing.T) {
-	src := mustSource(t, []RequestSpec{{Path: "/", Body: json.RawMessage(`{"n":{"$int":[0,9]},"k":"const"}`)}}, 1)
+	src := mustSource(t, []RequestSpec{{Path: "/", Body: JSON(`{"n":{"$int":[0,9]},"k":"const"}`)}}, 1)
 	first := src.Next()
 	keep := string(first.Body)
 	for i := 0; i < 100; i++ {

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"github.com/loadlab/loadlab/internal/yamlfile"
+
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -80,7 +82,7 @@ func (t *template) render(dst []byte, r *rng) []byte {
 
 // compileTemplate compiles JSON template text; errors name the field path
 // inside the template (at is the path of the template itself).
-func compileTemplate(raw json.RawMessage, at string) (*template, problems) {
+func compileTemplate(raw []byte, at string) (*template, problems) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	v, err := readJSON(dec, 0)
@@ -91,7 +93,7 @@ func compileTemplate(raw json.RawMessage, at string) (*template, problems) {
 	}
 	if err != nil {
 		var p problems
-		p.add(at, "not a JSON value: %v", err)
+		p.Add(at, "not a JSON value: %v", err)
 		return nil, p
 	}
 	c := &compiler{}
@@ -175,7 +177,7 @@ func (c *compiler) value(v jvalue, at string) {
 	switch v.kind {
 	case '{':
 		if len(v.keys) == 1 && strings.HasPrefix(v.keys[0], "$") && !strings.HasPrefix(v.keys[0], "$$") {
-			c.generator(v.keys[0], v.vals[0], joinPath(at, v.keys[0]))
+			c.generator(v.keys[0], v.vals[0], yamlfile.Join(at, v.keys[0]))
 			return
 		}
 		c.lit = append(c.lit, '{')
@@ -188,7 +190,7 @@ func (c *compiler) value(v jvalue, at string) {
 			}
 			c.lit = append(c.lit, jsonText(k)...)
 			c.lit = append(c.lit, ':')
-			c.value(v.vals[i], joinPath(at, v.keys[i]))
+			c.value(v.vals[i], yamlfile.Join(at, v.keys[i]))
 		}
 		c.lit = append(c.lit, '}')
 	case '[':
@@ -197,7 +199,7 @@ func (c *compiler) value(v jvalue, at string) {
 			if i > 0 {
 				c.lit = append(c.lit, ',')
 			}
-			c.value(item, indexPath(at, i))
+			c.value(item, yamlfile.Index(at, i))
 		}
 		c.lit = append(c.lit, ']')
 	default:
@@ -219,27 +221,27 @@ func (c *compiler) generator(name string, arg jvalue, at string) {
 	case GenInt:
 		lo, hi, ok := intPair(arg)
 		if !ok || lo > hi {
-			c.errs.add(at, "wants [min, max], two whole numbers with min ≤ max, e.g. {\"$int\": [18, 100]}")
+			c.errs.Add(at, "wants [min, max], two whole numbers with min ≤ max, e.g. {\"$int\": [18, 100]}")
 			return
 		}
 		c.gen(&generator{kind: genInt, lo: lo, span: uint64(hi) - uint64(lo) + 1}, 20)
 	case GenFloat:
 		lo, hi, dec, ok := floatArgs(arg)
 		if !ok || lo > hi {
-			c.errs.add(at, "wants [min, max] or [min, max, decimals], finite numbers with min ≤ max and decimals 0..15, e.g. {\"$float\": [1000, 200000, 2]}")
+			c.errs.Add(at, "wants [min, max] or [min, max, decimals], finite numbers with min ≤ max and decimals 0..15, e.g. {\"$float\": [1000, 200000, 2]}")
 			return
 		}
 		c.gen(&generator{kind: genFloat, flo: lo, fhi: hi, decimals: dec}, 24)
 	case GenChoice:
 		if arg.kind != '[' || len(arg.vals) == 0 {
-			c.errs.add(at, "wants a non-empty list of JSON values, e.g. {\"$choice\": [\"page_view\", \"email_open\"]}")
+			c.errs.Add(at, "wants a non-empty list of JSON values, e.g. {\"$choice\": [\"page_view\", \"email_open\"]}")
 			return
 		}
 		g := &generator{kind: genChoice}
 		size := 0
 		for i, item := range arg.vals {
 			sub := &compiler{}
-			sub.value(item, indexPath(at, i))
+			sub.value(item, yamlfile.Index(at, i))
 			c.errs = append(c.errs, sub.errs...)
 			t := sub.finish()
 			g.choices = append(g.choices, t)
@@ -247,7 +249,7 @@ func (c *compiler) generator(name string, arg jvalue, at string) {
 		}
 		c.gen(g, size)
 	default:
-		c.errs.add(at, "unknown generator %q (allowed: %s; write \"$%s\" for a literal key)", name, genList, name)
+		c.errs.Add(at, "unknown generator %q (allowed: %s; write \"$%s\" for a literal key)", name, genList, name)
 	}
 }
 

@@ -81,6 +81,6 @@ func (s Scenario) checkTLS(p *problems, dir string) {
 		return
 	}
 	if _, err := loadCA(resolvePath(dir, s.TLS.CAFile)); err != nil {
-		p.add("tls.ca_file", "%v", err)
+		p.Add("tls.ca_file", "%v", err)
 	}
 }

@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"github.com/loadlab/loadlab/internal/yamlfile"
+
 	"math"
 	"path/filepath"
 	"regexp"
@@ -25,7 +27,7 @@ const (
 // file only once per parsed scenario (see Parse). Values beyond the sanity
 // bounds are refused (see MaxUsers and allow_large).
 func (s Scenario) Validate() error {
-	return s.problems().join()
+	return s.problems().Join()
 }
 
 // problems lists every problem of s with its defaults.
@@ -33,38 +35,38 @@ func (s Scenario) problems() problems {
 	var p problems
 	d := s.WithDefaults()
 	if !isPreset(s.Preset) {
-		p.add("preset", "unknown preset %q (allowed: %s)", s.Preset, presetList())
+		p.Add("preset", "unknown preset %q (allowed: %s)", s.Preset, presetList())
 	}
 	if d.Model != record.ModelUsers && d.Model != record.ModelRate {
-		p.add("model", "unknown model %q (allowed: users (closed loop with think time), rate (open loop, requests/s))", d.Model)
+		p.Add("model", "unknown model %q (allowed: users (closed loop with think time), rate (open loop, requests/s))", d.Model)
 	}
 	if s.Preset == "spike" && s.Ramp.By != 0 && len(s.Ramp.Steps) == 0 {
-		p.add("ramp.by", "preset spike has no step size (got %s): set ramp.from (baseline) and ramp.to (peak), or ramp.steps", num(s.Ramp.By))
+		p.Add("ramp.by", "preset spike has no step size (got %s): set ramp.from (baseline) and ramp.to (peak), or ramp.steps", num(s.Ramp.By))
 	}
 	rampOK := d.checkRamp(&p)
 	d.checkThink(&p)
 	if !(d.SpawnRate > 0) || math.IsInf(d.SpawnRate, 0) {
-		p.add("spawn_rate", "must be > 0 users/s (got %s)", num(d.SpawnRate))
+		p.Add("spawn_rate", "must be > 0 users/s (got %s)", num(d.SpawnRate))
 	} else if rampOK && d.Model == record.ModelUsers {
 		d.checkSpawn(&p)
 	}
 	switch d.Connections {
 	case ConnPerUser:
 		if d.Pool != 0 {
-			p.add("pool", "only used with connections: shared (got pool %d with connections: per_user)", d.Pool)
+			p.Add("pool", "only used with connections: shared (got pool %d with connections: per_user)", d.Pool)
 		}
 	case ConnShared:
 		if d.Pool < 1 {
-			p.add("pool", "must be ≥ 1 connection (got %d)", d.Pool)
+			p.Add("pool", "must be ≥ 1 connection (got %d)", d.Pool)
 		}
 	default:
-		p.add("connections", "unknown mode %q (allowed: per_user (one keep-alive connection per user), shared (a pool of `pool` connections))", d.Connections)
+		p.Add("connections", "unknown mode %q (allowed: per_user (one keep-alive connection per user), shared (a pool of `pool` connections))", d.Connections)
 	}
 	if d.Timeout <= 0 {
-		p.add("timeout", "must be > 0 (got %s)", d.Timeout)
+		p.Add("timeout", "must be > 0 (got %s)", d.Timeout)
 	}
 	if d.MaxWorkers <= 0 {
-		p.add("max_workers", "must be > 0 (got %d)", d.MaxWorkers)
+		p.Add("max_workers", "must be > 0 (got %d)", d.MaxWorkers)
 	}
 	d.checkStability(&p)
 	d.checkBounds(&p, rampOK)
@@ -89,13 +91,13 @@ func finite(vs ...float64) bool {
 func (s Scenario) checkLevel(p *problems, field string, v float64) bool {
 	switch {
 	case !finite(v):
-		p.add(field, "must be a finite number (got %s)", num(v))
+		p.Add(field, "must be a finite number (got %s)", num(v))
 	case s.Model == record.ModelRate && v <= 0:
-		p.add(field, "must be > 0 requests/s (got %s)", num(v))
+		p.Add(field, "must be > 0 requests/s (got %s)", num(v))
 	case s.Model != record.ModelRate && v < 1:
-		p.add(field, "must be ≥ 1 user (got %s)", num(v))
+		p.Add(field, "must be ≥ 1 user (got %s)", num(v))
 	case s.Model != record.ModelRate && v != math.Trunc(v):
-		p.add(field, "users must be a whole number (got %s)", num(v))
+		p.Add(field, "users must be a whole number (got %s)", num(v))
 	default:
 		return s.checkLevelBound(p, field, v)
 	}
@@ -107,26 +109,26 @@ func (s Scenario) checkRamp(p *problems) bool {
 	r := s.Ramp
 	n := len(*p)
 	if r.Hold <= 0 {
-		p.add("ramp.hold", "must be > 0 (got %s)", r.Hold)
+		p.Add("ramp.hold", "must be > 0 (got %s)", r.Hold)
 	}
 	if r.Settle < 0 {
-		p.add("ramp.settle", "must be ≥ 0 (got %s)", r.Settle)
+		p.Add("ramp.settle", "must be ≥ 0 (got %s)", r.Settle)
 	} else if r.Hold > 0 && r.Settle >= r.Hold {
-		p.add("ramp.settle", "must be shorter than ramp.hold %s (got %s)", r.Hold, r.Settle)
+		p.Add("ramp.settle", "must be shorter than ramp.hold %s (got %s)", r.Hold, r.Settle)
 	}
 	switch {
 	case len(r.Steps) > 0:
 		if r.From != 0 || r.To != 0 || r.By != 0 {
-			p.add("ramp.steps", "set either ramp.steps or ramp.from/ramp.to/ramp.by, not both")
+			p.Add("ramp.steps", "set either ramp.steps or ramp.from/ramp.to/ramp.by, not both")
 		}
 		if len(r.Steps) > MaxSteps {
-			p.add("ramp.steps", "%d steps (at most %d)", len(r.Steps), MaxSteps)
+			p.Add("ramp.steps", "%d steps (at most %d)", len(r.Steps), MaxSteps)
 		}
 		for i, v := range r.Steps {
-			s.checkLevel(p, indexPath("ramp.steps", i), v)
+			s.checkLevel(p, yamlfile.Index("ramp.steps", i), v)
 		}
 	case r.From == 0 && r.To == 0 && r.By == 0:
-		p.missing("ramp", "no load: set ramp.from, ramp.to and ramp.by (e.g. 500, 10000, 500), ramp.steps, or a preset (%s)", presetList())
+		p.Missing("ramp", "no load: set ramp.from, ramp.to and ramp.by (e.g. 500, 10000, 500), ramp.steps, or a preset (%s)", presetList())
 	default:
 		okFrom := s.checkLevel(p, "ramp.from", r.From)
 		okTo := okFrom
@@ -134,21 +136,21 @@ func (s Scenario) checkRamp(p *problems) bool {
 			okTo = s.checkLevel(p, "ramp.to", r.To)
 		}
 		if okFrom && okTo && r.To < r.From {
-			p.add("ramp.to", "must be ≥ ramp.from %s (got %s)", num(r.From), num(r.To))
+			p.Add("ramp.to", "must be ≥ ramp.from %s (got %s)", num(r.From), num(r.To))
 			break
 		}
 		span := r.To - r.From
 		switch {
 		case !finite(r.By) || r.By < 0:
-			p.add("ramp.by", "must be > 0 (got %s)", num(r.By))
+			p.Add("ramp.by", "must be > 0 (got %s)", num(r.By))
 		case r.By == 0 && span > 0:
-			p.add("ramp.by", "must be > 0 when ramp.to > ramp.from (got 0)")
+			p.Add("ramp.by", "must be > 0 when ramp.to > ramp.from (got 0)")
 		case span > 0 && r.By > span: // from = to is one step, whatever by is
-			p.add("ramp.by", "step %s is larger than the range %s→%s: use a smaller ramp.by, or leave it out for a single step", num(r.By), num(r.From), num(r.To))
+			p.Add("ramp.by", "step %s is larger than the range %s→%s: use a smaller ramp.by, or leave it out for a single step", num(r.By), num(r.From), num(r.To))
 		case span > 0 && s.Model != record.ModelRate && r.By != math.Trunc(r.By):
-			p.add("ramp.by", "users must be a whole number (got %s)", num(r.By))
+			p.Add("ramp.by", "users must be a whole number (got %s)", num(r.By))
 		case okFrom && okTo && r.By > 0 && span/r.By >= MaxSteps:
-			p.add("ramp.by", "%s→%s by %s is more than %d steps: raise ramp.by", num(r.From), num(r.To), num(r.By), MaxSteps)
+			p.Add("ramp.by", "%s→%s by %s is more than %d steps: raise ramp.by", num(r.From), num(r.To), num(r.By), MaxSteps)
 		}
 	}
 	return len(*p) == n
@@ -159,7 +161,7 @@ func (s Scenario) checkSpawn(p *problems) {
 	prev := 0
 	for _, st := range s.Plan() {
 		if sp := spawnTime(st.Users-prev, s.SpawnRate); sp >= st.Hold {
-			p.add("spawn_rate", "step %d changes %d→%d users, which takes %s at %s users/s, not less than ramp.hold %s: raise spawn_rate or ramp.hold",
+			p.Add("spawn_rate", "step %d changes %d→%d users, which takes %s at %s users/s, not less than ramp.hold %s: raise spawn_rate or ramp.hold",
 				st.Index, prev, st.Users, sp, num(s.SpawnRate), st.Hold)
 			return
 		}
@@ -170,16 +172,16 @@ func (s Scenario) checkSpawn(p *problems) {
 func (s Scenario) checkThink(p *problems) {
 	t := s.Think
 	if t.Min < 0 {
-		p.add("think.min", "must be ≥ 0 (got %s)", t.Min)
+		p.Add("think.min", "must be ≥ 0 (got %s)", t.Min)
 	}
 	if t.Max < 0 {
-		p.add("think.max", "must be ≥ 0 (got %s)", t.Max)
+		p.Add("think.max", "must be ≥ 0 (got %s)", t.Max)
 	}
 	if t.Min > t.Max {
-		p.add("think", "min %s is greater than max %s", t.Min, t.Max)
+		p.Add("think", "min %s is greater than max %s", t.Min, t.Max)
 	}
 	if t.None && (t.Min != 0 || t.Max != 0) {
-		p.add("think.none", "none means no think time, but min/max are %s/%s: drop one of them", t.Min, t.Max)
+		p.Add("think.none", "none means no think time, but min/max are %s/%s: drop one of them", t.Min, t.Max)
 	}
 }
 
@@ -187,37 +189,37 @@ func (s Scenario) checkStability(p *problems) {
 	st := s.Stability
 	if !st.Enabled {
 		if st != (Stability{}) {
-			p.add("stability.enabled", "stability fields are set but enabled is false: add enabled: true or remove them")
+			p.Add("stability.enabled", "stability fields are set but enabled is false: add enabled: true or remove them")
 		}
 		return
 	}
 	if st.Windows < 2 {
-		p.add("stability.windows", "must be ≥ 2: stability compares consecutive windows (got %d)", st.Windows)
+		p.Add("stability.windows", "must be ≥ 2: stability compares consecutive windows (got %d)", st.Windows)
 	}
 	if !(st.Tolerance > 0 && st.Tolerance <= 1) {
-		p.add("stability.tolerance", "must be a fraction in (0, 1], e.g. 0.10 for 10 %% (got %s)", num(st.Tolerance))
+		p.Add("stability.tolerance", "must be a fraction in (0, 1], e.g. 0.10 for 10 %% (got %s)", num(st.Tolerance))
 	}
 	if st.Window <= 0 {
-		p.add("stability.window", "must be > 0 (got %s)", st.Window)
+		p.Add("stability.window", "must be > 0 (got %s)", st.Window)
 	}
 	if st.MaxHold < s.Ramp.Hold {
-		p.add("stability.max_hold", "must be ≥ ramp.hold %s (got %s)", s.Ramp.Hold, st.MaxHold)
+		p.Add("stability.max_hold", "must be ≥ ramp.hold %s (got %s)", s.Ramp.Hold, st.MaxHold)
 	} else if st.Window > 0 && st.Windows > 0 && st.Window*time.Duration(st.Windows) > st.MaxHold-s.Ramp.Settle {
-		p.add("stability.window", "%d windows of %s do not fit in max_hold %s minus settle %s", st.Windows, st.Window, st.MaxHold, s.Ramp.Settle)
+		p.Add("stability.window", "%d windows of %s do not fit in max_hold %s minus settle %s", st.Windows, st.Window, st.MaxHold, s.Ramp.Settle)
 	}
 }
 
 func (s Scenario) checkStop(p *problems) {
 	st := s.Stop
 	if !(st.Margin >= 0) || math.IsInf(st.Margin, 0) {
-		p.add("stop.margin", "must be ≥ 0, a fraction of each SLO limit (0.1 = 10 %%) (got %s)", num(st.Margin))
+		p.Add("stop.margin", "must be ≥ 0, a fraction of each SLO limit (0.1 = 10 %%) (got %s)", num(st.Margin))
 	}
 	if st.AbortErrorRate != 0 && !(st.AbortErrorRate > 0 && st.AbortErrorRate <= 1) {
-		p.add("stop.abort_error_rate", "must be a fraction in (0, 1], e.g. 0.5; 0 or absent never aborts (got %s)", num(st.AbortErrorRate))
+		p.Add("stop.abort_error_rate", "must be a fraction in (0, 1], e.g. 0.5; 0 or absent never aborts (got %s)", num(st.AbortErrorRate))
 	}
 	if _, err := slo.Parse(st.SLO); err != nil {
 		for _, e := range unjoin(err) {
-			p.add("stop.slo", "%v", e)
+			p.Add("stop.slo", "%v", e)
 		}
 	}
 }
@@ -240,30 +242,30 @@ var (
 func (s Scenario) checkSource(p *problems, dir string) {
 	switch {
 	case len(s.Requests) == 0 && s.TargetsFile == "":
-		p.missing("requests", "none: add at least one request (method, path, body), or a targets_file")
+		p.Missing("requests", "none: add at least one request (method, path, body), or a targets_file")
 	case len(s.Requests) > 0 && s.TargetsFile != "":
-		p.add("targets_file", "set either requests or targets_file, not both")
+		p.Add("targets_file", "set either requests or targets_file, not both")
 	}
 	formatOK := s.TargetsFormat == "" || s.TargetsFormat == "http" || s.TargetsFormat == "json"
 	if s.TargetsFile != "" && checkFile(p, "targets_file", dir, s.TargetsFile) && formatOK && targetsChecker != nil {
 		if err := targetsChecker(resolvePath(dir, s.TargetsFile), s.TargetsFormat); err != nil {
-			p.add("targets_file", "%v", err)
+			p.Add("targets_file", "%v", err)
 		}
 	}
 	if s.TargetsFormat != "" && s.TargetsFile == "" {
-		p.add("targets_format", "only used with targets_file")
+		p.Add("targets_format", "only used with targets_file")
 	} else if !formatOK {
-		p.add("targets_format", "unknown vegeta targets format %q (allowed: http, json)", s.TargetsFormat)
+		p.Add("targets_format", "unknown vegeta targets format %q (allowed: http, json)", s.TargetsFormat)
 	}
 	for i, q := range s.Requests {
-		q.check(p, indexPath("requests", i), dir)
+		q.check(p, yamlfile.Index("requests", i), dir)
 	}
 }
 
 // checkFile reports a file that cannot be read; ok when it can.
 func checkFile(p *problems, field, dir, name string) bool {
 	if err := checkInput(resolvePath(dir, name)); err != nil {
-		p.add(field, "cannot read %q: %v", name, err)
+		p.Add(field, "cannot read %q: %v", name, err)
 		return false
 	}
 	return true
@@ -279,29 +281,29 @@ func resolvePath(dir, name string) string {
 
 func (q RequestSpec) check(p *problems, at, dir string) {
 	if !methodRe.MatchString(q.Method) {
-		p.add(at+".method", "must be an upper-case HTTP method such as GET or POST (got %q)", q.Method)
+		p.Add(at+".method", "must be an upper-case HTTP method such as GET or POST (got %q)", q.Method)
 	}
 	switch {
 	case q.Path == "":
-		p.add(at+".path", "required: the path appended to each base URL, e.g. /predict")
+		p.Add(at+".path", "required: the path appended to each base URL, e.g. /predict")
 	case !strings.HasPrefix(q.Path, "/"):
-		p.add(at+".path", "must start with / (got %q)", q.Path)
+		p.Add(at+".path", "must start with / (got %q)", q.Path)
 	case strings.ContainsAny(q.Path, " \t\r\n"):
-		p.add(at+".path", "must not contain spaces or line breaks; URL-encode them (got %q)", q.Path)
+		p.Add(at+".path", "must not contain spaces or line breaks; URL-encode them (got %q)", q.Path)
 	}
 	for _, h := range q.Headers {
 		if !tokenRe.MatchString(h.Key) {
-			p.add(joinPath(at+".headers", h.Key), "not a valid header name: use letters, digits and -")
+			p.Add(yamlfile.Join(at+".headers", h.Key), "not a valid header name: use letters, digits and -")
 		}
 		if strings.ContainsAny(h.Value, "\r\n") {
-			p.add(joinPath(at+".headers", h.Key), "header values must not contain line breaks")
+			p.Add(yamlfile.Join(at+".headers", h.Key), "header values must not contain line breaks")
 		}
 	}
 	if !(q.Weight > 0) || math.IsInf(q.Weight, 0) {
-		p.add(at+".weight", "must be > 0, the entry's relative share of requests (got %s)", num(q.Weight))
+		p.Add(at+".weight", "must be > 0, the entry's relative share of requests (got %s)", num(q.Weight))
 	}
 	if len(q.Body) > 0 && q.BodyFile != "" {
-		p.add(at+".body_file", "set either body or body_file, not both")
+		p.Add(at+".body_file", "set either body or body_file, not both")
 	}
 	if len(q.Body) > 0 {
 		_, errs := compileTemplate(q.Body, at+".body")
@@ -309,32 +311,32 @@ func (q RequestSpec) check(p *problems, at, dir string) {
 	}
 	if q.BodyFile != "" {
 		if bf := q.bodies(dir); bf.err != nil {
-			p.add(at+".body_file", "%v", bf.err)
+			p.Add(at+".body_file", "%v", bf.err)
 		}
 	}
 	switch {
 	case q.Batch < 0 || q.Batch > MaxBatch:
-		p.add(at+".batch", "must be in 0..%d bodies per request, 0 for no batching (got %d)", MaxBatch, q.Batch)
+		p.Add(at+".batch", "must be in 0..%d bodies per request, 0 for no batching (got %d)", MaxBatch, q.Batch)
 	case q.Batch > 0 && len(q.Body) == 0 && q.BodyFile == "":
-		p.add(at+".batch", "batches bodies, but there is no body or body_file")
+		p.Add(at+".batch", "batches bodies, but there is no body or body_file")
 	}
 	inv := q.Invalid
 	if !(inv.Fraction >= 0 && inv.Fraction <= 1) {
-		p.add(at+".invalid.fraction", "must be in [0, 1], e.g. 0.05 for 5 %% (got %s)", num(inv.Fraction))
+		p.Add(at+".invalid.fraction", "must be in [0, 1], e.g. 0.05 for 5 %% (got %s)", num(inv.Fraction))
 	}
 	if inv.Fraction > 0 && len(inv.Body) == 0 {
-		p.add(at+".invalid.body", "required when invalid.fraction > 0: the invalid body template")
+		p.Add(at+".invalid.body", "required when invalid.fraction > 0: the invalid body template")
 	}
 	if len(inv.Body) > 0 {
 		_, errs := compileTemplate(inv.Body, at+".invalid.body")
 		*p = append(*p, errs...)
 	}
 	if inv.ExpectStatus != 0 && !validStatus(inv.ExpectStatus) {
-		p.add(at+".invalid.expect_status", "must be an HTTP status 100..599 (got %d)", inv.ExpectStatus)
+		p.Add(at+".invalid.expect_status", "must be an HTTP status 100..599 (got %d)", inv.ExpectStatus)
 	}
 	for i, c := range q.Expect {
 		if !validStatus(c) {
-			p.add(indexPath(at+".expect", i), "must be an HTTP status 100..599 (got %d)", c)
+			p.Add(yamlfile.Index(at+".expect", i), "must be an HTTP status 100..599 (got %d)", c)
 		}
 	}
 }

@@ -1,7 +1,6 @@
 package scenarios
 
 import (
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -24,7 +23,7 @@ func valid(t *testing.T) Scenario {
 		Ramp: Ramp{From: 10, To: 30, By: 10, Hold: 10 * time.Second},
 		Requests: []RequestSpec{{
 			Path: "/predict",
-			Body: json.RawMessage(`{"age":{"$int":[18,100]}}`),
+			Body: JSON(`{"age":{"$int":[18,100]}}`),
 		}},
 	}
 }
@@ -92,10 +91,10 @@ func TestValidateRules(t *testing.T) {
 		{"header value newline", func(s *Scenario) { s.Requests[0].Headers = []Header{{"X", "1\r\nY: 2"}} }, "requests[0].headers.X", "line breaks"},
 		{"negative weight", func(s *Scenario) { s.Requests[0].Weight = -1 }, "requests[0].weight", "must be > 0"},
 		{"body and body_file", func(s *Scenario) { s.Requests[0].BodyFile = "leads.jsonl" }, "requests[0].body_file", "not both"},
-		{"body not JSON", func(s *Scenario) { s.Requests[0].Body = json.RawMessage(`{"a":`) }, "requests[0].body", "not a JSON value"},
-		{"bad $float", func(s *Scenario) { s.Requests[0].Body = json.RawMessage(`{"s":{"$float":[1,2,99]}}`) }, "requests[0].body.s.$float", "decimals 0..15"},
-		{"empty $choice", func(s *Scenario) { s.Requests[0].Body = json.RawMessage(`[{"$choice":[]}]`) }, "requests[0].body[0].$choice", "non-empty list"},
-		{"bad generator in choice", func(s *Scenario) { s.Requests[0].Body = json.RawMessage(`{"$choice":[{"$int":[1]}]}`) }, "requests[0].body.$choice[0].$int", "[min, max]"},
+		{"body not JSON", func(s *Scenario) { s.Requests[0].Body = JSON(`{"a":`) }, "requests[0].body", "not a JSON value"},
+		{"bad $float", func(s *Scenario) { s.Requests[0].Body = JSON(`{"s":{"$float":[1,2,99]}}`) }, "requests[0].body.s.$float", "decimals 0..15"},
+		{"empty $choice", func(s *Scenario) { s.Requests[0].Body = JSON(`[{"$choice":[]}]`) }, "requests[0].body[0].$choice", "non-empty list"},
+		{"bad generator in choice", func(s *Scenario) { s.Requests[0].Body = JSON(`{"$choice":[{"$int":[1]}]}`) }, "requests[0].body.$choice[0].$int", "[min, max]"},
 		{"body_file missing", func(s *Scenario) { s.Requests[0].Body = nil; s.Requests[0].BodyFile = "gone.jsonl" }, "requests[0].body_file", `cannot read "gone.jsonl"`},
 		// Input files are read and checked whole at validation time (issue 10, case 10).
 		{"body_file bad line", func(s *Scenario) {
@@ -109,12 +108,12 @@ func TestValidateRules(t *testing.T) {
 		{"negative batch", func(s *Scenario) { s.Requests[0].Batch = -1 }, "requests[0].batch", "0..1000"},
 		{"huge batch", func(s *Scenario) { s.Requests[0].Batch = 1001 }, "requests[0].batch", "0..1000"},
 		{"batch without body", func(s *Scenario) { s.Requests[0].Body = nil; s.Requests[0].Batch = 2 }, "requests[0].batch", "no body"},
-		{"invalid fraction above 1", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: 1.5, Body: json.RawMessage(`{}`)} }, "requests[0].invalid.fraction", "[0, 1]"},
-		{"negative invalid fraction", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: -0.1, Body: json.RawMessage(`{}`)} }, "requests[0].invalid.fraction", "[0, 1]"},
+		{"invalid fraction above 1", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: 1.5, Body: JSON(`{}`)} }, "requests[0].invalid.fraction", "[0, 1]"},
+		{"negative invalid fraction", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: -0.1, Body: JSON(`{}`)} }, "requests[0].invalid.fraction", "[0, 1]"},
 		{"invalid without body", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: 0.1} }, "requests[0].invalid.body", "required"},
-		{"invalid bad template", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: 0.1, Body: json.RawMessage(`{"$x":1}`)} }, "requests[0].invalid.body.$x", "unknown generator"},
+		{"invalid bad template", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: 0.1, Body: JSON(`{"$x":1}`)} }, "requests[0].invalid.body.$x", "unknown generator"},
 		{"invalid status", func(s *Scenario) {
-			s.Requests[0].Invalid = Invalid{Fraction: 0.1, Body: json.RawMessage(`{}`), ExpectStatus: 99}
+			s.Requests[0].Invalid = Invalid{Fraction: 0.1, Body: JSON(`{}`), ExpectStatus: 99}
 		}, "requests[0].invalid.expect_status", "100..599"},
 		{"expect status", func(s *Scenario) { s.Requests[0].Expect = []int{200, 600} }, "requests[0].expect[1]", "100..599"},
 		// Sanity bounds (issue 10, case 9): each names its bound and how to raise it.
@@ -173,7 +172,7 @@ func TestValidateAcceptsEdges(t *testing.T) {
 		edit func(s *Scenario)
 	}{
 		{"invalid fraction 0", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: 0} }},
-		{"invalid fraction 1", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: 1, Body: json.RawMessage(`{}`)} }},
+		{"invalid fraction 1", func(s *Scenario) { s.Requests[0].Invalid = Invalid{Fraction: 1, Body: JSON(`{}`)} }},
 		{"batch 1000", func(s *Scenario) { s.Requests[0].Batch = MaxBatch }},
 		{"abort rate 1", func(s *Scenario) { s.Stop.AbortErrorRate = 1 }},
 		{"single step", func(s *Scenario) { s.Ramp = Ramp{From: 7} }},
@@ -186,7 +185,7 @@ func TestValidateAcceptsEdges(t *testing.T) {
 			s.Requests[0].BodyFile = "leads.jsonl"
 			s.Requests[0].Batch = 8
 		}},
-		{"literal dollar key", func(s *Scenario) { s.Requests[0].Body = json.RawMessage(`{"$$ref":"#/a","$x":1,"$y":2}`) }},
+		{"literal dollar key", func(s *Scenario) { s.Requests[0].Body = JSON(`{"$$ref":"#/a","$x":1,"$y":2}`) }},
 		{"every preset", func(s *Scenario) { s.Ramp = Ramp{}; s.Preset = "spike" }},
 		{"stability defaults", func(s *Scenario) { s.Stability = Stability{Enabled: true} }},
 		{"shared pool default", func(s *Scenario) { s.Connections = ConnShared }},

@@ -5,14 +5,12 @@ import (
 	"fmt"
 )
 
-// referenceYAML is the reference-API scenario (reference.yaml).
+// referenceYAML is the reference-API scenario (reference.yaml), embedded
+// in the binary: the scenario Default returns, and a documented example of
+// every field.
 //
 //go:embed reference.yaml
 var referenceYAML []byte
-
-// ReferenceYAML returns the text of the default scenario, a documented
-// example of every field.
-func ReferenceYAML() []byte { return append([]byte(nil), referenceYAML...) }
 
 // Default returns the reference-API scenario parsed from the embedded
 // reference.yaml: closed-loop users POSTing random valid leads to
