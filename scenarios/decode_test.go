@@ -118,6 +118,8 @@ func TestParseErrorsNameFileLineFieldAndAllowed(t *testing.T) {
 		{"generator error points into body", "ramp: 1\nrequests:\n  - path: /p\n    body:\n      age:\n        $int: [100, 18]\n", []string{"s.yaml:6: requests[0].body.age.$int: wants [min, max], two whole numbers with min ≤ max"}},
 		{"unknown generator", "ramp: 1\nrequests:\n  - path: /p\n    body: {x: {$rand: 1}}\n", []string{`requests[0].body.x.$rand: unknown generator "$rand" (allowed: $int, $float, $choice; write "$$rand" for a literal key)`}},
 		{"unknown model", "model: vus\nramp: 1\n" + req, []string{`s.yaml:1: model: unknown model "vus" (allowed: users`}},
+		{"unknown arrival", "model: rate\narrival: bursty\nramp: 1\n" + req, []string{`s.yaml:2: arrival: unknown arrival "bursty" (allowed: constant`}},
+		{"arrival with users", "arrival: poisson\nramp: 1\n" + req, []string{`s.yaml:1: arrival: only used with model: rate`}},
 		{"unknown preset", "preset: heavy\n" + req, []string{`s.yaml:1: preset: unknown preset "heavy" (allowed: smoke, load, stress, spike, soak)`}},
 		{"bad slo", "ramp: 1\nstop:\n  slo: p95<soon\n" + req, []string{`s.yaml:3: stop.slo: condition "p95<soon"`}},
 		{"invalid fraction", "ramp: 1\nrequests:\n  - path: /p\n    body: {}\n    invalid:\n      fraction: 1.5\n      body: {}\n", []string{"s.yaml:6: requests[0].invalid.fraction: must be in [0, 1]"}},
@@ -452,5 +454,25 @@ func TestExplicitZeroSettleIsKept(t *testing.T) {
 	s, err = Parse("s.yaml", []byte("preset: load\nrequests: [{path: /p}]\n"))
 	if err != nil || s.WithDefaults().Ramp.Settle != 10*time.Second {
 		t.Errorf("preset settle: %v, %v", s.WithDefaults().Ramp.Settle, err)
+	}
+}
+
+// TestParseArrival: arrival is a plain field (its struct tag and its
+// validation are all it needed): poisson decodes, and the resolved
+// scenario writes it back.
+func TestParseArrival(t *testing.T) {
+	s, err := Parse("s.yaml", []byte("model: rate\narrival: poisson\nramp: 10\nrequests:\n  - path: /p\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Arrival != ArrivalPoisson {
+		t.Fatalf("arrival %q, want poisson", s.Arrival)
+	}
+	out, err := yaml.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(out), "arrival: poisson") {
+		t.Errorf("resolved scenario lost the arrival:\n%s", out)
 	}
 }

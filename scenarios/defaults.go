@@ -1,6 +1,7 @@
 package scenarios
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"strings"
@@ -26,6 +27,26 @@ const (
 	DefaultStressSLO   = "p95<1s,error_rate<1%" // the seed workshops' goal
 	DefaultInvalidCode = 422                    // FastAPI/pydantic validation failure
 )
+
+// Arrival processes of the open loop (field arrival, model rate only).
+const (
+	// ArrivalConstant spaces requests evenly: 1/rate apart.
+	ArrivalConstant = "constant"
+	// ArrivalPoisson draws the gaps between requests from an exponential
+	// distribution of mean 1/rate: independent arrivals, as from many
+	// uncoordinated clients.
+	ArrivalPoisson = "poisson"
+)
+
+// CheckArrival returns an error unless a names an arrival process ("" is
+// the default, constant).
+func CheckArrival(a string) error {
+	switch a {
+	case "", ArrivalConstant, ArrivalPoisson:
+		return nil
+	}
+	return fmt.Errorf("unknown arrival %q (allowed: %s (evenly spaced), %s (exponential gaps of mean 1/rate))", a, ArrivalConstant, ArrivalPoisson)
+}
 
 // Connection modes.
 const (

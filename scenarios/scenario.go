@@ -17,7 +17,11 @@ type Scenario struct {
 	Preset string `yaml:"preset,omitempty" json:"preset,omitempty"`
 	// Model is "users" (closed loop, default) or "rate" (open loop).
 	Model string `yaml:"model,omitempty" json:"model"`
-	Ramp  Ramp   `yaml:"ramp,omitempty" json:"ramp"`
+	// Arrival is the open loop's arrival process: "constant" (default,
+	// requests 1/rate apart) or "poisson" (exponential gaps of mean
+	// 1/rate). Only for model rate.
+	Arrival string `yaml:"arrival,omitempty" json:"arrival,omitempty"`
+	Ramp    Ramp   `yaml:"ramp,omitempty" json:"ramp"`
 	// Think is the pause of a closed-loop user between requests.
 	Think Think `yaml:"think,omitempty" json:"think"`
 	// SpawnRate is how many users per second are added (and removed) when

@@ -40,6 +40,11 @@ func (s Scenario) problems() problems {
 	if d.Model != record.ModelUsers && d.Model != record.ModelRate {
 		p.Add("model", "unknown model %q (allowed: users (closed loop with think time), rate (open loop, requests/s))", d.Model)
 	}
+	if err := CheckArrival(d.Arrival); err != nil {
+		p.Add("arrival", "%v", err)
+	} else if d.Arrival != "" && d.Model != record.ModelRate {
+		p.Add("arrival", "only used with model: rate (got arrival %s with model: %s)", d.Arrival, d.Model)
+	}
 	if s.Preset == "spike" && s.Ramp.By != 0 && len(s.Ramp.Steps) == 0 {
 		p.Add("ramp.by", "preset spike has no step size (got %s): set ramp.from (baseline) and ramp.to (peak), or ramp.steps", num(s.Ramp.By))
 	}

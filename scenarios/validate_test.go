@@ -62,6 +62,8 @@ func TestValidateRules(t *testing.T) {
 		{"spawn slower than hold", func(s *Scenario) { s.SpawnRate = 1 }, "spawn_rate", "step 0 changes 0→10 users, which takes 10s at 1 users/s"},
 		{"unknown connections", func(s *Scenario) { s.Connections = "pooled" }, "connections", "allowed: per_user"},
 		{"pool with per_user", func(s *Scenario) { s.Pool = 5 }, "pool", "only used with connections: shared"},
+		{"unknown arrival", func(s *Scenario) { s.Model = "rate"; s.Arrival = "bursty" }, "arrival", `unknown arrival "bursty" (allowed: constant`},
+		{"arrival with users", func(s *Scenario) { s.Arrival = ArrivalPoisson }, "arrival", "only used with model: rate"},
 		{"negative pool", func(s *Scenario) { s.Connections = ConnShared; s.Pool = -1 }, "pool", "≥ 1 connection"},
 		{"negative timeout", func(s *Scenario) { s.Timeout = -time.Second }, "timeout", "must be > 0"},
 		{"negative max_workers", func(s *Scenario) { s.MaxWorkers = -1 }, "max_workers", "must be > 0"},

@@ -43,6 +43,7 @@ type rampCmd struct {
 	spawnRate   float64
 	timeout     time.Duration
 	connections string
+	arrival     string
 	pool        int
 	maxWorkers  int
 	margin      float64
@@ -102,6 +103,7 @@ func (c *rampCmd) flags(f *pflag.FlagSet) {
 	f.DurationVar(&c.timeout, "timeout", 0, "per-request timeout (default 30s)")
 	f.StringVar(&c.connections, "connections", "", "per_user (one keep-alive connection per user, default) or shared (see --pool)")
 	f.IntVar(&c.pool, "pool", 0, "connections of the shared pool (default 100)")
+	f.StringVar(&c.arrival, "arrival", "", "open-loop arrivals: constant (evenly spaced, default) or poisson (exponential gaps of mean 1/rate)")
 	f.IntVar(&c.maxWorkers, "max-workers", 0, "open-loop bound on requests in flight (default 10000)")
 	f.Float64Var(&c.margin, "margin", 0, "stop only when a step misses an SLO limit by more than this fraction (0.1 = 10%)")
 	f.Float64Var(&c.abort, "abort-error-rate", 0, "stop after a step whose error rate exceeds this fraction (0 = never)")
@@ -193,6 +195,9 @@ func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
 	}
 	if changed("connections") {
 		sc.Connections = c.connections
+	}
+	if changed("arrival") {
+		sc.Arrival = c.arrival
 	}
 	if changed("pool") {
 		sc.Pool = c.pool

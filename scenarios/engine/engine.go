@@ -81,10 +81,6 @@ type Options struct {
 	// Progress, when set, is called about once a second and at the end of
 	// every step.
 	Progress func(Progress)
-	// Arrival is the open loop's arrival process: ArrivalConstant (the
-	// default, also when empty) or ArrivalPoisson. The closed loop ignores
-	// it.
-	Arrival string
 	// Results, when set, receives every result (settle times included) in
 	// vegeta's gob format, readable by `vegeta report` and `vegeta plot`;
 	// each result's Attack names its step ("step 3").
@@ -196,7 +192,7 @@ type config struct {
 	verdict     slo.SLO
 	margin      float64
 	abortRate   float64
-	arrival     string      // open loop: ArrivalConstant ("" too) or ArrivalPoisson
+	arrival     string      // open loop: scenarios.ArrivalConstant ("" too) or ArrivalPoisson
 	tls         *tls.Config // nil: system roots
 
 	// latencyBound is the tightest latency upper bound of verdict and
@@ -218,9 +214,9 @@ func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (conf
 		stability:  sc.Stability,
 		margin:     sc.Stop.Margin,
 		abortRate:  sc.Stop.AbortErrorRate,
-		arrival:    opt.Arrival,
+		arrival:    sc.Arrival,
 	}
-	if err := checkArrival(opt.Arrival); err != nil {
+	if err := scenarios.CheckArrival(sc.Arrival); err != nil {
 		errs = append(errs, err)
 	}
 	if len(steps) == 0 {

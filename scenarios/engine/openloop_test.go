@@ -150,13 +150,14 @@ func TestOpenLoopPoissonArrivals(t *testing.T) {
 			cvMin    float64
 			cvMax    float64
 			rateFrac float64
-		}{{ArrivalConstant, 0, math.Inf(1), 0.05}, {ArrivalPoisson, 0.8, 2, 0.2}} {
+		}{{scenarios.ArrivalConstant, 0, math.Inf(1), 0.05}, {scenarios.ArrivalPoisson, 0.8, 2, 0.2}} {
 			mu.Lock()
 			arrivals = nil
 			mu.Unlock()
 			sc := testScenario(record.ModelRate)
+			sc.Arrival = c.arrival
 			_, recs, err := runTest(t, sc, rateSteps(2*time.Second, 200*time.Millisecond, 200), &cycleSource{reqs: []scenarios.Request{get("/")}},
-				[]string{srv.URL}, Options{Arrival: c.arrival, Seed: 5})
+				[]string{srv.URL}, Options{Seed: 5})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -181,8 +182,10 @@ func TestOpenLoopPoissonArrivals(t *testing.T) {
 			}
 		}
 	})
-	if _, _, err := runTest(t, testScenario(record.ModelRate), rateSteps(time.Second, 0, 10), &cycleSource{reqs: []scenarios.Request{get("/")}},
-		[]string{srv.URL}, Options{Arrival: "bursty"}); err == nil || !strings.Contains(err.Error(), `arrival "bursty"`) {
+	bursty := testScenario(record.ModelRate)
+	bursty.Arrival = "bursty"
+	if _, _, err := runTest(t, bursty, rateSteps(time.Second, 0, 10), &cycleSource{reqs: []scenarios.Request{get("/")}},
+		[]string{srv.URL}, Options{}); err == nil || !strings.Contains(err.Error(), `arrival "bursty"`) {
 		t.Errorf("unknown arrival: error %v", err)
 	}
 }

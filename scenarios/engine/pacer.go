@@ -1,7 +1,7 @@
 package engine
 
 import (
-	"fmt"
+	"github.com/loadlab/loadlab/scenarios"
 	"math"
 	"math/rand/v2"
 	"sync"
@@ -22,26 +22,6 @@ const DropAfter = 100 * time.Millisecond
 // sends saves a wakeup per request at high rates. Latency from the
 // scheduled send time includes this delay.
 const PaceQuantum = time.Millisecond
-
-// Arrival processes of the open loop (Options.Arrival).
-const (
-	// ArrivalConstant spaces requests evenly: 1/rate apart.
-	ArrivalConstant = "constant"
-	// ArrivalPoisson draws the gaps between requests from an exponential
-	// distribution of mean 1/rate: independent arrivals, as from many
-	// uncoordinated clients.
-	ArrivalPoisson = "poisson"
-)
-
-// checkArrival returns an error unless a names an arrival process ("" is
-// the default, constant).
-func checkArrival(a string) error {
-	switch a {
-	case "", ArrivalConstant, ArrivalPoisson:
-		return nil
-	}
-	return fmt.Errorf("arrival %q: want %s or %s", a, ArrivalConstant, ArrivalPoisson)
-}
 
 // segment is one rate of a schedule: from elapsed time start on, rate
 // arrivals per second, the schedule's position (expected arrivals so far)
@@ -95,7 +75,7 @@ func (s schedule) timeAt(pos float64) time.Duration {
 // stretch's rate × duration, for both processes.
 func nextArrival(s schedule, arrival string, prev float64, rng *rand.Rand) (pos float64, due time.Duration) {
 	gap := 1.0
-	if arrival == ArrivalPoisson {
+	if arrival == scenarios.ArrivalPoisson {
 		gap = rng.ExpFloat64()
 	}
 	pos = prev + gap
@@ -122,7 +102,7 @@ type stepPacer struct {
 // > 0) with the given arrival process, Poisson gaps drawn from seed.
 func newStepPacer(rate float64, arrival string, seed int64, onDrop func(int64)) *stepPacer {
 	p := &stepPacer{sched: schedule{{start: 0, rate: rate, first: 0}}, arrival: arrival, onDrop: onDrop}
-	if arrival == ArrivalPoisson {
+	if arrival == scenarios.ArrivalPoisson {
 		p.rng = rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
 	}
 	return p
@@ -155,7 +135,7 @@ func (p *stepPacer) reap(elapsed time.Duration) {
 		return
 	}
 	var n int64
-	if p.arrival == ArrivalPoisson {
+	if p.arrival == scenarios.ArrivalPoisson {
 		for ; p.next < cut; n++ {
 			p.advance()
 		}
