@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/scenarios"
+	"github.com/loadlab/loadlab/target/runtime"
 )
 
 // CPU limits per replica, in cores: Docker refuses fewer than MinCPUs;
@@ -21,21 +22,21 @@ const (
 // file writes.
 func explicitZeros(idx lineIndex, e Experiment) []FieldError {
 	type zero struct {
-		path, allowed, got, def string
-		zero                    bool
+		path, allowed, got, unset string
+		zero                      bool
 	}
 	zeros := []zero{
-		{"repeat", "from 1 to 100", "0", "1", e.Repeat == 0},
-		{"target.port", "a port from 1 to 65535", "0", fmt.Sprint(DefaultPort), e.Target.Port == 0},
-		{"target.health_timeout", "a positive duration such as 60s", "0s", DefaultHealthTimeout.String(), e.Target.HealthTimeout == 0},
+		{"repeat", "from 1 to 100", "0", "the default 1", e.Repeat == 0},
+		{"target.port", "a port from 1 to 65535", "0", "the image's exposed port", e.Target.Port == 0},
+		{"target.health_timeout", "a positive duration such as 60s", "0s", "the default " + runtime.DefaultHealthTimeout.String(), e.Target.HealthTimeout == 0},
 	}
 	for i, c := range e.Configs {
-		zeros = append(zeros, zero{fmt.Sprintf("configs[%d].replicas", i), fmt.Sprintf("from 1 to %d", MaxReplicas), "0", "1", c.Replicas == 0})
+		zeros = append(zeros, zero{fmt.Sprintf("configs[%d].replicas", i), fmt.Sprintf("from 1 to %d", MaxReplicas), "0", "the default 1", c.Replicas == 0})
 	}
 	var ps []FieldError
 	for _, z := range zeros {
 		if _, written := idx[z.path]; written && z.zero {
-			ps = append(ps, FieldError{Path: z.path, Msg: fmt.Sprintf("must be %s (got %s); leave it out for the default %s", z.allowed, z.got, z.def)})
+			ps = append(ps, FieldError{Path: z.path, Msg: fmt.Sprintf("must be %s (got %s); leave it out for %s", z.allowed, z.got, z.unset)})
 		}
 	}
 	return ps

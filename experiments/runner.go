@@ -140,14 +140,11 @@ type failure struct{ err error }
 func (f *failure) Error() string { return f.err.Error() }
 func (f *failure) Unwrap() error { return f.err }
 
-func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg ConfigSpec, i, n, rep int, w *record.Writer) (int, error) {
+func (r *Runner) runOne(ctx context.Context, e Experiment, verdict slo.SLO, cfg record.Config, i, n, rep int, w *record.Writer) (int, error) {
 	tmpl := record.Record{
 		Run:    r.RunID,
 		Repeat: rep,
-		Config: record.Config{
-			Name: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.Memory), Replicas: cfg.Replicas,
-			Runtime: r.Runtime.Name(), Approximate: r.Runtime.Name() == "local",
-		},
+		Config: deployedOn(cfg, r.Runtime.Name()),
 	}
 	fail := func(stage string, err error) (int, error) {
 		rec := tmpl
@@ -339,10 +336,10 @@ func oomKills(evs []record.Event) int {
 }
 
 // specFor builds the runtime's deployment spec for one configuration.
-func specFor(e Experiment, cfg ConfigSpec, runID string) runtime.Spec {
+func specFor(e Experiment, cfg record.Config, runID string) runtime.Spec {
 	return runtime.Spec{
 		RunID:         runID,
-		Config:        runtime.Limits{Name: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.Memory), Replicas: cfg.Replicas},
+		Config:        cfg,
 		Image:         e.Target.Image,
 		BuildContext:  e.Target.Build,
 		Port:          e.Target.Port,

@@ -6,7 +6,7 @@ import (
 	"math"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/record"
 )
 
 // MinMemoryBytes is the smallest memory limit the Docker engine accepts
@@ -18,7 +18,7 @@ const MinMemoryBytes = 6 << 20
 // rounded to the nearest), MemoryBytes becomes Memory, and MemorySwap is set
 // equal to Memory so a replica cannot swap past its limit. Zero means
 // unlimited and leaves the field zero. Every problem is reported, joined.
-func Resources(l runtime.Limits) (container.Resources, error) {
+func Resources(l record.Config) (container.Resources, error) {
 	var errs []error
 	if math.IsNaN(l.CPUs) || math.IsInf(l.CPUs, 0) || l.CPUs < 0 {
 		errs = append(errs, fmt.Errorf("cpus %v: must be 0 (unlimited) or a positive number of cores", l.CPUs))
@@ -40,7 +40,7 @@ func Resources(l runtime.Limits) (container.Resources, error) {
 	}
 	return container.Resources{
 		NanoCPUs:   nano,
-		Memory:     l.MemoryBytes,
-		MemorySwap: l.MemoryBytes,
+		Memory:     int64(l.MemoryBytes),
+		MemorySwap: int64(l.MemoryBytes),
 	}, nil
 }

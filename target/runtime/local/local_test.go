@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/internal/apitest"
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime"
 )
 
@@ -33,7 +34,7 @@ func binary(t *testing.T) string { return apitest.Binary(t) }
 // newSpec is a reference-API spec whose replicas carry a unique marker
 // in their environment, so the test can find them (or their absence) in
 // /proc.
-func newSpec(t *testing.T, l runtime.Limits) (runtime.Spec, string) {
+func newSpec(t *testing.T, l record.Config) (runtime.Spec, string) {
 	mark := fmt.Sprintf("%d-%d", os.Getpid(), marks.Add(1))
 	return runtime.Spec{
 		RunID: "test", Config: l, Binary: binary(t), HealthTimeout: 20 * time.Second,
@@ -85,7 +86,7 @@ func get(t *testing.T, url string, n int) int {
 }
 
 func TestDeployReferenceAPI(t *testing.T) {
-	spec, mark := newSpec(t, runtime.Limits{Name: "cpu1.5-x2", CPUs: 1.5, MemoryBytes: 256 << 20, Replicas: 2})
+	spec, mark := newSpec(t, record.Config{Name: "cpu1.5-x2", CPUs: 1.5, MemoryBytes: 256 << 20, Replicas: 2})
 	ctx := context.Background()
 	dep, err := New().Deploy(ctx, spec)
 	if err != nil {
@@ -157,7 +158,7 @@ func TestDeployReferenceAPI(t *testing.T) {
 }
 
 func TestDeployCommandWithPlaceholders(t *testing.T) {
-	spec, mark := newSpec(t, runtime.Limits{Name: "cmd", Replicas: 1})
+	spec, mark := newSpec(t, record.Config{Name: "cmd", Replicas: 1})
 	spec.Command = []string{spec.Binary, "serve", "--addr", "127.0.0.1:{port}"}
 	ctx := context.Background()
 	dep, err := New().Deploy(ctx, spec)
@@ -182,7 +183,7 @@ func TestDeployCommandWithPlaceholders(t *testing.T) {
 func TestHealthFailure(t *testing.T) {
 	ctx := context.Background()
 	t.Run("exits", func(t *testing.T) {
-		spec, mark := newSpec(t, runtime.Limits{Name: "bad-flag", Replicas: 2})
+		spec, mark := newSpec(t, record.Config{Name: "bad-flag", Replicas: 2})
 		spec.Command = []string{spec.Binary, "serve", "--no-such-flag"}
 		start := time.Now()
 		_, err := New().Deploy(ctx, spec)
@@ -203,7 +204,7 @@ func TestHealthFailure(t *testing.T) {
 		}
 	})
 	t.Run("never healthy", func(t *testing.T) {
-		spec, mark := newSpec(t, runtime.Limits{Name: "wrong-path", Replicas: 1})
+		spec, mark := newSpec(t, record.Config{Name: "wrong-path", Replicas: 1})
 		spec.HealthPath = "/no-such-health-path"
 		spec.HealthTimeout = time.Second
 		_, err := New().Deploy(ctx, spec)
@@ -215,7 +216,7 @@ func TestHealthFailure(t *testing.T) {
 		}
 	})
 	t.Run("cancelled", func(t *testing.T) {
-		spec, mark := newSpec(t, runtime.Limits{Name: "cancel", Replicas: 2})
+		spec, mark := newSpec(t, record.Config{Name: "cancel", Replicas: 2})
 		spec.HealthPath = "/no-such-health-path"
 		cctx, cancel := context.WithCancel(ctx)
 		time.AfterFunc(500*time.Millisecond, cancel)
@@ -230,7 +231,7 @@ func TestHealthFailure(t *testing.T) {
 }
 
 func TestKilledReplicaIsAnEvent(t *testing.T) {
-	spec, _ := newSpec(t, runtime.Limits{Name: "kill", Replicas: 2})
+	spec, _ := newSpec(t, record.Config{Name: "kill", Replicas: 2})
 	ctx := context.Background()
 	dep, err := New().Deploy(ctx, spec)
 	if err != nil {
@@ -266,7 +267,7 @@ func TestKilledReplicaIsAnEvent(t *testing.T) {
 // TestCloseEscalatesToSIGKILL: a replica that ignores SIGTERM is killed
 // after the stop timeout and reaped.
 func TestCloseEscalatesToSIGKILL(t *testing.T) {
-	spec, mark := newSpec(t, runtime.Limits{Name: "stubborn", Replicas: 1})
+	spec, mark := newSpec(t, record.Config{Name: "stubborn", Replicas: 1})
 	spec.Command = []string{"/bin/sh", "-c", `trap '' TERM; "$0" serve --addr "$1" & while :; do sleep 0.05; done`, spec.Binary, "{addr}"}
 	ctx := context.Background()
 	r := &Runtime{StopTimeout: 300 * time.Millisecond}
