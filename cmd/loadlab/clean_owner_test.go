@@ -14,6 +14,7 @@ import (
 
 	"github.com/loadlab/loadlab/experiments"
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/target/runtime"
 	"github.com/loadlab/loadlab/target/runtime/docker"
 )
@@ -30,7 +31,7 @@ func TestCleanKeepsLiveRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	run := experiments.NewRunID(time.Now(), "owner-test")
+	run := results.NewRunID(time.Now(), "owner-test")
 	t.Cleanup(func() { cleanDockerRun(run) })
 
 	gone := exec.Command("true")

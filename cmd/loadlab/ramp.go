@@ -19,6 +19,7 @@ import (
 	"github.com/loadlab/loadlab/experiments"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/redact"
+	"github.com/loadlab/loadlab/results"
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/slo"
@@ -248,14 +249,17 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	term := stderr
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 
-	runID := experiments.NewRunID(time.Now(), "ramp")
+	runID := results.NewRunID(time.Now(), "ramp")
 	dir := c.out
 	if dir == "" {
-		if dir, err = experiments.CreateRunDir("results", runID); err != nil {
+		if dir, err = results.Create("results", runID); err != nil {
 			return err
 		}
 	}
-	w, err := createStepFile(dir)
+	w, err := results.CreateSteps(dir)
+	if errors.Is(err, results.ErrStepsExist) {
+		return usagef("--out %s already holds %s from another run: choose another folder", dir, results.StepsFile)
+	}
 	if err != nil {
 		return err
 	}
@@ -268,7 +272,7 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	if err := record.WritePlan(dir, plan); err != nil {
 		return err
 	}
-	var results *os.File
+	var saved *os.File
 	var resultsBuf *bufio.Writer
 	opt := engine.Options{
 		Template: record.Record{Run: runID, Config: cfg},
@@ -276,11 +280,11 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 		Seed:     c.seed,
 	}
 	if c.saveResults {
-		if results, err = os.Create(filepath.Join(dir, resultsFile)); err != nil {
+		if saved, err = os.Create(filepath.Join(dir, resultsFile)); err != nil {
 			return fmt.Errorf("create results file: %w", err)
 		}
-		defer results.Close()
-		resultsBuf = bufio.NewWriterSize(results, 1<<18)
+		defer saved.Close()
+		resultsBuf = bufio.NewWriterSize(saved, 1<<18)
 		opt.Results = resultsBuf
 	}
 
@@ -288,7 +292,7 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	for i, u := range c.urls {
 		fmt.Fprintf(stderr, "loadlab: load goes to %s (%s)\n", u, strings.Join(addrs[i], ", "))
 	}
-	fmt.Fprintf(stderr, "loadlab: steps are appended to %s as they end\n", filepath.Join(dir, record.FileName))
+	fmt.Fprintf(stderr, "loadlab: steps are appended to %s as they end\n", filepath.Join(dir, results.StepsFile))
 
 	prog, finish := newProgress(term)
 	prog.red = red

@@ -13,6 +13,7 @@ import (
 	"github.com/loadlab/loadlab/experiments"
 	"github.com/loadlab/loadlab/report"
 	"github.com/loadlab/loadlab/report/gate"
+	"github.com/loadlab/loadlab/results"
 )
 
 // runCmd runs an experiment file: every configuration of its matrix is
@@ -113,11 +114,11 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 		fmt.Fprintf(stderr, "loadlab: warning: %s (remove them with `loadlab clean`)\n", warn)
 	}
 
-	env := experiments.HostEnvironment(version)
+	env := results.HostEnvironment(version)
 	env.Runtime = rt.Name()
 	env.RuntimeNote = note
 	env.DockerVersion = rt.EngineVersion(ctx)
-	runID := experiments.NewRunID(time.Now(), e.Name)
+	runID := results.NewRunID(time.Now(), e.Name)
 	dir, err := experiments.Prepare(c.out, runID, e, env)
 	if err != nil {
 		return err
