@@ -7,14 +7,13 @@ import (
 
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/target/runtime/docker"
 )
 
-// CPU limits per replica, in cores: Docker refuses fewer than MinCPUs;
-// MaxCPUs keeps NanoCPUs far from overflow (and no host has more).
-const (
-	MinCPUs = 0.01
-	MaxCPUs = 1024
-)
+// MaxCPUs bounds a replica's CPU limit, in cores: it keeps NanoCPUs far
+// from overflow (and no host has more). The minimum is Docker's,
+// docker.MinCPUs.
+const MaxCPUs = 1024
 
 // explicitZeros reports the fields the file sets to 0 where 0 would
 // otherwise silently become their default (repeat, target.port,
@@ -86,8 +85,8 @@ func (e Experiment) boundProblems(scenarioOK bool) []FieldError {
 // reported by problems).
 func checkCPUs(add func(string, string, ...any), path string, c float64) {
 	switch {
-	case c > 0 && c < MinCPUs:
-		add(path, "must be at least %v cores, Docker's minimum (got %v)", MinCPUs, c)
+	case c > 0 && c < docker.MinCPUs:
+		add(path, "must be at least %v cores, Docker's minimum (got %v)", docker.MinCPUs, c)
 	case c > MaxCPUs:
 		add(path, "must be at most %d cores (got %v)", MaxCPUs, c)
 	}
