@@ -2,7 +2,8 @@ package report
 
 import (
 	"math"
-	"sort"
+
+	"github.com/loadlab/loadlab/record"
 )
 
 // Stat is a value combined across repeats: the median, and the smallest and
@@ -22,14 +23,8 @@ func statOf(vs []float64) Stat {
 	if len(vs) == 0 {
 		return Stat{}
 	}
-	s := append([]float64(nil), vs...)
-	sort.Float64s(s)
-	n := len(s)
-	med := s[n/2]
-	if n%2 == 0 {
-		med = (s[n/2-1] + s[n/2]) / 2
-	}
-	return Stat{Median: med, Min: s[0], Max: s[n-1]}
+	lo, hi := rangeOf(vs)
+	return Stat{Median: record.Median(vs), Min: lo, Max: hi}
 }
 
 // rangeOf returns the smallest and largest of vs (0, 0 for none).

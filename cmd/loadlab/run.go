@@ -3,17 +3,13 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/loadlab/loadlab/experiments"
-	"github.com/loadlab/loadlab/report"
 	"github.com/loadlab/loadlab/report/gate"
-	"github.com/loadlab/loadlab/results"
 )
 
 // runCmd runs an experiment file: every configuration of its matrix is
@@ -67,30 +63,11 @@ With no argument the built-in "quick" experiment runs.`,
 	return cmd
 }
 
+// run binds the flags to the experiment name and runs it (see
+// experiments.Execute); the console redacts the experiment's secrets from
+// the moment they are known.
 func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer) error {
-	if c.runtime != "auto" && c.runtime != "docker" && c.runtime != "local" {
-		return usagef("--runtime %q: use auto, docker or local", c.runtime)
-	}
-	if err := c.checkGateFlags(); err != nil {
-		return err
-	}
-	e, err := experiments.Load(name)
-	if err != nil {
-		return &exitError{code: 2, err: err}
-	}
-	if c.slo != "" {
-		e.SLO = c.slo
-	}
-	if c.targetUsersSet {
-		if c.targetUsers == 0 {
-			return usagef("--target-users 0: must be ≥ 1 user; leave it out to keep the experiment's target_users")
-		}
-		e.TargetUsers = c.targetUsers
-	}
-	if err := e.Validate(); err != nil {
-		return usagef("%s: %w", name, err)
-	}
-	e, err = e.ResolveTarget(ctx)
+	e, err := c.experiment(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -98,121 +75,54 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 	// redactor (the progress bar needs the terminal itself: it redacts
 	// its log lines on its own).
 	red := useSecrets(e.Redactor())
-	term := stderr
-	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
-
-	rt, err := experiments.SelectRuntime(ctx, c.runtime, e)
-	if err != nil {
-		return err
-	}
-	note := rt.Note
-	defer rt.Close()
-	if note != "" {
-		fmt.Fprintf(stderr, "loadlab: %s\n", note)
-	}
-	if warn := rt.Leftovers(ctx); warn != "" {
-		fmt.Fprintf(stderr, "loadlab: warning: %s (remove them with `loadlab clean`)\n", warn)
-	}
-
-	env := results.HostEnvironment(version)
-	env.Runtime = rt.Name()
-	env.RuntimeNote = note
-	env.DockerVersion = rt.EngineVersion(ctx)
-	runID := results.NewRunID(time.Now(), e.Name)
-	dir, err := experiments.Prepare(c.out, runID, e, env)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stderr, "loadlab: run %s: %d configuration(s) × %d repeat(s), %s, runtime %s\n",
-		runID, len(e.Expand()), e.Repeat, e.Scenario.Describe(), rt.Name())
-	fmt.Fprintf(stderr, "loadlab: results in %s (each step is written as soon as it is measured)\n", dir)
-	if addrs := rt.Addresses(e); addrs != "" {
-		fmt.Fprintf(stderr, "loadlab: load goes only to %s\n", addrs)
-	}
-
-	// A second Ctrl-C exits without the runner's teardown: remove this
-	// run's containers and networks by their run label instead.
-	removeHook := onForcedExit.add(func(ctx context.Context) {
-		if removed, err := rt.Sweep(ctx, runID, forcedSweepSettle); err != nil || len(removed) > 0 {
-			fmt.Fprintf(stderr, "loadlab: forced cleanup of run %s: removed %d object(s)%s\n", runID, len(removed), errSuffix(err))
-		}
-	})
-	progress, stopProgress := newProgress(term)
+	progress, stopProgress := newProgress(stderr)
 	progress.red = red
-	r := &experiments.Runner{Runtime: rt, Dir: dir, RunID: runID, Log: progress, Progress: progress.update, Seed: c.seed}
-	res, runErr := r.Run(ctx, e)
-	stopProgress()
-	if runErr != nil && ctx.Err() != nil {
-		// Interrupted: one more pass over the run's label; after a deploy
-		// cancelled mid-request, keep looking, since the daemon may still
-		// create a container or network after the deploy's cleanup looked.
-		settle := time.Duration(0)
-		if res.Stage == experiments.StageDeploy {
-			settle = sweepSettle
-		}
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
-		removed, err := rt.Sweep(sctx, runID, settle)
-		cancel()
-		if err != nil || len(removed) > 0 {
-			fmt.Fprintf(stderr, "loadlab: removed %d object(s) created by the interrupted deploy%s\n", len(removed), errSuffix(err))
-		}
-	}
-	removeHook()
-
-	if runErr != nil && res.Steps == 0 && len(res.Failed) == 0 {
-		// Interrupted (or broken) before anything was measured: there is
-		// nothing to report.
-		fmt.Fprintf(stderr, "loadlab: no step was measured: no report written (results folder %s)\n", dir)
-		return runErr
-	}
-	// The report is written from whatever was measured, also after Ctrl-C.
-	rctx := context.WithoutCancel(ctx)
-	in, err := report.LoadDir(dir)
-	if err != nil {
-		return errors.Join(runErr, fmt.Errorf("read results for the report: %w", err))
-	}
-	files, err := report.WriteAll(rctx, dir, in)
-	if err != nil {
-		return errors.Join(runErr, fmt.Errorf("write report: %w", err))
-	}
-	if err := report.WriteTerminal(stdout, in); err != nil {
-		return errors.Join(runErr, err)
-	}
-	fmt.Fprintf(stderr, "loadlab: report: %s/report.html (%d files)\n", dir, len(files))
-	for _, f := range res.Failed {
-		fmt.Fprintf(stderr, "loadlab: configuration failed: %s\n", f)
-	}
-	if runErr != nil {
-		return runErr
-	}
-	if ctx.Err() != nil {
-		// The signal came while the report was being written: it is
-		// complete, but the run still ends as interrupted (130/143).
-		return fmt.Errorf("interrupted after the run (report complete): %w", ctx.Err())
-	}
-	if len(res.Failed) == len(e.Expand())*e.Repeat {
-		return &exitError{code: 1, err: fmt.Errorf("every configuration failed; see %s", dir)}
+	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
+	sess := experiments.Session{
+		RuntimeMode: c.runtime, Out: c.out, Seed: c.seed, Version: version,
+		Stdout: stdout, Stderr: stderr,
+		Log: progress, Progress: progress.update, EndProgress: stopProgress,
+		OnForcedExit: onForcedExit.add,
 	}
 	if c.gate {
-		return gateRun(ctx, dir, e.Gates, c.baseline, c.tolerance, stdout, stderr)
+		// The gate stage calls back here: evaluating a results folder's
+		// gates (gateOptions: the input from report.ReadDir, Input.Thresholds
+		// and report.Capacities, then gate.Evaluate) lives in gate.go.
+		sess.Gate = func(ctx context.Context, dir string) error {
+			return gateRun(ctx, dir, e.Gates, c.baseline, c.tolerance, stdout, stderr)
+		}
 	}
-	return nil
+	return experiments.Execute(ctx, e, sess)
 }
 
-// sweepSettle is how long an interrupted docker run keeps looking for
-// objects of cancelled create requests (see experiments.Runtime.Sweep).
-const sweepSettle = 2 * time.Second
-
-// forcedSweepSettle is the same for a forced exit (second Ctrl-C), whose
-// sweep may meet the runner's own teardown half done.
-const forcedSweepSettle = time.Second
-
-// errSuffix is ": <err>" or "".
-func errSuffix(err error) string {
-	if err == nil {
-		return ""
+// experiment loads the experiment name with the flags' overrides,
+// validated and with its target resolved. Bad flags or a bad experiment
+// file are usage errors (exit 2); a compose file that cannot be read is
+// an error (exit 1).
+func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Experiment, error) {
+	if c.runtime != "auto" && c.runtime != "docker" && c.runtime != "local" {
+		return experiments.Experiment{}, usagef("--runtime %q: use auto, docker or local", c.runtime)
 	}
-	return ": " + err.Error()
+	if err := c.checkGateFlags(); err != nil {
+		return experiments.Experiment{}, err
+	}
+	e, err := experiments.Load(name)
+	if err != nil {
+		return e, &exitError{code: 2, err: err}
+	}
+	if c.slo != "" {
+		e.SLO = c.slo
+	}
+	if c.targetUsersSet {
+		if c.targetUsers == 0 {
+			return e, usagef("--target-users 0: must be ≥ 1 user; leave it out to keep the experiment's target_users")
+		}
+		e.TargetUsers = c.targetUsers
+	}
+	if err := e.Validate(); err != nil {
+		return e, usagef("%s: %w", name, err)
+	}
+	return e.ResolveTarget(ctx)
 }
 
 // checkGateFlags rejects gate flags that could only fail after the whole

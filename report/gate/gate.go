@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strconv"
 
 	"github.com/loadlab/loadlab/record"
@@ -207,7 +206,7 @@ func measure(recs []record.Record, metric string) measured {
 		}
 		vals = append(vals, x)
 	}
-	m.value = medianOf(vals)
+	m.value = record.Median(vals)
 	return m
 }
 
@@ -235,19 +234,6 @@ func (m measured) message() string {
 		return "no request succeeded: there is no latency of successful requests to compare"
 	}
 	return ""
-}
-
-// medianOf is the median of vals (0 for none).
-func medianOf(vals []float64) float64 {
-	sort.Float64s(vals)
-	n := len(vals)
-	if n == 0 {
-		return 0
-	}
-	if n%2 == 1 {
-		return vals[n/2]
-	}
-	return (vals[n/2-1] + vals[n/2]) / 2
 }
 
 func fmtLoad(f float64) string {
