@@ -28,7 +28,8 @@ type fakeRuntime struct {
 	closed  []string
 }
 
-func (f *fakeRuntime) Name() string { return "fake" }
+func (f *fakeRuntime) Name() string      { return "fake" }
+func (f *fakeRuntime) Approximate() bool { return false }
 
 func (f *fakeRuntime) Deploy(ctx context.Context, spec runtime.Spec) (runtime.Deployment, error) {
 	if spec.Config.Name == f.failing {

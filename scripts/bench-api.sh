@@ -93,14 +93,21 @@ echo "bench-api: warm-up $WARMUP" >&2
 taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$WARMUP" -s "$work/predict.lua" "$url/predict" >/dev/null
 
 echo "bench-api: POST /predict, $CONNECTIONS connections, $DURATION, server on CPU $SERVER_CPU (GOMAXPROCS=1), wrk on CPU $CLIENT_CPU" >&2
+# cpu_ticks prints the server's user+system CPU time in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+ticks0=$(cpu_ticks)
 result=$(taskset -c "$CLIENT_CPU" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --timeout 5s -s "$work/predict.lua" "$url/predict" | grep '^RESULT')
+ticks1=$(cpu_ticks)
+requests=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$result")
+cpu_us=$(awk -v t="$((ticks1 - ticks0))" -v hz="$(getconf CLK_TCK)" -v n="$requests" 'BEGIN { printf "%.1f", (n > 0 ? t / hz * 1e6 / n : 0) }')
+result="$result cpu_us_per_req=$cpu_us"
 
 rps=$(sed -E 's/.* rps=([0-9.]+).*/\1/' <<<"$result")
 p95=$(sed -E 's/.* p95_ms=([0-9.]+).*/\1/' <<<"$result")
 non2xx=$(sed -E 's/.* non2xx=([0-9]+).*/\1/' <<<"$result")
 sockerr=$(sed -E 's/.* socket_errors=([0-9]+).*/\1/' <<<"$result")
 echo "${result#RESULT }"
-printf 'POST /predict on one core: %s req/s, p95 %s ms (goal: >= 15000 req/s at p95 < %s ms)\n' "$rps" "$p95" "$P95_GOAL_MS"
+printf 'POST /predict on one core: %s req/s, p95 %s ms, %s µs of server CPU per request (goal: >= 15000 req/s at p95 < %s ms)\n' "$rps" "$p95" "$cpu_us" "$P95_GOAL_MS"
 
 status=0
 if [ "$non2xx" != 0 ] || [ "$sockerr" != 0 ]; then

@@ -11,8 +11,20 @@
 #   open    RATE requests/s for DUR seconds (loadlab --rate; vegeta attack -rate)
 #   closed  CONC users without think time (loadlab --users --think 0;
 #           vegeta attack -rate=0 -max-workers=CONC; wrk -c CONC)
-# Goals (issue 3): loadlab ≥ 1.5× vegeta's requests per CPU-second; 10,000
-# users ≤ 150 MB RSS, not saturated.
+# and once more closed, against a plain net/http target pinned the same way:
+# there the target, not the generator, is the bottleneck, and the generator's
+# CPU per request is what it takes away from an API under test on a shared
+# machine.
+# Goals (issues 3 and 11): loadlab ≥ 1.5× vegeta's requests per CPU-second,
+# open and closed, with either target; 10,000 users ≤ 150 MB RSS, not
+# saturated.
+#
+# Where the engine spends its CPU: the Go benchmarks of the engine run the
+# same loads in one process under a CPU profile, against a target given by
+# URL, e.g. against this script's target:
+#   LOADLAB_BENCH_URL=http://127.0.0.1:18765 taskset -c 0 go test -run '^$' \
+#     -bench Generator -benchtime 1x -cpuprofile cpu.out ./scenarios/engine
+#   go tool pprof -top cpu.out
 #
 # Peers: vegeta is built from its module copy (go mod download
 # github.com/tsenart/vegeta/v12@v12.12.0; `go install` of it is refused);
@@ -25,8 +37,9 @@
 # before connecting, which the kernel makes slow when many sockets sit in
 # TIME_WAIT), and a collapsed peer says nothing about CPU per request.
 #
-# Settings (environment): DUR=10 RATE=4000 CONC=50 BIG_USERS=10000
-# GEN_CPU=0 TARGET_CPU=1 PORT=18765 LOADLAB=<prebuilt binary> (default: build
+# Settings (environment): DUR=10 RATE=4000 CONC=50 BIG_USERS=10000 (0
+# skips the 10,000-user run) GEN_CPU=0 TARGET_CPU=1 PORT=18765 (the net/http
+# target listens on PORT+1) LOADLAB=<prebuilt binary> (default: build
 # ./cmd/loadlab).
 set -euo pipefail
 
@@ -68,11 +81,18 @@ if [[ -z "$LOADLAB" ]]; then
 	LOADLAB="$WORK/loadlab"
 fi
 
-# The target: a minimal fasthttp server, built inside the module so that it
-# uses the module's fasthttp; the directory starts with a dot, so ./...
-# never sees it, and it is removed on exit.
-SRC=$(mktemp -d "$ROOT/.benchtarget.XXXXXX")
-cat >"$SRC/main.go" <<'EOF'
+# The targets, built inside the module so that they use the module's
+# dependencies; the directory starts with a dot, so ./... never sees it,
+# and it is removed on exit. target: a minimal fasthttp server;
+# target-nethttp: the same answer from the standard library's server.
+build_target() { # name, source on stdin
+	SRC=$(mktemp -d "$ROOT/.benchtarget.XXXXXX")
+	cat >"$SRC/main.go"
+	go build -o "$WORK/$1" "./$(basename "$SRC")"
+	rm -rf "$SRC"
+	SRC=""
+}
+build_target target <<'EOF'
 package main
 
 import (
@@ -96,9 +116,25 @@ func main() {
 	log.Fatal(s.ListenAndServe(*addr))
 }
 EOF
-go build -o "$WORK/target" "./$(basename "$SRC")"
-rm -rf "$SRC"
-SRC=""
+build_target target-nethttp <<'EOF'
+package main
+
+import (
+	"flag"
+	"log"
+	"net/http"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:18766", "listen address")
+	flag.Parse()
+	body := []byte(`{"probability":0.42,"label":1}`)
+	log.Fatal(http.ListenAndServe(*addr, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body)
+	})))
+}
+EOF
 
 VEGETA=$(command -v vegeta || true)
 if [[ -z "$VEGETA" ]]; then
@@ -127,12 +163,23 @@ requests:
 EOF
 
 # --- target -------------------------------------------------------------------
-taskset -c "$TARGET_CPU" "$WORK/target" -addr "127.0.0.1:$PORT" &
-TARGET_PID=$!
-for _ in $(seq 50); do
-	(exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-	sleep 0.1
-done
+# start_target BIN PORT: runs BIN pinned to TARGET_CPU on PORT (stopping the
+# previous one), waits until it listens, and points URL at it.
+stop_target() {
+	if [[ -n "$TARGET_PID" ]]; then kill "$TARGET_PID" 2>/dev/null || true; wait "$TARGET_PID" 2>/dev/null || true; fi
+	TARGET_PID=""
+}
+start_target() {
+	stop_target
+	taskset -c "$TARGET_CPU" "$1" -addr "127.0.0.1:$2" &
+	TARGET_PID=$!
+	URL="http://127.0.0.1:$2"
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && break
+		sleep 0.1
+	done
+}
+start_target "$WORK/target" "$PORT"
 
 # Closed connections linger in TIME_WAIT; a dialer that binds its local
 # address (vegeta does) slows down badly when thousands of them exist, so
@@ -220,8 +267,15 @@ run_loadlab closed "closed, $CONC users, no think" --users "$CONC" --think 0 --h
 run_vegeta closed "closed, $CONC workers (-rate=0)" -rate=0 -max-workers="$CONC"
 run_wrk
 
+# The target is the bottleneck: a plain net/http server on one core.
+start_target "$WORK/target-nethttp" "$((PORT + 1))"
+run_loadlab closed-nethttp "closed, $CONC users, net/http target" --users "$CONC" --think 0 --hold "${DUR}s" --settle 0s --spawn-rate 100000
+run_vegeta closed-nethttp "closed, $CONC workers, net/http target" -rate=0 -max-workers="$CONC"
+start_target "$WORK/target" "$PORT"
+
 # --- 10,000 users -------------------------------------------------------------
 # Spawned at 2000/s (5 s), then 8 s of settle before a 12 s window.
+if [[ "$BIG_USERS" -gt 0 ]]; then
 drain_timewait
 big="$WORK/ll-big"
 CI=true taskset -c "$GEN_CPU" "$LOADLAB" ramp --url "$URL" --scenario "$WORK/get.yaml" --users "$BIG_USERS" --think 1s-2.5s \
@@ -233,6 +287,7 @@ b_avail=$(json_field "$big/steps.jsonl" cpu_available_pct)
 b_rss=$(json_field "$big/steps.jsonl" rss_bytes)
 b_sat=$(json_field "$big/steps.jsonl" saturated)
 b_err=$(json_field "$big/steps.jsonl" error_rate)
+fi
 
 # --- report -------------------------------------------------------------------
 echo
@@ -243,8 +298,10 @@ ratio() { awk -v a="${PERCPU[$1]:-}" -v b="${PERCPU[$2]:-}" 'BEGIN { if (a > 0 &
 # n/a: a peer was skipped or fell behind; rerun when the machine is quieter.
 r_open=$(ratio loadlab-open vegeta-open)
 r_closed=$(ratio loadlab-closed vegeta-closed)
+r_nethttp=$(ratio loadlab-closed-nethttp vegeta-closed-nethttp)
 verdict() { awk -v r="$1" 'BEGIN { if (r == "n/a") print "n/a"; else if (r >= 1.5) print "met"; else print "NOT met" }'; }
-echo "loadlab vs vegeta, requests per CPU-second: open ${r_open}× ($(verdict "$r_open")), closed ${r_closed}× ($(verdict "$r_closed")); goal ≥ 1.5×"
+echo "loadlab vs vegeta, requests per CPU-second: open ${r_open}× ($(verdict "$r_open")), closed ${r_closed}× ($(verdict "$r_closed")), closed with the net/http target ${r_nethttp}× ($(verdict "$r_nethttp")); goal ≥ 1.5×"
+[[ "$BIG_USERS" -gt 0 ]] || exit 0
 rss_mb=$(awk -v b="$b_rss" 'BEGIN { printf "%.1f", b / 1048576 }')
 rss_ok=$(awk -v b="$b_rss" 'BEGIN { print (b <= 150 * 1048576) ? "met" : "NOT met" }')
 sat_ok=$([[ "$b_sat" == "false" ]] && echo "met" || echo "NOT met")

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -101,6 +102,8 @@ func (c *pconn) Close() error {
 type connSet struct {
 	timeout time.Duration
 	tls     *tls.Config
+	// dialing counts the dials in progress (TLS handshakes included).
+	dialing atomic.Int64
 
 	mu      sync.Mutex
 	open    map[*pconn]struct{}
@@ -121,6 +124,8 @@ func (s *connSet) dial(b *base, deadline time.Time) (*pconn, error) {
 	if stopped {
 		return nil, errStopped
 	}
+	s.dialing.Add(1)
+	defer s.dialing.Add(-1)
 	d := net.Dialer{Deadline: deadline, KeepAlive: 30 * time.Second}
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()

@@ -1,15 +1,17 @@
 // Package engine executes a scenario's plan of steps against base URLs and
 // measures each step into a record.Record. It is the only package that
-// imports vegeta.
+// imports vegeta, for what serves users: reading vegeta targets files and
+// saving results in vegeta's format.
 //
-// Two load models share one controller (Run): closed-loop users (Locust
+// Two load models share one controller (Run) and one request path (sender:
+// request building, the HTTP/1.1 exchange over fasthttp requests on the
+// engine's own connections, error kinds, timing): closed-loop users (Locust
 // semantics: pick a request, send it, think; users persist across steps
 // and are added or removed at the spawn rate; by default each user holds
-// its own keep-alive connection) and open-loop arrival rates (one vegeta
-// Attacker for the whole ramp, paced by a step pacer, with at most
-// MaxWorkers requests in flight; sends that miss their schedule by more
-// than DropAfter are counted as dropped). Both send HTTP/1.1 through
-// fasthttp requests on the engine's own connections.
+// its own keep-alive connection) and open-loop arrival rates (one pacer
+// for the whole ramp whose dispatcher hands due requests to workers, at
+// most MaxWorkers requests in flight; arrivals constant or Poisson; sends
+// that miss their schedule by more than DropAfter are counted as dropped).
 //
 // Measurement: each step's window is [start+settle, end of hold); a
 // request is measured in the window its response arrived in. Latencies
@@ -79,6 +81,10 @@ type Options struct {
 	// Progress, when set, is called about once a second and at the end of
 	// every step.
 	Progress func(Progress)
+	// Arrival is the open loop's arrival process: ArrivalConstant (the
+	// default, also when empty) or ArrivalPoisson. The closed loop ignores
+	// it.
+	Arrival string
 	// Results, when set, receives every result (settle times included) in
 	// vegeta's gob format, readable by `vegeta report` and `vegeta plot`;
 	// each result's Attack names its step ("step 3").
@@ -162,7 +168,7 @@ func runPlan(ctx context.Context, sc scenarios.Scenario, steps []scenarios.Step,
 	set := newConnSet(cfg.timeout, cfg.tls)
 	var drv driver
 	if cfg.openLoop {
-		drv = newRateDriver(src, bases, set, col, cfg, steps)
+		drv = newRateDriver(src, bases, set, col, cfg, opt.Seed)
 	} else {
 		drv = newUserDriver(src, bases, set, col, cfg, opt.Seed)
 	}
@@ -190,6 +196,7 @@ type config struct {
 	verdict     slo.SLO
 	margin      float64
 	abortRate   float64
+	arrival     string      // open loop: ArrivalConstant ("" too) or ArrivalPoisson
 	tls         *tls.Config // nil: system roots
 
 	// latencyBound is the tightest latency upper bound of verdict and
@@ -211,15 +218,10 @@ func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (conf
 		stability:  sc.Stability,
 		margin:     sc.Stop.Margin,
 		abortRate:  sc.Stop.AbortErrorRate,
+		arrival:    opt.Arrival,
 	}
-	if c.timeout <= 0 {
-		c.timeout = scenarios.DefaultTimeout
-	}
-	if c.maxWorkers <= 0 {
-		c.maxWorkers = scenarios.DefaultMaxWorkers
-	}
-	if !c.perUser && c.pool <= 0 {
-		c.pool = scenarios.DefaultPool
+	if err := checkArrival(opt.Arrival); err != nil {
+		errs = append(errs, err)
 	}
 	if len(steps) == 0 {
 		errs = append(errs, errors.New("the plan has no steps: set ramp.from/to/by or ramp.steps"))
@@ -310,18 +312,8 @@ type rateDriver struct {
 	started bool
 }
 
-func newRateDriver(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, steps []scenarios.Step) *rateDriver {
-	maxRate := 1.0
-	for _, st := range steps {
-		maxRate = max(maxRate, st.Rate)
-	}
-	ring := int(maxRate*(cfg.timeout+DropAfter+5*time.Second).Seconds()) + cfg.maxWorkers
-	ring = min(max(ring, 1<<12), 1<<22)
-	pool := cfg.maxWorkers
-	if !cfg.perUser {
-		pool = cfg.pool
-	}
-	return &rateDriver{ol: newOpenLoop(src, bases, set, col, pool, cfg.maxWorkers, cfg.timeout, ring)}
+func newRateDriver(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, seed int64) *rateDriver {
+	return &rateDriver{ol: newOpenLoop(src, bases, set, col, cfg, seed)}
 }
 
 func (d *rateDriver) begin(st scenarios.Step) {

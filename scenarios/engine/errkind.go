@@ -6,7 +6,6 @@ import (
 	"net"
 	"os"
 	"strconv"
-	"strings"
 	"syscall"
 	"unicode/utf8"
 )
@@ -72,20 +71,6 @@ func httpKind(code int) string {
 		return httpKinds[code]
 	}
 	return "http_" + strconv.Itoa(code)
-}
-
-// errorCause strips the `Method "URL": ` prefix net/http's url.Error puts
-// before an open-loop transport error, so that error samples read as the
-// closed loop's do and never repeat a URL (whose query may hold a key).
-func errorCause(msg string) string {
-	sp := strings.IndexByte(msg, ' ')
-	if sp <= 0 || sp+1 >= len(msg) || msg[sp+1] != '"' {
-		return msg
-	}
-	if end := strings.Index(msg[sp+2:], "\": "); end >= 0 {
-		return msg[sp+2+end+3:]
-	}
-	return msg
 }
 
 // truncate shortens an error message to sampleMax bytes (at a rune

@@ -38,7 +38,7 @@ type handled struct {
 
 // newTestServer starts a server whose handler h runs for every request;
 // the time h takes is the server-side truth.
-func newTestServer(t *testing.T, h http.HandlerFunc) *testServer {
+func newTestServer(t testing.TB, h http.HandlerFunc) *testServer {
 	t.Helper()
 	s := &testServer{}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +192,7 @@ func rateSteps(hold, settle time.Duration, rates ...float64) []scenarios.Step {
 
 // runTest runs a plan with a 60 s safety bound and returns the outcome,
 // the records emitted (in order) and the error.
-func runTest(t *testing.T, sc scenarios.Scenario, steps []scenarios.Step, src scenarios.Source, urls []string, opt Options) (Outcome, []record.Record, error) {
+func runTest(t testing.TB, sc scenarios.Scenario, steps []scenarios.Step, src scenarios.Source, urls []string, opt Options) (Outcome, []record.Record, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

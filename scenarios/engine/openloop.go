@@ -1,205 +1,247 @@
 package engine
 
 import (
-	"net/http"
+	"sync"
 	"sync/atomic"
 	"time"
-
-	vegeta "github.com/tsenart/vegeta/v12/lib"
 
 	"github.com/loadlab/loadlab/scenarios"
 )
 
-// initialWorkers is how many vegeta workers start; vegeta adds more (up to
-// MaxWorkers) whenever all are busy at a send time.
-const initialWorkers = 10
-
-// openLoop drives arrival-rate steps with one vegeta Attacker for the
-// whole ramp, paced by a stepPacer whose rate changes at each step. It
-// consumes vegeta's results, completes them with what the transport saw
-// (success by expected status, error kind, body bytes) and the scheduled
-// send time, and hands them to the collector.
+// openLoop drives arrival-rate steps for a whole ramp. One dispatcher
+// goroutine follows the stepPacer: it sleeps until the next multiple of
+// PaceQuantum at which requests are due and hands each due request's
+// scheduled time to an idle worker, the one idle for the shortest time
+// (so that a few warm workers carry a steady load and the others stay
+// asleep). A worker sends one request at a time through the engine's
+// sender (the closed loop's request path: the same request building,
+// exchange, error kinds and timing) to the base URL its turn names
+// (round-robin), on its own keep-alive connection to that base, or
+// through the base's shared pool (connections: shared), and reads the
+// response in its own goroutine; then it waits for the next due request.
+// Workers start when none is idle at a send time, up to maxWorkers; with
+// all of them busy the dispatcher waits, and the requests due more than
+// DropAfter ago by the time one comes free are dropped (see
+// stepPacer.reap).
 type openLoop struct {
-	src      scenarios.Source
-	bases    []*base
-	set      *connSet
-	col      *collector
-	pacer    *stepPacer
-	atk      *vegeta.Attacker
-	began    time.Time
-	rr       atomic.Uint64
-	stopping atomic.Bool
-	done     chan struct{} // closed when vegeta's results channel is drained
-	origin   time.Time     // the transport's clock origin (see slot.sent)
+	src        scenarios.Source
+	bases      []*base
+	pools      []*sharedPool // one per base URL; nil: each worker's own connections
+	set        *connSet
+	col        *collector
+	snd        *sender
+	flights    *flights
+	arrival    string
+	seed       int64
+	maxWorkers int
+
+	pacer *stepPacer // nil until start
+	began time.Time
+	rr    atomic.Uint64
+	quit  chan struct{} // closed by stop
+	once  sync.Once
+	wg    sync.WaitGroup // the dispatcher and the workers
+
+	mu      sync.Mutex
+	idle    []*worker     // idle workers, the most recently idle last
+	freed   chan struct{} // signals the dispatcher that a worker became idle
+	workers int           // started workers; the dispatcher's own count
 }
 
-// newOpenLoop prepares the attacker; start begins the attack at rate.
-func newOpenLoop(src scenarios.Source, bases []*base, set *connSet, col *collector, poolSize, maxWorkers int, timeout time.Duration, ringSize int) *openLoop {
-	o := &openLoop{src: src, bases: bases, set: set, col: col, done: make(chan struct{})}
-	o.pacer = newStepPacer(1, ringSize, col.addDropped)
-	per := (poolSize + len(bases) - 1) / len(bases)
-	o.origin = time.Now()
-	tr := &vegetaTransport{pools: make(map[string]*sharedPool, len(bases)), timeout: timeout, pacer: o.pacer, origin: o.origin}
-	for _, b := range bases {
-		if _, ok := tr.pools[b.host]; !ok {
-			tr.pools[b.host] = newSharedPool(set, b, per)
+// worker is one open-loop sender goroutine.
+type worker struct {
+	due chan time.Time // the scheduled send time of its next request; capacity 1
+}
+
+// newOpenLoop prepares an open loop over bases with at most maxWorkers
+// requests in flight; with shared connections (cfg.perUser false) they
+// use a pool of cfg.pool connections in all, split evenly over the bases.
+// start begins it.
+func newOpenLoop(src scenarios.Source, bases []*base, set *connSet, col *collector, cfg config, seed int64) *openLoop {
+	fl := newFlights()
+	o := &openLoop{
+		src: src, bases: bases, set: set, col: col, flights: fl,
+		snd:        &sender{col: col, timeout: cfg.timeout, origin: fl.origin},
+		arrival:    cfg.arrival,
+		seed:       seed,
+		maxWorkers: cfg.maxWorkers,
+		quit:       make(chan struct{}),
+		freed:      make(chan struct{}, 1),
+	}
+	if !cfg.perUser {
+		per := (cfg.pool + len(bases) - 1) / len(bases)
+		for _, b := range bases {
+			o.pools = append(o.pools, newSharedPool(set, b, per))
 		}
 	}
-	client := &http.Client{
-		Transport:     tr,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	o.atk = vegeta.NewAttacker(
-		vegeta.Client(client),
-		vegeta.Workers(uint64(min(initialWorkers, maxWorkers))),
-		vegeta.MaxWorkers(uint64(maxWorkers)),
-		vegeta.MaxBody(0), // the transport counts body bytes; nothing to copy
-	)
 	return o
 }
 
-// start begins the attack at rate.
+// start begins the load at rate.
 func (o *openLoop) start(rate float64) {
-	o.pacer.segs[0].rate = rate
+	o.pacer = newStepPacer(rate, o.arrival, o.seed, o.col.addDropped)
 	o.began = time.Now()
-	results := o.atk.Attack(vegeta.Targeter(o.target), o.pacer, 0, "")
-	go o.consume(results)
+	o.wg.Add(1)
+	go o.dispatch()
 }
 
-// setRate switches the attack to rate now.
+// setRate switches the load to rate now.
 func (o *openLoop) setRate(rate float64) {
 	o.pacer.setRate(time.Since(o.began), rate)
 }
 
 // reap counts the sends overdue by more than DropAfter as dropped.
-func (o *openLoop) reap() { o.pacer.Reap(time.Since(o.began)) }
-
-// target is the attack's Targeter: the next request of the source, sent
-// round-robin to the base URLs.
-func (o *openLoop) target(tgt *vegeta.Target) error {
-	if tgt == nil {
-		return vegeta.ErrNilTarget
+func (o *openLoop) reap() {
+	if o.pacer != nil {
+		o.pacer.Reap(time.Since(o.began))
 	}
-	r := o.src.Next()
-	b := o.bases[(o.rr.Add(1)-1)%uint64(len(o.bases))]
-	method := r.Method
-	if method == "" {
-		method = "GET"
-		if len(r.Body) > 0 {
-			method = "POST"
-		}
-	}
-	path := r.Path
-	if path == "" || path[0] != '/' {
-		path = "/" + path
-	}
-	tgt.Method = method
-	tgt.URL = b.raw + path
-	tgt.Body = r.Body
-	tgt.Header = nil
-	if len(r.Headers) > 0 || len(r.Expect) > 0 {
-		h := make(http.Header, len(r.Headers)+1)
-		for _, kv := range r.Headers {
-			k := http.CanonicalHeaderKey(kv.Key)
-			h[k] = append(h[k], kv.Value)
-		}
-		if len(r.Expect) > 0 {
-			h[expectHeader] = []string{formatExpect(r.Expect)}
-		}
-		tgt.Header = h
-	}
-	return nil
 }
 
-// consume turns vegeta's results into samples until the channel closes.
-func (o *openLoop) consume(results <-chan *vegeta.Result) {
-	defer close(o.done)
-	for res := range results {
-		if o.stopping.Load() {
-			continue
+// dispatch hands every due request to a worker until the load stops.
+func (o *openLoop) dispatch() {
+	defer o.wg.Done()
+	timer := time.NewTimer(time.Hour)
+	timer.Stop()
+	defer timer.Stop()
+	for {
+		due, wait, stop := o.pacer.pace(time.Since(o.began))
+		if stop {
+			return
 		}
-		sl := &o.pacer.ring[res.Seq&o.pacer.mask]
-		meta := sl.meta.Swap(0)
-		sent, wire := sl.sent.Swap(0), sl.wire.Swap(0)
-		smp := sample{
-			end:       res.End(),
-			latency:   res.Latency,
-			code:      int(res.Code),
-			bytesOut:  int64(res.BytesOut),
-			sent:      res.Timestamp,
-			scheduled: o.began.Add(o.pacer.scheduled(res.Seq)),
+		if wait > 0 {
+			timer.Reset(wait)
+			select {
+			case <-timer.C:
+			case <-o.quit:
+				return
+			}
 		}
-		if meta&metaTimed != 0 {
-			// The transport's timing: connection to last byte, without
-			// vegeta's request building and body copy (the generator's).
-			smp.sent = o.origin.Add(time.Duration(sent))
-			smp.latency = time.Duration(wire)
-			smp.end = smp.sent.Add(smp.latency)
+		if !o.hand(o.began.Add(due)) {
+			return
 		}
+	}
+}
+
+// maxDialing bounds the connections the open loop dials at once: a new
+// worker dials its connection with its first request, and while
+// maxDialing dials are in progress no worker starts. A generator starved
+// of CPU (or a target slow to accept) then sends late and drops requests,
+// which the step reports, instead of answering every late request with
+// one more connection, a storm that overflows the target's accept queue
+// and stalls both for seconds.
+const maxDialing = 64
+
+// hand gives the request scheduled at t to the most recently idle worker,
+// or to a new one while fewer than maxWorkers run and fewer than
+// maxDialing dials are in progress, or else waits for one to come free;
+// it reports false when the load stopped meanwhile.
+func (o *openLoop) hand(t time.Time) bool {
+	var retry *time.Timer
+	defer func() {
+		if retry != nil {
+			retry.Stop()
+		}
+	}()
+	for {
+		o.mu.Lock()
+		if n := len(o.idle); n > 0 {
+			w := o.idle[n-1]
+			o.idle = o.idle[:n-1]
+			o.mu.Unlock()
+			w.due <- t // never blocks: an idle worker's channel is empty
+			return true
+		}
+		o.mu.Unlock()
+		var again <-chan time.Time // while dials are in progress: soon
 		switch {
-		case meta&metaWritten == 0: // the transport never saw it
-			smp.msg = errorCause(res.Error)
-			smp.kind = kindOther
-			smp.code = 0
-		case res.Code == 0:
-			smp.msg = errorCause(res.Error)
-			smp.kind = kindOther
-			if i := (meta >> metaKindSh) & 0x3f; i > 0 && i < uint64(len(metaKinds)) {
-				smp.kind = metaKinds[i]
-			}
+		case o.workers >= o.maxWorkers:
+		case o.set.dialing.Load() < maxDialing:
+			o.workers++
+			o.wg.Add(1)
+			go o.work(t)
+			return true
 		default:
-			smp.bytesIn = int64(meta & metaBytes)
-			smp.ok = meta&metaOK != 0
-			if !smp.ok {
-				smp.kind = httpKind(smp.code)
+			if retry == nil {
+				retry = time.NewTimer(PaceQuantum)
+			} else {
+				retry.Reset(PaceQuantum)
 			}
+			again = retry.C
 		}
-		var saved *vegeta.Result
-		if o.col.saving() {
-			res.BytesIn = uint64(smp.bytesIn)
-			switch {
-			case smp.ok:
-				res.Error = ""
-			case res.Error == "":
-				res.Error = "unexpected status " + statusText(smp.code)
-			}
-			saved = res
-		}
-		// The hit stays in flight until the collector ends its slot.
-		o.col.add(&smp, saved, &o.pacer.flight[res.Seq&o.pacer.mask])
-	}
-}
-
-// tally counts the hits in flight at now, claims those sent before claim
-// and notes the ages of the others sent before slow (see flights.tally). It
-// scans every flight slot (the ring holds every hit in flight, and a slot
-// no hit has used is 0), once per window, under the collector's lock; it
-// takes no other lock, since the pacer calls the collector under its own.
-func (o *openLoop) tally(claim, slow, now time.Time) flightTally {
-	c := cuts{flightTime(o.origin, claim), flightTime(o.origin, slow), flightTime(o.origin, now)}
-	var t flightTally
-	for i := range o.pacer.flight {
-		t.add(&o.pacer.flight[i], c)
-	}
-	return t
-}
-
-// stop ends the attack, interrupts in-flight requests and waits up to
-// grace for vegeta's workers to return.
-func (o *openLoop) stop(grace time.Duration) {
-	if o.stopping.Swap(true) {
-		return
-	}
-	o.pacer.stop()
-	o.atk.Stop()
-	o.set.interrupt()
-	if !o.began.IsZero() {
-		t := time.NewTimer(grace)
-		defer t.Stop()
 		select {
-		case <-o.done:
-		case <-t.C:
+		case <-o.freed:
+		case <-again:
+		case <-o.quit:
+			return false
 		}
 	}
-	o.set.closeAll()
+}
+
+// work is one worker: it sends the request due at scheduled, then each
+// one handed to it, until the load stops.
+func (o *openLoop) work(scheduled time.Time) {
+	defer o.wg.Done()
+	fl := o.flights.register()
+	defer o.flights.drop(fl)
+	var own []*ownConn // by base; nil with shared pools
+	if o.pools == nil {
+		own = make([]*ownConn, len(o.bases))
+		defer func() {
+			for _, c := range own {
+				if c != nil {
+					c.close()
+				}
+			}
+		}()
+	}
+	w := &worker{due: make(chan time.Time, 1)}
+	var uri []byte
+	for {
+		r := o.src.Next()
+		i := (o.rr.Add(1) - 1) % uint64(len(o.bases))
+		var cs connSource
+		if own != nil {
+			if own[i] == nil {
+				own[i] = &ownConn{set: o.set, b: o.bases[i]}
+			}
+			cs = own[i]
+		} else {
+			cs = o.pools[i]
+		}
+		uri = o.snd.send(cs, o.bases[i], &r, fl, scheduled, uri)
+		o.mu.Lock()
+		o.idle = append(o.idle, w)
+		o.mu.Unlock()
+		select {
+		case o.freed <- struct{}{}:
+		default:
+		}
+		select {
+		case scheduled = <-w.due:
+		case <-o.quit:
+			return
+		}
+	}
+}
+
+// tally counts the requests in flight at now, claims those sent before
+// claim and notes the ages of the others sent before slow (see
+// flights.tally).
+func (o *openLoop) tally(claim, slow, now time.Time) flightTally {
+	return o.flights.tally(claim, slow, now)
+}
+
+// stop ends the load, interrupts in-flight requests and waits up to grace
+// for the dispatcher and the workers to return.
+func (o *openLoop) stop(grace time.Duration) {
+	o.once.Do(func() {
+		if o.pacer != nil {
+			o.pacer.stop()
+		}
+		close(o.quit)
+		o.snd.stopping.Store(true)
+		o.set.interrupt()
+		waitGroupTimeout(&o.wg, grace)
+		o.set.closeAll()
+	})
 }

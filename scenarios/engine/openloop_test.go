@@ -1,8 +1,10 @@
 package engine
 
 import (
+	"math"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -123,5 +125,64 @@ func TestDroppedWhenMaxWorkersTooSmall(t *testing.T) {
 	// Late sends are measured from their schedule (coordinated omission).
 	if rec.LatencyScheduled.P95 < rec.Latency.P95+20 {
 		t.Errorf("p95 from schedule %.1f ms does not include the send lag (p95 %.1f ms)", rec.LatencyScheduled.P95, rec.Latency.P95)
+	}
+}
+
+// TestOpenLoopPoissonArrivals: with Poisson arrivals the server sees the
+// step's rate on average (within 4 standard deviations of a Poisson count:
+// 20 % of the ≈ 360 requests), with gaps as irregular as an exponential
+// distribution's (coefficient of variation ≈ 1; scheduling jitter only
+// adds to it). Constant arrivals keep the rate more tightly; their gaps,
+// even at the generator, reach the server with the jitter of a loaded
+// machine, so only their mean is checked.
+func TestOpenLoopPoissonArrivals(t *testing.T) {
+	var mu sync.Mutex
+	var arrivals []time.Time
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		arrivals = append(arrivals, time.Now())
+		mu.Unlock()
+		w.Write([]byte("ok"))
+	})
+	retryTiming(t, 3, func(a *attempt) {
+		for _, c := range []struct {
+			arrival  string
+			cvMin    float64
+			cvMax    float64
+			rateFrac float64
+		}{{ArrivalConstant, 0, math.Inf(1), 0.05}, {ArrivalPoisson, 0.8, 2, 0.2}} {
+			mu.Lock()
+			arrivals = nil
+			mu.Unlock()
+			sc := testScenario(record.ModelRate)
+			_, recs, err := runTest(t, sc, rateSteps(2*time.Second, 200*time.Millisecond, 200), &cycleSource{reqs: []scenarios.Request{get("/")}},
+				[]string{srv.URL}, Options{Arrival: c.arrival, Seed: 5})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := recs[0]
+			if want := 200 * rec.WindowS; !within(float64(rec.Requests), want, c.rateFrac) {
+				a.Errorf("%s: %d requests in %.2fs, want %.0f within %.0f%%", c.arrival, rec.Requests, rec.WindowS, want, 100*c.rateFrac)
+			}
+			mu.Lock()
+			var sum, sq float64
+			for i := 1; i < len(arrivals); i++ {
+				g := arrivals[i].Sub(arrivals[i-1]).Seconds()
+				sum += g
+				sq += g * g
+			}
+			n := float64(len(arrivals) - 1)
+			mu.Unlock()
+			mean := sum / n
+			cv := math.Sqrt(sq/n-mean*mean) / mean
+			t.Logf("%s: %d requests, gaps of mean %.2f ms, coefficient of variation %.2f", c.arrival, rec.Requests, mean*1000, cv)
+			if cv < c.cvMin || cv > c.cvMax {
+				a.Errorf("%s: gaps' coefficient of variation %.2f, want %.1f–%.1f", c.arrival, cv, c.cvMin, c.cvMax)
+			}
+		}
+	})
+	if _, _, err := runTest(t, testScenario(record.ModelRate), rateSteps(time.Second, 0, 10), &cycleSource{reqs: []scenarios.Request{get("/")}},
+		[]string{srv.URL}, Options{Arrival: "bursty"}); err == nil || !strings.Contains(err.Error(), `arrival "bursty"`) {
+		t.Errorf("unknown arrival: error %v", err)
 	}
 }

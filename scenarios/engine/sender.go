@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -14,12 +16,13 @@ import (
 // userAgent is sent with every request that does not set its own.
 const userAgent = "loadlab"
 
-// sender sends one request on a connection source and records the result.
-// It is shared by all closed-loop users.
+// sender sends one request on a connection source and records the result:
+// the one request path of both load models, shared by all closed-loop users
+// or all open-loop workers of a run.
 type sender struct {
 	col     *collector
 	timeout time.Duration
-	origin  time.Time // the clock origin of the users' flight slots
+	origin  time.Time // the clock origin of the flight slots
 	seq     atomic.Uint64
 	// stopping is set when the load stops: requests interrupted by the stop
 	// are not recorded as errors.
@@ -27,9 +30,11 @@ type sender struct {
 }
 
 // send performs r against b through cs, marking it in flight in fl while it
-// is outstanding. uri is scratch space, returned for reuse by the same
-// caller.
-func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSlot, uri []byte) []byte {
+// is outstanding. scheduled is the open-loop send time the request was
+// due at (zero in the closed loop). uri is scratch space, returned for
+// reuse by the same caller. The request is timed from asking for a
+// connection to the last byte of the response.
+func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSlot, scheduled time.Time, uri []byte) []byte {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
@@ -58,6 +63,9 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 	}
 	// The request stays in flight until the collector ends fl in add.
 	smp := sample{end: end, latency: end.Sub(start), code: code, bytesOut: int64(len(r.Body))}
+	if !scheduled.IsZero() {
+		smp.scheduled, smp.sent = scheduled, start
+	}
 	if err != nil {
 		smp.kind = classify(err)
 		smp.err = err
@@ -99,18 +107,29 @@ func resultError(err error, code int, ok bool) string {
 	return ""
 }
 
-// fillRequest writes r, sent to base b, into req and returns the scratch
-// uri buffer. The method defaults to POST with a body and GET without; a
-// body without a Content-Type header is sent as application/json.
-func fillRequest(req *fasthttp.Request, b *base, r *scenarios.Request, uri []byte) []byte {
-	method := r.Method
-	if method == "" {
-		method = "GET"
-		if len(r.Body) > 0 {
-			method = "POST"
-		}
+// statusTexts caches "200 OK" style status lines.
+var statusTexts = func() []string {
+	s := make([]string, 600)
+	for i := range s {
+		s[i] = strconv.Itoa(i) + " " + http.StatusText(i)
 	}
-	req.Header.SetMethod(method)
+	return s
+}()
+
+// statusText is code's status line, "200 OK".
+func statusText(code int) string {
+	if code >= 0 && code < len(statusTexts) {
+		return statusTexts[code]
+	}
+	return strconv.Itoa(code)
+}
+
+// fillRequest writes r, sent to base b, into req and returns the scratch
+// uri buffer. r's method is set (the scenario's defaults, see
+// scenarios.Scenario.WithDefaults, or the targets file); a body without a
+// Content-Type header is sent as application/json.
+func fillRequest(req *fasthttp.Request, b *base, r *scenarios.Request, uri []byte) []byte {
+	req.Header.SetMethod(r.Method)
 	uri = append(uri[:0], b.prefix...)
 	if r.Path == "" || r.Path[0] != '/' {
 		uri = append(uri, '/')

@@ -165,10 +165,10 @@ func (p *userPool) run(u *user) {
 		}
 		r := p.src.Next()
 		if own != nil {
-			uri = p.snd.send(own, b, &r, fl, uri)
+			uri = p.snd.send(own, b, &r, fl, time.Time{}, uri)
 		} else {
 			sp := p.shared[(p.rr.Add(1)-1)%uint64(len(p.shared))]
-			uri = p.snd.send(sp, sp.b, &r, fl, uri)
+			uri = p.snd.send(sp, sp.b, &r, fl, time.Time{}, uri)
 		}
 		d := thinkTime(p.think, rng)
 		if d <= 0 {

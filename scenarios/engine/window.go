@@ -131,10 +131,9 @@ type sample struct {
 	code    int
 	ok      bool
 	kind    string // error kind; "" when ok
-	// err (closed loop) or msg (open loop) is the error's message; only
-	// the first of each kind in a window is rendered.
+	// err is the transport error; only the first message of each kind
+	// in a window is rendered.
 	err      error
-	msg      string
 	bytesIn  int64
 	bytesOut int64
 	// counted: a window that closed while this request was outstanding
@@ -148,11 +147,8 @@ type sample struct {
 
 // message is the text of the sample's error.
 func (s *sample) message() string {
-	switch {
-	case s.err != nil:
+	if s.err != nil {
 		return s.err.Error()
-	case s.msg != "":
-		return s.msg
 	}
 	return "unexpected status " + statusText(s.code)
 }

@@ -22,6 +22,11 @@ var ErrUnavailable = errors.New("the container runtime stopped answering")
 type Runtime interface {
 	// Name is "docker", "local" or "url"; it is recorded in every step.
 	Name() string
+	// Approximate is true when the runtime only emulates a configuration's
+	// CPU and memory limits instead of having the kernel enforce them;
+	// every step records it (record.Config.Approximate) so that reports
+	// qualify their verdicts.
+	Approximate() bool
 	// Deploy starts the configuration's replicas and returns once every
 	// replica answers its health check, or with an error that names the
 	// replica and carries its last log lines. On error nothing is left

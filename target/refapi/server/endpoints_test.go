@@ -305,7 +305,7 @@ func TestRoutingErrors(t *testing.T) {
 		r := do(t, tc.method, ts.URL+tc.path, "", nil)
 		var d detailString
 		decodeJSON(t, r, &d)
-		if r.status != tc.status || r.header.Get("Allow") != tc.allow || d.Detail == "" {
+		if r.status != tc.status || r.header.Get("Allow") != tc.allow || d.Detail != http.StatusText(tc.status) {
 			t.Fatalf("%s %s: %d Allow=%q %s; want %d Allow=%q", tc.method, tc.path, r.status, r.header.Get("Allow"), r.body, tc.status, tc.allow)
 		}
 	}

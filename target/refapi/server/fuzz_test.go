@@ -27,10 +27,10 @@ var fuzzSeeds = []string{
 	`{"instances":[{"age":35,"salary":75000,"web_visits":15,"last_action":"form_submit"}],"instances":"no"}`,
 }
 
-// FuzzPredictDecoder checks the hand-written decoder against encoding/json:
-// it never panics; it rejects exactly the bodies encoding/json finds
-// malformed; for well-formed bodies it finds the same leads and the same
-// field errors as a straightforward encoding/json implementation; and the
+// FuzzPredictDecoder checks decodePredict against an independent reference:
+// it never panics; it rejects exactly the bodies json.Valid rejects; for
+// well-formed bodies it finds the same leads and the same field errors as
+// a straightforward decode into generic values (referenceDecode); and the
 // HTTP handler never answers bad input with a 5xx.
 func FuzzPredictDecoder(f *testing.F) {
 	for _, s := range fuzzSeeds {

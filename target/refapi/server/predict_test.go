@@ -1,6 +1,7 @@
 package server
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -135,13 +136,47 @@ func TestPredictValidationErrors(t *testing.T) {
 	}
 }
 
+// TestPredictValidationMessages pins whole 422 bodies, FastAPI's shape:
+// every error type's message and the location of a field, a batch item
+// and a batch item's field.
 func TestPredictValidationMessages(t *testing.T) {
 	_, ts := newLoadedServer(t)
-	r := post(t, ts.URL+"/predict", `{"age":17,"salary":75000,"web_visits":1,"last_action":"call"}`)
-	want := `{"detail":[{"loc":["body","age"],"msg":"Input should be greater than or equal to 18","type":"greater_than_equal"},` +
-		`{"loc":["body","last_action"],"msg":"Input should be 'page_view', 'email_open', 'form_submit' or 'demo_request'","type":"enum"}]}` + "\n"
-	if r.status != http.StatusUnprocessableEntity || string(r.body) != want {
-		t.Fatalf("got %d %s\nwant 422 %s", r.status, r.body, want)
+	entry := func(loc, msg, typ string) string {
+		return `{"loc":[` + loc + `],"msg":"` + msg + `","type":"` + typ + `"}`
+	}
+	const object = "Input should be a valid dictionary or object to extract fields from"
+	cases := []struct{ body, want string }{
+		{`{"age":17,"salary":75000,"web_visits":1,"last_action":"call"}`,
+			entry(`"body","age"`, "Input should be greater than or equal to 18", "greater_than_equal") + "," +
+				entry(`"body","last_action"`, "Input should be 'page_view', 'email_open', 'form_submit' or 'demo_request'", "enum")},
+		{`{"Age":35,"salary":1,"web_visits":0,"last_action":"page_view"}`, // keys are case-sensitive
+			entry(`"body","age"`, "Field required", "missing")},
+		{`{"age":"35","salary":"1","web_visits":true,"last_action":3}`,
+			entry(`"body","age"`, "Input should be a valid integer", "int_type") + "," +
+				entry(`"body","salary"`, "Input should be a valid number", "float_type") + "," +
+				entry(`"body","web_visits"`, "Input should be a valid integer", "int_type") + "," +
+				entry(`"body","last_action"`, "Input should be a valid string", "string_type")},
+		{`{"age":35.5,"salary":1e999,"web_visits":1e16,"last_action":"page_view"}`,
+			entry(`"body","age"`, "Input should be a valid integer, got a number with a fractional part", "int_from_float") + "," +
+				entry(`"body","salary"`, "Input should be a finite number", "finite_number") + "," +
+				entry(`"body","web_visits"`, "Input should be less than or equal to 9007199254740991", "less_than_equal")},
+		{`{"age":101,"salary":0,"web_visits":-1,"last_action":"page_view"}`,
+			entry(`"body","age"`, "Input should be less than or equal to 100", "less_than_equal") + "," +
+				entry(`"body","salary"`, "Input should be greater than 0", "greater_than") + "," +
+				entry(`"body","web_visits"`, "Input should be greater than or equal to 0", "greater_than_equal")},
+		{`[1]`, entry(`"body"`, object, "model_attributes_type")},
+		{`{"instances":{}}`, entry(`"body","instances"`, "Input should be a valid list", "list_type")},
+		{`{"instances":[]}`, entry(`"body","instances"`, "List should have at least 1 item after validation, not 0", "too_short")},
+		{`{"instances":[null,{"age":35,"salary":1,"web_visits":1}]}`,
+			entry(`"body","instances",0`, object, "model_attributes_type") + "," +
+				entry(`"body","instances",1,"last_action"`, "Field required", "missing")},
+	}
+	for _, tc := range cases {
+		r := post(t, ts.URL+"/predict", tc.body)
+		want := `{"detail":[` + tc.want + "]}\n"
+		if r.status != http.StatusUnprocessableEntity || string(r.body) != want {
+			t.Errorf("%s:\ngot  %d %s\nwant 422 %s", tc.body, r.status, r.body, want)
+		}
 	}
 }
 
@@ -157,6 +192,42 @@ func TestPredictBatchLimit(t *testing.T) {
 	if got := d.locs(); !slices.Equal(got, []string{"body.instances:too_long"}) ||
 		d.Detail[0].Msg != "List should have at most 1000 items after validation, not 1001" {
 		t.Fatalf("detail %v %q", got, d.Detail[0].Msg)
+	}
+}
+
+// TestPredictMalformedJSONMessages pins the 400 message: the offset of
+// the offending byte (the body's length when it ends too soon, also inside
+// a literal or a number) and encoding/json's description.
+func TestPredictMalformedJSONMessages(t *testing.T) {
+	_, ts := newLoadedServer(t)
+	cases := []struct {
+		body   string
+		offset int
+		msg    string
+	}{
+		{``, 0, "unexpected end of JSON input"},
+		{`   `, 3, "unexpected end of JSON input"},
+		{`{"age":35,`, 10, "unexpected end of JSON input"},
+		{`{"age":tru`, 10, "unexpected end of JSON input"},
+		{`{"age":1e`, 9, "unexpected end of JSON input"},
+		{`{"age":-`, 8, "unexpected end of JSON input"},
+		{`{"age":tru }`, 10, "invalid character ' ' in literal true (expecting 'e')"},
+		{`nul `, 3, "invalid character ' ' in literal null (expecting 'l')"},
+		{`{"age":35,}`, 10, "invalid character '}' looking for beginning of object key string"},
+		{`{"age":35}x`, 10, "invalid character 'x' after top-level value"},
+		{`{"age":35} {}`, 11, "invalid character '{' after top-level value"},
+		{`{"age":035}`, 8, "invalid character '3' after object key:value pair"},
+		{`{"age" 35}`, 7, "invalid character '3' after object key"},
+		{`{"last_action":"\x"}`, 17, "invalid character 'x' in string escape code"},
+		{`x`, 0, "invalid character 'x' looking for beginning of value"},
+	}
+	for _, tc := range cases {
+		r := post(t, ts.URL+"/predict", tc.body)
+		var d detailString
+		decodeJSON(t, r, &d)
+		if want := fmt.Sprintf("malformed JSON at byte %d: %s", tc.offset, tc.msg); r.status != http.StatusBadRequest || d.Detail != want {
+			t.Errorf("%q: %d %q, want 400 %q", tc.body, r.status, d.Detail, want)
+		}
 	}
 }
 

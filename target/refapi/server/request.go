@@ -1,8 +1,12 @@
 package server
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 
 	"github.com/loadlab/loadlab/target/refapi/model"
@@ -61,6 +65,44 @@ func quotedList(names []string) string {
 	return strings.Join(q[:len(q)-1], ", ") + " or " + q[len(q)-1]
 }
 
+// SyntaxError is a request body that is not well-formed JSON (answered
+// with 400).
+type SyntaxError struct {
+	// Offset is the byte offset of the problem in the body: the offending
+	// byte, or the body's length when it ends too soon.
+	Offset int
+	Msg    string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("malformed JSON at byte %d: %s", e.Offset, e.Msg)
+}
+
+// endOfInput is encoding/json's message for a body that ends too soon.
+const endOfInput = "unexpected end of JSON input"
+
+// newSyntaxError converts encoding/json's error for body. Its Offset
+// counts the bytes read including the offending one; and a body that ends
+// inside a number or a literal (`{"a":tru`) is reported as an invalid
+// space at the end, because the decoder checks the end by feeding one: it
+// is called the end of input here.
+func newSyntaxError(e *json.SyntaxError, body []byte) *SyntaxError {
+	off, msg := int(e.Offset), e.Error()
+	switch {
+	case msg == endOfInput:
+	case off == len(body) && off > 0 && body[off-1] != ' ' && strings.HasPrefix(msg, "invalid character ' '"):
+		msg = endOfInput
+	case off > 0:
+		off--
+	}
+	return &SyntaxError{Offset: off, Msg: msg}
+}
+
+// object is a JSON object's members, undecoded. Keys match exactly (as
+// in pydantic, unlike encoding/json's case-insensitive struct fields);
+// of duplicate keys the last wins; unknown keys are ignored.
+type object = map[string]json.RawMessage
+
 // predictRequest is a decoded POST /predict body: one lead, or a batch
 // under "instances". It is reused across requests (see reset).
 type predictRequest struct {
@@ -75,174 +117,99 @@ func (r *predictRequest) reset() {
 	r.errs = r.errs[:0]
 }
 
-// instance accumulates one object's fields; duplicate keys: last wins.
-type instance struct {
-	lead    model.Lead
-	present [numFields]bool
-	prob    [numFields]problem
-}
-
 // decodePredict parses and validates body into req with at most maxBatch
-// instances. Malformed JSON returns a *SyntaxError; invalid content
-// leaves one FieldError per offending field in req.errs (in field order,
-// batch items in index order).
+// instances. Malformed JSON (exactly what encoding/json rejects) returns a
+// *SyntaxError; invalid content leaves one FieldError per offending field
+// in req.errs (in field order, batch items in index order).
 func decodePredict(body []byte, maxBatch int, req *predictRequest) *SyntaxError {
 	req.reset()
-	s := scanner{b: body}
-	s.skipWS()
-	if s.peek() != '{' {
-		if err := s.skipValue(); err != nil {
-			return err
-		}
-		if err := s.end(); err != nil {
-			return err
-		}
+	// The body's members; nil for well-formed JSON that is not an object:
+	// a *json.UnmarshalTypeError leaves it nil and a JSON null sets it so.
+	var top object
+	err := json.Unmarshal(body, &top)
+	var serr *json.SyntaxError
+	if err != nil && errors.As(err, &serr) { // err != nil: &serr would escape on every request
+		return newSyntaxError(serr, body)
+	}
+	if top == nil {
 		req.errs = append(req.errs, FieldError{Loc: []any{"body"}, Msg: probObjectType.msg, Type: probObjectType.typ})
 		return nil
 	}
-	var top instance
-	var batchErrs []FieldError
-	sawInstances := false
-	err := s.objectFields(func(key []byte, escaped bool) *SyntaxError {
-		f := matchKey(key, escaped)
-		if f == fieldInstances {
-			sawInstances = true
-			req.leads = req.leads[:0]
-			batchErrs = batchErrs[:0]
-			return decodeInstances(&s, maxBatch, req, &batchErrs)
-		}
-		return top.field(&s, f)
-	})
-	if err != nil {
-		return err
-	}
-	if err := s.end(); err != nil {
-		return err
-	}
-	if sawInstances {
+	if raw, ok := top["instances"]; ok {
 		req.batch = true
-		req.errs = append(req.errs, batchErrs...)
+		req.decodeInstances(raw, maxBatch)
 		return nil
 	}
-	req.leads = append(req.leads, top.lead)
-	req.errs = top.appendErrors(req.errs, -1)
+	lead, probs := validateLead(top)
+	req.leads = append(req.leads, lead)
+	req.errs = appendProblems(req.errs, &probs, -1)
 	return nil
 }
 
-// fieldInstances and fieldUnknown extend the field numbers for matchKey.
-const (
-	fieldInstances = numFields
-	fieldUnknown   = numFields + 1
-)
-
-func matchKey(key []byte, escaped bool) int {
-	k := string(key) // no allocation: compared only
-	if escaped {
-		k = unescape(key)
+// decodeInstances validates the well-formed "instances" value raw.
+func (r *predictRequest) decodeInstances(raw json.RawMessage, maxBatch int) {
+	here := []any{"body", "instances"}
+	if raw[0] != '[' {
+		r.errs = append(r.errs, FieldError{Loc: here, Msg: probListType.msg, Type: probListType.typ})
+		return
 	}
-	switch k {
-	case "age":
-		return fieldAge
-	case "salary":
-		return fieldSalary
-	case "web_visits":
-		return fieldWebVisits
-	case "last_action":
-		return fieldLastAction
-	case "instances":
-		return fieldInstances
-	}
-	return fieldUnknown
-}
-
-// decodeInstances reads the "instances" value at s.
-func decodeInstances(s *scanner, maxBatch int, req *predictRequest, errs *[]FieldError) *SyntaxError {
-	s.skipWS()
-	if s.peek() != '[' {
-		if err := s.skipValue(); err != nil {
-			return err
-		}
-		*errs = append(*errs, FieldError{Loc: []any{"body", "instances"}, Msg: probListType.msg, Type: probListType.typ})
-		return nil
-	}
-	var itemErrs []FieldError
-	n := 0
-	err := s.arrayItems(func(i int) *SyntaxError {
-		n++
-		s.skipWS()
-		if s.peek() != '{' {
-			if err := s.skipValue(); err != nil {
-				return err
-			}
-			if i < maxBatch {
-				itemErrs = append(itemErrs, FieldError{Loc: []any{"body", "instances", i}, Msg: probObjectType.msg, Type: probObjectType.typ})
-				req.leads = append(req.leads, model.Lead{})
-			}
-			return nil
-		}
-		var in instance
-		err := s.objectFields(func(key []byte, escaped bool) *SyntaxError {
-			return in.field(s, matchKey(key, escaped))
-		})
-		if err != nil {
-			return err
-		}
-		if i < maxBatch {
-			req.leads = append(req.leads, in.lead)
-			itemErrs = in.appendErrors(itemErrs, i)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	switch {
+	// Items that are not objects stay nil; the error saying so (a
+	// *json.UnmarshalTypeError, raw being well-formed) is not needed.
+	var items []object
+	_ = json.Unmarshal(raw, &items)
+	switch n := len(items); {
 	case n == 0:
-		*errs = append(*errs, FieldError{Loc: []any{"body", "instances"}, Msg: probListTooShort.msg, Type: probListTooShort.typ})
+		r.errs = append(r.errs, FieldError{Loc: here, Msg: probListTooShort.msg, Type: probListTooShort.typ})
+		return
 	case n > maxBatch:
-		*errs = append(*errs, FieldError{Loc: []any{"body", "instances"},
+		r.errs = append(r.errs, FieldError{Loc: here,
 			Msg:  fmt.Sprintf("List should have at most %d items after validation, not %d", maxBatch, n),
 			Type: "too_long"})
-	default:
-		*errs = append(*errs, itemErrs...)
+		return
 	}
-	return nil
-}
-
-// field consumes the value of field f (skipping unknown fields).
-func (in *instance) field(s *scanner, f int) *SyntaxError {
-	k, raw, escaped, err := s.value()
-	if err != nil || f >= numFields {
-		return err
-	}
-	in.present[f] = true
-	var p problem
-	switch f {
-	case fieldAge:
-		var v int64
-		v, p = intValue(k, raw, model.MinAge, model.MaxAge, probAgeMin, probAgeMax)
-		in.lead.Age = int(v)
-	case fieldSalary:
-		in.lead.Salary, p = salaryValue(k, raw)
-	case fieldWebVisits:
-		var v int64
-		v, p = intValue(k, raw, 0, model.MaxWebVisits, probVisitsMin, probVisitsMax)
-		in.lead.WebVisits = int(v)
-	case fieldLastAction:
-		in.lead.LastAction, p = actionValue(k, raw, escaped)
-	}
-	in.prob[f] = p
-	return nil
-}
-
-// appendErrors adds one FieldError per missing or invalid field; index is
-// the batch position, or -1 for a single object.
-func (in *instance) appendErrors(errs []FieldError, index int) []FieldError {
-	for f := range numFields {
-		p := in.prob[f]
-		if !in.present[f] {
-			p = probMissing
+	for i, fields := range items {
+		if fields == nil {
+			r.errs = append(r.errs, FieldError{Loc: []any{"body", "instances", i}, Msg: probObjectType.msg, Type: probObjectType.typ})
+			r.leads = append(r.leads, model.Lead{})
+			continue
 		}
+		lead, probs := validateLead(fields)
+		r.leads = append(r.leads, lead)
+		r.errs = appendProblems(r.errs, &probs, i)
+	}
+}
+
+// validateLead reads a lead from an object's members; probs holds the
+// problem of each field in field order (zero when valid).
+func validateLead(o object) (lead model.Lead, probs [numFields]problem) {
+	for f, name := range fieldNames {
+		raw, ok := o[name]
+		if !ok {
+			probs[f] = probMissing
+			continue
+		}
+		switch f {
+		case fieldAge:
+			var v int64
+			v, probs[f] = intValue(raw, model.MinAge, model.MaxAge, probAgeMin, probAgeMax)
+			lead.Age = int(v)
+		case fieldSalary:
+			lead.Salary, probs[f] = salaryValue(raw)
+		case fieldWebVisits:
+			var v int64
+			v, probs[f] = intValue(raw, 0, model.MaxWebVisits, probVisitsMin, probVisitsMax)
+			lead.WebVisits = int(v)
+		case fieldLastAction:
+			lead.LastAction, probs[f] = actionValue(raw)
+		}
+	}
+	return lead, probs
+}
+
+// appendProblems adds one FieldError per field with a problem; index is
+// the batch position, or -1 for a single object.
+func appendProblems(errs []FieldError, probs *[numFields]problem, index int) []FieldError {
+	for f, p := range probs {
 		if p.typ == "" {
 			continue
 		}
@@ -255,14 +222,24 @@ func (in *instance) appendErrors(errs []FieldError, index int) []FieldError {
 	return errs
 }
 
+// number returns the value of a well-formed JSON value that is a number;
+// ok is false for any other type. Numbers beyond float64's range become
+// ±Inf (or ±0 on underflow).
+func number(raw json.RawMessage) (f float64, ok bool) {
+	if c := raw[0]; c != '-' && (c < '0' || c > '9') {
+		return 0, false
+	}
+	f, _ = strconv.ParseFloat(string(raw), 64) // the range error is the ±Inf or ±0
+	return f, true
+}
+
 // intValue validates an integer in [lo, hi]; integral floats such as 35.0
 // are accepted, as pydantic does.
-func intValue(k kind, raw []byte, lo, hi int64, low, high problem) (int64, problem) {
-	if k != kindNumber {
-		return 0, probIntType
-	}
-	f := parseNumber(raw)
+func intValue(raw json.RawMessage, lo, hi int64, low, high problem) (int64, problem) {
+	f, ok := number(raw)
 	switch {
+	case !ok:
+		return 0, probIntType
 	case math.IsInf(f, -1):
 		return 0, low
 	case math.IsInf(f, 1):
@@ -277,12 +254,12 @@ func intValue(k kind, raw []byte, lo, hi int64, low, high problem) (int64, probl
 	return int64(f), problem{}
 }
 
-func salaryValue(k kind, raw []byte) (float64, problem) {
-	if k != kindNumber {
-		return 0, probFloatType
-	}
-	f := parseNumber(raw)
+// salaryValue validates a finite number > 0.
+func salaryValue(raw json.RawMessage) (float64, problem) {
+	f, ok := number(raw)
 	switch {
+	case !ok:
+		return 0, probFloatType
 	case math.IsInf(f, 0):
 		return 0, probFinite
 	case !(f > 0):
@@ -291,14 +268,20 @@ func salaryValue(k kind, raw []byte) (float64, problem) {
 	return f, problem{}
 }
 
-func actionValue(k kind, raw []byte, escaped bool) (model.Action, problem) {
-	if k != kindString {
+// actionValue validates one of the model's action names.
+func actionValue(raw json.RawMessage) (model.Action, problem) {
+	if raw[0] != '"' {
 		return 0, probStringType
 	}
-	if escaped {
-		raw = []byte(unescape(raw))
+	name := raw[1 : len(raw)-1] // the string's bytes when it has no escapes
+	if bytes.IndexByte(name, '\\') >= 0 {
+		var s string
+		if err := json.Unmarshal(raw, &s); err != nil {
+			panic(fmt.Sprintf("a well-formed string did not decode: %v", err)) // unreachable
+		}
+		name = []byte(s)
 	}
-	a, ok := model.ParseAction(raw)
+	a, ok := model.ParseAction(name)
 	if !ok {
 		return 0, probAction
 	}

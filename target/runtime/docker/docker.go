@@ -68,6 +68,9 @@ func New(ctx context.Context) (*Runtime, error) {
 // Name is "docker".
 func (r *Runtime) Name() string { return "docker" }
 
+// Approximate is false: the kernel enforces the limits (cgroups).
+func (r *Runtime) Approximate() bool { return false }
+
 // EngineVersion is the daemon's version and negotiated API version, e.g.
 // "20.10.24 (API 1.41)", for environment.json; on error it says "unknown"
 // with the reason.

@@ -35,9 +35,6 @@ func (d *Deployment) URLs() []string {
 	return out
 }
 
-// Approximate is true: see the package documentation.
-func (d *Deployment) Approximate() bool { return true }
-
 // Events lists replicas that exited on their own (or were killed by
 // someone else) before Close, oldest first. Exit code 137 (SIGKILL) may be
 // the kernel's OOM killer, but the local runtime cannot tell.

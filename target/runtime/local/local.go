@@ -2,10 +2,11 @@
 // answers: it runs each replica as a process on this machine, listening on
 // its own free port on 127.0.0.1, and reads its resource use from /proc.
 //
-// Limits are approximate, and records say so (Approximate): cpus becomes
-// GOMAXPROCS (rounded up), which caps the parallelism of a Go server but
-// does not throttle it, and memory becomes GOMEMLIMIT, a soft limit that
-// makes the Go garbage collector work harder but never kills the process.
+// Limits are approximate, and records say so (Runtime.Approximate): cpus
+// becomes GOMAXPROCS (rounded up), which caps the parallelism of a Go
+// server but does not throttle it, and memory becomes GOMEMLIMIT, a soft
+// limit that makes the Go garbage collector work harder but never kills
+// the process.
 // Neither applies to a non-Go Spec.Command. There is no CFS throttling and
 // no OOM kill to report.
 package local

@@ -93,9 +93,6 @@ func TestDeployReferenceAPI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer dep.Close(ctx)
-	if a, ok := dep.(interface{ Approximate() bool }); !ok || !a.Approximate() {
-		t.Error("local deployment does not say its limits are approximate")
-	}
 	urls := dep.URLs()
 	if len(urls) != 2 || urls[0] == urls[1] {
 		t.Fatalf("URLs() = %v, want two distinct", urls)
@@ -154,6 +151,39 @@ func TestDeployReferenceAPI(t *testing.T) {
 	}
 	if evs := dep.Events(); len(evs) != 0 {
 		t.Errorf("Close recorded events: %+v", evs)
+	}
+}
+
+// TestLimitsAreApproximate: the runtime says its limits are approximate
+// because they are: a replica limited to 4 MiB stays up while using more
+// (GOMEMLIMIT is a goal for the garbage collector, not a kernel limit).
+// Should the runtime ever enforce limits, this test fails and Approximate
+// must change with it.
+func TestLimitsAreApproximate(t *testing.T) {
+	const limit = 4 << 20
+	r := New()
+	if !r.Approximate() {
+		t.Fatal("Approximate() = false for emulated limits")
+	}
+	spec, _ := newSpec(t, record.Config{Name: "soft", MemoryBytes: limit, Replicas: 1})
+	ctx := context.Background()
+	dep, err := r.Deploy(ctx, spec)
+	if err != nil {
+		t.Fatalf("a replica over its soft memory limit did not start: %v", err)
+	}
+	defer dep.Close(ctx)
+	if ok := get(t, dep.URLs()[0]+"/health", 20); ok != 20 {
+		t.Errorf("%d of 20 requests OK", ok)
+	}
+	u, err := dep.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ru := u.Replicas[0]; ru.MemoryLimit != limit || ru.MemoryBytes <= limit || ru.OOMKills != 0 {
+		t.Errorf("replica %+v: want a %d-byte limit exceeded without an OOM kill", ru, limit)
+	}
+	if evs := dep.Events(); len(evs) != 0 {
+		t.Errorf("events %+v: the replica should still run", evs)
 	}
 }
 

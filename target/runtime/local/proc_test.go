@@ -2,8 +2,11 @@ package local
 
 import (
 	"os"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestParseStat(t *testing.T) {
@@ -47,15 +50,41 @@ func TestParseStatusRSS(t *testing.T) {
 	}
 }
 
-// TestReadProcSelf reads this test process's own counters.
+// TestReadProcSelf reads this test process's own counters and checks that
+// they follow what the process does: the CPU time it burns (as getrusage
+// counts it) and the memory it touches.
 func TestReadProcSelf(t *testing.T) {
-	cpu, rss, err := readProc(os.Getpid())
+	cpu0, _, err := readProc(os.Getpid())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cpu < 0 || rss < 1<<20 {
-		t.Errorf("readProc(self) = %v s, %d bytes; want RSS of at least 1 MiB", cpu, rss)
+	const burn = 0.3 // seconds of CPU
+	for start := rusageSeconds(t); rusageSeconds(t)-start < burn; {
 	}
+	mem := make([]byte, 64<<20)
+	for i := 0; i < len(mem); i += 4096 {
+		mem[i] = 1
+	}
+	cpu1, rss, err := readProc(os.Getpid())
+	if err != nil {
+		t.Fatal(err)
+	}
+	runtime.KeepAlive(mem)
+	if d := cpu1 - cpu0; d < burn-0.05 || d > 10 {
+		t.Errorf("readProc(self) CPU moved by %.2f s over a %.1f s burn", d, burn)
+	}
+	if rss < 64<<20 {
+		t.Errorf("readProc(self) RSS %d bytes with 64 MiB touched", rss)
+	}
+}
+
+// rusageSeconds is this process's user+system CPU time.
+func rusageSeconds(t *testing.T) float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 func TestGOMAXPROCS(t *testing.T) {

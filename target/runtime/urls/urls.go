@@ -25,6 +25,9 @@ func New() *Runtime { return &Runtime{} }
 // Name is "url".
 func (r *Runtime) Name() string { return "url" }
 
+// Approximate is false: the url runtime sets no limits to emulate.
+func (r *Runtime) Approximate() bool { return false }
+
 // Deploy checks spec.URLs and returns them unchanged: every one must be an
 // absolute http or https URL with a host, and, when spec.HealthPath is set,
 // answer it with 2xx within spec.HealthTimeout. Limits are ignored.
