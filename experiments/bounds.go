@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/scenarios"
+	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/target/runtime/docker"
 )
 
-// CPU limits per replica, in cores: Docker refuses fewer than MinCPUs;
-// MaxCPUs keeps NanoCPUs far from overflow (and no host has more).
-const (
-	MinCPUs = 0.01
-	MaxCPUs = 1024
-)
+// MaxCPUs bounds a replica's CPU limit, in cores: it keeps NanoCPUs far
+// from overflow (and no host has more). The minimum is Docker's,
+// docker.MinCPUs.
+const MaxCPUs = 1024
 
 // explicitZeros reports the fields the file sets to 0 where 0 would
 // otherwise silently become their default (repeat, target.port,
@@ -21,21 +21,21 @@ const (
 // file writes.
 func explicitZeros(written func(path string) bool, e Experiment) []FieldError {
 	type zero struct {
-		path, allowed, got, def string
-		zero                    bool
+		path, allowed, got, unset string
+		zero                      bool
 	}
 	zeros := []zero{
-		{"repeat", "from 1 to 100", "0", "1", e.Repeat == 0},
-		{"target.port", "a port from 1 to 65535", "0", fmt.Sprint(DefaultPort), e.Target.Port == 0},
-		{"target.health_timeout", "a positive duration such as 60s", "0s", DefaultHealthTimeout.String(), e.Target.HealthTimeout == 0},
+		{"repeat", "from 1 to 100", "0", "the default 1", e.Repeat == 0},
+		{"target.port", "a port from 1 to 65535", "0", "the image's exposed port", e.Target.Port == 0},
+		{"target.health_timeout", "a positive duration such as 60s", "0s", "the default " + runtime.DefaultHealthTimeout.String(), e.Target.HealthTimeout == 0},
 	}
 	for i, c := range e.Configs {
-		zeros = append(zeros, zero{fmt.Sprintf("configs[%d].replicas", i), fmt.Sprintf("from 1 to %d", MaxReplicas), "0", "1", c.Replicas == 0})
+		zeros = append(zeros, zero{fmt.Sprintf("configs[%d].replicas", i), fmt.Sprintf("from 1 to %d", MaxReplicas), "0", "the default 1", c.Replicas == 0})
 	}
 	var ps []FieldError
 	for _, z := range zeros {
 		if written(z.path) && z.zero {
-			ps = append(ps, FieldError{Field: z.path, Msg: fmt.Sprintf("must be %s (got %s); leave it out for the default %s", z.allowed, z.got, z.def)})
+			ps = append(ps, FieldError{Field: z.path, Msg: fmt.Sprintf("must be %s (got %s); leave it out for %s", z.allowed, z.got, z.unset)})
 		}
 	}
 	return ps
@@ -85,8 +85,8 @@ func (e Experiment) boundProblems(scenarioOK bool) []FieldError {
 // reported by problems).
 func checkCPUs(add func(string, string, ...any), path string, c float64) {
 	switch {
-	case c > 0 && c < MinCPUs:
-		add(path, "must be at least %v cores, Docker's minimum (got %v)", MinCPUs, c)
+	case c > 0 && c < docker.MinCPUs:
+		add(path, "must be at least %v cores, Docker's minimum (got %v)", docker.MinCPUs, c)
 	case c > MaxCPUs:
 		add(path, "must be at most %d cores (got %v)", MaxCPUs, c)
 	}

@@ -50,7 +50,7 @@ func fromCompose(ctx context.Context, t Target) (Target, error) {
 	default:
 		return t, fmt.Errorf("compose file %s: service %s has neither image nor build", t.Compose, t.Service)
 	}
-	if t.Port == 0 || t.Port == DefaultPort {
+	if t.Port == 0 {
 		if len(svc.Ports) > 0 && svc.Ports[0].Target > 0 {
 			out.Port = int(svc.Ports[0].Target)
 		}

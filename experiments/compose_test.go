@@ -25,7 +25,7 @@ func TestResolveCompose(t *testing.T) {
 	if err := os.WriteFile(path, []byte(compose), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	e := Experiment{Target: Target{Compose: path, Service: "api", Port: DefaultPort, Env: map[string]string{"WORKERS": "4"}}}
+	e := Experiment{Target: Target{Compose: path, Service: "api", Env: map[string]string{"WORKERS": "4"}}}
 	got, err := e.ResolveTarget(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -36,6 +36,12 @@ func TestResolveCompose(t *testing.T) {
 	}
 	if tg.Env["MODEL"] != "rf" || tg.Env["WORKERS"] != "4" {
 		t.Errorf("env = %v (interpolated default, experiment wins)", tg.Env)
+	}
+
+	// A port the experiment sets wins over the service's.
+	e.Target.Port = 9999
+	if got, err := e.ResolveTarget(context.Background()); err != nil || got.Target.Port != 9999 {
+		t.Errorf("explicit port: %d, %v; want 9999", got.Target.Port, err)
 	}
 
 	e.Target.Service = "web"

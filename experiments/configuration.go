@@ -20,7 +20,7 @@ type configRun struct {
 	r       *Runner
 	e       Experiment
 	verdict slo.SLO
-	cfg     ConfigSpec
+	cfg     record.Config
 	// i is the configuration's 0-based position among n configurations;
 	// rep is the 0-based repeat.
 	i, n, rep int
@@ -54,10 +54,7 @@ func (c *configRun) template() record.Record {
 	return record.Record{
 		Run:    r.RunID,
 		Repeat: rep,
-		Config: record.Config{
-			Name: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.Memory), Replicas: cfg.Replicas,
-			Runtime: r.Runtime.Name(), Approximate: r.Runtime.Approximate(),
-		},
+		Config: deployedOn(cfg, r.Runtime.Name(), r.Runtime.Approximate()),
 	}
 }
 
@@ -186,10 +183,10 @@ func (c *configRun) engineOptions(tel *telemetry, count *int) engine.Options {
 }
 
 // specFor builds the runtime's deployment spec for one configuration.
-func specFor(e Experiment, cfg ConfigSpec, runID string) runtime.Spec {
+func specFor(e Experiment, cfg record.Config, runID string) runtime.Spec {
 	return runtime.Spec{
 		RunID:         runID,
-		Config:        runtime.Limits{Name: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.Memory), Replicas: cfg.Replicas},
+		Config:        cfg,
 		Image:         e.Target.Image,
 		BuildContext:  e.Target.Build,
 		Port:          e.Target.Port,

@@ -7,7 +7,9 @@ package experiments
 import (
 	"time"
 
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
+	"github.com/loadlab/loadlab/target/runtime"
 )
 
 // Experiment is the single source of truth for an experiment: the YAML
@@ -20,15 +22,16 @@ type Experiment struct {
 	Matrix      Matrix `yaml:"matrix,omitempty"`
 	// Configs is an explicit list of configurations, used instead of (or
 	// in addition to) the matrix.
-	Configs []ConfigSpec `yaml:"configs,omitempty"`
-	// ScenarioFile is the scenario as a path (relative to the experiment
-	// file); Scenario the resolved scenario (inline in the file, or loaded
-	// from ScenarioFile).
-	ScenarioFile string             `yaml:"-"`
-	Scenario     scenarios.Scenario `yaml:"-"`
+	// Each has a name (default: Config.AutoName), cpus, memory (a size
+	// such as 512m, 1g or 1t) and replicas (default 1).
+	Configs []record.Config `yaml:"configs,omitempty"`
+	// Scenario is the resolved scenario: inline in the file, or loaded
+	// from the file its "scenario" key names.
+	Scenario scenarios.Scenario `yaml:"-"`
 	// SLO is an slo expression, e.g. "p95<1s,error_rate<1%".
 	SLO string `yaml:"slo,omitempty"`
-	// TargetUsers is the load the capacity question asks about.
+	// TargetUsers is the load the capacity question asks about: users, or
+	// requests per second for an open-loop scenario.
 	TargetUsers int `yaml:"target_users,omitempty"`
 	// Repeat runs every configuration this many times (default 1).
 	Repeat int `yaml:"repeat,omitempty"`
@@ -58,11 +61,15 @@ type Target struct {
 	Service string `yaml:"service,omitempty"`
 	// URLs are APIs already running (the url runtime): nothing is deployed.
 	URLs []string `yaml:"urls,omitempty"`
-	// Port is the port the API listens on inside the container (default 8000).
+	// Port is the port the API listens on inside the container; unset
+	// means the image's exposed port (runtime.Spec.Port), the compose
+	// service's first port for a compose target.
 	Port int `yaml:"port,omitempty"`
-	// HealthPath is polled until it answers 2xx (default /health).
+	// HealthPath is polled until it answers 2xx (default
+	// runtime.DefaultHealthPath, /health).
 	HealthPath string `yaml:"health_path,omitempty"`
-	// HealthTimeout bounds the wait for health (default 60s).
+	// HealthTimeout bounds the wait for health (default
+	// runtime.DefaultHealthTimeout, 60s).
 	HealthTimeout time.Duration `yaml:"health_timeout,omitempty"`
 	// Env is extra environment for every replica. Its values are secret:
 	// results show them as <redacted>, except those named in PublicEnv.
@@ -79,41 +86,25 @@ func (t Target) IsReference() bool {
 
 // Matrix is expanded as the cartesian product cpus × memory × replicas.
 type Matrix struct {
-	CPUs     []float64 `yaml:"cpus,omitempty"`
-	Memory   []Bytes   `yaml:"memory,omitempty"`
-	Replicas []int     `yaml:"replicas,omitempty"`
+	CPUs     []float64      `yaml:"cpus,omitempty"`
+	Memory   []record.Bytes `yaml:"memory,omitempty"`
+	Replicas []int          `yaml:"replicas,omitempty"`
 }
 
-// ConfigSpec is one configuration: per-replica CPUs (0 = unlimited) and
-// memory (0 = unlimited), and the replica count.
-type ConfigSpec struct {
-	Name     string  `yaml:"name,omitempty"`
-	CPUs     float64 `yaml:"cpus,omitempty"`
-	Memory   Bytes   `yaml:"memory,omitempty"`
-	Replicas int     `yaml:"replicas,omitempty"`
-}
+// DefaultSLO judges every step when the file sets no slo.
+const DefaultSLO = "p95<1s,error_rate<1%"
 
-// Defaults.
-const (
-	DefaultPort          = 8000
-	DefaultHealthPath    = "/health"
-	DefaultHealthTimeout = 60 * time.Second
-	DefaultSLO           = "p95<1s,error_rate<1%"
-)
-
-// WithDefaults returns a copy with every unset field at its default.
+// WithDefaults returns a copy with every unset field at its default;
+// target.port stays 0, which means the image's exposed port.
 func (e Experiment) WithDefaults() Experiment {
 	if e.Repeat == 0 {
 		e.Repeat = 1
 	}
-	if e.Target.Port == 0 {
-		e.Target.Port = DefaultPort
-	}
 	if e.Target.HealthPath == "" {
-		e.Target.HealthPath = DefaultHealthPath
+		e.Target.HealthPath = runtime.DefaultHealthPath
 	}
 	if e.Target.HealthTimeout == 0 {
-		e.Target.HealthTimeout = DefaultHealthTimeout
+		e.Target.HealthTimeout = runtime.DefaultHealthTimeout
 	}
 	if e.SLO == "" {
 		e.SLO = DefaultSLO
@@ -121,6 +112,3 @@ func (e Experiment) WithDefaults() Experiment {
 	e.Scenario = e.Scenario.WithDefaults()
 	return e
 }
-
-// File is the path the experiment was loaded from, or "" for one built in code.
-func (e Experiment) File() string { return e.file }

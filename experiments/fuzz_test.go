@@ -40,7 +40,7 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%d configurations", len(cfgs))
 		}
 		for _, c := range cfgs {
-			if c.Name == "" || c.Replicas < 1 || c.CPUs < 0 || c.Memory < 0 {
+			if c.Name == "" || c.Replicas < 1 || c.CPUs < 0 || c.MemoryBytes < 0 {
 				t.Fatalf("configuration %+v", c)
 			}
 			_ = c.Describe()

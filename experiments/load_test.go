@@ -28,7 +28,7 @@ func TestParseValid(t *testing.T) {
 	if got := len(e.Expand()); got != 4 {
 		t.Errorf("configs = %d, want 4", got)
 	}
-	if e.Repeat != 1 || e.Target.Port != 8000 || e.Target.HealthPath != "/health" || e.TargetUsers != 30 {
+	if e.Repeat != 1 || e.Target.Port != 0 || e.Target.HealthPath != "/health" || e.TargetUsers != 30 {
 		t.Errorf("defaults not applied: %+v", e)
 	}
 	if len(e.Scenario.Plan()) != 3 {
@@ -51,7 +51,7 @@ func TestParseErrors(t *testing.T) {
 		{"negative cpus", "name: x\nmatrix:\n  cpus: [1, -0.5]\n", []string{"x.yaml:3: matrix.cpus[1]: must be > 0 cores"}},
 		{"zero cpus", "name: x\nmatrix:\n  cpus: [0]\n", []string{"matrix.cpus[0]: must be > 0 cores"}},
 		{"memory below docker minimum", "name: x\nmatrix:\n  memory: [4m]\n", []string{"x.yaml:3: matrix.memory[0]: must be at least 6m"}},
-		{"bad memory suffix", "name: x\nmatrix:\n  memory: [1t]\n", []string{"x.yaml:3:", "memory size \"1t\""}},
+		{"bad memory suffix", "name: x\nmatrix:\n  memory: [1x]\n", []string{"x.yaml:3:", "memory size \"1x\""}},
 		{"zero replicas", "name: x\nmatrix:\n  replicas: [0]\n", []string{"matrix.replicas[0]: must be from 1 to 64"}},
 		{"too many replicas", "name: x\nconfigs:\n  - {replicas: 100}\n", []string{"x.yaml:3: configs[0].replicas: must be from 1 to 64"}},
 		{"duplicate config", "name: x\nconfigs:\n  - {cpus: 1}\n  - {cpus: 1}\n", []string{"appears twice"}},
@@ -71,7 +71,7 @@ func TestParseErrors(t *testing.T) {
 		// Explicit zeros are never replaced by a default; absurd values name their bound (issue 10, case 9).
 		{"explicit zero repeat", "name: x\nrepeat: 0\n", []string{"x.yaml:2: repeat: must be from 1 to 100 (got 0); leave it out for the default 1"}},
 		{"explicit zero replicas", "name: x\nconfigs:\n  - {cpus: 1}\n  - {cpus: 2, replicas: 0}\n", []string{"x.yaml:4: configs[1].replicas: must be from 1 to 64 (got 0); leave it out for the default 1"}},
-		{"explicit zero port", "name: x\ntarget:\n  port: 0\n", []string{"x.yaml:3: target.port: must be a port from 1 to 65535 (got 0); leave it out for the default 8000"}},
+		{"explicit zero port", "name: x\ntarget:\n  port: 0\n", []string{"x.yaml:3: target.port: must be a port from 1 to 65535 (got 0); leave it out for the image's exposed port"}},
 		{"explicit zero health timeout", "name: x\ntarget:\n  health_timeout: 0s\n", []string{"x.yaml:3: target.health_timeout: must be a positive duration such as 60s (got 0s); leave it out for the default 1m0s"}},
 		{"target users above the bound", "name: x\ntarget_users: 1000000\n", []string{"x.yaml:2: target_users: 1000000 users is above 100,000 users", "allow_large: true"}},
 		{"cooldown above the bound", "name: x\ncooldown: 1000h\n", []string{"x.yaml:2: cooldown: 1000h is above 24h"}},

@@ -15,12 +15,18 @@ func (e Experiment) Plan(runtime string) record.Plan {
 	p := record.Plan{Repeat: max(e.Repeat, 1)}
 	p.Model, p.Steps = RampSteps(e.Scenario)
 	for _, c := range e.Expand() {
-		p.Configs = append(p.Configs, record.Config{
-			Name: c.Name, CPUs: c.CPUs, MemoryBytes: int64(c.Memory), Replicas: c.Replicas,
-			Runtime: runtime, Approximate: runtime == "local",
-		})
+		p.Configs = append(p.Configs, deployedOn(c, runtime, runtime == "local"))
 	}
 	return p
+}
+
+// deployedOn is configuration c as the records of a run on runtime
+// ("docker", "local", "url") carry it: with the runtime's name, and
+// approximate when the runtime only emulates the limits
+// (runtime.Runtime.Approximate).
+func deployedOn(c record.Config, runtime string, approximate bool) record.Config {
+	c.Runtime, c.Approximate = runtime, approximate
+	return c
 }
 
 // RampSteps is the load model of s and the offered load of each step of

@@ -10,13 +10,14 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/rundir"
 	"github.com/loadlab/loadlab/scenarios"
 )
 
 func TestPrepareWritesThePlan(t *testing.T) {
 	e := testExperiment(t, 100_000_000)
 	e.Repeat = 2
-	dir, err := Prepare(t.TempDir(), "20261130T000000Z-t", e, Environment{Runtime: "local"})
+	dir, err := Prepare(t.TempDir(), "20261130T000000Z-t", e, rundir.Environment{Runtime: "local"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,7 +56,7 @@ func TestPlanHasTheRampSteps(t *testing.T) {
 func TestARunThatFinishedIsComplete(t *testing.T) {
 	e := testExperiment(t, 200*time.Millisecond)
 	e.Scenario.Stability = scenarios.Stability{Enabled: true, Window: 100 * time.Millisecond, Windows: 2, Tolerance: 0.0001, MaxHold: 400 * time.Millisecond}
-	dir, err := Prepare(t.TempDir(), "20261130T000000Z-c", e, Environment{Runtime: "fake"})
+	dir, err := Prepare(t.TempDir(), "20261130T000000Z-c", e, rundir.Environment{Runtime: "fake"})
 	if err != nil {
 		t.Fatal(err)
 	}

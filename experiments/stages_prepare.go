@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/loadlab/loadlab/rundir"
 )
 
 // runtimeStage chooses the runtime (Session.RuntimeMode), says why when it
@@ -35,11 +37,11 @@ type resultsStage struct{}
 func (resultsStage) String() string { return "results folder" }
 
 func (resultsStage) Run(ctx context.Context, s *runState) error {
-	env := HostEnvironment(s.Version)
+	env := rundir.HostEnvironment(s.Version)
 	env.Runtime = s.rt.Name()
 	env.RuntimeNote = s.rt.Note
 	env.DockerVersion = s.rt.EngineVersion(ctx)
-	s.runID = NewRunID(time.Now(), s.e.Name)
+	s.runID = rundir.NewRunID(time.Now(), s.e.Name)
 	dir, err := Prepare(s.Out, s.runID, s.e, env)
 	if err != nil {
 		return err

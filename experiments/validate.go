@@ -9,10 +9,8 @@ import (
 
 	"github.com/loadlab/loadlab/redact"
 	"github.com/loadlab/loadlab/slo"
+	"github.com/loadlab/loadlab/target/runtime/docker"
 )
-
-// MinMemory is Docker's smallest memory limit (6 MiB).
-const MinMemory Bytes = 6 << 20
 
 // MaxReplicas bounds replicas per configuration.
 const MaxReplicas = 64
@@ -58,7 +56,7 @@ func (e Experiment) problems() []FieldError {
 	if t.Service != "" && t.Compose == "" {
 		add("target.compose", "target.service needs target.compose, the compose file that defines it")
 	}
-	if t.Port < 1 || t.Port > 65535 {
+	if t.Port < 0 || t.Port > 65535 { // 0: the image's exposed port
 		add("target.port", "must be a port from 1 to 65535 (got %d)", t.Port)
 	}
 	if !strings.HasPrefix(t.HealthPath, "/") {
@@ -84,7 +82,7 @@ func (e Experiment) problems() []FieldError {
 		}
 	}
 	for i, m := range e.Matrix.Memory {
-		if m < MinMemory {
+		if m < docker.MinMemoryBytes {
 			add(fmt.Sprintf("matrix.memory[%d]", i), "must be at least 6m, Docker's minimum (got %s)", m)
 		}
 	}
@@ -98,8 +96,8 @@ func (e Experiment) problems() []FieldError {
 		if c.CPUs < 0 {
 			add(p+".cpus", "must be > 0 cores, or omitted for unlimited (got %v)", c.CPUs)
 		}
-		if c.Memory != 0 && c.Memory < MinMemory {
-			add(p+".memory", "must be at least 6m, Docker's minimum, or omitted for unlimited (got %s)", c.Memory)
+		if c.MemoryBytes != 0 && c.MemoryBytes < docker.MinMemoryBytes {
+			add(p+".memory", "must be at least 6m, Docker's minimum, or omitted for unlimited (got %s)", c.MemoryBytes)
 		}
 		if c.Replicas < 0 || c.Replicas > MaxReplicas {
 			add(p+".replicas", "must be from 1 to %d (got %d)", MaxReplicas, c.Replicas)

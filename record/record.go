@@ -103,17 +103,6 @@ type Record struct {
 	Failure string `json:"failure,omitempty"`
 }
 
-// Config identifies the deployment a step ran against.
-type Config struct {
-	Name        string  `json:"name"`
-	CPUs        float64 `json:"cpus"`         // per replica; 0 = unlimited
-	MemoryBytes int64   `json:"memory_bytes"` // per replica; 0 = unlimited
-	Replicas    int     `json:"replicas"`
-	Runtime     string  `json:"runtime"` // docker, local or url
-	// Approximate is true when limits are emulated (local runtime).
-	Approximate bool `json:"approximate,omitempty"`
-}
-
 // Load models.
 const (
 	ModelUsers = "users" // closed loop: users with think time

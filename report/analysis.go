@@ -96,7 +96,7 @@ func Analyze(in Input) Analysis {
 	}
 	// Without a target the question is the highest load the run set out
 	// to offer (its plan's last step), else the highest it measured.
-	a.Target, a.TargetGiven = float64(in.TargetUsers), in.TargetUsers > 0
+	a.Target, a.TargetGiven = float64(in.TargetLoad), in.TargetLoad > 0
 	if !a.TargetGiven {
 		a.Target = maxOffered
 		if in.Plan != nil && len(in.Plan.Steps) > 0 {

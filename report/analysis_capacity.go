@@ -124,7 +124,7 @@ func analyzeConfig(name string, recs []record.Record, s, known slo.SLO, target f
 	}
 	c.Repeats = len(reps.Measured)
 	c.CostCPUs = c.Config.CPUs * float64(max(c.Config.Replicas, 1))
-	c.CostMemoryBytes = c.Config.MemoryBytes * int64(max(c.Config.Replicas, 1))
+	c.CostMemoryBytes = int64(c.Config.MemoryBytes) * int64(max(c.Config.Replicas, 1))
 	if len(measured) == 0 {
 		c.Failure = strings.Join(reps.Reasons(), "; ")
 		c.Verdict = "failed: " + c.Failure

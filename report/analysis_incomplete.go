@@ -61,7 +61,7 @@ func notRun(cfg record.Config) ConfigResult {
 		Name: cfg.Name, Config: cfg, NotRun: true, Steps: []StepResult{},
 		CapacityStep: -1, BreakStep: -1, SaturationStep: -1, TargetStep: -1,
 		CostCPUs:        cfg.CPUs * float64(max(cfg.Replicas, 1)),
-		CostMemoryBytes: cfg.MemoryBytes * int64(max(cfg.Replicas, 1)),
+		CostMemoryBytes: int64(cfg.MemoryBytes) * int64(max(cfg.Replicas, 1)),
 		Verdict:         "not run",
 	}
 }

@@ -108,7 +108,7 @@ func TestStatOf(t *testing.T) {
 
 func TestOpenLoopRecordedVerdicts(t *testing.T) {
 	in := fixture(t, "ramp-local")
-	if len(in.SLO) != 0 || in.TargetUsers != 0 || in.Experiment != nil || in.Environment != nil {
+	if len(in.SLO) != 0 || in.TargetLoad != 0 || in.Experiment != nil || in.Environment != nil {
 		t.Fatalf("ramp-local has no experiment.yaml or environment.json: %+v", in)
 	}
 	a := Analyze(in)

@@ -119,7 +119,7 @@ func TestRecommendationWorkshop(t *testing.T) {
 
 func TestRecommendationCheapestReachingTarget(t *testing.T) {
 	in := fixture(t, "workshop")
-	in.TargetUsers = 3000
+	in.TargetLoad = 3000
 	rec := Analyze(in).Recommendation
 	if rec.Config != "cpu0.5-mem512m-x1" || !rec.Meets {
 		t.Fatalf("recommendation %+v, want the 0.5 CPU configuration: it is the cheapest that serves 3,000 users", rec)
@@ -156,7 +156,7 @@ func TestRecommendationNoneReachesTarget(t *testing.T) {
 
 func TestRecommendationNothingMeetsSLO(t *testing.T) {
 	recs := rampRecords(dockerConfig("tiny", 0.1, 128, 1), 0, []stepSpec{{500, 1500, 0, 0, false}, {1000, 3000, 0, 0, false}})
-	a := Analyze(Input{Records: recs, SLO: mustSLO(t, "p95<1s"), TargetUsers: 1000})
+	a := Analyze(Input{Records: recs, SLO: mustSLO(t, "p95<1s"), TargetLoad: 1000})
 	c := mustConfig(t, a, "tiny")
 	if c.CapacityStep != -1 || c.Capacity != 0 || c.CapacityLowerBound {
 		t.Errorf("capacity %+v, want none", c)
@@ -189,7 +189,7 @@ func TestRecommendationTies(t *testing.T) {
 				in = append(in, r)
 			}
 		}
-		rec := Analyze(Input{Records: in, SLO: mustSLO(t, "p95<1s"), TargetUsers: 1000}).Recommendation
+		rec := Analyze(Input{Records: in, SLO: mustSLO(t, "p95<1s"), TargetLoad: 1000}).Recommendation
 		if rec.Config != tc.want {
 			t.Errorf("without %q: recommended %s, want %s", tc.drop, rec.Config, tc.want)
 		}

@@ -64,7 +64,7 @@ func WriteStepsCSV(w io.Writer, recs []record.Record) error {
 			started = r.StartedAt.UTC().Format(time.RFC3339)
 		}
 		row := []string{
-			r.Run, strconv.Itoa(r.Repeat), strconv.Itoa(r.Step), r.Config.Name, f(r.Config.CPUs), i(r.Config.MemoryBytes),
+			r.Run, strconv.Itoa(r.Repeat), strconv.Itoa(r.Step), r.Config.Name, f(r.Config.CPUs), i(int64(r.Config.MemoryBytes)),
 			strconv.Itoa(r.Config.Replicas), r.Config.Runtime, b(r.Config.Approximate),
 			started, f(r.WindowS), r.Load.Model, strconv.Itoa(r.Load.Users), f(r.Load.Rate), f(r.Load.ThinkMinS), f(r.Load.ThinkMaxS),
 			i(r.Requests), i(r.Successes), i(r.Errors), i(r.Dropped), f(r.RPS), f(r.OKRPS), f(r.ErrorRate),

@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/slo"
 )
 
@@ -91,29 +90,6 @@ func formatKind(k slo.Kind, v float64) string {
 	return formatRPS(v)
 }
 
-// formatBytes renders a size in binary units: "512 MiB", "1 GiB", "1.5 GiB".
-func formatBytes(b float64) string {
-	const kib, mib, gib = 1 << 10, 1 << 20, 1 << 30
-	switch {
-	case b >= gib:
-		return trimZeros(strconv.FormatFloat(b/gib, 'f', 2, 64)) + " GiB"
-	case b >= mib:
-		return strconv.FormatFloat(b/mib, 'f', 0, 64) + " MiB"
-	case b >= kib:
-		return strconv.FormatFloat(b/kib, 'f', 0, 64) + " KiB"
-	}
-	return strconv.FormatFloat(b, 'f', 0, 64) + " B"
-}
-
-// formatCPUs renders a CPU count: "0.5 CPU", "1 CPU", "2 CPUs".
-func formatCPUs(c float64) string {
-	s := trimZeros(strconv.FormatFloat(c, 'f', 2, 64))
-	if c > 1 {
-		return s + " CPUs"
-	}
-	return s + " CPU"
-}
-
 // formatSeconds renders a duration in seconds: "1.8 s", "0 s".
 func formatSeconds(s float64) string {
 	if s == 0 {
@@ -131,30 +107,6 @@ func trimZeros(s string) string {
 	}
 	s = strings.TrimRight(s, "0")
 	return strings.TrimSuffix(s, ".")
-}
-
-// describeConfig renders a configuration for sentences:
-// "2 replicas × 1 CPU × 1 GiB", "1 replica × 0.5 CPU × 512 MiB".
-func describeConfig(c record.Config) string {
-	n := max(c.Replicas, 1)
-	rep := strconv.Itoa(n) + " replica"
-	if n > 1 {
-		rep += "s"
-	}
-	return rep + " × " + limits(c, " × ")
-}
-
-// limits renders the per-replica limits joined by sep: "1 CPU × 1 GiB".
-func limits(c record.Config, sep string) string {
-	cpu := "unlimited CPU"
-	if c.CPUs > 0 {
-		cpu = formatCPUs(c.CPUs)
-	}
-	mem := "unlimited memory"
-	if c.MemoryBytes > 0 {
-		mem = formatBytes(float64(c.MemoryBytes))
-	}
-	return cpu + sep + mem
 }
 
 // withRange renders a Stat by f, adding the min–max range when repeats

@@ -2,8 +2,6 @@ package report
 
 import (
 	"testing"
-
-	"github.com/loadlab/loadlab/record"
 )
 
 func TestFormatting(t *testing.T) {
@@ -23,14 +21,6 @@ func TestFormatting(t *testing.T) {
 		{formatPct(0.123), "12 %"},
 		{formatRPS(2818.6), "2,819"},
 		{formatRPS(12.34), "12.3"},
-		{formatBytes(512 << 20), "512 MiB"},
-		{formatBytes(1 << 30), "1 GiB"},
-		{formatBytes(3 << 29), "1.5 GiB"},
-		{formatCPUs(0.5), "0.5 CPU"},
-		{formatCPUs(2), "2 CPUs"},
-		{describeConfig(record.Config{CPUs: 1, MemoryBytes: 1 << 30, Replicas: 2}), "2 replicas × 1 CPU × 1 GiB"},
-		{describeConfig(record.Config{CPUs: 0.5, MemoryBytes: 512 << 20, Replicas: 1}), "1 replica × 0.5 CPU × 512 MiB"},
-		{describeConfig(record.Config{}), "1 replica × unlimited CPU × unlimited memory"},
 		{withRange(Stat{420, 400, 450}, formatMs), "420 ms (400–450)"},
 		{withRange(Stat{950, 900, 1200}, formatMs), "950 ms (900 ms–1.2 s)"},
 		{withRange(Stat{0.001, 0.00099, 0.00101}, formatPct), "0.1 %"},

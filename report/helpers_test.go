@@ -92,5 +92,5 @@ func rampRecords(cfg record.Config, repeat int, steps []stepSpec) []record.Recor
 }
 
 func dockerConfig(name string, cpus float64, memMiB int64, replicas int) record.Config {
-	return record.Config{Name: name, CPUs: cpus, MemoryBytes: memMiB << 20, Replicas: replicas, Runtime: "docker"}
+	return record.Config{Name: name, CPUs: cpus, MemoryBytes: record.Bytes(memMiB << 20), Replicas: replicas, Runtime: "docker"}
 }

@@ -65,7 +65,7 @@ func WriteHTML(w io.Writer, a Analysis) error {
 	for i, c := range a.Configs {
 		col := template.CSS(colorHex(palette[i%len(palette)]))
 		page.Swatches[c.Name] = col
-		hc := htmlConfig{C: c, Desc: describeConfig(c.Config), Headline: configHeadline(a, c, "the range across repeats under each value"), Color: col}
+		hc := htmlConfig{C: c, Desc: c.Config.Describe(), Headline: configHeadline(a, c, "the range across repeats under each value"), Color: col}
 		if len(c.Steps) > 0 {
 			hc.Steps = stepGrid(a, c)
 			for i, st := range c.Steps {

@@ -23,7 +23,7 @@ func interrupted(t *testing.T, p95Cut float64) Input {
 	t.Helper()
 	recs := rampRecords(quickPlan.Configs[0], 0, []stepSpec{{users: 10, p95: 5}, {users: 25, p95: p95Cut}})
 	recs[1].Partial, recs[1].StopReason, recs[1].WindowS = true, "interrupted", 1.1
-	return Input{Records: recs, Plan: quickPlan, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetUsers: 400}
+	return Input{Records: recs, Plan: quickPlan, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetLoad: 400}
 }
 
 func TestInterruptedRunDecidesNothingItDidNotMeasure(t *testing.T) {
@@ -141,7 +141,7 @@ func TestKilledBetweenStepsIsIncomplete(t *testing.T) {
 	cfg := dockerConfig("cpu1", 1, 512, 1)
 	plan := &record.Plan{Repeat: 1, Configs: []record.Config{cfg}, Model: record.ModelUsers, Steps: []float64{10, 20, 30, 40, 50}}
 	recs := rampRecords(cfg, 0, []stepSpec{{users: 10, p95: 5}, {users: 20, p95: 6}})
-	a := Analyze(Input{Records: recs, Plan: plan, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetUsers: 50})
+	a := Analyze(Input{Records: recs, Plan: plan, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetLoad: 50})
 	want := "cpu1: measured steps 1–2 of 5 (up to 20 users) and no stop reason: the run ended without finishing this ramp"
 	if len(a.Incomplete) != 1 || a.Incomplete[0] != want {
 		t.Errorf("incomplete %q, want [%q]", a.Incomplete, want)
@@ -157,7 +157,7 @@ func TestKilledBetweenStepsIsIncomplete(t *testing.T) {
 	// Stopped by its stop conditions after 20 users, the same records are a
 	// finished ramp.
 	recs[1].StopReason = "slo breached: p95 6ms breaches p95<5ms"
-	if a := Analyze(Input{Records: recs, Plan: plan, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetUsers: 50}); len(a.Incomplete) != 0 || a.Configs[0].CutShort != "" {
+	if a := Analyze(Input{Records: recs, Plan: plan, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetLoad: 50}); len(a.Incomplete) != 0 || a.Configs[0].CutShort != "" {
 		t.Errorf("a ramp stopped with a reason: incomplete %q, cut short %q", a.Incomplete, a.Configs[0].CutShort)
 	}
 }
@@ -170,7 +170,7 @@ func TestAFailedRepeatIsSaid(t *testing.T) {
 	cfg := dockerConfig("cpu1", 1, 512, 1)
 	recs := rampRecords(cfg, 0, []stepSpec{{users: 10, p95: 5}, {users: 20, p95: 6}})
 	recs = append(recs, record.Record{Run: "synthetic", Repeat: 1, Step: -1, Config: cfg, Failure: "deploy: container exited with code 1"})
-	a := Analyze(Input{Records: recs, Plan: &record.Plan{Repeat: 2, Configs: []record.Config{cfg}}, SLO: mustSLO(t, "p95<250ms"), TargetUsers: 20})
+	a := Analyze(Input{Records: recs, Plan: &record.Plan{Repeat: 2, Configs: []record.Config{cfg}}, SLO: mustSLO(t, "p95<250ms"), TargetLoad: 20})
 	c := a.Configs[0]
 	if c.Failure != "repeat 2 of 2 failed: deploy: container exited with code 1" {
 		t.Errorf("failure %q", c.Failure)

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/loadlab/loadlab/record"
+
 	"fmt"
 	"io"
 	"regexp"
@@ -49,7 +51,7 @@ func WriteMarkdown(w io.Writer, a Analysis, plotDir string) error {
 
 	b.WriteString("## Steps per configuration\n")
 	for _, c := range a.Configs {
-		fmt.Fprintf(&b, "\n### %s — %s\n\n%s\n\n", mdEscape(c.Name), describeConfig(c.Config), mdEscape(configHeadline(a, c, "min–max in parentheses")))
+		fmt.Fprintf(&b, "\n### %s — %s\n\n%s\n\n", mdEscape(c.Name), c.Config.Describe(), mdEscape(configHeadline(a, c, "min–max in parentheses")))
 		if len(c.Steps) > 0 {
 			b.WriteString(markdownGrid(stepGrid(a, c)))
 		}
@@ -164,7 +166,7 @@ func envValue(k string, v any) string {
 	switch x := v.(type) {
 	case float64:
 		if strings.HasSuffix(k, "_bytes") {
-			return formatBytes(x)
+			return record.FormatBytes(x)
 		}
 		return trimZeros(fmt.Sprintf("%.3f", x))
 	case string:

@@ -67,7 +67,7 @@ func TestStepWithoutAnswersNeverServes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			in := Input{Records: tc.mutate(ramp()), TargetUsers: 300}
+			in := Input{Records: tc.mutate(ramp()), TargetLoad: 300}
 			if tc.slo != "" {
 				in.SLO = mustSLO(t, tc.slo)
 			}
@@ -104,7 +104,7 @@ func TestRecommendationNeverServesWithoutAnswers(t *testing.T) {
 	cheap[1] = silent(cheap[1])
 	big := rampRecords(dockerConfig("big", 2, 2048, 1), 0, []stepSpec{{users: 100, p95: 40}, {users: 200, p95: 45}})
 	for _, expr := range []string{"p95<1s,error_rate<1%", "error_rate<1%"} {
-		a := Analyze(Input{Records: append(append([]record.Record{}, cheap...), big...), SLO: mustSLO(t, expr), TargetUsers: 200})
+		a := Analyze(Input{Records: append(append([]record.Record{}, cheap...), big...), SLO: mustSLO(t, expr), TargetLoad: 200})
 		r := a.Recommendation
 		if r.Config != "big" || !r.Meets {
 			t.Errorf("slo %s: recommends %q (meets %v): %s", expr, r.Config, r.Meets, r.Sentence)
@@ -139,7 +139,7 @@ func edgeAnalyses(t *testing.T) map[string]Analysis {
 	one := rampRecords(dockerConfig("one", 1, 128, 1), 0, specs[:1])
 	recs = append(recs, allErrors(one[0]))
 	return map[string]Analysis{
-		"slo":      Analyze(Input{Records: recs, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetUsers: 40}),
+		"slo":      Analyze(Input{Records: recs, SLO: mustSLO(t, "p95<250ms,error_rate<1%"), TargetLoad: 40}),
 		"recorded": Analyze(Input{Records: recs}),
 		"silent":   Analyze(Input{Records: recs[:3]}),
 		"empty":    Analyze(Input{}),

@@ -52,7 +52,7 @@ func recommend(a Analysis) Recommendation {
 		}
 		st, _ := c.Step(c.TargetStep)
 		s := fmt.Sprintf("%s %s %s %s at p95 %s, %s errors",
-			describeConfig(c.Config), verbServe(c), formatCount(a.Target), a.Unit, latencyText(st.P95), formatPct(st.ErrorRate.Median))
+			c.Config.Describe(), verbServe(c), formatCount(a.Target), a.Unit, latencyText(st.P95), formatPct(st.ErrorRate.Median))
 		if c.Approximate() {
 			s += " (approximate: local runtime)"
 		}
@@ -60,7 +60,7 @@ func recommend(a Analysis) Recommendation {
 			s += c.failed.caveat()
 		}
 		if alt, ok := strongestCheaper(sorted, c); ok {
-			s += "; " + describeConfig(alt.Config) + " " + verdictCore(alt, a)
+			s += "; " + alt.Config.Describe() + " " + verdictCore(alt, a)
 		}
 		return Recommendation{Config: c.Name, Meets: true, Sentence: withNote(s+".", incompleteNote(a, ""))}
 	}
@@ -76,7 +76,7 @@ func recommend(a Analysis) Recommendation {
 		}
 	}
 	rec := Recommendation{Config: b.Name, ShortBy: a.Target - b.Capacity}
-	desc := describeConfig(b.Config)
+	desc := b.Config.Describe()
 	if b.Approximate() {
 		desc += " (approximate: local runtime)"
 	}

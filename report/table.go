@@ -1,6 +1,8 @@
 package report
 
 import (
+	"github.com/loadlab/loadlab/record"
+
 	"fmt"
 	"io"
 	"strings"
@@ -69,7 +71,7 @@ func resourceGrid(a Analysis) grid {
 			row[1] = trimZeros(fmt.Sprintf("%.2f", c.CostCPUs))
 		}
 		if c.CostMemoryBytes > 0 {
-			row[2] = formatBytes(float64(c.CostMemoryBytes))
+			row[2] = record.FormatBytes(float64(c.CostMemoryBytes))
 		}
 		if c.Efficiency > 0 {
 			row[3] = formatRPS(c.Efficiency)
@@ -98,7 +100,7 @@ func resourceGrid(a Analysis) grid {
 
 // limitsCell renders a configuration's limits: "2 × 1 CPU / 1 GiB".
 func limitsCell(c ConfigResult) string {
-	return fmt.Sprintf("%d × %s", max(c.Config.Replicas, 1), limits(c.Config, " / "))
+	return fmt.Sprintf("%d × %s", max(c.Config.Replicas, 1), c.Config.Limits(" / "))
 }
 
 // capacityCell renders capacity: "6,000", "≥ 10,000", "3,000 (2,500–3,000)", "none".

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/experiments"
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/rundir"
 	"github.com/loadlab/loadlab/target/runtime"
 	"github.com/loadlab/loadlab/target/runtime/docker"
 )
@@ -29,7 +31,7 @@ func TestCleanKeepsLiveRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer rt.Close()
-	run := experiments.NewRunID(time.Now(), "owner-test")
+	run := rundir.NewRunID(time.Now(), "owner-test")
 	t.Cleanup(func() { cleanDockerRun(run) })
 
 	gone := exec.Command("true")
@@ -43,7 +45,7 @@ func TestCleanKeepsLiveRuns(t *testing.T) {
 	}
 	deps := map[string]*docker.Deployment{}
 	for _, name := range []string{"live", "dead"} {
-		spec := runtime.Spec{RunID: run, Owner: owners[name], Config: runtime.Limits{Name: name, CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 1},
+		spec := runtime.Spec{RunID: run, Owner: owners[name], Config: record.Config{Name: name, CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 1},
 			Binary: loadlabBinary(t), HealthTimeout: 30 * time.Second}
 		d, err := rt.Deploy(ctx, spec)
 		if err != nil {

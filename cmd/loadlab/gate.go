@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/report"
@@ -92,7 +91,7 @@ func (o *gateOptions) input(dir string) (gate.Input, error) {
 	}
 	expr := o.slo
 	if expr == "" {
-		expr = gatesOf(in)
+		expr = in.Thresholds()
 	}
 	conds, err := slo.Parse(expr)
 	if err != nil {
@@ -101,7 +100,7 @@ func (o *gateOptions) input(dir string) (gate.Input, error) {
 	if len(conds) == 0 {
 		return gate.Input{}, usagef("no thresholds: give --slo, or gates:/slo: in the experiment file")
 	}
-	g := gate.Input{Records: in.Records, SLO: conds, TargetUsers: float64(in.TargetUsers), Plan: in.Plan, Torn: in.Torn}
+	g := gate.Input{Records: in.Records, SLO: conds, TargetLoad: float64(in.TargetLoad), Plan: in.Plan, Torn: in.Torn}
 	switch {
 	case o.atUsers > 0 && o.at != "":
 		return gate.Input{}, usagef("give --at-users or --at, not both")
@@ -114,7 +113,7 @@ func (o *gateOptions) input(dir string) (gate.Input, error) {
 	default:
 		return gate.Input{}, usagef("--at %q: use target or capacity (or --at-users N)", o.at)
 	}
-	g.Capacity, g.Step = capacities(in)
+	g.Capacity, g.Step = report.Capacities(in)
 	return g, nil
 }
 
@@ -200,7 +199,7 @@ func loadBaseline(path string, cur gate.Input) (*gate.Baseline, error) {
 		}
 		g := cur
 		g.Records, g.Plan, g.Torn = in.Records, in.Plan, in.Torn
-		g.Capacity, g.Step = capacities(in)
+		g.Capacity, g.Step = report.Capacities(in)
 		b, err := gate.NewBaseline(g, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("baseline run %s: %w", path, err)
@@ -268,36 +267,4 @@ func newBaselineCmd() *cobra.Command {
 	f.StringVar(&o.at, "at", "", "where to take the metrics: target (default), capacity")
 	cmd.AddCommand(save)
 	return cmd
-}
-
-// capacities takes each configuration's capacity and ramp step size from
-// the report's analysis, for capacity gates and baselines.
-func capacities(in report.Input) (capacity, step map[string]float64) {
-	a := report.Analyze(in)
-	capacity, step = map[string]float64{}, map[string]float64{}
-	for _, c := range a.Configs {
-		capacity[c.Name] = c.Capacity
-		for i := 1; i < len(c.Steps); i++ {
-			if d := c.Steps[i].Offered - c.Steps[i-1].Offered; d > 0 && (step[c.Name] == 0 || d < step[c.Name]) {
-				step[c.Name] = d
-			}
-		}
-	}
-	return capacity, step
-}
-
-// gatesOf reads the thresholds recorded with a run: the experiment's
-// gates:, else its slo: (a string expression).
-func gatesOf(in report.Input) string {
-	var e struct {
-		Gates string `yaml:"gates"`
-		SLO   any    `yaml:"slo"`
-	}
-	if err := yaml.Unmarshal(in.Experiment, &e); err != nil {
-		return in.SLO.String()
-	}
-	if e.Gates != "" {
-		return e.Gates
-	}
-	return in.SLO.String()
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/loadlab/loadlab/experiments"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/redact"
+	"github.com/loadlab/loadlab/rundir"
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/slo"
@@ -253,14 +254,17 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	term := stderr
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 
-	runID := experiments.NewRunID(time.Now(), "ramp")
+	runID := rundir.NewRunID(time.Now(), "ramp")
 	dir := c.out
 	if dir == "" {
-		if dir, err = experiments.CreateRunDir("results", runID); err != nil {
+		if dir, err = rundir.Create("results", runID); err != nil {
 			return err
 		}
 	}
-	w, err := createStepFile(dir)
+	w, err := rundir.CreateSteps(dir)
+	if errors.Is(err, rundir.ErrStepsExist) {
+		return usagef("--out %s already holds %s from another run: choose another folder", dir, rundir.StepsFile)
+	}
 	if err != nil {
 		return err
 	}
@@ -273,7 +277,7 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	if err := record.WritePlan(dir, plan); err != nil {
 		return err
 	}
-	var results *os.File
+	var saved *os.File
 	var resultsBuf *bufio.Writer
 	opt := engine.Options{
 		Template: record.Record{Run: runID, Config: cfg},
@@ -281,11 +285,11 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 		Seed:     c.seed,
 	}
 	if c.saveResults {
-		if results, err = os.Create(filepath.Join(dir, resultsFile)); err != nil {
+		if saved, err = os.Create(filepath.Join(dir, resultsFile)); err != nil {
 			return fmt.Errorf("create results file: %w", err)
 		}
-		defer results.Close()
-		resultsBuf = bufio.NewWriterSize(results, 1<<18)
+		defer saved.Close()
+		resultsBuf = bufio.NewWriterSize(saved, 1<<18)
 		opt.Results = resultsBuf
 	}
 
@@ -293,7 +297,7 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	for i, u := range c.urls {
 		fmt.Fprintf(stderr, "loadlab: load goes to %s (%s)\n", u, strings.Join(addrs[i], ", "))
 	}
-	fmt.Fprintf(stderr, "loadlab: steps are appended to %s as they end\n", filepath.Join(dir, record.FileName))
+	fmt.Fprintf(stderr, "loadlab: steps are appended to %s as they end\n", filepath.Join(dir, rundir.StepsFile))
 
 	prog, finish := newProgress(term)
 	prog.red = red

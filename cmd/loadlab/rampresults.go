@@ -1,11 +1,9 @@
-// The results folder of loadlab ramp: its step file and summary.json.
+// The summary of loadlab ramp's results folder: summary.json.
 
 package main
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -17,19 +15,6 @@ import (
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/slo"
 )
-
-// createStepFile creates dir and its steps.jsonl, refusing to append to
-// the steps of an earlier run.
-func createStepFile(dir string) (*record.Writer, error) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("create results folder %s: %w (choose another with --out)", dir, err)
-	}
-	w, err := record.CreateNew(filepath.Join(dir, record.FileName))
-	if errors.Is(err, fs.ErrExist) {
-		return nil, usagef("--out %s already holds %s from another run: choose another folder", dir, record.FileName)
-	}
-	return w, err
-}
 
 // writeRampSummary writes DIR/summary.json in the report's layout, with
 // the ramp's own facts in its environment.

@@ -74,7 +74,7 @@ func (c *reportCmd) run(cmd *cobra.Command, dir string, stdout, stderr io.Writer
 		in.SLO = override
 	}
 	if c.targetUsers > 0 {
-		in.TargetUsers = c.targetUsers
+		in.TargetLoad = c.targetUsers
 	}
 	if c.title != "" {
 		in.Title = c.title

@@ -86,7 +86,8 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 	}
 	if c.gate {
 		// The gate stage calls back here: evaluating a results folder's
-		// gates (gateOptions, capacities, gatesOf) still lives in gate.go.
+		// gates (gateOptions: the input from report.ReadDir, Input.Thresholds
+		// and report.Capacities, then gate.Evaluate) lives in gate.go.
 		sess.Gate = func(ctx context.Context, dir string) error {
 			return gateRun(ctx, dir, e.Gates, c.baseline, c.tolerance, stdout, stderr)
 		}

@@ -38,7 +38,7 @@ type BaselineMetrics struct {
 var baselineMetrics = []string{"p50", "p90", "p95", "p99", "mean", "max", "p95_ok", "p99_ok", "error_rate", "rps", "ok_rps"}
 
 // NewBaseline records the reference values of a run, at the same point the
-// gate will evaluate (in.At / in.AtLoad / in.TargetUsers).
+// gate will evaluate (in.At / in.AtLoad / in.TargetLoad).
 func NewBaseline(in Input, now time.Time) (Baseline, error) {
 	b := Baseline{Version: 1, CreatedAt: now.UTC(), At: in.At, Configs: map[string]BaselineMetrics{}}
 	order, byConfig := record.ByConfig(in.Records)

@@ -34,10 +34,11 @@ type Input struct {
 	Records []record.Record
 	SLO     slo.SLO
 	// At is AtTarget, AtCapacity or AtUsers; AtLoad the offered load for
-	// AtUsers; TargetUsers the experiment's target (0 = unknown).
-	At          string
-	AtLoad      float64
-	TargetUsers float64
+	// AtUsers; TargetLoad the experiment's target load (users, or
+	// requests per second for an open-loop run; 0 = unknown).
+	At         string
+	AtLoad     float64
+	TargetLoad float64
 	// Capacity is each configuration's capacity (offered load) and Step
 	// its ramp step size, as computed by report.Analyze.
 	Capacity map[string]float64
@@ -155,8 +156,8 @@ func point(in Input, name string, recs []record.Record) (float64, string) {
 	case AtUsers:
 		return in.AtLoad, "at " + fmtLoad(in.AtLoad) + unit
 	}
-	if in.TargetUsers > 0 {
-		return in.TargetUsers, "at " + fmtLoad(in.TargetUsers) + unit
+	if in.TargetLoad > 0 {
+		return in.TargetLoad, "at " + fmtLoad(in.TargetLoad) + unit
 	}
 	highest := 0.0
 	for _, r := range recs {

@@ -46,7 +46,7 @@ func TestEvaluateThresholds(t *testing.T) {
 	}{
 		{"highest step by default", Input{Records: run(), SLO: mustSLO(t, "p95<1s,error_rate<1%")},
 			[]bool{false, false, true, true}, ExitFail},
-		{"at target users", Input{Records: run(), SLO: mustSLO(t, "p95<1s,error_rate<1%"), TargetUsers: 200},
+		{"at target users", Input{Records: run(), SLO: mustSLO(t, "p95<1s,error_rate<1%"), TargetLoad: 200},
 			[]bool{true, true, true, true}, ExitPass},
 		{"at given users, rps lower bound", Input{Records: run(), SLO: mustSLO(t, "rps>=180"), At: AtUsers, AtLoad: 200},
 			[]bool{false, true}, ExitFail},
@@ -76,7 +76,7 @@ func TestEvaluateThresholds(t *testing.T) {
 }
 
 func TestEvaluateNames(t *testing.T) {
-	v := Evaluate(Input{Records: run(), SLO: mustSLO(t, "p95<1s"), TargetUsers: 300})
+	v := Evaluate(Input{Records: run(), SLO: mustSLO(t, "p95<1s"), TargetLoad: 300})
 	if v.Checks[0].Name != "a: p95<1s at 300 users" || v.Checks[0].Measured != "1.40s" {
 		t.Errorf("check = %+v", v.Checks[0])
 	}
@@ -89,7 +89,7 @@ func TestEvaluateNames(t *testing.T) {
 func TestUntrustworthy(t *testing.T) {
 	recs := run()
 	recs[5].Generator = record.Generator{Saturated: true, Warning: "generator CPU 190% of 200%"}
-	v := Evaluate(Input{Records: recs, SLO: mustSLO(t, "p95<1s"), TargetUsers: 300})
+	v := Evaluate(Input{Records: recs, SLO: mustSLO(t, "p95<1s"), TargetLoad: 300})
 	if v.ExitCode() != ExitUntrustworthy || !strings.Contains(v.Untrustworthy[0], "saturated") {
 		t.Errorf("saturated generator: exit %d, %v", v.ExitCode(), v.Untrustworthy)
 	}
@@ -99,7 +99,7 @@ func TestUntrustworthy(t *testing.T) {
 		t.Errorf("partial step: exit %d", v.ExitCode())
 	}
 	recs = append(run(), record.Record{Config: record.Config{Name: "c"}, Step: -1, Failure: "deploy: image not found"})
-	if v := Evaluate(Input{Records: recs, SLO: mustSLO(t, "p95<1s"), TargetUsers: 200}); v.ExitCode() != ExitUntrustworthy {
+	if v := Evaluate(Input{Records: recs, SLO: mustSLO(t, "p95<1s"), TargetLoad: 200}); v.ExitCode() != ExitUntrustworthy {
 		t.Errorf("failed configuration: exit %d", v.ExitCode())
 	}
 	if v := Evaluate(Input{SLO: mustSLO(t, "p95<1s")}); v.ExitCode() != ExitUntrustworthy {
@@ -108,7 +108,7 @@ func TestUntrustworthy(t *testing.T) {
 }
 
 func TestBaselineCompare(t *testing.T) {
-	in := Input{Records: run(), TargetUsers: 200, Capacity: map[string]float64{"a": 200, "b": 300},
+	in := Input{Records: run(), TargetLoad: 200, Capacity: map[string]float64{"a": 200, "b": 300},
 		Step: map[string]float64{"a": 100, "b": 100}}
 	base, err := NewBaseline(in, time.Unix(0, 0))
 	if err != nil {
@@ -134,7 +134,7 @@ func TestBaselineCompare(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := Evaluate(Input{Records: cur, TargetUsers: 200, Capacity: map[string]float64{"a": 200, "b": 100},
+	v := Evaluate(Input{Records: cur, TargetLoad: 200, Capacity: map[string]float64{"a": 200, "b": 100},
 		Step: in.Step, Baseline: loaded, Tolerance: tol})
 	got := map[string]Check{}
 	for _, c := range v.Checks {
@@ -166,7 +166,7 @@ func TestBaselineCompare(t *testing.T) {
 	}
 	// Within tolerance passes.
 	tol, _ = ParseTolerance("p95=25%,rps=15%,capacity=2step")
-	v = Evaluate(Input{Records: cur, TargetUsers: 200, Capacity: map[string]float64{"a": 200, "b": 100},
+	v = Evaluate(Input{Records: cur, TargetLoad: 200, Capacity: map[string]float64{"a": 200, "b": 100},
 		Step: in.Step, Baseline: loaded, Tolerance: tol})
 	if v.ExitCode() != ExitPass {
 		t.Errorf("within tolerance: %+v", v.Checks)
@@ -249,7 +249,7 @@ func TestJUnit(t *testing.T) {
 }
 
 func TestStepSummaryOnlyWhenSet(t *testing.T) {
-	v := Evaluate(Input{Records: run(), SLO: mustSLO(t, "p95<1s"), TargetUsers: 200})
+	v := Evaluate(Input{Records: run(), SLO: mustSLO(t, "p95<1s"), TargetLoad: 200})
 	t.Setenv("GITHUB_STEP_SUMMARY", "")
 	if err := AppendStepSummary(v); err != nil {
 		t.Fatal(err)

@@ -55,7 +55,7 @@ func TestNoAnswersNeverPassesAGate(t *testing.T) {
 }
 
 func TestNoAnswersAgainstABaseline(t *testing.T) {
-	in := Input{Records: run(), TargetUsers: 200, Capacity: map[string]float64{"a": 200, "b": 300}, Step: map[string]float64{"a": 100, "b": 100}}
+	in := Input{Records: run(), TargetLoad: 200, Capacity: map[string]float64{"a": 200, "b": 300}, Step: map[string]float64{"a": 100, "b": 100}}
 	base, err := NewBaseline(in, time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
@@ -63,7 +63,7 @@ func TestNoAnswersAgainstABaseline(t *testing.T) {
 	cur := run()
 	cur[4] = unanswered("b", 200)
 	tol, _ := ParseTolerance("p95=1000%,error_rate=100%,rps=100%")
-	v := Evaluate(Input{Records: cur, TargetUsers: 200, Baseline: &base, Tolerance: tol, Capacity: map[string]float64{"a": 200, "b": 100}})
+	v := Evaluate(Input{Records: cur, TargetLoad: 200, Baseline: &base, Tolerance: tol, Capacity: map[string]float64{"a": 200, "b": 100}})
 	for _, c := range v.Checks {
 		if c.Config == "b" && c.Pass && c.Metric != "rps" {
 			t.Errorf("%s passes on a step without answers: %+v", c.Name, c)
@@ -73,7 +73,7 @@ func TestNoAnswersAgainstABaseline(t *testing.T) {
 		t.Errorf("exit %d, want %d", v.ExitCode(), ExitFail)
 	}
 	// A baseline never stores a latency that was not measured.
-	b, err := NewBaseline(Input{Records: cur, TargetUsers: 200}, time.Unix(0, 0))
+	b, err := NewBaseline(Input{Records: cur, TargetLoad: 200}, time.Unix(0, 0))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +136,7 @@ func TestAFailedRepeatIsUntrustworthy(t *testing.T) {
 		recs = append(recs, r)
 	}
 	recs = append(recs, record.Record{Config: record.Config{Name: "b"}, Repeat: 1, Step: -1, Failure: "deploy: container exited with code 1"})
-	for _, at := range []Input{{At: AtUsers, AtLoad: 100}, {At: AtCapacity, Capacity: map[string]float64{"a": 200, "b": 300}}, {TargetUsers: 200}} {
+	for _, at := range []Input{{At: AtUsers, AtLoad: 100}, {At: AtCapacity, Capacity: map[string]float64{"a": 200, "b": 300}}, {TargetLoad: 200}} {
 		in := at
 		in.Records, in.Plan, in.SLO = recs, plan, mustSLO(t, "p95<1s")
 		v := Evaluate(in)

@@ -9,15 +9,19 @@ import (
 	"time"
 )
 
-// Defaults shared by the runtimes.
+// Defaults of a deployment, owned here for every runtime and for the
+// experiment files (whose target.health_path and target.health_timeout
+// default to them).
 const (
 	// DefaultHealthPath is polled when Spec.HealthPath is empty (docker and
 	// local runtimes; the url runtime checks health only when asked).
 	DefaultHealthPath = "/health"
 	// DefaultHealthTimeout bounds the wait for a deployment to become
 	// healthy when Spec.HealthTimeout is zero.
-	DefaultHealthTimeout = 30 * time.Second
-	// DefaultPort is the port the reference API listens on in its image.
+	DefaultHealthTimeout = 60 * time.Second
+	// DefaultPort is the container port the docker runtime uses when
+	// Spec.Port is 0 and the image does not expose exactly one TCP port
+	// (the reference API's image exposes it).
 	DefaultPort = 8000
 )
 

@@ -57,8 +57,10 @@ type Spec struct {
 	// Owner is the process that owns what is created (labelled with it,
 	// see LabelOwnerPID); zero means this process (Self).
 	Owner Owner
-	// Config is the configuration's name and limits.
-	Config Limits
+	// Config is the configuration's name and limits (CPUs and MemoryBytes
+	// per replica, zero meaning unlimited) and its replica count; its
+	// Runtime and Approximate fields are for the records and unused here.
+	Config record.Config
 	// Image is the image to run (docker); empty means the reference API.
 	Image string
 	// BuildContext, when set, is a directory with a Dockerfile to build
@@ -67,11 +69,13 @@ type Spec struct {
 	// Command overrides the image's command (docker) or is the program and
 	// arguments to start (local); empty means the reference API.
 	Command []string
-	// Port is the port the API listens on inside the container (docker).
+	// Port is the port the API listens on inside the container (docker);
+	// 0 means the image's single exposed TCP port, else DefaultPort.
 	Port int
-	// HealthPath is polled until it answers 2xx (default "/health").
+	// HealthPath is polled until it answers 2xx (DefaultHealthPath when empty).
 	HealthPath string
-	// HealthTimeout bounds the wait for every replica to become healthy.
+	// HealthTimeout bounds the wait for every replica to become healthy
+	// (DefaultHealthTimeout when zero).
 	HealthTimeout time.Duration
 	// Env is extra environment for every replica.
 	Env map[string]string
@@ -93,15 +97,6 @@ type Spec struct {
 	// `make build` does). Empty means the running executable. Unused when
 	// Image, BuildContext (docker) or Command (local) is set.
 	Binary string
-}
-
-// Limits is one configuration of the experiment matrix. CPUs and
-// MemoryBytes are per replica; zero means unlimited.
-type Limits struct {
-	Name        string
-	CPUs        float64
-	MemoryBytes int64
-	Replicas    int
 }
 
 // Usage is a snapshot of cumulative counters, per replica. The telemetry of

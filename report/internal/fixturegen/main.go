@@ -169,7 +169,7 @@ func round(v float64, d int) float64 {
 }
 
 func cfg(name string, cpus float64, mem int64, replicas int) record.Config {
-	return record.Config{Name: name, CPUs: cpus, MemoryBytes: mem, Replicas: replicas, Runtime: "docker"}
+	return record.Config{Name: name, CPUs: cpus, MemoryBytes: record.Bytes(mem), Replicas: replicas, Runtime: "docker"}
 }
 
 func write(dir string, g *gen, files map[string]string) {

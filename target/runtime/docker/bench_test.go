@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/record"
 )
 
 // BenchmarkDeployTeardown measures the per-configuration overhead of the
@@ -17,7 +17,7 @@ import (
 //	go test -run '^$' -bench DeployTeardown -benchtime 3x ./target/runtime/docker
 func BenchmarkDeployTeardown(b *testing.B) {
 	r := engine(b)
-	for _, l := range []runtime.Limits{
+	for _, l := range []record.Config{
 		{Name: "cpu0.5-mem512m-x1", CPUs: 0.5, MemoryBytes: 512 << 20, Replicas: 1},
 		{Name: "cpu1-mem1g-x1", CPUs: 1, MemoryBytes: 1 << 30, Replicas: 1},
 		{Name: "cpu1-mem1g-x2", CPUs: 1, MemoryBytes: 1 << 30, Replicas: 2},

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/record"
 )
 
 // TestDeployCancelledMidCreateLeavesNothing cancels Deploy at delays that
@@ -20,7 +20,7 @@ func TestDeployCancelledMidCreateLeavesNothing(t *testing.T) {
 	r := engine(t)
 	// Warm the image cache so that Deploy reaches its create requests
 	// within a few milliseconds.
-	warm := newSpec(t, runtime.Limits{Name: "warm", Replicas: 1})
+	warm := newSpec(t, record.Config{Name: "warm", Replicas: 1})
 	dep, err := r.Deploy(context.Background(), warm)
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func TestDeployCancelledMidCreateLeavesNothing(t *testing.T) {
 	const settle = time.Second
 	for i, delay := range []time.Duration{0, 2, 5, 10, 20, 40, 80, 120, 200, 300} {
 		delay *= time.Millisecond
-		spec := newSpec(t, runtime.Limits{Name: fmt.Sprintf("cancel-create-%d", i), Replicas: 2})
+		spec := newSpec(t, record.Config{Name: fmt.Sprintf("cancel-create-%d", i), Replicas: 2})
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(delay, cancel)
 		begin := time.Now()

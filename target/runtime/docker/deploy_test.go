@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime"
 )
 
@@ -17,7 +18,7 @@ import (
 // leaves nothing behind (and is idempotent).
 func TestDeployTwoConfigurations(t *testing.T) {
 	r := engine(t)
-	for _, l := range []runtime.Limits{
+	for _, l := range []record.Config{
 		{Name: "cpu0.5-x1", CPUs: 0.5, MemoryBytes: 128 << 20, Replicas: 1},
 		{Name: "cpu0.5-x2", CPUs: 0.5, MemoryBytes: 128 << 20, Replicas: 2},
 	} {
@@ -58,10 +59,10 @@ func TestDeployTwoConfigurations(t *testing.T) {
 				if ru.CPUSeconds <= 0 || ru.MemoryBytes <= 0 {
 					t.Errorf("replica %s: CPU %.3fs, memory %d bytes; want both > 0", ru.Name, ru.CPUSeconds, ru.MemoryBytes)
 				}
-				if ru.CPULimit != l.CPUs || ru.MemoryLimit != l.MemoryBytes {
+				if ru.CPULimit != l.CPUs || ru.MemoryLimit != int64(l.MemoryBytes) {
 					t.Errorf("replica %s: limits %v cores / %d bytes, want %v / %d", ru.Name, ru.CPULimit, ru.MemoryLimit, l.CPUs, l.MemoryBytes)
 				}
-				if ru.MemoryBytes >= l.MemoryBytes {
+				if ru.MemoryBytes >= int64(l.MemoryBytes) {
 					t.Errorf("replica %s: memory %d not below its limit %d", ru.Name, ru.MemoryBytes, l.MemoryBytes)
 				}
 			}
@@ -89,14 +90,14 @@ func TestDeployTwoConfigurations(t *testing.T) {
 }
 
 // assertHardened inspects one replica container.
-func assertHardened(t *testing.T, r *Runtime, name string, l runtime.Limits, run string) {
+func assertHardened(t *testing.T, r *Runtime, name string, l record.Config, run string) {
 	t.Helper()
 	c, err := r.cli.ContainerInspect(context.Background(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := c.HostConfig
-	if h.NanoCPUs != int64(l.CPUs*1e9) || h.Memory != l.MemoryBytes || h.MemorySwap != l.MemoryBytes {
+	if h.NanoCPUs != int64(l.CPUs*1e9) || h.Memory != int64(l.MemoryBytes) || h.MemorySwap != int64(l.MemoryBytes) {
 		t.Errorf("%s: NanoCPUs %d Memory %d MemorySwap %d, want %d %d %d", name, h.NanoCPUs, h.Memory, h.MemorySwap,
 			int64(l.CPUs*1e9), l.MemoryBytes, l.MemoryBytes)
 	}
@@ -141,7 +142,7 @@ func assertHardened(t *testing.T, r *Runtime, name string, l runtime.Limits, run
 // the limit.
 func TestThrottlingAtQuarterCPU(t *testing.T) {
 	r := engine(t)
-	spec := newSpec(t, runtime.Limits{Name: "cpu0.25", CPUs: 0.25, MemoryBytes: 256 << 20, Replicas: 1})
+	spec := newSpec(t, record.Config{Name: "cpu0.25", CPUs: 0.25, MemoryBytes: 256 << 20, Replicas: 1})
 	ctx := context.Background()
 	d := deploy(t, r, spec)
 	before, err := d.Stats(ctx)
@@ -176,7 +177,7 @@ func TestThrottlingAtQuarterCPU(t *testing.T) {
 func TestHealthFailureCarriesLogs(t *testing.T) {
 	r := engine(t)
 	t.Run("exits", func(t *testing.T) {
-		spec := newSpec(t, runtime.Limits{Name: "bad-flag", CPUs: 0.5, Replicas: 2})
+		spec := newSpec(t, record.Config{Name: "bad-flag", CPUs: 0.5, Replicas: 2})
 		spec.Command = []string{"/loadlab", "serve", "--no-such-flag"}
 		start := time.Now()
 		_, err := r.Deploy(context.Background(), spec)
@@ -195,7 +196,7 @@ func TestHealthFailureCarriesLogs(t *testing.T) {
 		assertNoLeftovers(t, r, spec.RunID)
 	})
 	t.Run("never healthy", func(t *testing.T) {
-		spec := newSpec(t, runtime.Limits{Name: "wrong-path", Replicas: 1})
+		spec := newSpec(t, record.Config{Name: "wrong-path", Replicas: 1})
 		spec.HealthPath = "/no-such-health-path"
 		spec.HealthTimeout = 1500 * time.Millisecond
 		_, err := r.Deploy(context.Background(), spec)
@@ -217,7 +218,7 @@ func TestHealthFailureCarriesLogs(t *testing.T) {
 func TestCancelledContext(t *testing.T) {
 	r := engine(t)
 	t.Run("close after cancel", func(t *testing.T) {
-		spec := newSpec(t, runtime.Limits{Name: "cancel-close", CPUs: 0.5, Replicas: 2})
+		spec := newSpec(t, record.Config{Name: "cancel-close", CPUs: 0.5, Replicas: 2})
 		ctx, cancel := context.WithCancel(context.Background())
 		dep, err := r.Deploy(ctx, spec)
 		if err != nil {
@@ -231,7 +232,7 @@ func TestCancelledContext(t *testing.T) {
 		assertNoLeftovers(t, r, spec.RunID)
 	})
 	t.Run("cancel during deploy", func(t *testing.T) {
-		spec := newSpec(t, runtime.Limits{Name: "cancel-deploy", Replicas: 2})
+		spec := newSpec(t, record.Config{Name: "cancel-deploy", Replicas: 2})
 		spec.HealthPath = "/no-such-health-path"
 		ctx, cancel := context.WithCancel(context.Background())
 		time.AfterFunc(1500*time.Millisecond, cancel)
@@ -247,7 +248,7 @@ func TestCancelledContext(t *testing.T) {
 // event with its exit code, and Stats keeps reporting it.
 func TestEventsOnKill(t *testing.T) {
 	r := engine(t)
-	spec := newSpec(t, runtime.Limits{Name: "kill", CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 2})
+	spec := newSpec(t, record.Config{Name: "kill", CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 2})
 	ctx := context.Background()
 	d := deploy(t, r, spec)
 	victim := d.Names()[1]
@@ -282,7 +283,7 @@ func TestEventsOnKill(t *testing.T) {
 // is listed by Leftovers and removed by CleanRun.
 func TestLeftoversAndClean(t *testing.T) {
 	r := engine(t)
-	spec := newSpec(t, runtime.Limits{Name: "leak", Replicas: 1})
+	spec := newSpec(t, record.Config{Name: "leak", Replicas: 1})
 	ctx := context.Background()
 	d := deploy(t, r, spec)
 	want := []string{"container " + d.Names()[0], "network " + d.Network()}
@@ -314,7 +315,7 @@ func TestImageSources(t *testing.T) {
 	r := engine(t)
 	ctx := context.Background()
 	t.Run("missing image", func(t *testing.T) {
-		spec := newSpec(t, runtime.Limits{Name: "missing", Replicas: 1})
+		spec := newSpec(t, record.Config{Name: "missing", Replicas: 1})
 		spec.Image = "loadlab/no-such-image:never"
 		_, err := r.Deploy(ctx, spec)
 		if err == nil || !strings.Contains(err.Error(), "never pulls") {
@@ -323,7 +324,7 @@ func TestImageSources(t *testing.T) {
 		assertNoLeftovers(t, r, spec.RunID)
 	})
 	t.Run("dynamic binary", func(t *testing.T) {
-		spec := newSpec(t, runtime.Limits{Name: "dynamic", Replicas: 1})
+		spec := newSpec(t, record.Config{Name: "dynamic", Replicas: 1})
 		spec.Binary = "/bin/sh"
 		_, err := r.Deploy(ctx, spec)
 		if err == nil || !strings.Contains(err.Error(), "CGO_ENABLED=0") {
@@ -336,7 +337,7 @@ func TestImageSources(t *testing.T) {
 		copyFile(t, binary(t), dir+"/app")
 		writeFile(t, dir+"/.dockerignore", "junk\n")
 		writeFile(t, dir+"/junk", strings.Repeat("x", 1<<20))
-		spec := newSpec(t, runtime.Limits{Name: "built", Replicas: 1})
+		spec := newSpec(t, record.Config{Name: "built", Replicas: 1})
 		spec.BuildContext = dir
 		spec.Image = "loadlab/test-build-context:dev"
 		spec.Port = 9000
@@ -362,7 +363,7 @@ func TestImageSources(t *testing.T) {
 // all on 127.0.0.1, all reaching the replica, interleaved across replicas.
 func TestPortsPerReplica(t *testing.T) {
 	r := engine(t)
-	spec := newSpec(t, runtime.Limits{Name: "ports", CPUs: 0.5, MemoryBytes: 128 << 20, Replicas: 2})
+	spec := newSpec(t, record.Config{Name: "ports", CPUs: 0.5, MemoryBytes: 128 << 20, Replicas: 2})
 	spec.PortsPerReplica = 3
 	ctx := context.Background()
 	d := deploy(t, r, spec)

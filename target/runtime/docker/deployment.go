@@ -24,7 +24,7 @@ const closeTimeout = 30 * time.Second
 // concurrent use.
 type Deployment struct {
 	r       *Runtime
-	limits  runtime.Limits
+	limits  record.Config
 	network string // network name, also the prefix of container names
 	labels  map[string]string
 

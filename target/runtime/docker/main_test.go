@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/internal/apitest"
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime"
 )
 
@@ -47,7 +48,7 @@ func binary(t testing.TB) string { return apitest.Binary(t) }
 
 // newSpec is a reference-API spec under a run ID unique to this test, so
 // that leftover checks never see other tests' (or other runs') objects.
-func newSpec(t testing.TB, l runtime.Limits) runtime.Spec {
+func newSpec(t testing.TB, l record.Config) runtime.Spec {
 	t.Helper()
 	run := fmt.Sprintf("test-%d-%d-%s", os.Getpid(), runCounter.Add(1), sanitize(t.Name()))
 	return runtime.Spec{RunID: run, Config: l, Binary: binary(t), HealthTimeout: 20 * time.Second}

@@ -6,19 +6,23 @@ import (
 	"math"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/loadlab/loadlab/target/runtime"
+	"github.com/loadlab/loadlab/record"
 )
 
-// MinMemoryBytes is the smallest memory limit the Docker engine accepts
-// (6 MiB); smaller limits are rejected before any container is created.
-const MinMemoryBytes = 6 << 20
+// The smallest limits the Docker engine accepts: 6 MiB of memory and
+// 0.01 cores (10,000,000 NanoCPUs); smaller limits are rejected before any
+// container is created, and experiment files are validated against them.
+const (
+	MinMemoryBytes = 6 << 20
+	MinCPUs        = 0.01
+)
 
 // Resources converts a configuration's typed limits into the engine's
 // per-container resources: CPUs (cores, float) become NanoCPUs (1e-9 cores,
 // rounded to the nearest), MemoryBytes becomes Memory, and MemorySwap is set
 // equal to Memory so a replica cannot swap past its limit. Zero means
 // unlimited and leaves the field zero. Every problem is reported, joined.
-func Resources(l runtime.Limits) (container.Resources, error) {
+func Resources(l record.Config) (container.Resources, error) {
 	var errs []error
 	if math.IsNaN(l.CPUs) || math.IsInf(l.CPUs, 0) || l.CPUs < 0 {
 		errs = append(errs, fmt.Errorf("cpus %v: must be 0 (unlimited) or a positive number of cores", l.CPUs))
@@ -26,8 +30,8 @@ func Resources(l runtime.Limits) (container.Resources, error) {
 	var nano int64
 	if len(errs) == 0 && l.CPUs > 0 {
 		nano = int64(math.Round(l.CPUs * 1e9))
-		if nano < 1e7 {
-			errs = append(errs, fmt.Errorf("cpus %v: the engine needs at least 0.01 cores", l.CPUs))
+		if nano < int64(math.Round(MinCPUs*1e9)) {
+			errs = append(errs, fmt.Errorf("cpus %v: the engine needs at least %v cores", l.CPUs, MinCPUs))
 		}
 	}
 	if l.MemoryBytes < 0 {
@@ -40,7 +44,7 @@ func Resources(l runtime.Limits) (container.Resources, error) {
 	}
 	return container.Resources{
 		NanoCPUs:   nano,
-		Memory:     l.MemoryBytes,
-		MemorySwap: l.MemoryBytes,
+		Memory:     int64(l.MemoryBytes),
+		MemorySwap: int64(l.MemoryBytes),
 	}, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/container"
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime"
 )
 
@@ -138,7 +139,7 @@ func (d *Deployment) gone(rep replica) runtime.ReplicaUsage {
 	d.statsMu.Lock()
 	ru := d.last[rep.name]
 	d.statsMu.Unlock()
-	ru.Name, ru.CPULimit, ru.MemoryLimit, ru.MemoryBytes = rep.name, d.limits.CPUs, d.limits.MemoryBytes, 0
+	ru.Name, ru.CPULimit, ru.MemoryLimit, ru.MemoryBytes = rep.name, d.limits.CPUs, int64(d.limits.MemoryBytes), 0
 	d.evMu.Lock()
 	ru.OOMKills = d.ooms[rep.name]
 	d.evMu.Unlock()
@@ -148,13 +149,13 @@ func (d *Deployment) gone(rep replica) runtime.ReplicaUsage {
 // usageFrom converts one stats response into cumulative counters: CPU
 // seconds from cpu_usage.total_usage (ns), memory as `docker stats` shows
 // it (usage minus inactive file cache), throttling from throttling_data.
-func usageFrom(name string, s container.StatsResponse, l runtime.Limits) runtime.ReplicaUsage {
+func usageFrom(name string, s container.StatsResponse, l record.Config) runtime.ReplicaUsage {
 	return runtime.ReplicaUsage{
 		Name:             name,
 		CPUSeconds:       float64(s.CPUStats.CPUUsage.TotalUsage) / 1e9,
 		CPULimit:         l.CPUs,
 		MemoryBytes:      int64(memoryUsage(s.MemoryStats)),
-		MemoryLimit:      l.MemoryBytes,
+		MemoryLimit:      int64(l.MemoryBytes),
 		ThrottledPeriods: int64(s.CPUStats.ThrottlingData.ThrottledPeriods),
 		ThrottledSeconds: float64(s.CPUStats.ThrottlingData.ThrottledTime) / 1e9,
 	}

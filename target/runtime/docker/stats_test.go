@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime"
 )
 
@@ -22,7 +23,7 @@ func TestUsageFromEngineStats(t *testing.T) {
 	if err := json.Unmarshal(raw, &s); err != nil {
 		t.Fatal(err)
 	}
-	got := usageFrom("r1", s, runtime.Limits{CPUs: 0.5, MemoryBytes: 64 << 20})
+	got := usageFrom("r1", s, record.Config{CPUs: 0.5, MemoryBytes: 64 << 20})
 	want := runtime.ReplicaUsage{
 		Name:             "r1",
 		CPUSeconds:       0.02987948,
@@ -62,7 +63,7 @@ func TestMemoryUsage(t *testing.T) {
 // target telemetry of the whole step.
 func TestStatsOfRemovedReplica(t *testing.T) {
 	r := engine(t)
-	spec := newSpec(t, runtime.Limits{Name: "removed", CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 2})
+	spec := newSpec(t, record.Config{Name: "removed", CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 2})
 	ctx := context.Background()
 	d := deploy(t, r, spec)
 	victim := d.Names()[1]

@@ -13,7 +13,7 @@ import (
 // Deployment is one configuration running as local processes. It is safe
 // for concurrent use.
 type Deployment struct {
-	limits      runtime.Limits
+	limits      record.Config
 	stopTimeout time.Duration
 
 	mu       sync.Mutex

@@ -203,7 +203,7 @@ func env(spec runtime.Spec, port int) []string {
 		out = append(out, "GOMAXPROCS="+strconv.Itoa(p))
 	}
 	if m := spec.Config.MemoryBytes; m > 0 {
-		out = append(out, "GOMEMLIMIT="+strconv.FormatInt(m, 10))
+		out = append(out, "GOMEMLIMIT="+strconv.FormatInt(int64(m), 10))
 	}
 	out = append(out, "PORT="+strconv.Itoa(port))
 	for k, v := range spec.Env {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/internal/apitest"
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime"
 )
 
@@ -33,7 +34,7 @@ func binary(t *testing.T) string { return apitest.Binary(t) }
 // newSpec is a reference-API spec whose replicas carry a unique marker
 // in their environment, so the test can find them (or their absence) in
 // /proc.
-func newSpec(t *testing.T, l runtime.Limits) (runtime.Spec, string) {
+func newSpec(t *testing.T, l record.Config) (runtime.Spec, string) {
 	mark := fmt.Sprintf("%d-%d", os.Getpid(), marks.Add(1))
 	return runtime.Spec{
 		RunID: "test", Config: l, Binary: binary(t), HealthTimeout: 20 * time.Second,
@@ -85,7 +86,7 @@ func get(t *testing.T, url string, n int) int {
 }
 
 func TestDeployReferenceAPI(t *testing.T) {
-	spec, mark := newSpec(t, runtime.Limits{Name: "cpu1.5-x2", CPUs: 1.5, MemoryBytes: 256 << 20, Replicas: 2})
+	spec, mark := newSpec(t, record.Config{Name: "cpu1.5-x2", CPUs: 1.5, MemoryBytes: 256 << 20, Replicas: 2})
 	ctx := context.Background()
 	dep, err := New().Deploy(ctx, spec)
 	if err != nil {
@@ -164,7 +165,7 @@ func TestLimitsAreApproximate(t *testing.T) {
 	if !r.Approximate() {
 		t.Fatal("Approximate() = false for emulated limits")
 	}
-	spec, _ := newSpec(t, runtime.Limits{Name: "soft", MemoryBytes: limit, Replicas: 1})
+	spec, _ := newSpec(t, record.Config{Name: "soft", MemoryBytes: limit, Replicas: 1})
 	ctx := context.Background()
 	dep, err := r.Deploy(ctx, spec)
 	if err != nil {
@@ -187,7 +188,7 @@ func TestLimitsAreApproximate(t *testing.T) {
 }
 
 func TestDeployCommandWithPlaceholders(t *testing.T) {
-	spec, mark := newSpec(t, runtime.Limits{Name: "cmd", Replicas: 1})
+	spec, mark := newSpec(t, record.Config{Name: "cmd", Replicas: 1})
 	spec.Command = []string{spec.Binary, "serve", "--addr", "127.0.0.1:{port}"}
 	ctx := context.Background()
 	dep, err := New().Deploy(ctx, spec)
@@ -212,7 +213,7 @@ func TestDeployCommandWithPlaceholders(t *testing.T) {
 func TestHealthFailure(t *testing.T) {
 	ctx := context.Background()
 	t.Run("exits", func(t *testing.T) {
-		spec, mark := newSpec(t, runtime.Limits{Name: "bad-flag", Replicas: 2})
+		spec, mark := newSpec(t, record.Config{Name: "bad-flag", Replicas: 2})
 		spec.Command = []string{spec.Binary, "serve", "--no-such-flag"}
 		start := time.Now()
 		_, err := New().Deploy(ctx, spec)
@@ -233,7 +234,7 @@ func TestHealthFailure(t *testing.T) {
 		}
 	})
 	t.Run("never healthy", func(t *testing.T) {
-		spec, mark := newSpec(t, runtime.Limits{Name: "wrong-path", Replicas: 1})
+		spec, mark := newSpec(t, record.Config{Name: "wrong-path", Replicas: 1})
 		spec.HealthPath = "/no-such-health-path"
 		spec.HealthTimeout = time.Second
 		_, err := New().Deploy(ctx, spec)
@@ -245,7 +246,7 @@ func TestHealthFailure(t *testing.T) {
 		}
 	})
 	t.Run("cancelled", func(t *testing.T) {
-		spec, mark := newSpec(t, runtime.Limits{Name: "cancel", Replicas: 2})
+		spec, mark := newSpec(t, record.Config{Name: "cancel", Replicas: 2})
 		spec.HealthPath = "/no-such-health-path"
 		cctx, cancel := context.WithCancel(ctx)
 		time.AfterFunc(500*time.Millisecond, cancel)
@@ -260,7 +261,7 @@ func TestHealthFailure(t *testing.T) {
 }
 
 func TestKilledReplicaIsAnEvent(t *testing.T) {
-	spec, _ := newSpec(t, runtime.Limits{Name: "kill", Replicas: 2})
+	spec, _ := newSpec(t, record.Config{Name: "kill", Replicas: 2})
 	ctx := context.Background()
 	dep, err := New().Deploy(ctx, spec)
 	if err != nil {
@@ -296,7 +297,7 @@ func TestKilledReplicaIsAnEvent(t *testing.T) {
 // TestCloseEscalatesToSIGKILL: a replica that ignores SIGTERM is killed
 // after the stop timeout and reaped.
 func TestCloseEscalatesToSIGKILL(t *testing.T) {
-	spec, mark := newSpec(t, runtime.Limits{Name: "stubborn", Replicas: 1})
+	spec, mark := newSpec(t, record.Config{Name: "stubborn", Replicas: 1})
 	spec.Command = []string{"/bin/sh", "-c", `trap '' TERM; "$0" serve --addr "$1" & while :; do sleep 0.05; done`, spec.Binary, "{addr}"}
 	ctx := context.Background()
 	r := &Runtime{StopTimeout: 300 * time.Millisecond}

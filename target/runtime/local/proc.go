@@ -30,7 +30,7 @@ func (d *Deployment) Stats(ctx context.Context) (runtime.Usage, error) {
 	u := runtime.Usage{At: time.Now()}
 	var errs []error
 	for _, p := range reps {
-		ru := runtime.ReplicaUsage{Name: p.name, CPULimit: d.limits.CPUs, MemoryLimit: d.limits.MemoryBytes}
+		ru := runtime.ReplicaUsage{Name: p.name, CPULimit: d.limits.CPUs, MemoryLimit: int64(d.limits.MemoryBytes)}
 		cpu, rss, err := readProc(p.pid())
 		running := p.exitErr() == nil
 		switch {

@@ -1,6 +1,7 @@
-package experiments
+package rundir
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -39,17 +40,36 @@ func TestRunIDUniqueAndSorted(t *testing.T) {
 	}
 }
 
-// TestCreateRunDirNeverReuses: a results folder is created, never reused.
-func TestCreateRunDirNeverReuses(t *testing.T) {
+// TestCreateNeverReuses: a results folder is created, never reused.
+func TestCreateNeverReuses(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "results")
-	dir, err := CreateRunDir(root, "r1")
+	dir, err := Create(root, "r1")
 	if err != nil || dir != filepath.Join(root, "r1") {
-		t.Fatalf("CreateRunDir = %q, %v", dir, err)
+		t.Fatalf("Create = %q, %v", dir, err)
 	}
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
 		t.Fatal(err)
 	}
-	if _, err := CreateRunDir(root, "r1"); err == nil || !strings.Contains(err.Error(), "already exists") {
-		t.Errorf("second CreateRunDir: %v, want an error saying the folder exists", err)
+	if _, err := Create(root, "r1"); err == nil || !strings.Contains(err.Error(), "already exists") {
+		t.Errorf("second Create: %v, want an error saying the folder exists", err)
+	}
+}
+
+// TestCreateStepsNeverAppends: a folder the user names may exist, but its
+// steps.jsonl must not: a ramp never appends to another run's steps.
+func TestCreateStepsNeverAppends(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "mine")
+	w, err := CreateSteps(dir)
+	if err != nil {
+		t.Fatalf("CreateSteps: %v", err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, StepsFile)); err != nil {
+		t.Fatalf("no step file: %v", err)
+	}
+	if _, err := CreateSteps(dir); !errors.Is(err, ErrStepsExist) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("second CreateSteps: %v, want ErrStepsExist naming %s", err, dir)
 	}
 }

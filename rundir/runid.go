@@ -1,4 +1,4 @@
-package experiments
+package rundir
 
 import (
 	"crypto/rand"
@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/loadlab/loadlab/record"
 )
 
 // NewRunID makes the ID of a run (it labels the run's containers and
@@ -23,10 +25,10 @@ func NewRunID(now time.Time, name string) string {
 	return now.UTC().Format("20060102T150405Z") + "-" + name + "-" + hex.EncodeToString(b[:])
 }
 
-// CreateRunDir creates outRoot/runID (and outRoot when missing) and
-// returns its path. It fails when the folder already exists: a run never
-// writes into another run's folder.
-func CreateRunDir(outRoot, runID string) (string, error) {
+// Create creates outRoot/runID (and outRoot when missing) and returns its
+// path. It fails when the folder already exists: a run never writes into
+// another run's folder.
+func Create(outRoot, runID string) (string, error) {
 	if err := os.MkdirAll(outRoot, 0o755); err != nil {
 		return "", fmt.Errorf("create results folder %s: %w (choose another with --out)", outRoot, err)
 	}
@@ -38,4 +40,22 @@ func CreateRunDir(outRoot, runID string) (string, error) {
 		return "", fmt.Errorf("create results folder %s: %w (choose another with --out)", dir, err)
 	}
 	return dir, nil
+}
+
+// ErrStepsExist is CreateSteps' error (wrapped, with the path) when the
+// folder already holds another run's steps.
+var ErrStepsExist = errors.New("already holds the steps of another run")
+
+// CreateSteps creates dir when missing (a folder the user named) and a new
+// steps.jsonl in it; it never appends to the steps of an earlier run
+// (ErrStepsExist).
+func CreateSteps(dir string) (*record.Writer, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create results folder %s: %w (choose another with --out)", dir, err)
+	}
+	w, err := record.CreateNew(filepath.Join(dir, StepsFile))
+	if errors.Is(err, fs.ErrExist) {
+		return nil, fmt.Errorf("%s %w (%s)", dir, ErrStepsExist, StepsFile)
+	}
+	return w, err
 }

@@ -1,0 +1,93 @@
+package rundir
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment describes where a run happened; it is written to
+// environment.json beside the steps.
+type Environment struct {
+	Loadlab       string    `json:"loadlab_version"`
+	Runtime       string    `json:"runtime"`
+	RuntimeNote   string    `json:"runtime_note,omitempty"`
+	DockerVersion string    `json:"docker_version,omitempty"`
+	HostCPUs      int       `json:"host_cpus"`
+	HostMemory    int64     `json:"host_memory_bytes"`
+	GoVersion     string    `json:"go_version"`
+	OS            string    `json:"os"`
+	Arch          string    `json:"arch"`
+	GeneratorCPUs int       `json:"generator_gomaxprocs"`
+	StartedAt     time.Time `json:"started_at"`
+	Experiment    string    `json:"experiment"`
+	ExperimentSrc string    `json:"experiment_file"`
+}
+
+// HostEnvironment fills the host facts of an Environment: loadlab's
+// version, the host's CPUs and memory (bytes, 0 when unknown), Go, OS,
+// architecture, GOMAXPROCS and the start time (UTC, now).
+func HostEnvironment(version string) Environment {
+	return Environment{
+		Loadlab:       version,
+		HostCPUs:      runtime.NumCPU(),
+		HostMemory:    hostMemory(),
+		GoVersion:     runtime.Version(),
+		OS:            runtime.GOOS,
+		Arch:          runtime.GOARCH,
+		GeneratorCPUs: runtime.GOMAXPROCS(0),
+		StartedAt:     time.Now().UTC(),
+	}
+}
+
+// hostMemory is MemTotal of /proc/meminfo in bytes, 0 when unknown.
+func hostMemory() int64 {
+	f, err := os.Open("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "MemTotal:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
+}
+
+// WriteEnvironment writes env to dir/environment.json (indented, synced).
+func WriteEnvironment(dir string, env Environment) error {
+	j, err := json.MarshalIndent(env, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode environment: %w", err)
+	}
+	return WriteFile(filepath.Join(dir, EnvironmentFile), append(j, '\n'))
+}
+
+// ReadEnvironment reads dir/environment.json as a JSON object, whatever
+// wrote it (run's Environment, or an older loadlab's fields); nil without
+// error when the file is absent.
+func ReadEnvironment(dir string) (map[string]any, error) {
+	path := filepath.Join(dir, EnvironmentFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var env map[string]any
+	if err := json.Unmarshal(b, &env); err != nil {
+		return nil, fmt.Errorf("read %s: want a JSON object: %w", path, err)
+	}
+	return env, nil
+}
