@@ -16,7 +16,6 @@ import (
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/report"
 	"github.com/loadlab/loadlab/report/gate"
-	"github.com/loadlab/loadlab/slo"
 )
 
 // gateCmd evaluates SLO thresholds and baseline regressions on a recorded
@@ -80,41 +79,14 @@ func (o *gateOptions) bind(cmd *cobra.Command, withBaseline bool) {
 	}
 }
 
-// input builds the gate input of a results folder: its records, the
-// thresholds and where to evaluate them.
+// input builds the gate input of a results folder (gate.FromDir); its
+// errors are usage errors, exit 2.
 func (o *gateOptions) input(dir string) (gate.Input, error) {
-	// A run without any step is read, not refused: it is incomplete
-	// (exit 3), not a usage error.
-	in, err := report.ReadDir(dir)
+	in, err := gate.FromDir(dir, gate.Options{SLO: o.slo, AtLoad: o.atUsers, At: o.at})
 	if err != nil {
 		return gate.Input{}, &exitError{code: gate.ExitUsage, err: err}
 	}
-	expr := o.slo
-	if expr == "" {
-		expr = in.Thresholds()
-	}
-	conds, err := slo.Parse(expr)
-	if err != nil {
-		return gate.Input{}, usagef("--slo: %w", err)
-	}
-	if len(conds) == 0 {
-		return gate.Input{}, usagef("no thresholds: give --slo, or gates:/slo: in the experiment file")
-	}
-	g := gate.Input{Records: in.Records, SLO: conds, TargetLoad: float64(in.TargetLoad), Plan: in.Plan, Torn: in.Torn}
-	switch {
-	case o.atUsers > 0 && o.at != "":
-		return gate.Input{}, usagef("give --at-users or --at, not both")
-	case o.atUsers > 0:
-		g.At, g.AtLoad = gate.AtUsers, o.atUsers
-	case o.at == "" || o.at == gate.AtTarget:
-		g.At = gate.AtTarget
-	case o.at == gate.AtCapacity:
-		g.At = gate.AtCapacity
-	default:
-		return gate.Input{}, usagef("--at %q: use target or capacity (or --at-users N)", o.at)
-	}
-	g.Capacity, g.Step = report.Capacities(in)
-	return g, nil
+	return in, nil
 }
 
 func (o *gateOptions) run(ctx context.Context, dir string, stdout, stderr io.Writer) error {

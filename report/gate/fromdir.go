@@ -1,0 +1,61 @@
+package gate
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/loadlab/loadlab/report"
+	"github.com/loadlab/loadlab/slo"
+)
+
+// Options say what a recorded run is gated on and where: the flags of
+// `loadlab gate`, `baseline save` and `run --gate`.
+type Options struct {
+	// SLO is the thresholds' expression; "" means the experiment's
+	// gates:, else its slo: (report.Input.Thresholds).
+	SLO string
+	// AtLoad, when > 0, evaluates at the step with this offered load
+	// (users, or requests per second for an open-loop run); it excludes At.
+	AtLoad float64
+	// At is AtTarget (also when empty) or AtCapacity.
+	At string
+}
+
+// FromDir builds the gate input of results folder dir: its records, plan
+// and torn line (report.ReadDir: a run without any step is read, not
+// refused, for Evaluate to call incomplete), the thresholds, where to
+// evaluate them, and each configuration's capacity and ramp step
+// (report.Capacities). Every error is a usage error (ExitUsage): the
+// folder cannot be read, or the options are wrong.
+func FromDir(dir string, o Options) (Input, error) {
+	in, err := report.ReadDir(dir)
+	if err != nil {
+		return Input{}, err
+	}
+	expr := o.SLO
+	if expr == "" {
+		expr = in.Thresholds()
+	}
+	conds, err := slo.Parse(expr)
+	if err != nil {
+		return Input{}, fmt.Errorf("--slo: %w", err)
+	}
+	if len(conds) == 0 {
+		return Input{}, errors.New("no thresholds: give --slo, or gates:/slo: in the experiment file")
+	}
+	g := Input{Records: in.Records, SLO: conds, TargetLoad: float64(in.TargetLoad), Plan: in.Plan, Torn: in.Torn}
+	switch {
+	case o.AtLoad > 0 && o.At != "":
+		return Input{}, errors.New("give --at-users or --at, not both")
+	case o.AtLoad > 0:
+		g.At, g.AtLoad = AtUsers, o.AtLoad
+	case o.At == "" || o.At == AtTarget:
+		g.At = AtTarget
+	case o.At == AtCapacity:
+		g.At = AtCapacity
+	default:
+		return Input{}, fmt.Errorf("--at %q: use target or capacity (or --at-users N)", o.At)
+	}
+	g.Capacity, g.Step = report.Capacities(in)
+	return g, nil
+}
