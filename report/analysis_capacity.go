@@ -317,7 +317,7 @@ func verdict(c ConfigResult, s slo.SLO, target float64) string {
 // measured value, e.g. "p95 1.16 s" or "errors 4.2 %".
 func breachSummary(st StepResult, s slo.SLO) string {
 	if st.NoAnswers {
-		return "no answers"
+		return NoAnswersText
 	}
 	for _, cond := range s {
 		v, ok := slo.Measure(cond.Metric, st.median)
