@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
+	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 )
@@ -62,7 +61,7 @@ func TestErrorsCountedByKind(t *testing.T) {
 			if model == record.ModelRate {
 				steps = rateSteps(1500*time.Millisecond, 300*time.Millisecond, 400)
 			}
-			var saved syncBuffer
+			var saved apitest.SyncBuffer
 			_, recs, err := runTest(t, sc, steps, faultMix(), []string{srv.URL}, Options{Results: &saved})
 			if err != nil {
 				t.Fatal(err)
@@ -79,14 +78,7 @@ func TestErrorsCountedByKind(t *testing.T) {
 			const edge = 5 * time.Millisecond
 			inner := map[string]int64{}
 			outer := map[string]int64{}
-			dec := vegeta.NewDecoder(&saved.b)
-			for {
-				var r vegeta.Result
-				if err := dec.Decode(&r); err == io.EOF {
-					break
-				} else if err != nil {
-					t.Fatal(err)
-				}
+			for _, r := range savedResults(t, &saved) {
 				u, _ := url.Parse(r.URL)
 				e := r.End()
 				if e.After(start.Add(edge)) && e.Before(end.Add(-edge)) {
