@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"net/http"
 	"strings"
 	"testing"
@@ -59,5 +61,31 @@ func TestTLSSelfSignedServer(t *testing.T) {
 				t.Errorf("the table does not show the TLS cause:\n%s", table.String())
 			}
 		})
+	}
+}
+
+// TestVerifiesWithSystemRoots: the system's roots are loaded before the
+// load starts exactly when an https base will be verified against them.
+func TestVerifiesWithSystemRoots(t *testing.T) {
+	bases, err := parseBases([]string{"http://127.0.0.1:8000", "https://127.0.0.1:8443"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, https := bases[:1], bases[1:]
+	for _, c := range []struct {
+		name  string
+		bases []*base
+		cfg   *tls.Config
+		want  bool
+	}{
+		{"http only", plain, nil, false},
+		{"https, defaults", bases, nil, true},
+		{"https, empty config", https, &tls.Config{}, true},
+		{"https, own roots (ca_file)", https, &tls.Config{RootCAs: x509.NewCertPool()}, false},
+		{"https, insecure", https, &tls.Config{InsecureSkipVerify: true}, false},
+	} {
+		if got := verifiesWithSystemRoots(c.bases, c.cfg); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
 	}
 }
