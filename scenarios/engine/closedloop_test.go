@@ -41,8 +41,7 @@ func checkPercentiles(t *testing.T, a *attempt, srv *testServer) {
 		t.Fatal(err)
 	}
 	rec := recs[0]
-	from := rec.StartedAt.Add(steps[0].Settle)
-	truth := srv.wireDurations(from, from.Add(time.Duration(rec.WindowS*float64(time.Second))))
+	truth := srv.wireDurations(measuredWindow(rec, steps[0].Settle))
 	if len(truth) < 200 || rec.Requests < 200 {
 		t.Fatalf("too few requests: server %d, client %d", len(truth), rec.Requests)
 	}

@@ -73,8 +73,7 @@ func TestErrorsCountedByKind(t *testing.T) {
 			// The truth: saved results by the path they were sent to, ending
 			// inside the window (with a margin either side, so that a result
 			// at the window's edge cannot decide the count).
-			start := rec.StartedAt.Add(steps[0].Settle)
-			end := start.Add(time.Duration(rec.WindowS * float64(time.Second)))
+			start, end := measuredWindow(rec, steps[0].Settle)
 			const edge = 5 * time.Millisecond
 			inner := map[string]int64{}
 			outer := map[string]int64{}

@@ -22,36 +22,32 @@ import (
 )
 
 // testServer is an httptest server on 127.0.0.1 that records, server side,
-// every handled request (its handler duration and end time) and every
-// connection it accepted.
+// how long every request took at the socket and when it was answered, how
+// many requests it handled and how many connections it accepted.
 type testServer struct {
 	*httptest.Server
 	mu       sync.Mutex
-	handled  []handled
 	wire     []handled
 	newConns atomic.Int64
 	requests atomic.Int64
 }
 
+// handled is one answered request: its socket-level duration and the time
+// its answer started.
 type handled struct {
-	path string
-	dur  time.Duration
-	end  time.Time
+	dur time.Duration
+	end time.Time
 }
 
 // newTestServer starts a server whose handler h runs for every request;
-// the time h takes is the server-side truth.
+// the time from a request's first byte to its answer's (see wireListener)
+// is the server-side truth.
 func newTestServer(t testing.TB, h http.HandlerFunc) *testServer {
 	t.Helper()
 	s := &testServer{}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
-		start := time.Now()
 		h(w, r)
-		end := time.Now()
-		s.mu.Lock()
-		s.handled = append(s.handled, handled{path: r.URL.Path, dur: end.Sub(start), end: end})
-		s.mu.Unlock()
 	}))
 	s.Server.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
@@ -126,19 +122,11 @@ func (s *testServer) wireDurations(from, to time.Time) []time.Duration {
 	return out
 }
 
-// durations returns the handler durations of requests that ended in
-// [from, to).
-func (s *testServer) durations(from, to time.Time) []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []time.Duration
-	for _, h := range s.handled {
-		if !h.end.Before(from) && h.end.Before(to) {
-			out = append(out, h.dur)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+// measuredWindow is the part of rec's step that its figures cover: from
+// the end of the step's settle time, WindowS seconds long.
+func measuredWindow(rec record.Record, settle time.Duration) (from, to time.Time) {
+	from = rec.StartedAt.Add(settle)
+	return from, from.Add(time.Duration(rec.WindowS * float64(time.Second)))
 }
 
 // quantile returns the nearest-rank quantile q (0..1) of sorted ds.

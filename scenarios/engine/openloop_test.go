@@ -37,8 +37,7 @@ func checkOpenLoopTruth(t *testing.T, a *attempt, srv *testServer) {
 	if rec.Load.Model != record.ModelRate || rec.Load.Rate != 120 {
 		a.Errorf("load %+v", rec.Load)
 	}
-	from := rec.StartedAt.Add(steps[0].Settle)
-	truth := srv.wireDurations(from, from.Add(time.Duration(rec.WindowS*float64(time.Second))))
+	truth := srv.wireDurations(measuredWindow(rec, steps[0].Settle))
 	for _, c := range []struct {
 		name string
 		got  float64
