@@ -36,10 +36,7 @@ func TestPercentilesMatchServerTruth(t *testing.T) {
 func checkPercentiles(t *testing.T, a *attempt, srv *testServer) {
 	sc := testScenario(record.ModelUsers)
 	steps := userSteps(3*time.Second, 500*time.Millisecond, 6)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	rec := recs[0]
 	truth := srv.wireDurations(measuredWindow(rec, steps[0].Settle))
 	if len(truth) < 200 || rec.Requests < 200 {
@@ -122,10 +119,7 @@ func TestPerUserConnections(t *testing.T) {
 	sc := testScenario(record.ModelUsers)
 	sc.Think = scenarios.Think{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond}
 	steps := userSteps(time.Second, 200*time.Millisecond, 25)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	if got := srv.newConns.Load(); got != 25 {
 		t.Errorf("server accepted %d connections, want one per user (25)", got)
 	}
@@ -145,10 +139,7 @@ func TestSharedPoolBoundsConnections(t *testing.T) {
 	sc := testScenario(record.ModelUsers)
 	sc.Connections, sc.Pool = scenarios.ConnShared, 4
 	steps := userSteps(time.Second, 200*time.Millisecond, 20)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	if got := srv.newConns.Load(); got > 4 || got < 1 {
 		t.Errorf("server accepted %d connections, want at most the pool of 4", got)
 	}
@@ -168,10 +159,7 @@ func TestUsersPersistAcrossSteps(t *testing.T) {
 	sc := testScenario(record.ModelUsers)
 	sc.Think = scenarios.Think{Min: 20 * time.Millisecond, Max: 40 * time.Millisecond}
 	steps := userSteps(700*time.Millisecond, 200*time.Millisecond, 5, 10, 3)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	if len(recs) != 3 {
 		t.Fatalf("%d records, want 3", len(recs))
 	}

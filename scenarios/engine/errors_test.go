@@ -123,10 +123,7 @@ func TestTimeoutsCountedAndStepEndsOnSchedule(t *testing.T) {
 	sc.Timeout = 200 * time.Millisecond
 	steps := userSteps(time.Second, 0, 3)
 	start := time.Now()
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	if d := time.Since(start); d > 1800*time.Millisecond {
 		t.Errorf("a 1 s step took %s with hanging requests", d)
 	}

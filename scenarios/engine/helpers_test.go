@@ -196,6 +196,17 @@ func runTest(t testing.TB, sc scenarios.Scenario, steps []scenarios.Step, src sc
 	return out, emitted, err
 }
 
+// runGET runs steps of sc sending GET / to url, fails t when the run
+// returns an error, and returns the records emitted.
+func runGET(t testing.TB, sc scenarios.Scenario, steps []scenarios.Step, url string) []record.Record {
+	t.Helper()
+	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{url}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
 // within reports whether got is within frac of want.
 func within(got, want, frac float64) bool {
 	d := got - want
