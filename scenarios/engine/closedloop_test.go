@@ -45,21 +45,7 @@ func checkPercentiles(t *testing.T, a *attempt, srv *testServer) {
 	if d := int64(len(truth)) - rec.Requests; d < -6 || d > 6 {
 		a.Errorf("client measured %d requests in the window, server handled %d", rec.Requests, len(truth))
 	}
-	for _, c := range []struct {
-		name string
-		got  float64
-		q    float64
-	}{
-		{"p50", rec.Latency.P50, 0.50},
-		{"p95", rec.Latency.P95, 0.95},
-		{"p99", rec.Latency.P99, 0.99},
-	} {
-		want := float64(quantile(truth, c.q)) / float64(time.Millisecond)
-		t.Logf("%s: reported %.3f ms, server truth %.3f ms", c.name, c.got, want)
-		if !within(c.got, want, 0.02) {
-			a.Errorf("%s = %.2f ms, server truth %.2f ms (more than 2%% apart)", c.name, c.got, want)
-		}
-	}
+	matchTruth(t, a, rec.Latency, truth)
 	// Successful requests only: here every request succeeds.
 	if rec.LatencyOK == nil || rec.Latency == nil || *rec.LatencyOK != *rec.Latency {
 		a.Errorf("latency_ok %+v differs from latency %+v with no errors", rec.LatencyOK, rec.Latency)

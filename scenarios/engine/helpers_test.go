@@ -139,6 +139,24 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 	return ds[i]
 }
 
+// matchTruth checks that lat's p50, p95 and p99 (ms) are each within 2 %
+// of the same quantile of truth, the server's sorted socket-level
+// durations, and logs both.
+func matchTruth(t *testing.T, a *attempt, lat *record.Latency, truth []time.Duration) {
+	t.Helper()
+	for _, c := range []struct {
+		name string
+		got  float64
+		q    float64
+	}{{"p50", lat.P50, 0.50}, {"p95", lat.P95, 0.95}, {"p99", lat.P99, 0.99}} {
+		want := float64(quantile(truth, c.q)) / float64(time.Millisecond)
+		t.Logf("%s: reported %.3f ms, server truth %.3f ms", c.name, c.got, want)
+		if !within(c.got, want, 0.02) {
+			a.Errorf("%s = %.2f ms, server truth %.2f ms (more than 2%% apart)", c.name, c.got, want)
+		}
+	}
+}
+
 // cycleSource returns its requests in order, round and round.
 type cycleSource struct {
 	reqs []scenarios.Request

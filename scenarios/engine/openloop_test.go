@@ -35,17 +35,7 @@ func checkOpenLoopTruth(t *testing.T, a *attempt, srv *testServer) {
 		a.Errorf("load %+v", rec.Load)
 	}
 	truth := srv.wireDurations(measuredWindow(rec, steps[0].Settle))
-	for _, c := range []struct {
-		name string
-		got  float64
-		q    float64
-	}{{"p50", rec.Latency.P50, 0.5}, {"p95", rec.Latency.P95, 0.95}, {"p99", rec.Latency.P99, 0.99}} {
-		want := float64(quantile(truth, c.q)) / float64(time.Millisecond)
-		t.Logf("%s: reported %.3f ms, server truth %.3f ms", c.name, c.got, want)
-		if !within(c.got, want, 0.02) {
-			a.Errorf("%s = %.2f ms, server truth %.2f ms (more than 2%% apart)", c.name, c.got, want)
-		}
-	}
+	matchTruth(t, a, rec.Latency, truth)
 	s := rec.LatencyScheduled
 	if s == nil {
 		t.Fatal("no latency from the scheduled send time in an open-loop step")
