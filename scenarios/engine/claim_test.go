@@ -57,10 +57,7 @@ func deadlockRun(t *testing.T, model, stopSLO string) record.Record {
 		steps = rateSteps(2*time.Second, 300*time.Millisecond, 50)
 	}
 	start := time.Now()
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("a 2 s step against a deadlocked server took %s", d)
 	}
@@ -120,10 +117,7 @@ func TestSlowTailIsNoError(t *testing.T) {
 	sc.Think = scenarios.Think{}
 	sc.Stop.SLO = "p50<1s,error_rate<1%"
 	steps := userSteps(3*time.Second, 300*time.Millisecond, 10)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	rec := recs[0]
 	t.Logf("requests %d errors %v in_flight %d latency %+v slo %+v", rec.Requests, rec.ErrorsByKind, rec.InFlight, rec.Latency, rec.SLO)
 	if rec.Errors != 0 || !rec.SLO.Pass {
@@ -186,10 +180,7 @@ func TestSlowHealthyAPINotClaimed(t *testing.T) {
 			if model == record.ModelRate {
 				steps = rateSteps(1500*time.Millisecond, 300*time.Millisecond, 50)
 			}
-			_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			recs := runGET(t, sc, steps, srv.URL)
 			rec := recs[0]
 			t.Logf("requests %d errors %v in_flight %d latency %+v slo %+v", rec.Requests, rec.ErrorsByKind, rec.InFlight, rec.Latency, rec.SLO)
 			if rec.Errors != 0 || rec.ErrorsByKind["timeout"] != 0 {

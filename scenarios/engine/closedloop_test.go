@@ -36,34 +36,16 @@ func TestPercentilesMatchServerTruth(t *testing.T) {
 func checkPercentiles(t *testing.T, a *attempt, srv *testServer) {
 	sc := testScenario(record.ModelUsers)
 	steps := userSteps(3*time.Second, 500*time.Millisecond, 6)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	rec := recs[0]
-	from := rec.StartedAt.Add(steps[0].Settle)
-	truth := srv.wireDurations(from, from.Add(time.Duration(rec.WindowS*float64(time.Second))))
+	truth := srv.wireDurations(measuredWindow(rec, steps[0].Settle))
 	if len(truth) < 200 || rec.Requests < 200 {
 		t.Fatalf("too few requests: server %d, client %d", len(truth), rec.Requests)
 	}
 	if d := int64(len(truth)) - rec.Requests; d < -6 || d > 6 {
 		a.Errorf("client measured %d requests in the window, server handled %d", rec.Requests, len(truth))
 	}
-	for _, c := range []struct {
-		name string
-		got  float64
-		q    float64
-	}{
-		{"p50", rec.Latency.P50, 0.50},
-		{"p95", rec.Latency.P95, 0.95},
-		{"p99", rec.Latency.P99, 0.99},
-	} {
-		want := float64(quantile(truth, c.q)) / float64(time.Millisecond)
-		t.Logf("%s: reported %.3f ms, server truth %.3f ms", c.name, c.got, want)
-		if !within(c.got, want, 0.02) {
-			a.Errorf("%s = %.2f ms, server truth %.2f ms (more than 2%% apart)", c.name, c.got, want)
-		}
-	}
+	matchTruth(t, a, rec.Latency, truth)
 	// Successful requests only: here every request succeeds.
 	if rec.LatencyOK == nil || rec.Latency == nil || *rec.LatencyOK != *rec.Latency {
 		a.Errorf("latency_ok %+v differs from latency %+v with no errors", rec.LatencyOK, rec.Latency)
@@ -123,10 +105,7 @@ func TestPerUserConnections(t *testing.T) {
 	sc := testScenario(record.ModelUsers)
 	sc.Think = scenarios.Think{Min: 20 * time.Millisecond, Max: 50 * time.Millisecond}
 	steps := userSteps(time.Second, 200*time.Millisecond, 25)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	if got := srv.newConns.Load(); got != 25 {
 		t.Errorf("server accepted %d connections, want one per user (25)", got)
 	}
@@ -146,10 +125,7 @@ func TestSharedPoolBoundsConnections(t *testing.T) {
 	sc := testScenario(record.ModelUsers)
 	sc.Connections, sc.Pool = scenarios.ConnShared, 4
 	steps := userSteps(time.Second, 200*time.Millisecond, 20)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	if got := srv.newConns.Load(); got > 4 || got < 1 {
 		t.Errorf("server accepted %d connections, want at most the pool of 4", got)
 	}
@@ -169,10 +145,7 @@ func TestUsersPersistAcrossSteps(t *testing.T) {
 	sc := testScenario(record.ModelUsers)
 	sc.Think = scenarios.Think{Min: 20 * time.Millisecond, Max: 40 * time.Millisecond}
 	steps := userSteps(700*time.Millisecond, 200*time.Millisecond, 5, 10, 3)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	if len(recs) != 3 {
 		t.Fatalf("%d records, want 3", len(recs))
 	}

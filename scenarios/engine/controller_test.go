@@ -45,8 +45,12 @@ func TestStopAfterSLOBreach(t *testing.T) {
 func TestMarginKeepsRampGoingButVerdictFails(t *testing.T) {
 	srv := newTestServer(t, slowHandler(20*time.Millisecond))
 	sc := testScenario(record.ModelUsers)
-	// p95 ≈ 21 ms misses 19 ms, but not by more than 50 %.
-	sc.Stop.SLO, sc.Stop.Margin = "p95<19ms", 0.5
+	// p95 is at least the handler's 20 ms, so it always misses 19 ms; it
+	// stays within the 900 % margin (190 ms) unless the machine stalls two
+	// of a step's ~25 requests by 170 ms. The margin is about the machine:
+	// at 50 % (28.5 ms), -race on a loaded 2-core runner sometimes stalled
+	// enough requests to stop the ramp (p95 39 ms, 89 ms).
+	sc.Stop.SLO, sc.Stop.Margin = "p95<19ms", 9
 	verdict, _ := slo.Parse("p95<19ms,error_rate<1%")
 	out, recs, err := runTest(t, sc, userSteps(400*time.Millisecond, 100*time.Millisecond, 1, 2), &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{SLO: verdict})
 	if err != nil {

@@ -160,6 +160,7 @@ func runPlan(ctx context.Context, sc scenarios.Scenario, steps []scenarios.Step,
 	if err != nil {
 		return Outcome{}, err
 	}
+	loadSystemRoots(bases, cfg.tls)
 	col := newCollector(opt.Results)
 	set := newConnSet(cfg.timeout, cfg.tls)
 	var drv driver

@@ -12,8 +12,7 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
+	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 )
@@ -62,7 +61,7 @@ func TestErrorsCountedByKind(t *testing.T) {
 			if model == record.ModelRate {
 				steps = rateSteps(1500*time.Millisecond, 300*time.Millisecond, 400)
 			}
-			var saved syncBuffer
+			var saved apitest.SyncBuffer
 			_, recs, err := runTest(t, sc, steps, faultMix(), []string{srv.URL}, Options{Results: &saved})
 			if err != nil {
 				t.Fatal(err)
@@ -74,19 +73,11 @@ func TestErrorsCountedByKind(t *testing.T) {
 			// The truth: saved results by the path they were sent to, ending
 			// inside the window (with a margin either side, so that a result
 			// at the window's edge cannot decide the count).
-			start := rec.StartedAt.Add(steps[0].Settle)
-			end := start.Add(time.Duration(rec.WindowS * float64(time.Second)))
+			start, end := measuredWindow(rec, steps[0].Settle)
 			const edge = 5 * time.Millisecond
 			inner := map[string]int64{}
 			outer := map[string]int64{}
-			dec := vegeta.NewDecoder(&saved.b)
-			for {
-				var r vegeta.Result
-				if err := dec.Decode(&r); err == io.EOF {
-					break
-				} else if err != nil {
-					t.Fatal(err)
-				}
+			for _, r := range savedResults(t, &saved) {
 				u, _ := url.Parse(r.URL)
 				e := r.End()
 				if e.After(start.Add(edge)) && e.Before(end.Add(-edge)) {
@@ -132,10 +123,7 @@ func TestTimeoutsCountedAndStepEndsOnSchedule(t *testing.T) {
 	sc.Timeout = 200 * time.Millisecond
 	steps := userSteps(time.Second, 0, 3)
 	start := time.Now()
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	if d := time.Since(start); d > 1800*time.Millisecond {
 		t.Errorf("a 1 s step took %s with hanging requests", d)
 	}

@@ -1,9 +1,9 @@
 package engine
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -14,41 +14,40 @@ import (
 	"testing"
 	"time"
 
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 )
 
 // testServer is an httptest server on 127.0.0.1 that records, server side,
-// every handled request (its handler duration and end time) and every
-// connection it accepted.
+// how long every request took at the socket and when it was answered, how
+// many requests it handled and how many connections it accepted.
 type testServer struct {
 	*httptest.Server
 	mu       sync.Mutex
-	handled  []handled
 	wire     []handled
 	newConns atomic.Int64
 	requests atomic.Int64
 }
 
+// handled is one answered request: its socket-level duration and the time
+// its answer started.
 type handled struct {
-	path string
-	dur  time.Duration
-	end  time.Time
+	dur time.Duration
+	end time.Time
 }
 
 // newTestServer starts a server whose handler h runs for every request;
-// the time h takes is the server-side truth.
+// the time from a request's first byte to its answer's (see wireListener)
+// is the server-side truth.
 func newTestServer(t testing.TB, h http.HandlerFunc) *testServer {
 	t.Helper()
 	s := &testServer{}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.requests.Add(1)
-		start := time.Now()
 		h(w, r)
-		end := time.Now()
-		s.mu.Lock()
-		s.handled = append(s.handled, handled{path: r.URL.Path, dur: end.Sub(start), end: end})
-		s.mu.Unlock()
 	}))
 	s.Server.Config.ConnState = func(_ net.Conn, st http.ConnState) {
 		if st == http.StateNew {
@@ -123,19 +122,11 @@ func (s *testServer) wireDurations(from, to time.Time) []time.Duration {
 	return out
 }
 
-// durations returns the handler durations of requests that ended in
-// [from, to).
-func (s *testServer) durations(from, to time.Time) []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []time.Duration
-	for _, h := range s.handled {
-		if !h.end.Before(from) && h.end.Before(to) {
-			out = append(out, h.dur)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
+// measuredWindow is the part of rec's step that its figures cover: from
+// the end of the step's settle time, WindowS seconds long.
+func measuredWindow(rec record.Record, settle time.Duration) (from, to time.Time) {
+	from = rec.StartedAt.Add(settle)
+	return from, from.Add(time.Duration(rec.WindowS * float64(time.Second)))
 }
 
 // quantile returns the nearest-rank quantile q (0..1) of sorted ds.
@@ -146,6 +137,24 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 	i := int(q*float64(len(ds))+0.5) - 1
 	i = min(max(i, 0), len(ds)-1)
 	return ds[i]
+}
+
+// matchTruth checks that lat's p50, p95 and p99 (ms) are each within 2 %
+// of the same quantile of truth, the server's sorted socket-level
+// durations, and logs both.
+func matchTruth(t *testing.T, a *attempt, lat *record.Latency, truth []time.Duration) {
+	t.Helper()
+	for _, c := range []struct {
+		name string
+		got  float64
+		q    float64
+	}{{"p50", lat.P50, 0.50}, {"p95", lat.P95, 0.95}, {"p99", lat.P99, 0.99}} {
+		want := float64(quantile(truth, c.q)) / float64(time.Millisecond)
+		t.Logf("%s: reported %.3f ms, server truth %.3f ms", c.name, c.got, want)
+		if !within(c.got, want, 0.02) {
+			a.Errorf("%s = %.2f ms, server truth %.2f ms (more than 2%% apart)", c.name, c.got, want)
+		}
+	}
 }
 
 // cycleSource returns its requests in order, round and round.
@@ -205,6 +214,17 @@ func runTest(t testing.TB, sc scenarios.Scenario, steps []scenarios.Step, src sc
 	return out, emitted, err
 }
 
+// runGET runs steps of sc sending GET / to url, fails t when the run
+// returns an error, and returns the records emitted.
+func runGET(t testing.TB, sc scenarios.Scenario, steps []scenarios.Step, url string) []record.Record {
+	t.Helper()
+	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{url}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
+
 // within reports whether got is within frac of want.
 func within(got, want, frac float64) bool {
 	d := got - want
@@ -214,16 +234,21 @@ func within(got, want, frac float64) bool {
 	return d <= frac*want
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
+// savedResults decodes, in order, the vegeta results a run saved to
+// saved (Options.Results), failing t on a malformed one.
+func savedResults(t testing.TB, saved *apitest.SyncBuffer) []vegeta.Result {
+	t.Helper()
+	dec := vegeta.NewDecoder(strings.NewReader(saved.String()))
+	var out []vegeta.Result
+	for {
+		var r vegeta.Result
+		if err := dec.Decode(&r); err == io.EOF {
+			return out
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, r)
+	}
 }
 
 // attempt collects the failures of one try of a timing-sensitive check.

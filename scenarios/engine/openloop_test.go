@@ -23,10 +23,7 @@ func TestOpenLoopRateAndTruth(t *testing.T) {
 func checkOpenLoopTruth(t *testing.T, a *attempt, srv *testServer) {
 	sc := testScenario(record.ModelRate)
 	steps := rateSteps(2500*time.Millisecond, 300*time.Millisecond, 120)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	rec := recs[0]
 	if want := 120 * rec.WindowS; !within(float64(rec.Requests), want, 0.05) {
 		a.Errorf("requests %d in %.2fs, want rate × window = %.0f within 5%%", rec.Requests, rec.WindowS, want)
@@ -37,19 +34,8 @@ func checkOpenLoopTruth(t *testing.T, a *attempt, srv *testServer) {
 	if rec.Load.Model != record.ModelRate || rec.Load.Rate != 120 {
 		a.Errorf("load %+v", rec.Load)
 	}
-	from := rec.StartedAt.Add(steps[0].Settle)
-	truth := srv.wireDurations(from, from.Add(time.Duration(rec.WindowS*float64(time.Second))))
-	for _, c := range []struct {
-		name string
-		got  float64
-		q    float64
-	}{{"p50", rec.Latency.P50, 0.5}, {"p95", rec.Latency.P95, 0.95}, {"p99", rec.Latency.P99, 0.99}} {
-		want := float64(quantile(truth, c.q)) / float64(time.Millisecond)
-		t.Logf("%s: reported %.3f ms, server truth %.3f ms", c.name, c.got, want)
-		if !within(c.got, want, 0.02) {
-			a.Errorf("%s = %.2f ms, server truth %.2f ms (more than 2%% apart)", c.name, c.got, want)
-		}
-	}
+	truth := srv.wireDurations(measuredWindow(rec, steps[0].Settle))
+	matchTruth(t, a, rec.Latency, truth)
 	s := rec.LatencyScheduled
 	if s == nil {
 		t.Fatal("no latency from the scheduled send time in an open-loop step")
@@ -70,10 +56,7 @@ func checkRateSteps(t *testing.T, a *attempt, srv *testServer) {
 	sent0 := srv.requests.Load()
 	sc := testScenario(record.ModelRate)
 	steps := rateSteps(1200*time.Millisecond, 200*time.Millisecond, 100, 300, 50)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	for i, rate := range []float64{100, 300, 50} {
 		if !within(recs[i].RPS, rate, 0.07) {
 			a.Errorf("step %d: rps %.1f, want %.0f within 7%%", i, recs[i].RPS, rate)
@@ -101,10 +84,7 @@ func TestDroppedWhenMaxWorkersTooSmall(t *testing.T) {
 	sc := testScenario(record.ModelRate)
 	sc.MaxWorkers = 2
 	steps := rateSteps(2*time.Second, 300*time.Millisecond, 100)
-	_, recs, err := runTest(t, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := runGET(t, sc, steps, srv.URL)
 	rec := recs[0]
 	offered := 100 * rec.WindowS
 	t.Logf("offered %.0f, completed %d, dropped %d, p95 %.1f ms, p95 from schedule %.1f ms, lag p95 %.1f ms",

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"io"
 	"net/http"
 	"runtime"
 	"strconv"
@@ -10,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	vegeta "github.com/tsenart/vegeta/v12/lib"
-
+	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 )
@@ -88,7 +86,7 @@ func TestBodyBytesCountedExactly(t *testing.T) {
 			}
 			sc := testScenario(model)
 			sc.Think = scenarios.Think{Min: 10 * time.Millisecond, Max: 10 * time.Millisecond}
-			var saved syncBuffer
+			var saved apitest.SyncBuffer
 			_, recs, err := runTest(t, sc, modelSteps(model, 800*time.Millisecond), &cycleSource{reqs: reqs}, []string{srv.URL}, Options{Results: &saved})
 			if err != nil {
 				t.Fatal(err)
@@ -97,14 +95,7 @@ func TestBodyBytesCountedExactly(t *testing.T) {
 			if rec.Errors != 0 || rec.Requests < 6 {
 				t.Fatalf("requests %d errors %v", rec.Requests, rec.ErrorsByKind)
 			}
-			dec := vegeta.NewDecoder(&saved.b)
-			for {
-				var r vegeta.Result
-				if err := dec.Decode(&r); err == io.EOF {
-					break
-				} else if err != nil {
-					t.Fatal(err)
-				}
+			for _, r := range savedResults(t, &saved) {
 				want := r.URL[strings.LastIndex(r.URL, "=")+1:]
 				if strconv.FormatUint(r.BytesIn, 10) != want || r.Error != "" {
 					t.Errorf("%s: bytes_in %d error %q", r.URL, r.BytesIn, r.Error)

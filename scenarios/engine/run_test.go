@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 
+	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 )
@@ -49,7 +49,7 @@ requests:
 	if err != nil {
 		t.Fatal(err)
 	}
-	var saved syncBuffer
+	var saved apitest.SyncBuffer
 	var recs []record.Record
 	opt := Options{Results: &saved, Seed: 1, Template: record.Record{Run: "run-1"}}
 	opt.Hooks.Emit = func(r record.Record) error { recs = append(recs, r); return nil }
@@ -81,15 +81,8 @@ requests:
 	mu.Unlock()
 	// vegeta's own metrics read the saved results.
 	var m vegeta.Metrics
-	dec := vegeta.NewDecoder(&saved.b)
 	attacks := map[string]bool{}
-	for {
-		var r vegeta.Result
-		if err := dec.Decode(&r); err == io.EOF {
-			break
-		} else if err != nil {
-			t.Fatal(err)
-		}
+	for _, r := range savedResults(t, &saved) {
 		attacks[r.Attack] = true
 		m.Add(&r)
 	}

@@ -1,17 +1,14 @@
 package engine
 
 import (
-	"encoding/pem"
-	"io"
-	"log"
+	"crypto/tls"
+	"crypto/x509"
 	"net/http"
-	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/loadlab/loadlab/internal/testsrv"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 )
@@ -21,14 +18,7 @@ import (
 // when the scenario trusts its certificate (ca_file) or skips
 // verification.
 func TestTLSSelfSignedServer(t *testing.T) {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the rejected handshakes
-	srv.StartTLS()
-	t.Cleanup(srv.Close)
-	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	srv, caFile := testsrv.SelfSignedTLS(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) }))
 	src := &cycleSource{reqs: []scenarios.Request{get("/")}}
 	for _, c := range []struct {
 		name, model string
@@ -71,5 +61,31 @@ func TestTLSSelfSignedServer(t *testing.T) {
 				t.Errorf("the table does not show the TLS cause:\n%s", table.String())
 			}
 		})
+	}
+}
+
+// TestVerifiesWithSystemRoots: the system's roots are loaded before the
+// load starts exactly when an https base will be verified against them.
+func TestVerifiesWithSystemRoots(t *testing.T) {
+	bases, err := parseBases([]string{"http://127.0.0.1:8000", "https://127.0.0.1:8443"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, https := bases[:1], bases[1:]
+	for _, c := range []struct {
+		name  string
+		bases []*base
+		cfg   *tls.Config
+		want  bool
+	}{
+		{"http only", plain, nil, false},
+		{"https, defaults", bases, nil, true},
+		{"https, empty config", https, &tls.Config{}, true},
+		{"https, own roots (ca_file)", https, &tls.Config{RootCAs: x509.NewCertPool()}, false},
+		{"https, insecure", https, &tls.Config{InsecureSkipVerify: true}, false},
+	} {
+		if got := verifiesWithSystemRoots(c.bases, c.cfg); got != c.want {
+			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		}
 	}
 }

@@ -48,31 +48,25 @@ func TestPredictionLookup(t *testing.T) {
 	leads, _ := expectedTable(t)
 	m := embedded(t)
 	for _, id := range []int{1, 42, testLeads} {
-		r := get(t, fmt.Sprintf("%s/predictions/%d", ts.URL, id))
-		if r.status != http.StatusOK {
-			t.Fatalf("lead %d: status %d: %s", id, r.status, r.body)
-		}
 		var row tableRow
-		decodeJSON(t, r, &row)
+		getJSON(t, fmt.Sprintf("%s/predictions/%d", ts.URL, id), http.StatusOK, &row)
 		if row.LeadID != id || row.lead(t) != leads[id-1] {
 			t.Fatalf("lead %d: got %+v, want %+v", id, row, leads[id-1])
 		}
 		checkPrediction(t, m, leads[id-1], row.predictionJSON)
 	}
 	for _, id := range []string{"0", "-1", fmt.Sprint(testLeads + 1), "99999999999999999"} {
-		r := get(t, ts.URL+"/predictions/"+id)
 		var d detailString
-		decodeJSON(t, r, &d)
-		if r.status != http.StatusNotFound || !strings.Contains(d.Detail, "not found") {
-			t.Fatalf("lead %s: %d %q, want 404 not found", id, r.status, d.Detail)
+		getJSON(t, ts.URL+"/predictions/"+id, http.StatusNotFound, &d)
+		if !strings.Contains(d.Detail, "not found") {
+			t.Fatalf("lead %s: %q, want 404 not found", id, d.Detail)
 		}
 	}
 	for _, id := range []string{"abc", "1.5", "1e3", "999999999999999999999"} {
-		r := get(t, ts.URL+"/predictions/"+id)
 		var d detailList
-		decodeJSON(t, r, &d)
-		if r.status != http.StatusUnprocessableEntity || !slices.Equal(d.locs(), []string{"path.lead_id:int_parsing"}) {
-			t.Fatalf("lead %s: %d %v, want 422 path.lead_id", id, r.status, d.locs())
+		getJSON(t, ts.URL+"/predictions/"+id, http.StatusUnprocessableEntity, &d)
+		if !slices.Equal(d.locs(), []string{"path.lead_id:int_parsing"}) {
+			t.Fatalf("lead %s: %v, want 422 path.lead_id", id, d.locs())
 		}
 	}
 }
@@ -102,12 +96,8 @@ func TestPredictionsListing(t *testing.T) {
 		{"?min_probability=0&limit=1&unknown=x", "", 0, 1},
 	}
 	for _, tc := range cases {
-		r := get(t, ts.URL+"/predictions"+tc.query)
-		if r.status != http.StatusOK {
-			t.Fatalf("%q: status %d: %s", tc.query, r.status, r.body)
-		}
 		var l listing
-		decodeJSON(t, r, &l)
+		getJSON(t, ts.URL+"/predictions"+tc.query, http.StatusOK, &l)
 		// Independent expectation: filter, sort by probability desc, id asc.
 		var ids []int
 		for i, p := range preds {
@@ -154,12 +144,8 @@ func TestPredictionsListingBadParameters(t *testing.T) {
 			[]string{"query.segment:enum", "query.min_probability:less_than_equal", "query.limit:greater_than_equal"}},
 	}
 	for _, tc := range cases {
-		r := get(t, ts.URL+"/predictions"+tc.query)
-		if r.status != http.StatusUnprocessableEntity {
-			t.Fatalf("%q: status %d, want 422: %s", tc.query, r.status, r.body)
-		}
 		var d detailList
-		decodeJSON(t, r, &d)
+		getJSON(t, ts.URL+"/predictions"+tc.query, http.StatusUnprocessableEntity, &d)
 		if got := d.locs(); !slices.Equal(got, tc.want) {
 			t.Fatalf("%q: detail %v, want %v", tc.query, got, tc.want)
 		}

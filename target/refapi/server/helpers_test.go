@@ -98,6 +98,18 @@ func decodeJSON(t testing.TB, r response, v any) {
 	}
 }
 
+// getJSON GETs url, fails t unless the answer has status, and strictly
+// decodes its JSON body into v.
+func getJSON(t testing.TB, url string, status int, v any) response {
+	t.Helper()
+	r := get(t, url)
+	if r.status != status {
+		t.Fatalf("GET %s: status %d, want %d: %s", url, r.status, status, r.body)
+	}
+	decodeJSON(t, r, v)
+	return r
+}
+
 // predictionJSON is one prediction in a response.
 type predictionJSON struct {
 	ConversionProbability float64 `json:"conversion_probability"`

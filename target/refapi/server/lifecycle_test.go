@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/loadlab/loadlab/internal/testsrv"
 	"github.com/loadlab/loadlab/target/refapi/model"
 )
 
@@ -57,33 +59,25 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Wait until the handler is running: the scrape itself plus ours.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testsrv.WaitUntil(t, 10*time.Second, "reached the handler with the slow request", func() error {
 		r := get(t, url+"/metrics")
-		if metricValue(t, r.body, "http_requests_in_flight") >= 2 {
-			break
+		if n := metricValue(t, r.body, "http_requests_in_flight"); n < 2 {
+			return fmt.Errorf("%v requests in flight", n)
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the slow request never reached the handler")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
 	http.DefaultClient.CloseIdleConnections()
 
 	cancel() // as SIGTERM does in `loadlab serve`
 	// New connections are refused once shutdown has begun.
-	deadline = time.Now().Add(10 * time.Second)
-	for {
+	testsrv.WaitUntil(t, 10*time.Second, "refused new connections after shutdown began", func() error {
 		c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
 		if err != nil {
-			break
+			return nil
 		}
 		c.Close()
-		if time.Now().After(deadline) {
-			t.Fatal("listener still accepting after shutdown began")
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return errors.New("the listener still accepts")
+	})
 	select {
 	case err := <-served:
 		t.Fatalf("Serve returned (%v) while a request was in flight", err)
@@ -104,53 +98,36 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 		t.Fatalf("in-flight request: status %d", res.resp.status)
 	}
 	checkPrediction(t, embedded(t), model.Lead{Age: 35, Salary: 75000, WebVisits: 15, LastAction: model.FormSubmit}, p)
-	select {
-	case err := <-served:
-		if err != nil {
-			t.Fatalf("Serve after graceful shutdown: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Serve did not return after the in-flight request finished")
-	}
+	testsrv.WaitStopped(t, served, 10*time.Second, "Serve")
 }
 
 func TestRunServesUntilCancelled(t *testing.T) {
-	addr := freeAddr(t)
+	addr := testsrv.FreeAddr(t)
 	cfg := testConfig()
 	cfg.Addr = addr
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, cfg, "embedded", model.Embedded) }()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
+	testsrv.WaitUntil(t, 10*time.Second, "healthy", func() error {
 		resp, err := http.Get("http://" + addr + "/health")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
-			}
+		if err != nil {
+			return err
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("never healthy: %v", err)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET /health: %s", resp.Status)
 		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
 	http.DefaultClient.CloseIdleConnections()
 	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("Run after cancel: %v", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return")
-	}
+	testsrv.WaitStopped(t, done, 10*time.Second, "Run")
 }
 
 func TestRunReportsLoadAndListenErrors(t *testing.T) {
 	cfg := testConfig()
-	cfg.Addr = freeAddr(t)
+	cfg.Addr = testsrv.FreeAddr(t)
 	boom := errors.New("no such file")
 	err := Run(context.Background(), cfg, "/models/x.json", func() (*model.Model, error) { return nil, boom })
 	if !errors.Is(err, boom) || !strings.Contains(err.Error(), "/models/x.json") {
@@ -166,14 +143,4 @@ func TestRunReportsLoadAndListenErrors(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "listen on "+cfg.Addr) {
 		t.Fatalf("address in use: %v", err)
 	}
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
