@@ -42,8 +42,11 @@ func Prepare(outRoot, runID string, e Experiment, env rundir.Environment) (strin
 // inline: the exact definition a run used, re-runnable with loadlab run,
 // with its secrets redacted (environment values except target.public_env,
 // URL credentials, credential headers and secret query values show as
-// <redacted>: put them back before running it again).
+// <redacted>, and so does every other occurrence of a secret value the
+// experiment knows, e.g. in a path or a body: put them back before
+// running it again).
 func (e Experiment) Resolved() ([]byte, error) {
+	scrub := e.Redactor()
 	e = e.redacted()
 	type resolved struct {
 		Experiment `yaml:",inline"`
@@ -53,5 +56,5 @@ func (e Experiment) Resolved() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("encode resolved experiment: %w", err)
 	}
-	return b, nil
+	return []byte(scrub.String(string(b))), nil
 }

@@ -57,3 +57,27 @@ func TestURLCredentialsRefused(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestResolvedRedactsSecretsEverywhere: a secret value the experiment
+// knows (an env value, a credential header's value) is masked wherever
+// else the resolved file repeats it: in a path segment, a header that is
+// not a credential header, a body.
+func TestResolvedRedactsSecretsEverywhere(t *testing.T) {
+	y := strings.Replace(secretsYAML, `headers: {Authorization: Bearer s3cr3t-h}}`,
+		`headers: {Authorization: Bearer s3cr3t-h, X-Custom: s3cr3t-env}, body: {key: s3cr3t-db}}
+    - {path: "/v1/s3cr3t-h/predict"}`, 1)
+	e, err := Parse("s.yaml", []byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.Resolved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "s3cr3t") {
+		t.Errorf("experiment.yaml shows a secret:\n%s", b)
+	}
+	if _, err := Parse("resolved.yaml", b); err != nil {
+		t.Errorf("the redacted experiment.yaml no longer parses: %v\n%s", err, b)
+	}
+}
