@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -174,13 +175,60 @@ func (j *JSON) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// MarshalYAML writes the value as YAML.
+// MarshalYAML writes the value as YAML, keeping its keys in order and its
+// numbers as written (9007199254740993 stays that number, not a float64).
 func (j JSON) MarshalYAML() (any, error) {
-	var v any
-	if err := json.Unmarshal(j, &v); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(j))
+	dec.UseNumber()
+	n, err := jsonNode(dec)
+	if err != nil {
 		return nil, fmt.Errorf("encode body: %w", err)
 	}
-	return v, nil
+	return n, nil
+}
+
+// jsonNode reads the next JSON value of dec (numbers as json.Number) as a
+// YAML node.
+func jsonNode(dec *json.Decoder) (*yaml.Node, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
+		if t == '{' {
+			n.Kind, n.Tag = yaml.MappingNode, "!!map"
+		}
+		for dec.More() {
+			if n.Kind == yaml.MappingNode {
+				k, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k.(string)})
+			}
+			v, err := jsonNode(dec)
+			if err != nil {
+				return nil, err
+			}
+			n.Content = append(n.Content, v)
+		}
+		_, err := dec.Token() // the closing delimiter
+		return n, err
+	case json.Number:
+		tag := "!!int"
+		if strings.ContainsAny(t.String(), ".eE") {
+			tag = "!!float"
+		}
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: tag, Value: t.String()}, nil
+	case string:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: t}, nil
+	case bool:
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(t)}, nil
+	default: // nil
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
+	}
 }
 
 // jsonConv writes a YAML node tree as JSON text, counting nodes so that
