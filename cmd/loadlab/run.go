@@ -85,14 +85,9 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 		OnForcedExit: onForcedExit.add,
 	}
 	if c.gate {
-		// The gate stage calls back here: evaluating a results folder's
-		// gates (gateOptions: the input from report.ReadDir, Input.Thresholds
-		// and report.Capacities, then gate.Evaluate) lives in gate.go.
-		sess.Gate = func(ctx context.Context, dir string) error {
-			return gateRun(ctx, dir, e.Gates, c.baseline, c.tolerance, stdout, stderr)
-		}
+		sess.Gate = &gate.Options{Baseline: c.baseline, Tolerance: c.tolerance}
 	}
-	return experiments.Execute(ctx, e, sess)
+	return gateExit(experiments.Execute(ctx, e, sess))
 }
 
 // experiment loads the experiment name with the flags' overrides,
