@@ -127,13 +127,8 @@ func (c *runCmd) checkGateFlags() error {
 	if !c.gate && (c.baseline != "" || c.tolerance != "") {
 		return usagef("--baseline and --tolerance apply to the gate after the run: add --gate")
 	}
-	if c.tolerance != "" {
-		if c.baseline == "" {
-			return usagef("--tolerance needs --baseline")
-		}
-		if _, err := gate.ParseTolerance(c.tolerance); err != nil {
-			return usagef("--tolerance: %w", err)
-		}
+	if _, err := (gate.Options{Baseline: c.baseline, Tolerance: c.tolerance}).ParseTolerance(); err != nil {
+		return usagef("%w", err)
 	}
 	if c.baseline != "" {
 		if _, err := os.Stat(c.baseline); err != nil {

@@ -47,7 +47,7 @@ func usage(err error) error {
 func Run(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) error {
 	// Options are checked before any folder is judged: a usage error is
 	// exit 2 whatever the runs hold.
-	tol, err := o.tolerance()
+	tol, err := o.ParseTolerance()
 	if err != nil {
 		return usage(err)
 	}
@@ -86,9 +86,10 @@ func Run(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) e
 	return nil
 }
 
-// tolerance parses o.Tolerance (DefaultTolerance when empty) when there is
-// a baseline to compare with; a tolerance without a baseline is an error.
-func (o Options) tolerance() (Tolerance, error) {
+// ParseTolerance parses o.Tolerance (DefaultTolerance when empty) when
+// there is a baseline to compare with; a tolerance without a baseline is
+// an error. Run checks it first; a command may check it earlier.
+func (o Options) ParseTolerance() (Tolerance, error) {
 	switch {
 	case o.Baseline != "":
 		text := o.Tolerance
