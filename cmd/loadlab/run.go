@@ -87,6 +87,7 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 	if c.gate {
 		sess.Gate = &gate.Options{Baseline: c.baseline, Tolerance: c.tolerance}
 	}
+	// The gate stage's *gate.ExitError decides the exit code (1, 2 or 3).
 	return gateExit(experiments.Execute(ctx, e, sess))
 }
 
