@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/loadlab/loadlab/report/gate"
 )
 
 // Session is what a run needs besides its experiment: where it writes,
@@ -32,9 +34,10 @@ type Session struct {
 	// is forced to exit without its deferred teardown (a second Ctrl-C)
 	// and returns the function that unregisters it.
 	OnForcedExit func(cleanup func(context.Context)) (remove func())
-	// Gate, when set, judges the finished run's results folder dir (for
-	// `loadlab run --gate`); its error is the run's.
-	Gate func(ctx context.Context, dir string) error
+	// Gate, when set, gates the finished run on the experiment's gates
+	// with these options' baseline and tolerance (`loadlab run --gate`,
+	// see gateStage); its *gate.ExitError is the run's error.
+	Gate *gate.Options
 }
 
 // stage is one named stage of a run. Run reads and fills the run's shared

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/loadlab/loadlab/report"
+	"github.com/loadlab/loadlab/report/gate"
 )
 
 // reportStage writes the report (report.md, report.html, plots,
@@ -62,7 +63,9 @@ func (outcomeStage) Run(ctx context.Context, s *runState) error {
 	return nil
 }
 
-// gateStage judges the fresh run with Session.Gate, when set.
+// gateStage gates the fresh run when Session.Gate is set (gate.Run): on
+// the experiment's gates (else the slo recorded with the run), with the
+// session's baseline and tolerance; the table goes to Stdout.
 type gateStage struct{}
 
 func (gateStage) String() string { return "gate" }
@@ -71,7 +74,9 @@ func (gateStage) Run(ctx context.Context, s *runState) error {
 	if s.Gate == nil {
 		return nil
 	}
-	return s.Gate(ctx, s.dir)
+	o := *s.Gate
+	o.SLO = s.e.Gates
+	return gate.Run(ctx, s.dir, o, s.Stdout, s.Stderr)
 }
 
 // releaseStage closes the runtime's client, whatever happened before.

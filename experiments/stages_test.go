@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/loadlab/loadlab/report/gate"
 )
 
 // fakeStage records that it ran and returns err.
@@ -107,11 +109,13 @@ func TestInterruptedRunIsReported(t *testing.T) {
 	rt := &fakeRuntime{}
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	gated := false
+	junit := filepath.Join(t.TempDir(), "gate.junit.xml")
+	e := testExperiment(t, 2*time.Second)
+	e.Gates = "p95<1h"
 	s := &runState{
 		Session: Session{Stdout: &stdout, Stderr: &stderr, Log: &bytes.Buffer{}, Seed: 1,
-			Gate: func(context.Context, string) error { gated = true; return nil }},
-		e:     testExperiment(t, 2*time.Second),
+			Gate: &gate.Options{JUnit: junit}},
+		e:     e,
 		rt:    &Runtime{Runtime: rt},
 		runID: "run-interrupted",
 		dir:   dir,
@@ -124,8 +128,8 @@ func TestInterruptedRunIsReported(t *testing.T) {
 	if !errors.Is(err, context.Canceled) || !errors.As(err, &se) || se.Stage != "measure" {
 		t.Fatalf("err = %v (%+v), want the measure stage's interruption", err, se)
 	}
-	if gated {
-		t.Error("an interrupted run was gated")
+	if _, err := os.Stat(junit); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("an interrupted run was gated (JUnit %s: %v)", junit, err)
 	}
 	if rt.live.Load() != 0 {
 		t.Error("deployment left running after the interruption")
@@ -147,11 +151,12 @@ func TestInterruptedRunIsReported(t *testing.T) {
 func TestEveryConfigurationFailedIsAnError(t *testing.T) {
 	e := testExperiment(t, 500*time.Millisecond)
 	e.Configs = e.Configs[1:2] // only "broken"
+	e.Gates = "p95<1h"
 	var stderr bytes.Buffer
-	gated := false
+	junit := filepath.Join(t.TempDir(), "gate.junit.xml")
 	s := &runState{
 		Session: Session{Stdout: &bytes.Buffer{}, Stderr: &stderr, Log: &bytes.Buffer{}, Seed: 1,
-			Gate: func(context.Context, string) error { gated = true; return nil }},
+			Gate: &gate.Options{JUnit: junit}},
 		e: e, rt: &Runtime{Runtime: &fakeRuntime{failing: "broken"}}, runID: "run-failed", dir: t.TempDir(),
 	}
 	from := slices.IndexFunc(runStages, func(st stage) bool { return st.String() == "measure" })
@@ -160,10 +165,57 @@ func TestEveryConfigurationFailedIsAnError(t *testing.T) {
 	if err == nil || !strings.HasPrefix(err.Error(), "every configuration failed; see ") || !errors.As(err, &se) || se.Stage != "outcome" {
 		t.Fatalf("err = %v, want every configuration failed from the outcome stage", err)
 	}
-	if gated {
-		t.Error("a run without measurements was gated")
+	if _, err := os.Stat(junit); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a run without measurements was gated (JUnit %s: %v)", junit, err)
 	}
 	if !strings.Contains(stderr.String(), "loadlab: configuration failed: broken: deploy: container exited") {
 		t.Errorf("the failure is not listed:\n%s", stderr.String())
+	}
+}
+
+// TestGateStageGatesTheRun: with Session.Gate set, a finished run is gated
+// on the experiment's gates: the table on stdout, the JUnit file where
+// the options say, the outcome on stderr, and a failed gate is the run's
+// error, carrying exit code 1 (gate.ExitError) from the gate stage.
+func TestGateStageGatesTheRun(t *testing.T) {
+	for _, tt := range []struct {
+		gates    string
+		wantCode int // 0: no error
+		wantSaid string
+	}{
+		{"p95<1h", 0, "loadlab: gate: pass (JUnit: "},
+		{"p95<1ns", gate.ExitFail, "loadlab: gate: FAIL (JUnit: "},
+	} {
+		t.Run(tt.gates, func(t *testing.T) {
+			e := testExperiment(t, 500*time.Millisecond)
+			e.Configs = e.Configs[:1] // only "good1"
+			e.Gates = tt.gates
+			var stdout, stderr bytes.Buffer
+			junit := filepath.Join(t.TempDir(), "gate.junit.xml")
+			s := &runState{
+				Session: Session{Stdout: &stdout, Stderr: &stderr, Log: &bytes.Buffer{}, Seed: 1,
+					Gate: &gate.Options{JUnit: junit}},
+				e: e, rt: &Runtime{Runtime: &fakeRuntime{}}, runID: "run-gated", dir: t.TempDir(),
+			}
+			from := slices.IndexFunc(runStages, func(st stage) bool { return st.String() == "measure" })
+			err := execute(context.Background(), runStages[from:], s)
+			var ge *gate.ExitError
+			var se *StageError
+			switch {
+			case tt.wantCode == 0 && err != nil:
+				t.Fatalf("err = %v, want none\n%s", err, stderr.String())
+			case tt.wantCode != 0 && (!errors.As(err, &ge) || ge.Code != tt.wantCode || !errors.As(err, &se) || se.Stage != "gate"):
+				t.Fatalf("err = %v, want exit %d from the gate stage\n%s", err, tt.wantCode, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.wantSaid+junit+")") {
+				t.Errorf("stderr does not say %q:\n%s", tt.wantSaid, stderr.String())
+			}
+			if !strings.Contains(stdout.String(), "good1: "+tt.gates) {
+				t.Errorf("the gate table does not show good1's %s:\n%s", tt.gates, stdout.String())
+			}
+			if _, err := os.Stat(junit); err != nil {
+				t.Errorf("no JUnit file: %v", err)
+			}
+		})
 	}
 }

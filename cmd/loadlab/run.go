@@ -85,14 +85,10 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 		OnForcedExit: onForcedExit.add,
 	}
 	if c.gate {
-		// The gate stage calls back here: evaluating a results folder's
-		// gates (gateOptions: the input from report.ReadDir, Input.Thresholds
-		// and report.Capacities, then gate.Evaluate) lives in gate.go.
-		sess.Gate = func(ctx context.Context, dir string) error {
-			return gateRun(ctx, dir, e.Gates, c.baseline, c.tolerance, stdout, stderr)
-		}
+		sess.Gate = &gate.Options{Baseline: c.baseline, Tolerance: c.tolerance}
 	}
-	return experiments.Execute(ctx, e, sess)
+	// The gate stage's *gate.ExitError decides the exit code (1, 2 or 3).
+	return gateExit(experiments.Execute(ctx, e, sess))
 }
 
 // experiment loads the experiment name with the flags' overrides,
@@ -132,13 +128,8 @@ func (c *runCmd) checkGateFlags() error {
 	if !c.gate && (c.baseline != "" || c.tolerance != "") {
 		return usagef("--baseline and --tolerance apply to the gate after the run: add --gate")
 	}
-	if c.tolerance != "" {
-		if c.baseline == "" {
-			return usagef("--tolerance needs --baseline")
-		}
-		if _, err := gate.ParseTolerance(c.tolerance); err != nil {
-			return usagef("--tolerance: %w", err)
-		}
+	if _, err := (gate.Options{Baseline: c.baseline, Tolerance: c.tolerance}).ParseTolerance(); err != nil {
+		return usagef("%w", err)
 	}
 	if c.baseline != "" {
 		if _, err := os.Stat(c.baseline); err != nil {

@@ -19,6 +19,15 @@ type Options struct {
 	AtLoad float64
 	// At is AtTarget (also when empty) or AtCapacity.
 	At string
+	// Baseline, when set, is a baseline JSON (from SaveBaseline) or a
+	// results folder of a complete run to compare with (OpenBaseline);
+	// Tolerance the allowed regressions (ParseTolerance; "" means
+	// DefaultTolerance, and is the only value allowed without Baseline).
+	Baseline  string
+	Tolerance string
+	// JUnit is where Run writes its JUnit XML ("" means
+	// <results folder>/gate.junit.xml).
+	JUnit string
 }
 
 // FromDir builds the gate input of results folder dir: its records, plan

@@ -1,0 +1,124 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+)
+
+// ExitError is an error of Run, OpenBaseline or SaveBaseline that decides
+// the process exit code: ExitUsage for bad options or unreadable input,
+// ExitFail for a failed gate, ExitUntrustworthy for a run that cannot be
+// judged. Err, when set, is what to tell the user; it is nil when the
+// verdict was already written.
+type ExitError struct {
+	Code int
+	Err  error
+}
+
+func (e *ExitError) Error() string {
+	if e.Err == nil {
+		return fmt.Sprintf("exit %d", e.Code)
+	}
+	return e.Err.Error()
+}
+
+func (e *ExitError) Unwrap() error { return e.Err }
+
+// usage wraps err as an ExitUsage error, unless it already carries a code.
+func usage(err error) error {
+	if ee := (*ExitError)(nil); errors.As(err, &ee) {
+		return err
+	}
+	return &ExitError{Code: ExitUsage, Err: err}
+}
+
+// Run gates the recorded run in results folder dir with o: it evaluates
+// the thresholds (and the baseline, when o.Baseline is set), writes the
+// verdict's table to stdout, its JUnit XML to o.JUnit (default
+// <dir>/gate.junit.xml), appends the Markdown summary to
+// $GITHUB_STEP_SUMMARY when that is set, and says the outcome on stderr.
+// It returns nil when every gate passed, else an *ExitError carrying the
+// exit code (ExitFail, ExitUntrustworthy, or ExitUsage for bad options
+// or unreadable input); write errors are returned as they are.
+func Run(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) error {
+	// Options are checked before any folder is judged: a usage error is
+	// exit 2 whatever the runs hold.
+	tol, err := o.ParseTolerance()
+	if err != nil {
+		return usage(err)
+	}
+	in, err := FromDir(dir, o)
+	if err != nil {
+		return usage(err)
+	}
+	if o.Baseline != "" {
+		b, err := OpenBaseline(o.Baseline, in)
+		if err != nil {
+			return usage(err)
+		}
+		in.Baseline, in.Tolerance = b, tol
+	}
+	v := Evaluate(in)
+	if err := WriteTable(stdout, v); err != nil {
+		return err
+	}
+	junit := o.JUnit
+	if junit == "" {
+		junit = filepath.Join(dir, "gate.junit.xml")
+	}
+	if err := writeJUnitFile(junit, v); err != nil {
+		return err
+	}
+	if err := AppendStepSummary(v); err != nil {
+		return err
+	}
+	code := v.ExitCode()
+	if _, err := fmt.Fprintf(stderr, "loadlab: gate: %s (JUnit: %s)\n", [...]string{"pass", "FAIL", "usage", "UNTRUSTWORTHY"}[code], junit); err != nil {
+		return err
+	}
+	if code != ExitPass {
+		return &ExitError{Code: code}
+	}
+	return nil
+}
+
+// ParseTolerance parses o.Tolerance (DefaultTolerance when empty) when
+// there is a baseline to compare with; a tolerance without a baseline is
+// an error. Run checks it first; a command may check it earlier.
+func (o Options) ParseTolerance() (Tolerance, error) {
+	switch {
+	case o.Baseline != "":
+		text := o.Tolerance
+		if text == "" {
+			text = DefaultTolerance
+		}
+		tol, err := ParseTolerance(text)
+		if err != nil {
+			return Tolerance{}, fmt.Errorf("--tolerance: %w", err)
+		}
+		return tol, nil
+	case o.Tolerance != "":
+		return Tolerance{}, errors.New("--tolerance needs --baseline")
+	}
+	return Tolerance{}, nil
+}
+
+// writeJUnitFile writes the verdict's JUnit XML to path.
+func writeJUnitFile(path string, v Verdict) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write JUnit: %w", err)
+	}
+	if err := WriteJUnit(f, v); err != nil {
+		f.Close()
+		return fmt.Errorf("write JUnit %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write JUnit %s: %w", path, err)
+	}
+	return nil
+}
