@@ -112,9 +112,15 @@ func decodeScenario(file, dir string, node *yaml.Node) (scenarios.Scenario, erro
 	case node.Kind == 0:
 		return scenarios.Default(), nil
 	case node.Kind == yaml.ScalarNode:
-		return scenarios.Load(resolve(dir, node.Value))
+		s, err := scenarios.Load(resolve(dir, node.Value))
+		var fe *yamlfile.Error
+		if err != nil && !errors.As(err, &fe) { // a problem in the scenario file names its own place
+			err = yamlfile.Nested(err, file, node.Line, "scenario")
+		}
+		return s, err
 	case node.Kind == yaml.MappingNode:
-		return scenarios.Decode(file, node)
+		s, err := scenarios.Decode(file, node)
+		return s, yamlfile.Nested(err, file, node.Line, "scenario")
 	}
 	return scenarios.Scenario{}, fmt.Errorf("%s:%d: scenario: must be a scenario file path or an inline scenario mapping", file, node.Line)
 }

@@ -87,7 +87,7 @@ func TestParseErrors(t *testing.T) {
 		{"not a mapping", "- 1\n", []string{"x.yaml:1: an experiment file must be a YAML mapping"}},
 		{"invalid yaml", "name: [x\n", []string{"x.yaml:", "invalid YAML"}},
 		{"a broken scenario and the rest, at once", "name: x\nmatrix:\n  cpus: [-1]\nscenario:\n  think: 2s-1s\nslo: p95<soon\n",
-			[]string{"x.yaml:3: matrix.cpus[0]", "x.yaml:5: think:", "x.yaml:6: slo:"}},
+			[]string{"x.yaml:3: matrix.cpus[0]", "x.yaml:5: scenario.think:", "x.yaml:6: slo:"}},
 		{"all problems at once", "name: x\nmatrix:\n  cpus: [-1]\n  replicas: [0]\nrepeat: 0\n",
 			[]string{"matrix.cpus[0]", "matrix.replicas[0]"}},
 		{"matrix too large", "name: x\nmatrix:\n  cpus: [" + strings.Repeat("1,", 20) + "1]\n  memory: [" + strings.Repeat("6m,", 20) + "6m]\n  replicas: [" + strings.Repeat("1,", 10) + "1]\n",
@@ -183,7 +183,7 @@ func TestParseReadsInputFiles(t *testing.T) {
 	}
 	exp := filepath.Join(dir, "x.yaml")
 	_, err := Parse(exp, []byte("name: x\nscenario:\n  ramp: 1\n  requests:\n    - path: /p\n      body_file: leads.jsonl\n"))
-	want := exp + ":6: requests[0].body_file: " + filepath.Join(dir, "leads.jsonl") + ":2: invalid JSON: "
+	want := exp + ":6: scenario.requests[0].body_file: " + filepath.Join(dir, "leads.jsonl") + ":2: invalid JSON: "
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("inline scenario: %v\nwant %q", err, want)
 	}
@@ -193,5 +193,21 @@ func TestParseReadsInputFiles(t *testing.T) {
 	}
 	if e.Scenario.Dir != sub {
 		t.Errorf("scenario Dir %q, want %q", e.Scenario.Dir, sub)
+	}
+}
+
+// TestInlineScenarioProblemsNameTheirPlace: a problem of an inline scenario
+// names its field under scenario., and a scenario path that cannot be read
+// names the experiment file's line.
+func TestInlineScenarioProblemsNameTheirPlace(t *testing.T) {
+	for _, c := range []struct{ yaml, want string }{
+		{"name: x\nscenario:\n  ramp: 1\n  requests:\n    - {path: /p, weight: -1}\n", "x.yaml:5: scenario.requests[0].weight: must be > 0"},
+		{"name: x\nscenario:\n  ramp: 1\n  bogus: 2\n", "x.yaml:4: scenario.bogus: unknown field"},
+		{"name: x\nscenario: missing.yaml\n", "x.yaml:2: scenario: read scenario: open missing.yaml"},
+	} {
+		_, err := Parse("x.yaml", []byte(c.yaml))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: err = %v, want %q", c.yaml, err, c.want)
+		}
 	}
 }

@@ -89,7 +89,7 @@ func TestBadInputExitsTwoWithClearMessage(t *testing.T) {
 		{[]string{"ramp", "--url", url, "--hold", "1000000h"}, []string{"ramp.hold", "1000000h is above 24h", "--allow-large"}},
 		{[]string{"ramp", "--url", url, "--timeout", "2h"}, []string{"timeout", "above 1h"}},
 		{[]string{"ramp", "--url", url, "--users", "1e12", "--allow-large"}, []string{"ramp.from", "the most loadlab allows"}},
-		{[]string{"run", huge}, []string{huge + ":4: ramp.from: 1000000000000 users is above 100,000 users per step", "allow_large: true", huge + ":4: ramp.hold: 1000000h is above 24h"}},
+		{[]string{"run", huge}, []string{huge + ":4: scenario.ramp.from: 1000000000000 users is above 100,000 users per step", "allow_large: true", huge + ":4: scenario.ramp.hold: 1000000h is above 24h"}},
 		{[]string{"run", zeroRepeat}, []string{zeroRepeat + ":2: repeat: must be from 1 to 100 (got 0); leave it out for the default 1"}},
 		{[]string{"run", "--target-users", "0", "quick"}, []string{"--target-users 0", "≥ 1"}},
 		{[]string{"run", "--target-users", "1000000", "quick"}, []string{"target_users", "above 100,000"}},

@@ -59,7 +59,7 @@ func TestBadInputFileRefusedBeforeDeploying(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"run", exp, "--runtime", "local", "--out", filepath.Join(dir, "results")}, exp + ":8: requests[0].body_file: " + bad},
+		{[]string{"run", exp, "--runtime", "local", "--out", filepath.Join(dir, "results")}, exp + ":8: scenario.requests[0].body_file: " + bad},
 		{[]string{"ramp", "--url", srv.URL, "--scenario", scenario, "--out", filepath.Join(dir, "ramp")}, scenario + ":4: requests[0].body_file: " + bad},
 		{[]string{"ramp", "--url", srv.URL, "--scenario", tscenario, "--out", filepath.Join(dir, "ramp")}, tscenario + ":3: targets_file: " + targets + ":5: bad header: not a header"},
 	} {

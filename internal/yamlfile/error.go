@@ -199,3 +199,28 @@ func editDistance(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// Nested places the problems of err, a document decoded from a value
+// nested in another file (an inline scenario in an experiment), below
+// that value's field path, and gives any other error the value's place:
+// file, line and field. A nil err stays nil.
+func Nested(err error, file string, line int, path string) error {
+	if err == nil {
+		return nil
+	}
+	var es []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		es = j.Unwrap()
+	} else {
+		es = []error{err}
+	}
+	out := make(Errors, 0, len(es))
+	for _, e := range es {
+		var fe *Error
+		if !errors.As(e, &fe) {
+			fe = &Error{File: file, Line: line, Msg: e.Error()}
+		}
+		out = append(out, fe)
+	}
+	return out.Under(path).Join()
+}
