@@ -68,6 +68,7 @@ func TestParseErrors(t *testing.T) {
 		{"zero repeat", "name: x\nrepeat: -1\n", []string{"x.yaml:2: repeat: must be from 1 to 100"}},
 		{"negative cooldown", "name: x\ncooldown: -1s\n", []string{"x.yaml:2: cooldown: must be ≥ 0"}},
 		{"bad name", "name: my run\n", []string{"x.yaml:1: name:", "letters, digits"}},
+		{"memory below one byte", "name: x\nconfigs:\n  - {cpus: 1, memory: 0.5}\n", []string{"x.yaml:3: configs[0].memory:", "less than one byte"}},
 		// Explicit zeros are never replaced by a default; absurd values name their bound (issue 10, case 9).
 		{"explicit zero repeat", "name: x\nrepeat: 0\n", []string{"x.yaml:2: repeat: must be from 1 to 100 (got 0); leave it out for the default 1"}},
 		{"explicit zero replicas", "name: x\nconfigs:\n  - {cpus: 1}\n  - {cpus: 2, replicas: 0}\n", []string{"x.yaml:4: configs[1].replicas: must be from 1 to 64 (got 0); leave it out for the default 1"}},

@@ -107,7 +107,9 @@ func trimZeros(s string) string {
 type Bytes int64
 
 // ParseBytes parses a memory size such as "512m", "1g", "1t", "1GiB" or
-// "1048576"; a fraction of a byte is dropped.
+// "1048576"; a fraction of a byte is dropped, but a size that is less
+// than one byte without being 0 is refused rather than read as 0, which
+// means unlimited.
 func ParseBytes(s string) (Bytes, error) {
 	t := strings.TrimSpace(s)
 	if t == "" {
@@ -123,6 +125,9 @@ func ParseBytes(s string) (Bytes, error) {
 	// A size beyond int64 converts to a wrapped or saturated value.
 	if v < 0 || v > math.MaxInt64/2 {
 		return 0, fmt.Errorf("memory size %q is too large", s)
+	}
+	if v == 0 && strings.ContainsAny(strings.TrimLeft(t, "0.+"), "123456789") {
+		return 0, fmt.Errorf("memory size %q is less than one byte (0 means unlimited; Docker's minimum is 6m)", s)
 	}
 	return Bytes(v), nil
 }

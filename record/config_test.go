@@ -10,7 +10,7 @@ import (
 func TestParseBytes(t *testing.T) {
 	good := map[string]Bytes{
 		"512m": 512 << 20, "1g": 1 << 30, "1G": 1 << 30, "1GiB": 1 << 30, "1.5g": 3 << 29, "1t": 1 << 40, "2TiB": 2 << 40,
-		"256MiB": 256 << 20, "64k": 64 << 10, "1048576": 1 << 20, "6m": 6 << 20, " 2gb ": 2 << 30, "100b": 100,
+		"256MiB": 256 << 20, "64k": 64 << 10, "1048576": 1 << 20, "6m": 6 << 20, " 2gb ": 2 << 30, "100b": 100, "0": 0, "0m": 0, "0.0g": 0,
 	}
 	for in, want := range good {
 		got, err := ParseBytes(in)
@@ -18,7 +18,7 @@ func TestParseBytes(t *testing.T) {
 			t.Errorf("ParseBytes(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
-	for _, in := range []string{"", "m", "lots", "-1g", "1x", "NaN", "1e400", "9223372036854775807", "9000000000g"} {
+	for _, in := range []string{"", "m", "lots", "-1g", "1x", "NaN", "1e400", "9223372036854775807", "9000000000g", "0.5", ".5b", "0.4"} {
 		if _, err := ParseBytes(in); err == nil {
 			t.Errorf("ParseBytes(%q) accepted", in)
 		}
