@@ -224,6 +224,7 @@ func (d *decoder) dict(n *yaml.Node, v reflect.Value, path string) {
 	}
 	t := v.Type()
 	m := reflect.MakeMapWithSize(t, len(n.Content)/2)
+	seen := map[string]int{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k := d.resolve(n.Content[i])
 		if k == nil {
@@ -233,6 +234,11 @@ func (d *decoder) dict(n *yaml.Node, v reflect.Value, path string) {
 			d.errorf(k, path, "keys must be names (got %s)", KindName(k))
 			continue
 		}
+		if first, dup := seen[k.Value]; dup {
+			d.errorf(k, Join(path, k.Value), "duplicate key (first at line %d)", first)
+			continue
+		}
+		seen[k.Value] = k.Line
 		e := reflect.New(t.Elem()).Elem()
 		d.value(n.Content[i+1], e, Join(path, k.Value))
 		m.SetMapIndex(reflect.ValueOf(k.Value).Convert(t.Key()), e)

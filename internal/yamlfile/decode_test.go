@@ -82,6 +82,7 @@ func TestDecodeProblems(t *testing.T) {
 		{"items:\n  - {size: 1}\n  - {sizes: 1}\n", `f.yaml:3: items[1].sizes: unknown field (did you mean "size"? allowed in items[1]:`},
 		{"pair:\n  c: 1\n", `f.yaml:2: pair.c: unknown field (did you mean "a"? allowed in pair: a, b)`},
 		{"rate: 1\nrate: 2\n", "f.yaml:2: rate: duplicate field (first at line 1)"},
+		{"env: {K: a, K: b}\n", "f.yaml:1: env.K: duplicate key (first at line 1)"},
 		{"inner:\n  <<: {size: 1}\n", "f.yaml:2: inner: merge keys (<<) are not supported"},
 		{"rate: fast\n", `f.yaml:1: rate: must be a number (got "fast")`},
 		{"rate: .nan\n", "f.yaml:1: rate: must be a finite number (got .nan)"},
