@@ -2,7 +2,7 @@
 // its layout (the file names below), run IDs, creating a run's folder
 // (never an existing one), the environment record (environment.json) and
 // the resolved experiment (experiment.yaml). experiments and cmd write it;
-// report, report/gate and cmd read it.
+// report reads it (and report/gate through report).
 //
 // It imports record and slo, never experiments or scenarios: readers
 // (report, gates) get what they need of experiment.yaml through the small
@@ -24,6 +24,9 @@ const (
 	PlanFile        = record.PlanFile // what the run set out to measure
 	ExperimentFile  = "experiment.yaml"
 	EnvironmentFile = "environment.json"
+	// ResultsFile holds every request of `loadlab ramp --save-results`, in
+	// vegeta's gob format (read with vegeta report/plot).
+	ResultsFile = "results.gob"
 )
 
 // WriteFile writes and syncs a file of the results folder before load

@@ -25,9 +25,6 @@ import (
 	"github.com/loadlab/loadlab/slo"
 )
 
-// resultsFile is the name of the saved per-request results (--save-results).
-const resultsFile = "results.gob"
-
 // rampCmd ramps load against running base URLs (no deployment): the
 // scenario comes from --scenario (or the reference-API default) and the
 // flags override its fields.
@@ -112,7 +109,7 @@ func (c *rampCmd) flags(f *pflag.FlagSet) {
 	f.StringVar(&c.out, "out", "", "results folder (default results/<UTC time>-ramp)")
 	f.StringVar(&c.caFile, "ca-file", "", "PEM file of CA certificates to trust for https URLs (e.g. a self-signed server's certificate)")
 	f.BoolVar(&c.insecure, "insecure", false, "do not verify the server's TLS certificate (test servers only)")
-	f.BoolVar(&c.saveResults, "save-results", false, "also save every request in vegeta's gob format (DIR/"+resultsFile+"; read with vegeta report/plot)")
+	f.BoolVar(&c.saveResults, "save-results", false, "also save every request in vegeta's gob format (DIR/"+rundir.ResultsFile+"; read with vegeta report/plot)")
 	f.BoolVar(&c.allowLarge, "allow-large", false, "lift the sanity bounds (100,000 users, 1,000,000 req/s, hold 24h, timeout 1h, …) to loadlab's ceilings, like allow_large: true in a scenario")
 }
 
@@ -285,7 +282,7 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 		Seed:     c.seed,
 	}
 	if c.saveResults {
-		if saved, err = os.Create(filepath.Join(dir, resultsFile)); err != nil {
+		if saved, err = os.Create(filepath.Join(dir, rundir.ResultsFile)); err != nil {
 			return fmt.Errorf("create results file: %w", err)
 		}
 		defer saved.Close()
@@ -313,6 +310,8 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	}
 	if resultsBuf != nil {
 		if err := resultsBuf.Flush(); err != nil {
+			errs = append(errs, fmt.Errorf("save results: %w", err))
+		} else if err := saved.Close(); err != nil {
 			errs = append(errs, fmt.Errorf("save results: %w", err))
 		}
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/rundir"
 	"github.com/loadlab/loadlab/scenarios"
 )
 
@@ -105,7 +106,7 @@ func TestRampWritesStepsSummaryAndTable(t *testing.T) {
 	if err != nil || json.Unmarshal(b, &summary) != nil {
 		t.Errorf("summary.json: %v", err)
 	}
-	if fi, err := os.Stat(filepath.Join(out, resultsFile)); err != nil || fi.Size() == 0 {
+	if fi, err := os.Stat(filepath.Join(out, rundir.ResultsFile)); err != nil || fi.Size() == 0 {
 		t.Errorf("saved results: %v", err)
 	}
 	if !strings.Contains(stdout.String(), "4 users") || !strings.Contains(stderr.String(), "load goes to "+srv.URL+" (127.0.0.1:") {

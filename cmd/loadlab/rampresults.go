@@ -11,6 +11,7 @@ import (
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/redact"
 	"github.com/loadlab/loadlab/report"
+	"github.com/loadlab/loadlab/rundir"
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/slo"
@@ -31,7 +32,7 @@ func writeRampSummary(dir string, out engine.Outcome, verdict slo.SLO, sc scenar
 		"interrupted": out.Interrupted,
 	}
 	if saved {
-		env["results"] = resultsFile
+		env["results"] = rundir.ResultsFile
 	}
 	steps := make([]record.Record, len(out.Steps))
 	for i, rec := range out.Steps {
