@@ -219,3 +219,25 @@ func TestGateStageGatesTheRun(t *testing.T) {
 		})
 	}
 }
+
+// TestRunStagesOrderAndFinality: the run's stage list itself, in order,
+// with the stages that must run after a failure (so that what was measured
+// is swept, reported and released even when measuring failed).
+func TestRunStagesOrderAndFinality(t *testing.T) {
+	want := []struct {
+		name  string
+		final bool
+	}{
+		{"runtime", false}, {"results folder", false}, {"measure", false}, {"sweep", true},
+		{"report", true}, {"outcome", false}, {"gate", false}, {"release runtime", true},
+	}
+	if len(runStages) != len(want) {
+		t.Fatalf("%d stages %v, want %d", len(runStages), runStages, len(want))
+	}
+	for i, w := range want {
+		_, final := runStages[i].(finalStage)
+		if got := runStages[i].String(); got != w.name || final != w.final {
+			t.Errorf("stage %d: %q final=%v, want %q final=%v", i, got, final, w.name, w.final)
+		}
+	}
+}
