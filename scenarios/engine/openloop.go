@@ -45,6 +45,7 @@ type openLoop struct {
 	mu      sync.Mutex
 	idle    []*worker     // idle workers, the most recently idle last
 	freed   chan struct{} // signals the dispatcher that a worker became idle
+	kick    chan struct{} // signals the dispatcher that the rate changed
 	workers int           // started workers; the dispatcher's own count
 }
 
@@ -67,6 +68,7 @@ func newOpenLoop(src scenarios.Source, bases []*base, set *connSet, col *collect
 		maxWorkers: cfg.maxWorkers,
 		quit:       make(chan struct{}),
 		freed:      make(chan struct{}, 1),
+		kick:       make(chan struct{}, 1),
 	}
 	if !cfg.perUser {
 		per := (cfg.pool + len(bases) - 1) / len(bases)
@@ -85,9 +87,14 @@ func (o *openLoop) start(rate float64) {
 	go o.dispatch()
 }
 
-// setRate switches the load to rate now.
+// setRate switches the load to rate now, and wakes the dispatcher so that
+// it does not sleep on toward an arrival of the old rate.
 func (o *openLoop) setRate(rate float64) {
 	o.pacer.setRate(time.Since(o.began), rate)
+	select {
+	case o.kick <- struct{}{}:
+	default:
+	}
 }
 
 // reap counts the sends overdue by more than DropAfter as dropped.
@@ -108,13 +115,16 @@ func (o *openLoop) dispatch() {
 		if stop {
 			return
 		}
-		if wait > 0 {
+		if wait > 0 { // nothing due yet: sleep, then ask again
 			timer.Reset(wait)
 			select {
 			case <-timer.C:
+			case <-o.kick:
+				timer.Stop()
 			case <-o.quit:
 				return
 			}
+			continue
 		}
 		if !o.hand(o.began.Add(due)) {
 			return
@@ -133,8 +143,10 @@ const maxDialing = 64
 
 // hand gives the request scheduled at t to the most recently idle worker,
 // or to a new one while fewer than maxWorkers run and fewer than
-// maxDialing dials are in progress, or else waits for one to come free;
-// it reports false when the load stopped meanwhile.
+// maxDialing dials are in progress, or else waits for one to come free,
+// and drops the request (counted) once it is more than DropAfter late, as
+// the pacer drops the arrivals it could not hand out; it reports false
+// when the load stopped meanwhile.
 func (o *openLoop) hand(t time.Time) bool {
 	var retry *time.Timer
 	defer func() {
@@ -168,11 +180,23 @@ func (o *openLoop) hand(t time.Time) bool {
 			}
 			again = retry.C
 		}
+		if again == nil { // all workers busy: wait for one, at most until t is DropAfter late
+			if retry == nil {
+				retry = time.NewTimer(time.Until(t.Add(DropAfter)))
+			} else {
+				retry.Reset(time.Until(t.Add(DropAfter)))
+			}
+			again = retry.C
+		}
 		select {
 		case <-o.freed:
 		case <-again:
 		case <-o.quit:
 			return false
+		}
+		if time.Since(t) > DropAfter {
+			o.col.addDropped(1)
+			return true
 		}
 	}
 }

@@ -102,6 +102,12 @@ func TestDroppedWhenMaxWorkersTooSmall(t *testing.T) {
 	if peak.Load() > 2 {
 		t.Errorf("server saw %d concurrent requests, max_workers is 2", peak.Load())
 	}
+	// A request that waits for a worker is dropped once DropAfter late,
+	// never sent later than that (the lag is in ms; the slack covers the
+	// send itself on a loaded machine).
+	if lag := rec.Generator.LagMs; lag > float64((DropAfter+40*time.Millisecond)/time.Millisecond) {
+		t.Errorf("send lag p95 %.1f ms: requests were sent more than %s late instead of dropped", lag, DropAfter)
+	}
 	// Late sends are measured from their schedule (coordinated omission).
 	if rec.LatencyScheduled.P95 < rec.Latency.P95+20 {
 		t.Errorf("p95 from schedule %.1f ms does not include the send lag (p95 %.1f ms)", rec.LatencyScheduled.P95, rec.Latency.P95)
@@ -167,5 +173,18 @@ func TestOpenLoopPoissonArrivals(t *testing.T) {
 	if _, _, err := runTest(t, bursty, rateSteps(time.Second, 0, 10), &cycleSource{reqs: []scenarios.Request{get("/")}},
 		[]string{srv.URL}, Options{}); err == nil || !strings.Contains(err.Error(), `arrival "bursty"`) {
 		t.Errorf("unknown arrival: error %v", err)
+	}
+}
+
+// TestOpenLoopStepUpFromALowRate: after a step from 1/s to 200/s the new
+// rate starts at once against a fast server: nothing is dropped (the
+// dispatcher used to sleep on toward the next arrival of the old rate and
+// drop every new-rate one due meanwhile).
+func TestOpenLoopStepUpFromALowRate(t *testing.T) {
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
+	recs := runGET(t, testScenario(record.ModelRate), rateSteps(1500*time.Millisecond, 50*time.Millisecond, 1, 200), srv.URL)
+	rec := recs[1]
+	if want := 200 * rec.WindowS; rec.Dropped != 0 || !within(float64(rec.Requests), want, 0.1) {
+		t.Errorf("step to 200/s: %d requests, %d dropped in %.2f s, want ≈ %.0f and 0", rec.Requests, rec.Dropped, rec.WindowS, want)
 	}
 }

@@ -157,11 +157,13 @@ func (p *stepPacer) Reap(elapsed time.Duration) {
 	p.mu.Unlock()
 }
 
-// pace hands the next arrival to the caller at elapsed, after dropping the
-// overdue ones: due is its scheduled time, wait how long to sleep before
-// sending it (to the next multiple of PaceQuantum at or after due; ≤ 0 when
-// it is already due: minus its lateness). stop reports that the load
-// ended.
+// pace looks at the next arrival at elapsed, after dropping the overdue
+// ones; due is its scheduled time. When it is due (wait ≤ 0: minus its
+// lateness) pace hands it to the caller, who sends it; otherwise (wait >
+// 0) nothing is handed out: the caller sleeps wait (to the next multiple
+// of PaceQuantum at or after due, so that one wake-up sends every arrival
+// due by then) and asks again, and a rate change meanwhile moves the
+// arrival (setRate). stop reports that the load ended.
 func (p *stepPacer) pace(elapsed time.Duration) (due, wait time.Duration, stop bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -170,8 +172,8 @@ func (p *stepPacer) pace(elapsed time.Duration) (due, wait time.Duration, stop b
 	}
 	p.reap(elapsed)
 	due = p.sched.timeAt(p.next)
-	p.advance()
 	if due <= elapsed {
+		p.advance()
 		return due, due - elapsed, false
 	}
 	wake := (due + PaceQuantum - 1) / PaceQuantum * PaceQuantum

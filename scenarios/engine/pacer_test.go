@@ -16,11 +16,13 @@ func TestPacerSchedule(t *testing.T) {
 	var dues []time.Duration
 	for _, c := range []struct {
 		elapsed time.Duration
-		wait    time.Duration
+		wait    time.Duration // > 0: nothing handed out yet
 	}{
 		{0, 0},
 		{0, 100 * ms},
+		{100 * ms, 0},
 		{150 * ms, 50 * ms},
+		{250 * ms, -50 * ms}, // slot 2, 50 ms late
 		{250 * ms, 50 * ms},
 	} {
 		due, wait, stop := p.pace(c.elapsed)
@@ -29,7 +31,7 @@ func TestPacerSchedule(t *testing.T) {
 		}
 		dues = append(dues, due)
 	}
-	if got := dues[2]; got != 200*ms {
+	if got := dues[4]; got != 200*ms {
 		t.Errorf("slot 2 scheduled at %s, want 200ms", got)
 	}
 	if r := p.sched.segAt(time.Second).rate; r != 10 {
@@ -40,21 +42,23 @@ func TestPacerSchedule(t *testing.T) {
 func TestPacerWakesOnQuantum(t *testing.T) {
 	p := newStepPacer(3000, scenarios.ArrivalConstant, 1, nil) // a slot every 333.3 µs
 	var waits, dues []time.Duration
-	for range 4 {
-		d, w, _ := p.pace(0)
+	for _, elapsed := range []time.Duration{0, 0, PaceQuantum, PaceQuantum, PaceQuantum, PaceQuantum} {
+		d, w, _ := p.pace(elapsed)
 		waits = append(waits, w)
 		dues = append(dues, d)
 	}
-	// Slots 1–3 are due within the first millisecond: one wakeup sends them.
-	want := []time.Duration{0, PaceQuantum, PaceQuantum, PaceQuantum}
+	// Slots 1–3 are due within the first millisecond: one wakeup, at 1 ms,
+	// sends them, and the next wait is to 2 ms.
+	us := time.Microsecond
+	want := []time.Duration{0, PaceQuantum, -666667 * time.Nanosecond, -333334 * time.Nanosecond, -us / 1000, PaceQuantum}
 	for i := range want {
-		if waits[i] != want[i] {
+		if d := waits[i] - want[i]; d < -time.Nanosecond || d > time.Nanosecond {
 			t.Errorf("waits %v, want %v", waits, want)
 			break
 		}
 	}
 	// Their scheduled times stay exact, so the delay is measured.
-	if got := dues[1]; got != 333333*time.Nanosecond {
+	if got := dues[2]; got != 333333*time.Nanosecond {
 		t.Errorf("slot 1 scheduled at %s", got)
 	}
 }
@@ -194,5 +198,35 @@ func TestPacerPoissonDrops(t *testing.T) {
 	}
 	if !within(float64(dropped), 9900, 0.03) {
 		t.Errorf("dropped %d, want ≈ 9900 (10 s - %s at 1000/s)", dropped, DropAfter)
+	}
+}
+
+// TestPacerRateChangeWhileWaiting: a dispatcher asleep toward the next
+// arrival at a low rate is not owed that arrival: after a step up, asking
+// again gives the arrival at the new rate, and nothing is dropped (it used
+// to hand out the old-rate arrival up front and drop every new-rate one
+// due meanwhile).
+func TestPacerRateChangeWhileWaiting(t *testing.T) {
+	var dropped int64
+	p := newStepPacer(1, scenarios.ArrivalConstant, 1, func(n int64) { dropped += n })
+	if _, wait, _ := p.pace(0); wait != 0 {
+		t.Fatalf("first arrival wait %s", wait)
+	}
+	if due, wait, _ := p.pace(10 * ms); due != time.Second || wait != 990*ms {
+		t.Fatalf("next arrival due %s, wait %s; want 1s, 990ms", due, wait)
+	}
+	p.setRate(10*ms, 200) // a step up while the dispatcher sleeps
+	sent := 0
+	for elapsed := 10 * ms; elapsed <= 510*ms; elapsed += PaceQuantum {
+		for {
+			_, wait, _ := p.pace(elapsed)
+			if wait > 0 {
+				break
+			}
+			sent++
+		}
+	}
+	if dropped != 0 || !within(float64(sent), 100, 0.02) {
+		t.Errorf("%d sent and %d dropped in the 500 ms after a step to 200/s, want ≈ 100 and 0", sent, dropped)
 	}
 }
