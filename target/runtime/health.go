@@ -19,10 +19,6 @@ const (
 	// DefaultHealthTimeout bounds the wait for a deployment to become
 	// healthy when Spec.HealthTimeout is zero.
 	DefaultHealthTimeout = 60 * time.Second
-	// DefaultPort is the container port the docker runtime uses when
-	// Spec.Port is 0 and the image does not expose exactly one TCP port
-	// (the reference API's image exposes it).
-	DefaultPort = 8000
 )
 
 // healthPoll is the interval between two health probes; short, because

@@ -70,7 +70,8 @@ type Spec struct {
 	// arguments to start (local); empty means the reference API.
 	Command []string
 	// Port is the port the API listens on inside the container (docker);
-	// 0 means the image's single exposed TCP port, else DefaultPort.
+	// 0 means the image's exposed TCP port (an error unless it exposes
+	// exactly one).
 	Port int
 	// HealthPath is polled until it answers 2xx (DefaultHealthPath when empty).
 	HealthPath string

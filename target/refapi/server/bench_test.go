@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -87,5 +88,55 @@ func BenchmarkDecodePredictBatch100(b *testing.B) {
 		if err := decodePredict(body, 1000, &req); err != nil || len(req.errs) > 0 {
 			b.Fatal(err, req.errs)
 		}
+	}
+}
+
+// oneMiBBody is {"instances":[item,item,…]} or, with instances false,
+// {"k0":item,"k1":item,…}, filled to about 1 MiB: the largest body the
+// default configuration accepts.
+func oneMiBBody(item string, instances bool) []byte {
+	var b bytes.Buffer
+	if instances {
+		b.WriteString(`{"instances":[`)
+	} else {
+		b.WriteString(`{`)
+	}
+	for i := 0; b.Len() < 1<<20-32; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		if !instances {
+			fmt.Fprintf(&b, `"k%d":`, i)
+		}
+		b.WriteString(item)
+	}
+	if instances {
+		b.WriteString(`]`)
+	}
+	b.WriteString(`}`)
+	return b.Bytes()
+}
+
+// BenchmarkDecodePredictHuge decodes 1 MiB bodies that must be refused
+// cheaply: batches far over the limit, and a lead among many unknown keys.
+func BenchmarkDecodePredictHuge(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{
+		{"TooLongObjects", oneMiBBody(`{}`, true)},
+		{"TooLongNumbers", oneMiBBody(`1`, true)},
+		{"UnknownKeys", oneMiBBody(`0`, false)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			var req predictRequest
+			b.SetBytes(int64(len(c.body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := decodePredict(c.body, 1000, &req); err != nil || len(req.errs) == 0 {
+					b.Fatal(err, req.errs)
+				}
+			}
+		})
 	}
 }

@@ -25,6 +25,9 @@ var fuzzSeeds = []string{
 	`[]`, `""`, `null`, `0`, `-0.0e+0`, ``, ` `, `{`, `{"a":}`, `{"age":01}`, `{"s":"\ud83d\ude00"}`, "{\"s\":\"\xff\"}",
 	`{"age":35}  ` + "\n\t\r",
 	`{"instances":[{"age":35,"salary":75000,"web_visits":15,"last_action":"form_submit"}],"instances":"no"}`,
+	`{"AGE":1,"age":35,"Age":2,"salary":75000,"web_visits":15,"last_action":"form_submit","Instances":[]}`,
+	` { "instances" : [ { "age" : 35 , "x" : "]}\\\"[{" , "salary" : 1 , "web_visits" : 0 , "last_action" : "page_view" } , [ ] , { } ] } `,
+	`{"instances":[[{}],{"a":[1,{"b":"}"}]},-1.5e-3,true,false,null,"x"]}`,
 }
 
 // FuzzPredictDecoder checks decodePredict against an independent reference:

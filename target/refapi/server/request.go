@@ -98,11 +98,6 @@ func newSyntaxError(e *json.SyntaxError, body []byte) *SyntaxError {
 	return &SyntaxError{Offset: off, Msg: msg}
 }
 
-// object is a JSON object's members, undecoded. Keys match exactly (as
-// in pydantic, unlike encoding/json's case-insensitive struct fields);
-// of duplicate keys the last wins; unknown keys are ignored.
-type object = map[string]json.RawMessage
-
 // predictRequest is a decoded POST /predict body: one lead, or a batch
 // under "instances". It is reused across requests (see reset).
 type predictRequest struct {
@@ -117,47 +112,56 @@ func (r *predictRequest) reset() {
 	r.errs = r.errs[:0]
 }
 
+// topNames are the members of a POST /predict body that are read: a
+// lead's fields, then "instances".
+var topNames = [numFields + 1]string{fieldNames[0], fieldNames[1], fieldNames[2], fieldNames[3], "instances"}
+
 // decodePredict parses and validates body into req with at most maxBatch
 // instances. Malformed JSON (exactly what encoding/json rejects) returns a
 // *SyntaxError; invalid content leaves one FieldError per offending field
-// in req.errs (in field order, batch items in index order).
+// in req.errs (in field order, batch items in index order). Only the
+// members it reads are decoded, so its cost and memory do not grow with
+// unknown members or the items of a batch it refuses.
 func decodePredict(body []byte, maxBatch int, req *predictRequest) *SyntaxError {
 	req.reset()
-	// The body's members; nil for well-formed JSON that is not an object:
-	// a *json.UnmarshalTypeError leaves it nil and a JSON null sets it so.
-	var top object
-	err := json.Unmarshal(body, &top)
-	var serr *json.SyntaxError
-	if err != nil && errors.As(err, &serr) { // err != nil: &serr would escape on every request
-		return newSyntaxError(serr, body)
+	if !json.Valid(body) {
+		// Unmarshal checks the whole body before decoding any of it, so
+		// its error is the body's syntax error whatever the target.
+		var v struct{}
+		var serr *json.SyntaxError
+		if err := json.Unmarshal(body, &v); errors.As(err, &serr) {
+			return newSyntaxError(serr, body)
+		}
+		panic("json.Valid rejected a body that json.Unmarshal accepts") // unreachable
 	}
-	if top == nil {
+	top := body[skipSpace(body, 0):]
+	if top[0] != '{' {
 		req.errs = append(req.errs, FieldError{Loc: []any{"body"}, Msg: probObjectType.msg, Type: probObjectType.typ})
 		return nil
 	}
-	if raw, ok := top["instances"]; ok {
+	var values [numFields + 1][]byte
+	lookup(top, topNames[:], values[:])
+	if raw := values[numFields]; raw != nil {
 		req.batch = true
 		req.decodeInstances(raw, maxBatch)
 		return nil
 	}
-	lead, probs := validateLead(top)
+	lead, probs := validateLead((*[numFields][]byte)(values[:numFields]))
 	req.leads = append(req.leads, lead)
 	req.errs = appendProblems(req.errs, &probs, -1)
 	return nil
 }
 
-// decodeInstances validates the well-formed "instances" value raw.
-func (r *predictRequest) decodeInstances(raw json.RawMessage, maxBatch int) {
+// decodeInstances validates the well-formed "instances" value raw. A list
+// longer than maxBatch is refused after counting its items, without
+// reading them.
+func (r *predictRequest) decodeInstances(raw []byte, maxBatch int) {
 	here := []any{"body", "instances"}
 	if raw[0] != '[' {
 		r.errs = append(r.errs, FieldError{Loc: here, Msg: probListType.msg, Type: probListType.typ})
 		return
 	}
-	// Items that are not objects stay nil; the error saying so (a
-	// *json.UnmarshalTypeError, raw being well-formed) is not needed.
-	var items []object
-	_ = json.Unmarshal(raw, &items)
-	switch n := len(items); {
+	switch n := countItems(raw); {
 	case n == 0:
 		r.errs = append(r.errs, FieldError{Loc: here, Msg: probListTooShort.msg, Type: probListTooShort.typ})
 		return
@@ -167,24 +171,28 @@ func (r *predictRequest) decodeInstances(raw json.RawMessage, maxBatch int) {
 			Type: "too_long"})
 		return
 	}
-	for i, fields := range items {
-		if fields == nil {
+	var values [numFields][]byte
+	i := 0
+	for _, item := range items(raw) {
+		if item[0] != '{' {
 			r.errs = append(r.errs, FieldError{Loc: []any{"body", "instances", i}, Msg: probObjectType.msg, Type: probObjectType.typ})
 			r.leads = append(r.leads, model.Lead{})
-			continue
+		} else {
+			lookup(item, fieldNames[:], values[:])
+			lead, probs := validateLead(&values)
+			r.leads = append(r.leads, lead)
+			r.errs = appendProblems(r.errs, &probs, i)
 		}
-		lead, probs := validateLead(fields)
-		r.leads = append(r.leads, lead)
-		r.errs = appendProblems(r.errs, &probs, i)
+		i++
 	}
 }
 
-// validateLead reads a lead from an object's members; probs holds the
-// problem of each field in field order (zero when valid).
-func validateLead(o object) (lead model.Lead, probs [numFields]problem) {
-	for f, name := range fieldNames {
-		raw, ok := o[name]
-		if !ok {
+// validateLead reads a lead from the raw values of its fields (nil when
+// absent); probs holds the problem of each field in field order (zero
+// when valid).
+func validateLead(values *[numFields][]byte) (lead model.Lead, probs [numFields]problem) {
+	for f, raw := range values {
+		if raw == nil {
 			probs[f] = probMissing
 			continue
 		}

@@ -108,7 +108,7 @@ func validate(spec runtime.Spec) (container.Resources, error) {
 		errs = append(errs, fmt.Errorf("spec Config.Replicas %d: must be at least 1", spec.Config.Replicas))
 	}
 	if spec.Port < 0 || spec.Port > 65535 {
-		errs = append(errs, fmt.Errorf("spec Port %d: must be a TCP port 1-65535 (0: from the image, else %d)", spec.Port, runtime.DefaultPort))
+		errs = append(errs, fmt.Errorf("spec Port %d: must be a TCP port 1-65535 (0: the one the image exposes)", spec.Port))
 	}
 	res, err := Resources(spec.Config)
 	errs = append(errs, err)

@@ -2,6 +2,7 @@ package docker
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"debug/elf"
@@ -12,12 +13,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/docker/docker/api/types/build"
+	"github.com/docker/go-connections/nat"
 	"github.com/loadlab/loadlab/target/refapi"
 	"github.com/loadlab/loadlab/target/runtime"
 )
@@ -41,8 +44,7 @@ type imageRef struct {
 }
 
 // resolveImage makes sure the spec's image exists in the local store,
-// building it when needed, and finds the container port: Spec.Port, else
-// the image's single exposed TCP port, else runtime.DefaultPort.
+// building it when needed, and finds the container port (containerPort).
 //
 // Where images come from (nothing is ever pulled):
 //   - Spec.BuildContext set: that directory (with its Dockerfile and
@@ -79,23 +81,58 @@ func (r *Runtime) resolveImage(ctx context.Context, spec runtime.Spec) (imageRef
 	if err != nil {
 		return imageRef{}, fmt.Errorf("inspect image %q: %w", img.ref, err)
 	}
-	img.port = spec.Port
-	if img.port == 0 && inspect.Config != nil {
-		var tcp []int
-		for p := range inspect.Config.ExposedPorts {
-			num, proto, _ := strings.Cut(p, "/")
-			if n, err := strconv.Atoi(num); err == nil && (proto == "" || proto == "tcp") {
-				tcp = append(tcp, n)
-			}
-		}
-		if len(tcp) == 1 {
-			img.port = tcp[0]
-		}
+	var exposed map[string]struct{}
+	if inspect.Config != nil {
+		exposed = inspect.Config.ExposedPorts
 	}
-	if img.port == 0 {
-		img.port = runtime.DefaultPort
+	if img.port, err = containerPort(img.ref, spec.Port, exposed); err != nil {
+		return imageRef{}, err
 	}
 	return img, nil
+}
+
+// containerPort returns the port the API listens on inside a container of
+// image: spec when it is set (> 0), else the one TCP port the image
+// exposes (exposed holds its EXPOSE entries, such as "8000/tcp"). An image
+// that exposes no TCP port, or several, is an error asking for
+// target.port: a guess would be polled for health until the timeout.
+func containerPort(image string, spec int, exposed map[string]struct{}) (int, error) {
+	if spec > 0 {
+		return spec, nil
+	}
+	var all, tcp []nat.Port
+	for s := range exposed {
+		p := nat.Port(s)
+		all = append(all, p)
+		if p.Proto() == "tcp" {
+			tcp = append(tcp, p)
+		}
+	}
+	if len(tcp) == 1 {
+		if lo, hi, err := tcp[0].Range(); err == nil && lo == hi && lo > 0 {
+			return lo, nil
+		}
+	}
+	if len(tcp) == 0 {
+		return 0, fmt.Errorf("image %s exposes no TCP port%s: set target.port to the port the API listens on", image, listPorts(" (", all, ")"))
+	}
+	return 0, fmt.Errorf("image %s exposes %s: set target.port to the one the API listens on", image, listPorts("", tcp, ""))
+}
+
+// listPorts renders ports in numeric order, "80/tcp, 443/tcp", between
+// before and after; empty when there are none.
+func listPorts(before string, ports []nat.Port, after string) string {
+	if len(ports) == 0 {
+		return ""
+	}
+	slices.SortFunc(ports, func(a, b nat.Port) int {
+		return cmp.Or(cmp.Compare(a.Int(), b.Int()), strings.Compare(string(a), string(b)))
+	})
+	s := make([]string, len(ports))
+	for i, p := range ports {
+		s[i] = string(p)
+	}
+	return before + strings.Join(s, ", ") + after
 }
 
 // buildReference builds ReferenceImage from the embedded Dockerfile and the
