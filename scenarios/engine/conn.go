@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 )
 
@@ -81,26 +80,26 @@ func parseBases(urls []string) ([]*base, error) {
 // open and remembers when it was last used.
 type pconn struct {
 	net.Conn
-	raw     syscall.RawConn // plain TCP: reads and writes go through rawRead and rawWrite; nil otherwise
+	raw     *rawSock // plain TCP: reads and writes go through it; nil otherwise
 	set     *connSet
 	lastUse time.Time
 	once    sync.Once
 }
 
-// Read reads into b, through rawRead on a plain TCP connection.
+// Read reads into b, through the raw socket on a plain TCP connection.
 func (c *pconn) Read(b []byte) (int, error) {
 	if c.raw == nil {
 		return c.Conn.Read(b)
 	}
-	return rawRead(c.Conn, c.raw, b)
+	return c.raw.read(b)
 }
 
-// Write writes b, through rawWrite on a plain TCP connection.
+// Write writes b, through the raw socket on a plain TCP connection.
 func (c *pconn) Write(b []byte) (int, error) {
 	if c.raw == nil {
 		return c.Conn.Write(b)
 	}
-	return rawWrite(c.Conn, c.raw, b)
+	return c.raw.write(b)
 }
 
 // Close closes the connection and removes it from its set; it is safe to
@@ -166,7 +165,7 @@ func (s *connSet) dial(b *base, deadline time.Time) (*pconn, error) {
 		}
 		nc = tc
 	}
-	c := &pconn{Conn: nc, raw: rawSocket(nc), set: s, lastUse: time.Now()}
+	c := &pconn{Conn: nc, raw: newRawSock(nc), set: s, lastUse: time.Now()}
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()

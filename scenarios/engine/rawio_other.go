@@ -2,17 +2,14 @@
 
 package engine
 
-import (
-	"net"
-	"syscall"
-)
+import "net"
 
-// rawSocket is nil on this platform: every connection reads and writes
+// rawSock is not used on this platform: every connection reads and writes
 // through its own Read and Write.
-func rawSocket(net.Conn) syscall.RawConn { return nil }
+type rawSock struct{}
 
-// rawWrite is never called on this platform (rawSocket is nil).
-func rawWrite(c net.Conn, _ syscall.RawConn, b []byte) (int, error) { return c.Write(b) }
+// newRawSock is nil on this platform.
+func newRawSock(net.Conn) *rawSock { return nil }
 
-// rawRead is never called on this platform (rawSocket is nil).
-func rawRead(c net.Conn, _ syscall.RawConn, b []byte) (int, error) { return c.Read(b) }
+func (*rawSock) read([]byte) (int, error)  { panic("engine: raw socket I/O on a platform without it") }
+func (*rawSock) write([]byte) (int, error) { panic("engine: raw socket I/O on a platform without it") }
