@@ -1,10 +1,11 @@
-//go:build !unix
+//go:build !linux
 
 package engine
 
 import "net"
 
-// rawSock is not used on this platform: every connection reads and writes
+// rawSock is used on Linux only (elsewhere raw system calls are
+// restricted or go through libc anyway): every connection reads and writes
 // through its own Read and Write.
 type rawSock struct{}
 
