@@ -81,9 +81,26 @@ func parseBases(urls []string) ([]*base, error) {
 // open and remembers when it was last used.
 type pconn struct {
 	net.Conn
+	raw     *rawSock // plain TCP: reads and writes go through it; nil otherwise
 	set     *connSet
 	lastUse time.Time
 	once    sync.Once
+}
+
+// Read reads into b, through the raw socket on a plain TCP connection.
+func (c *pconn) Read(b []byte) (int, error) {
+	if c.raw == nil {
+		return c.Conn.Read(b)
+	}
+	return c.raw.read(b)
+}
+
+// Write writes b, through the raw socket on a plain TCP connection.
+func (c *pconn) Write(b []byte) (int, error) {
+	if c.raw == nil {
+		return c.Conn.Write(b)
+	}
+	return c.raw.write(b)
 }
 
 // Close closes the connection and removes it from its set; it is safe to
@@ -149,7 +166,7 @@ func (s *connSet) dial(b *base, deadline time.Time) (*pconn, error) {
 		}
 		nc = tc
 	}
-	c := &pconn{Conn: nc, set: s, lastUse: time.Now()}
+	c := &pconn{Conn: nc, raw: newRawSock(nc), set: s, lastUse: time.Now()}
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()

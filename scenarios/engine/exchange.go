@@ -173,6 +173,9 @@ func (e deadlineError) Unwrap() []error { return []error{e.err, os.ErrDeadlineEx
 // isSmallBuffer reports whether err says a header block did not fit in the
 // reader's buffer.
 func isSmallBuffer(err error) bool {
+	if err == nil {
+		return false
+	}
 	var sb *fasthttp.ErrSmallBuffer
-	return err != nil && errors.As(err, &sb)
+	return errors.As(err, &sb)
 }
