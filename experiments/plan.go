@@ -11,11 +11,13 @@ import (
 // extended for stability keeps its index; the warm-up is no step). Prepare
 // writes it to plan.json so that reports and gates, which never import
 // this package, can tell a finished run from an interrupted one.
-func (e Experiment) Plan(runtime string) record.Plan {
+//
+// runtime names the runtime; approximate is its Approximate().
+func (e Experiment) Plan(runtime string, approximate bool) record.Plan {
 	p := record.Plan{Repeat: max(e.Repeat, 1)}
 	p.Model, p.Steps = RampSteps(e.Scenario)
 	for _, c := range e.Expand() {
-		p.Configs = append(p.Configs, deployedOn(c, runtime, runtime == "local"))
+		p.Configs = append(p.Configs, deployedOn(c, runtime, approximate))
 	}
 	return p
 }

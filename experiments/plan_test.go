@@ -17,7 +17,7 @@ import (
 func TestPrepareWritesThePlan(t *testing.T) {
 	e := testExperiment(t, 100_000_000)
 	e.Repeat = 2
-	dir, err := Prepare(t.TempDir(), "20261130T000000Z-t", e, rundir.Environment{Runtime: "local"})
+	dir, err := Prepare(t.TempDir(), "20261130T000000Z-t", e, rundir.Environment{Runtime: "local", RuntimeApproximate: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,12 +39,12 @@ func TestPrepareWritesThePlan(t *testing.T) {
 func TestPlanHasTheRampSteps(t *testing.T) {
 	e := testExperiment(t, 100_000_000)
 	e.Warmup = time.Second
-	if p := e.Plan("docker"); p.Model != record.ModelUsers || !slices.Equal(p.Steps, []float64{2, 4}) {
+	if p := e.Plan("docker", false); p.Model != record.ModelUsers || !slices.Equal(p.Steps, []float64{2, 4}) {
 		t.Errorf("users ramp: model %q, steps %v; want users, [2 4]", p.Model, p.Steps)
 	}
 	e.Scenario.Model = record.ModelRate
 	e.Scenario.Ramp = scenarios.Ramp{From: 5, To: 20, By: 10, Hold: time.Second}
-	if p := e.Plan("docker"); p.Model != record.ModelRate || !slices.Equal(p.Steps, []float64{5, 15, 20}) {
+	if p := e.Plan("docker", false); p.Model != record.ModelRate || !slices.Equal(p.Steps, []float64{5, 15, 20}) {
 		t.Errorf("rate ramp: model %q, steps %v; want rate, [5 15 20]", p.Model, p.Steps)
 	}
 }

@@ -27,7 +27,7 @@ func Prepare(outRoot, runID string, e Experiment, env rundir.Environment) (strin
 	if err := rundir.WriteExperiment(dir, y); err != nil {
 		return "", err
 	}
-	if err := record.WritePlan(dir, e.Plan(env.Runtime)); err != nil {
+	if err := record.WritePlan(dir, e.Plan(env.Runtime, env.RuntimeApproximate)); err != nil {
 		return "", err
 	}
 	env.Experiment = e.Name

@@ -40,6 +40,7 @@ func (resultsStage) Run(ctx context.Context, s *runState) error {
 	env := rundir.HostEnvironment(s.Version)
 	env.Runtime = s.rt.Name()
 	env.RuntimeNote = s.rt.Note
+	env.RuntimeApproximate = s.rt.Approximate()
 	env.DockerVersion = s.rt.EngineVersion(ctx)
 	s.runID = rundir.NewRunID(time.Now(), s.e.Name)
 	dir, err := Prepare(s.Out, s.runID, s.e, env)

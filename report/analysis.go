@@ -202,7 +202,7 @@ func warnings(a Analysis) []string {
 		case c.Failure != "":
 			out = append(out, fmt.Sprintf("%s could not be measured: %s", c.Name, c.Failure))
 		}
-		if c.Config.Approximate || c.Config.Runtime == "local" {
+		if c.Approximate() {
 			out = append(out, fmt.Sprintf("%s: approximate (local runtime): its limits were emulated, not enforced by Docker.", c.Name))
 		}
 		for _, s := range c.Steps {

@@ -107,7 +107,9 @@ func (c ConfigResult) Step(i int) (StepResult, bool) {
 	return c.Steps[i], true
 }
 
-// Approximate reports whether the limits were emulated (local runtime).
+// Approximate reports whether the limits were emulated (local runtime):
+// the record says so, or, in a run recorded before records carried the
+// flag, its runtime is local.
 func (c ConfigResult) Approximate() bool {
 	return c.Config.Approximate || c.Config.Runtime == "local"
 }

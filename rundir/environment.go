@@ -16,19 +16,22 @@ import (
 // Environment describes where a run happened; it is written to
 // environment.json beside the steps.
 type Environment struct {
-	Loadlab       string    `json:"loadlab_version"`
-	Runtime       string    `json:"runtime"`
-	RuntimeNote   string    `json:"runtime_note,omitempty"`
-	DockerVersion string    `json:"docker_version,omitempty"`
-	HostCPUs      int       `json:"host_cpus"`
-	HostMemory    int64     `json:"host_memory_bytes"`
-	GoVersion     string    `json:"go_version"`
-	OS            string    `json:"os"`
-	Arch          string    `json:"arch"`
-	GeneratorCPUs int       `json:"generator_gomaxprocs"`
-	StartedAt     time.Time `json:"started_at"`
-	Experiment    string    `json:"experiment"`
-	ExperimentSrc string    `json:"experiment_file"`
+	Loadlab     string `json:"loadlab_version"`
+	Runtime     string `json:"runtime"`
+	RuntimeNote string `json:"runtime_note,omitempty"`
+	// RuntimeApproximate is set when the runtime only emulates the
+	// configurations' limits (runtime.Runtime.Approximate: local processes).
+	RuntimeApproximate bool      `json:"runtime_approximate,omitempty"`
+	DockerVersion      string    `json:"docker_version,omitempty"`
+	HostCPUs           int       `json:"host_cpus"`
+	HostMemory         int64     `json:"host_memory_bytes"`
+	GoVersion          string    `json:"go_version"`
+	OS                 string    `json:"os"`
+	Arch               string    `json:"arch"`
+	GeneratorCPUs      int       `json:"generator_gomaxprocs"`
+	StartedAt          time.Time `json:"started_at"`
+	Experiment         string    `json:"experiment"`
+	ExperimentSrc      string    `json:"experiment_file"`
 }
 
 // HostEnvironment fills the host facts of an Environment: loadlab's
