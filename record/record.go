@@ -111,9 +111,11 @@ const (
 
 // Load is the offered load of a step.
 type Load struct {
-	Model     string  `json:"model"`
-	Users     int     `json:"users,omitempty"`
-	Rate      float64 `json:"rate,omitempty"` // requests per second
+	Model string  `json:"model"`
+	Users int     `json:"users,omitempty"`
+	Rate  float64 `json:"rate,omitempty"` // requests per second
+	// Arrival is the open loop's arrival process: "constant" or "poisson".
+	Arrival   string  `json:"arrival,omitempty"`
 	ThinkMinS float64 `json:"think_min_s,omitempty"`
 	ThinkMaxS float64 `json:"think_max_s,omitempty"`
 	// Connections is "per_user" (one keep-alive connection per user) or

@@ -126,6 +126,9 @@ func (s Scenario) WithDefaults() Scenario {
 	if s.Connections == "" {
 		s.Connections = DefaultConnections
 	}
+	if s.Model == record.ModelRate && s.Arrival == "" {
+		s.Arrival = ArrivalConstant
+	}
 	if s.Connections == ConnShared && s.Pool == 0 {
 		s.Pool = DefaultPool
 	}

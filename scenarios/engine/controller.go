@@ -204,6 +204,7 @@ func (c *controller) load(st scenarios.Step) record.Load {
 	if c.cfg.openLoop {
 		l.Model = record.ModelRate
 		l.Rate = st.Rate
+		l.Arrival = c.cfg.arrival
 		return l
 	}
 	l.Model = record.ModelUsers

@@ -148,6 +148,9 @@ func TestOpenLoopPoissonArrivals(t *testing.T) {
 				t.Fatal(err)
 			}
 			rec := recs[0]
+			if rec.Load.Arrival != c.arrival {
+				a.Errorf("load.arrival %q, want %q", rec.Load.Arrival, c.arrival)
+			}
 			if want := 200 * rec.WindowS; !within(float64(rec.Requests), want, c.rateFrac) {
 				a.Errorf("%s: %d requests in %.2fs, want %.0f within %.0f%%", c.arrival, rec.Requests, rec.WindowS, want, 100*c.rateFrac)
 			}
@@ -184,6 +187,9 @@ func TestOpenLoopStepUpFromALowRate(t *testing.T) {
 	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	recs := runGET(t, testScenario(record.ModelRate), rateSteps(1500*time.Millisecond, 50*time.Millisecond, 1, 200), srv.URL)
 	rec := recs[1]
+	if rec.Load.Arrival != scenarios.ArrivalConstant {
+		t.Errorf("load.arrival %q, want the default constant recorded", rec.Load.Arrival)
+	}
 	if want := 200 * rec.WindowS; rec.Dropped != 0 || !within(float64(rec.Requests), want, 0.1) {
 		t.Errorf("step to 200/s: %d requests, %d dropped in %.2f s, want ≈ %.0f and 0", rec.Requests, rec.Dropped, rec.WindowS, want)
 	}
