@@ -1,8 +1,6 @@
 package main
 
 import (
-	"errors"
-
 	"github.com/spf13/cobra"
 
 	"github.com/loadlab/loadlab/report/gate"
@@ -40,7 +38,7 @@ generator was saturated).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return gateExit(gate.Run(cmd.Context(), args[0], c.opts, cmd.OutOrStdout(), cmd.ErrOrStderr()))
+			return gate.Run(cmd.Context(), args[0], c.opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	bindGateFlags(cmd, &c.opts)
@@ -56,15 +54,6 @@ func bindGateFlags(cmd *cobra.Command, o *gate.Options) {
 	f.StringVar(&o.Baseline, "baseline", "", "baseline JSON (from `loadlab baseline save`) or a results folder to compare with")
 	f.StringVar(&o.Tolerance, "tolerance", "", "allowed regressions vs the baseline (default "+gate.DefaultTolerance+")")
 	f.StringVar(&o.JUnit, "junit", "", "JUnit XML path (default <results>/gate.junit.xml)")
-}
-
-// gateExit maps gate's coded error (*gate.ExitError, anywhere in err's
-// chain) to the process exit code and message; other errors are kept.
-func gateExit(err error) error {
-	if ge := (*gate.ExitError)(nil); errors.As(err, &ge) {
-		return &exitError{code: ge.Code, err: ge.Err}
-	}
-	return err
 }
 
 // baselineCmd groups baseline management; `baseline save` stores what a
@@ -83,7 +72,7 @@ func newBaselineCmd() *cobra.Command {
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return gateExit(gate.SaveBaseline(cmd.Context(), args[0], args[1], *o, cmd.ErrOrStderr()))
+			return gate.SaveBaseline(cmd.Context(), args[0], args[1], *o, cmd.ErrOrStderr())
 		},
 	}
 	f := save.Flags()

@@ -40,7 +40,7 @@ func (c *healthcheckCmd) run(cmd *cobra.Command, _ []string) error {
 	defer cancel()
 	status, err := probeHealth(ctx, c.url)
 	if err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("unhealthy: %w", err)}
+		return &exitError{Code: 1, Err: fmt.Errorf("unhealthy: %w", err)}
 	}
 	_, err = fmt.Fprintf(cmd.OutOrStdout(), "healthy: model %s\n", status.ModelVersion)
 	return err

@@ -15,6 +15,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/loadlab/loadlab/report/gate"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -80,10 +82,10 @@ func execute(root *cobra.Command, args []string) (code int) {
 	}
 	var ee *exitError
 	if errors.As(err, &ee) {
-		if ee.err != nil {
-			fmt.Fprintf(os.Stderr, "loadlab: %s\n", consoleText(ee.err))
+		if ee.Err != nil {
+			fmt.Fprintf(os.Stderr, "loadlab: %s\n", consoleText(ee.Err))
 		}
-		return ee.code
+		return ee.Code
 	}
 	if !isUsage(err) && strings.HasPrefix(err.Error(), "unknown command ") {
 		// cobra's error for a stray argument or a mistyped command.
@@ -125,21 +127,10 @@ func exitCodeFor(s os.Signal) int {
 	return 130
 }
 
-// exitError carries a specific exit code out of a command (gate uses 1, 2
-// and 3); err, when set, is printed.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string {
-	if e.err == nil {
-		return fmt.Sprintf("exit %d", e.code)
-	}
-	return e.err.Error()
-}
-
-func (e *exitError) Unwrap() error { return e.err }
+// exitError carries a specific exit code out of a command; its Err, when
+// set, is printed. It is the gate's coded error (gate uses 1, 2 and 3), so
+// that a gate's verdict reaches the process exit without a translation.
+type exitError = gate.ExitError
 
 // usageError marks bad flags or arguments (exit code 2).
 type usageError struct{ err error }

@@ -88,7 +88,7 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 		sess.Gate = &gate.Options{Baseline: c.baseline, Tolerance: c.tolerance}
 	}
 	// The gate stage's *gate.ExitError decides the exit code (1, 2 or 3).
-	return gateExit(experiments.Execute(ctx, e, sess))
+	return experiments.Execute(ctx, e, sess)
 }
 
 // experiment loads the experiment name with the flags' overrides,
@@ -104,7 +104,7 @@ func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Exper
 	}
 	e, err := experiments.Load(name)
 	if err != nil {
-		return e, &exitError{code: 2, err: err}
+		return e, &exitError{Code: 2, Err: err}
 	}
 	if c.slo != "" {
 		e.SLO = c.slo

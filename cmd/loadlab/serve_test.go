@@ -102,5 +102,5 @@ func TestServeRejectsBadInput(t *testing.T) {
 
 func isExitCode(err error, code int) bool {
 	var ee *exitError
-	return errors.As(err, &ee) && ee.code == code
+	return errors.As(err, &ee) && ee.Code == code
 }
