@@ -91,6 +91,10 @@ type Record struct {
 	// the ramp stopped after (or during) this step.
 	Partial    bool   `json:"partial"`
 	StopReason string `json:"stop_reason"`
+	// Search is set on the steps of a search (a capacity search's probes,
+	// a limit search's trials): its phase, verdict and bracket; nil for a
+	// plain ramp.
+	Search *Search `json:"search,omitempty"`
 
 	// Histogram is the step's latency histogram (all requests, microseconds)
 	// in HdrHistogram's compressed base64 encoding, so steps from several

@@ -1,0 +1,144 @@
+// Package search finds answers instead of walking a guessed grid: the
+// highest load one configuration serves within its SLO (Capacity, a
+// scenario's ramp.search) and the smallest limits that serve a target load
+// (Limits, an experiment's search:). Both are pure: what was measured goes
+// in, the next measurement or the answer comes out; no clock, no I/O, no
+// randomness. The engine and the experiment runner carry the decisions
+// out; reports retrace them from steps.jsonl.
+package search
+
+import (
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// Capacity configures a capacity search within one configuration: bracket
+// from From by Factor until a probe breaches (or Max passes), then bisect
+// between the last pass and the first breach until the gap is within
+// Resolution, then confirm the capacity with a longer hold. Loads are
+// users, or requests/s under model rate.
+type Capacity struct {
+	// From is the first load probed (> 0).
+	From float64 `yaml:"from" json:"from" nonzero:"> 0"`
+	// Max is the highest load probed (≥ From); a pass at Max ends the
+	// search with capacity ≥ Max.
+	Max float64 `yaml:"max" json:"max" nonzero:"> 0"`
+	// Resolution ends the bisection when the gap between the last pass and
+	// the first breach is at most this: a load (50) or a percentage of the
+	// last pass (5%). Default 5%.
+	Resolution Resolution `yaml:"resolution,omitempty" json:"resolution,omitempty"`
+	// Factor multiplies the load while probes pass (and divides it while
+	// they breach, when From already breaches); default 2, > 1.
+	Factor float64 `yaml:"factor,omitempty" json:"factor,omitempty" nonzero:"> 1"`
+	// Margin is the noise band: a probe whose pressure (slo.SLO.Pressure)
+	// is within Margin of 1 is measured again, and its load decided by the
+	// median pressure of the repeats. Default 0.1 (p95 in 0.9–1.1 s for
+	// p95<1s); 0 only when written as none: margin: 0 is refused.
+	Margin float64 `yaml:"margin,omitempty" json:"margin,omitempty" nonzero:"in (0, 1)"`
+	// Repeats bounds the measurements of one load (default 3): a load near
+	// the margin is decided by the median of up to Repeats measurements; a
+	// load whose steps cannot be trusted (saturated generator, partial
+	// step) Repeats times in a row ends the search there.
+	Repeats int `yaml:"repeats,omitempty" json:"repeats,omitempty" nonzero:"≥ 1"`
+	// Hold is the hold of bracket and bisect probes and repeats; default:
+	// the ramp's hold (set by WithDefaults).
+	Hold time.Duration `yaml:"-" json:"-"`
+	// BracketHold is the hold of bracket probes; default Hold. Shorter
+	// bracket probes find the bracket sooner; a bracket probe near the
+	// margin is repeated at Hold.
+	BracketHold time.Duration `yaml:"bracket_hold,omitempty" json:"bracket_hold,omitempty" nonzero:"> 0"`
+	// ConfirmHold is the hold of the confirmation; default 2 × Hold.
+	ConfirmHold time.Duration `yaml:"confirm_hold,omitempty" json:"confirm_hold,omitempty" nonzero:"> 0"`
+	// Whole makes every load a whole number (model users); set by the
+	// scenario, not the file.
+	Whole bool `yaml:"-" json:"-"`
+}
+
+// Capacity search defaults.
+const (
+	DefaultFactor  = 2.0
+	DefaultMargin  = 0.1
+	DefaultRepeats = 3
+	// MaxProbes bounds the steps of one capacity search, repeats included.
+	MaxProbes = 40
+	// MaxConfirms bounds the confirmations (each failed one steps the
+	// search down and bisects again).
+	MaxConfirms = 3
+)
+
+// DefaultResolution is 5 % of the last pass.
+var DefaultResolution = Resolution{Value: 5, Percent: true}
+
+// Resolution is a gap small enough to stop bisecting: an absolute load, or
+// (Percent) a percentage of the last passing load. YAML: 50 or "5%".
+type Resolution struct {
+	Value   float64
+	Percent bool
+}
+
+// WithDefaults fills what c leaves empty; hold is the ramp's hold and
+// whole says whether loads are whole numbers (model users).
+func (c Capacity) WithDefaults(hold time.Duration, whole bool) Capacity {
+	panic("search: not yet implemented")
+}
+
+// Validate reports every problem of a search with defaults applied, as
+// "field: problem (fix)" errors joined (field names as in YAML:
+// from, max, resolution, factor, margin, repeats, bracket_hold,
+// confirm_hold).
+func (c Capacity) Validate() error {
+	panic("search: not yet implemented")
+}
+
+// Verdict is what one measured step says about its load.
+type Verdict int
+
+const (
+	// Pass: the step met the SLO with room (pressure below 1 − margin).
+	Pass Verdict = iota
+	// Fail: the step breached beyond the margin (pressure above 1 +
+	// margin), or nothing was answered.
+	Fail
+	// Near: the pressure was within the margin of 1; measure again.
+	Near
+	// Untrusted: the generator was saturated or the step was partial; it
+	// decides nothing.
+	Untrusted
+)
+
+// Probe is one measured step of a capacity search, as the search sees it.
+type Probe struct {
+	// Load is the step's load (users or requests/s).
+	Load  float64
+	Phase string // record.Phase*
+	// Verdict and Pressure come from Classify.
+	Verdict  Verdict
+	Pressure float64
+	// Why names the deciding condition or the reason for distrust.
+	Why string
+}
+
+// Decision is the search's answer to a history of probes: how it judged
+// the last probe, and the next probe or the result.
+type Decision struct {
+	// Last is the search's judgement of the last probe of the history
+	// (Verdict, Decided, Note, Low, High; Kind, Phase and Probe are left to
+	// the caller); zero for an empty history.
+	Last record.Search
+	// Done is true when the search has its answer, in Result.
+	Done   bool
+	Result *record.SearchResult
+	// Next, when not Done: the load to probe next, its phase and hold.
+	Load  float64
+	Phase string
+	Hold  time.Duration
+}
+
+// Next decides, from the history of probes (oldest first) of a search c
+// (defaults applied), what to measure next or the answer. It is pure and
+// total: any history, including non-monotone noise (a pass above a
+// breach), gives a decision, and a search never exceeds MaxProbes.
+func Next(c Capacity, history []Probe) Decision {
+	panic("search: not yet implemented")
+}
