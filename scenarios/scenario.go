@@ -4,7 +4,11 @@
 // lives in scenarios/engine.
 package scenarios
 
-import "time"
+import (
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
 
 // Scenario is the single source of truth for a load scenario: YAML decodes
 // into it, `loadlab ramp` flags bind to it, experiment files embed it and
@@ -113,6 +117,9 @@ type Step struct {
 	Offset time.Duration `json:"offset"`
 	Hold   time.Duration `json:"hold"`
 	Settle time.Duration `json:"settle"`
+	// Search marks a step planned by a search (kind, phase, probe; the
+	// engine copies it into the step's record); nil for a plain ramp.
+	Search *record.Search `json:"search,omitempty"`
 }
 
 // Header is one request header.

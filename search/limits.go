@@ -82,9 +82,11 @@ type Trial struct {
 	Capacity float64
 }
 
-// TrialOf judges the records of one configuration's trial (in order)
-// against the SLO s at target (users, or requests/s under model rate).
-func TrialOf(recs []record.Record, phase string, target float64, s slo.SLO) Trial {
+// TrialOf judges the records of one configuration's trial (in order; their
+// Search.Trial names its phase) against the SLO s at target (users, or
+// requests/s under model rate). A configuration that failed to deploy (a
+// Failure record) fails its trial with that reason.
+func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
 	panic("search: not yet implemented")
 }
 
