@@ -9,6 +9,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/search"
 	"github.com/loadlab/loadlab/slo"
 )
 
@@ -34,6 +36,14 @@ type Experiment struct {
 	// run's unit (users, or requests per second for an open-loop run);
 	// 0 when the file does not say.
 	TargetLoad int
+	// Search is the experiment's limit search (its search: key) as
+	// written in the resolved file; nil when the file has none, or when it
+	// cannot be read as one (an old run must still read: SearchProblem
+	// says why).
+	Search *search.Limits
+	// SearchProblem says why a search: key was present but not read ("" when
+	// it was read or absent).
+	SearchProblem string
 	// Text is the file as written; nil when the folder has none.
 	Text []byte
 }
@@ -74,6 +84,7 @@ func ParseExperiment(b []byte) (Experiment, error) {
 		SLO         yaml.Node `yaml:"slo"`
 		Gates       yaml.Node `yaml:"gates"`
 		TargetUsers int       `yaml:"target_users"`
+		Search      yaml.Node `yaml:"search"`
 	}
 	out := Experiment{Text: b}
 	if err := yaml.Unmarshal(b, &k); err != nil {
@@ -95,7 +106,60 @@ func ParseExperiment(b []byte) (Experiment, error) {
 		return out, fmt.Errorf("slo %q: %w", expr, err)
 	}
 	out.SLO = s
+	if k.Search.Kind != 0 {
+		l, err := parseLimits(k.Search)
+		if err != nil {
+			out.SearchProblem = "search: " + err.Error()
+		} else {
+			out.Search = &l
+		}
+	}
 	return out, nil
+}
+
+// parseLimits reads a search: node leniently into a limit search: cpus
+// {min, max, resolution}, memory as one size or {min, max}, replicas,
+// strategy; unknown keys are ignored. Values are taken as written, with no
+// defaults applied and no bounds checked: the run already used them.
+func parseLimits(n yaml.Node) (search.Limits, error) {
+	var k struct {
+		CPUs     search.CPURange `yaml:"cpus"`
+		Memory   yaml.Node       `yaml:"memory"`
+		Replicas []int           `yaml:"replicas"`
+		Strategy string          `yaml:"strategy"`
+	}
+	var l search.Limits
+	if n.Kind != yaml.MappingNode {
+		return l, errors.New("want a map such as {cpus: {min: 0.05, max: 2, resolution: 0.05}, memory: 512m, replicas: [1, 2]}")
+	}
+	if err := n.Decode(&k); err != nil {
+		return l, err
+	}
+	l.CPUs, l.Replicas, l.Strategy = k.CPUs, k.Replicas, k.Strategy
+	switch k.Memory.Kind {
+	case 0:
+	case yaml.ScalarNode:
+		b, err := record.ParseBytes(k.Memory.Value)
+		if err != nil {
+			return l, fmt.Errorf("memory: %w", err)
+		}
+		l.Memory = search.MemoryRange{Min: b, Max: b}
+	case yaml.MappingNode:
+		var m struct {
+			Min record.Bytes `yaml:"min"`
+			Max record.Bytes `yaml:"max"`
+		}
+		if err := k.Memory.Decode(&m); err != nil {
+			return l, fmt.Errorf("memory: %w", err)
+		}
+		l.Memory = search.MemoryRange{Min: m.Min, Max: m.Max}
+	default:
+		return l, errors.New("memory: want a size such as 512m or {min: 64m, max: 2g}")
+	}
+	if l.CPUs.Max <= 0 {
+		return l, errors.New("cpus: want {min: 0.05, max: 2}")
+	}
+	return l, nil
 }
 
 // sloExpression turns the slo node into the expression grammar.

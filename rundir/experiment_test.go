@@ -3,8 +3,11 @@ package rundir
 import (
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/loadlab/loadlab/search"
 )
 
 func TestParseExperiment(t *testing.T) {
@@ -40,6 +43,42 @@ func TestParseExperiment(t *testing.T) {
 		}
 		if e.SLO.String() != tc.slo || e.Gates != tc.gates || e.TargetLoad != tc.target || e.Thresholds() != tc.thresholds || string(e.Text) != tc.yaml {
 			t.Errorf("%q: slo %q gates %q target %d thresholds %q, want %q %q %d %q", tc.yaml, e.SLO, e.Gates, e.TargetLoad, e.Thresholds(), tc.slo, tc.gates, tc.target, tc.thresholds)
+		}
+	}
+}
+
+// TestParseExperimentSearch: the search: key is read leniently: a fixed
+// or ranged memory, replicas and strategy as written; a malformed one is
+// no error (an old run still reads) but is nil with the reason.
+func TestParseExperimentSearch(t *testing.T) {
+	tests := []struct {
+		yaml    string
+		want    *search.Limits
+		problem string
+	}{
+		{"target_users: 10000\nsearch:\n  cpus: {min: 0.05, max: 2, resolution: 0.05}\n  memory: 512m\n  replicas: [1, 2]\n",
+			&search.Limits{CPUs: search.CPURange{Min: 0.05, Max: 2, Resolution: 0.05}, Memory: search.MemoryRange{Min: 512 << 20, Max: 512 << 20}, Replicas: []int{1, 2}}, ""},
+		{"search: {cpus: {min: 0.1, max: 1}, memory: {min: 64m, max: 2g}, strategy: grid, future: 1}\n",
+			&search.Limits{CPUs: search.CPURange{Min: 0.1, Max: 1}, Memory: search.MemoryRange{Min: 64 << 20, Max: 2 << 30}, Strategy: "grid"}, ""},
+		{"search: {cpus: {min: 0.1, max: 1}, memory: {min: 536870912, max: 536870912}}\n",
+			&search.Limits{CPUs: search.CPURange{Min: 0.1, Max: 1}, Memory: search.MemoryRange{Min: 512 << 20, Max: 512 << 20}}, ""},
+		{"slo: p95<1s\n", nil, ""},
+		{"search: yes\n", nil, "want a map"},
+		{"search: {cpus: {min: 0.1, max: 1}, memory: lots}\n", nil, "memory"},
+		{"search: {cpus: fast}\n", nil, "search:"},
+		{"search: {memory: 512m}\n", nil, "cpus"},
+	}
+	for _, tc := range tests {
+		e, err := ParseExperiment([]byte(tc.yaml))
+		if err != nil {
+			t.Errorf("%q: %v, want no error", tc.yaml, err)
+			continue
+		}
+		if !reflect.DeepEqual(e.Search, tc.want) {
+			t.Errorf("%q: search %+v, want %+v", tc.yaml, e.Search, tc.want)
+		}
+		if (tc.problem == "") != (e.SearchProblem == "") || !strings.Contains(e.SearchProblem, tc.problem) {
+			t.Errorf("%q: problem %q, want one containing %q", tc.yaml, e.SearchProblem, tc.problem)
 		}
 	}
 }
