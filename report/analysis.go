@@ -43,8 +43,17 @@ type Analysis struct {
 	// short, planned configurations or repeats never measured. Empty for a
 	// complete run. Reports say it at the top; gates refuse such a run.
 	Incomplete []string `json:"incomplete"`
-	// Recommendation answers the capacity question.
+	// Recommendation answers the capacity question; after a limit search,
+	// with the cheapest minimal configuration it found.
 	Recommendation Recommendation `json:"recommendation"`
+	// Search is what the run's searches found (capacity searches within
+	// configurations, a limit search across them); nil for a run without
+	// a search.
+	Search *SearchReport `json:"search,omitempty"`
+	// Projection estimates what no searched configuration could serve on
+	// this machine; nil unless a finished limit search found nothing that
+	// serves the target. Never a measurement.
+	Projection *Projection `json:"projection,omitempty"`
 	// Warnings list what makes parts of the answer less trustworthy
 	// (generator-saturated steps, cut-short steps, failed configurations,
 	// emulated limits, replicas that were OOM-killed, exited or
@@ -81,6 +90,7 @@ func Analyze(in Input) Analysis {
 		a.SLO = a.sloConds.String()
 	}
 
+	plan := searchPlan(in.Plan, in.Records, in.Search != nil)
 	order, byConfig := record.ByConfig(in.Records)
 	a.Runs, a.StartedAt, a.EndedAt = runSpan(in.Records)
 	if a.Title == "" && len(a.Runs) > 0 {
@@ -99,19 +109,23 @@ func Analyze(in Input) Analysis {
 	a.Target, a.TargetGiven = float64(in.TargetLoad), in.TargetLoad > 0
 	if !a.TargetGiven {
 		a.Target = maxOffered
-		if in.Plan != nil && len(in.Plan.Steps) > 0 {
-			a.Target = slices.Max(in.Plan.Steps)
+		if plan != nil && len(plan.Steps) > 0 {
+			a.Target = slices.Max(plan.Steps)
 		}
 	}
 
 	for _, name := range order {
 		a.Configs = append(a.Configs, analyzeConfig(name, byConfig[name], a.judgeSLO, a.sloConds, a.Target))
 	}
-	a.Configs = withPlan(a.Configs, in.Records, in.Plan)
-	markUnfinished(a.Configs, in.Records, in.Plan, a.sloConds, a.Target)
-	a.Incomplete = append([]string{}, record.Incomplete(in.Records, in.Plan, in.Torn)...)
+	a.Configs = withPlan(a.Configs, in.Records, plan)
+	markUnfinished(a.Configs, in.Records, plan, a.sloConds, a.Target)
+	a.Incomplete = append([]string{}, record.Incomplete(in.Records, plan, in.Torn)...)
 	addScaling(a.Configs)
+	a.Search = analyzeSearches(in, a)
+	a.Incomplete = append(a.Incomplete, searchIncomplete(a.Search, a.Unit)...)
 	a.Recommendation = recommend(a)
+	searchRecommendation(&a)
+	a.Warnings = append(a.Warnings, searchWarnings(in, a)...)
 	a.Warnings = append(a.Warnings, warnings(a)...)
 	return a
 }

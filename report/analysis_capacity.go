@@ -145,6 +145,7 @@ func analyzeConfig(name string, recs []record.Record, s, known slo.SLO, target f
 	analyzeCapacity(&c)
 	analyzeSaturation(&c)
 	c.CapacityMin, c.CapacityMax = repeatCapacities(measured, s)
+	searchCapacity(&c, measured)
 
 	for i, st := range c.Steps {
 		if !st.Untrustworthy && st.Offered >= target-1e-9 {

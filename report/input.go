@@ -12,6 +12,7 @@ import (
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/rundir"
+	"github.com/loadlab/loadlab/search"
 	"github.com/loadlab/loadlab/slo"
 )
 
@@ -45,6 +46,12 @@ type Input struct {
 	// Torn is the torn last line of steps.jsonl (nil when the file is
 	// whole): the step it held is lost and the run is incomplete.
 	Torn *record.TornLine
+	// Search is the experiment's limit search (its search: key); nil when
+	// the run had none or it could not be read (SearchProblem says why).
+	// A run whose steps are a limit search's trials is reported as one
+	// either way.
+	Search        *search.Limits
+	SearchProblem string
 }
 
 // LoadDir reads a results directory: steps.jsonl (required; a torn last
@@ -85,6 +92,7 @@ func ReadDir(dir string) (Input, error) {
 		return in, err
 	}
 	in.Experiment, in.SLO, in.Gates, in.TargetLoad, in.Title = exp.Text, exp.SLO, exp.Gates, exp.TargetLoad, exp.Name
+	in.Search, in.SearchProblem = exp.Search, exp.SearchProblem
 	if in.Environment, err = rundir.ReadEnvironment(dir); err != nil {
 		return in, err
 	}
