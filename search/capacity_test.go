@@ -4,7 +4,6 @@ import (
 	"math"
 	"testing"
 	"time"
-
 )
 
 // system simulates one configuration: a probe's pressure as a function of

@@ -73,7 +73,6 @@ type state struct {
 	confirms int
 }
 
-
 // replay groups the history into measurements and decides their loads.
 func replay(c Capacity, history []Probe) *state {
 	s := &state{c: c, verdicts: map[float64]Verdict{}}
