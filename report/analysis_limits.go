@@ -118,13 +118,15 @@ func groupTrials(recs []record.Record, limitRun bool) [][]record.Record {
 	return out
 }
 
-// decides reports whether r ends its trial.
+// decides reports whether r ends its trial: a failure record, the step
+// at the target, a capacity search's last probe, or an approach step that
+// breached.
 func decides(r record.Record) bool {
 	if r.Failure != "" {
 		return true
 	}
 	s := r.Search
-	return s != nil && (s.Phase == record.PhaseTrial || s.Result != nil)
+	return s != nil && (s.Phase == record.PhaseTrial || s.Result != nil || s.Phase == record.PhaseApproach && s.Verdict == record.VerdictFail)
 }
 
 // analyzeLimits retraces a limit search: its trials judged by
@@ -151,7 +153,9 @@ func analyzeLimits(recs []record.Record, limits *search.Limits, target float64, 
 	for i, g := range groups {
 		cfg := g[0].Config
 		row := TrialRow{Trial: i + 1, Phase: trialPhase(g), Config: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.MemoryBytes)}
-		if !decides(g[len(g)-1]) {
+		if i == len(groups)-1 && !decides(g[len(g)-1]) {
+			// The last trial without its deciding step: the run ended in
+			// it. (An earlier one was decided: the search moved on.)
 			row.Verdict, row.Why = TrialInterrupted, "the run ended before the step at the target load: decides nothing"
 			rows = append(rows, row)
 			continue

@@ -37,6 +37,28 @@ type htmlPage struct {
 	Configs    []htmlConfig
 	Env        grid
 	Swatches   map[string]template.CSS
+	// Search is the "Search" section; nil for a run without a search.
+	Search *htmlSearch
+}
+
+// htmlSearch is the "Search" section: the grids of search_render.go and
+// the trials plot inlined.
+type htmlSearch struct {
+	Capacity     grid
+	CapacityNote string
+	Probes       []htmlTitled
+	Limits       *LimitSearch
+	Minimal      grid
+	Trials       []htmlTitled
+	Plot         template.HTML
+	Projection   *Projection
+}
+
+// htmlTitled is a titled table with notes under it.
+type htmlTitled struct {
+	Title string
+	Grid  grid
+	Notes []string
 }
 
 type htmlPlot struct {
@@ -83,6 +105,13 @@ func WriteHTML(w io.Writer, a Analysis) error {
 		}
 		page.Configs = append(page.Configs, hc)
 	}
+	if a.Search != nil {
+		hs, err := htmlSearchOf(a)
+		if err != nil {
+			return fmt.Errorf("write report.html: %w", err)
+		}
+		page.Search = hs
+	}
 	for _, name := range Plots {
 		var buf bytes.Buffer
 		if err := WritePlot(&buf, a, name, "svg"); err != nil {
@@ -94,6 +123,32 @@ func WriteHTML(w io.Writer, a Analysis) error {
 		return fmt.Errorf("write report.html: %w", err)
 	}
 	return nil
+}
+
+// htmlSearchOf builds the "Search" section of a run with a search.
+func htmlSearchOf(a Analysis) (*htmlSearch, error) {
+	sr := a.Search
+	hs := &htmlSearch{Limits: sr.Limits, Projection: a.Projection, CapacityNote: capacitySearchNote}
+	if len(sr.Capacity) > 0 {
+		hs.Capacity = capacitySearchGrid(sr, a.Unit)
+		for _, cs := range sr.Capacity {
+			hs.Probes = append(hs.Probes, htmlTitled{Title: cs.Config + ": probe path", Grid: probeGrid(cs, a.Unit)})
+		}
+	}
+	if ls := sr.Limits; ls != nil {
+		hs.Minimal = minimalGrid(ls, a.Unit)
+		for _, r := range ls.Replicas {
+			hs.Trials = append(hs.Trials, htmlTitled{Title: replicasText(r.Replicas) + ": path of trials", Grid: trialGrid(r), Notes: r.Contradictions})
+		}
+		if hasTrials(ls) {
+			var buf bytes.Buffer
+			if err := WritePlot(&buf, a, PlotSearch, "svg"); err != nil {
+				return nil, err
+			}
+			hs.Plot = template.HTML(inlineSVG(buf.String()))
+		}
+	}
+	return hs, nil
 }
 
 var (

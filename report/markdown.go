@@ -11,7 +11,8 @@ import (
 )
 
 // WriteMarkdown renders report.md: why the run is incomplete (when it
-// is), the recommendation, the comparison and
+// is), the recommendation, the searches (when the run had any: their
+// answers, paths, the trials plot and any projection), the comparison and
 // resource tables, warnings, the replicas' events, links to the plots (plotDir relative to the
 // report, e.g. "plots"), a per-step table per configuration, the
 // environment and the experiment definition.
@@ -23,6 +24,7 @@ func WriteMarkdown(w io.Writer, a Analysis, plotDir string) error {
 	}
 	fmt.Fprintf(&b, "> **Recommendation:** %s\n\n", mdEscape(a.Recommendation.Sentence))
 	b.WriteString(runLine(a, mdCode) + "\n\n")
+	writeSearchMarkdown(&b, a, plotDir)
 
 	b.WriteString("## Comparison\n\n")
 	b.WriteString(markdownGrid(comparisonGrid(a)))

@@ -44,6 +44,9 @@ type panel struct {
 	marks  plotter.XYs
 	oom    plotter.XYs
 	hlines []refLine
+	// points are glyphs without lines (a search's verdicts), each set
+	// with its own colour, shape and legend entry.
+	points []pointSet
 	// vlines mark step boundaries (thin) and configuration starts (bold).
 	vlines, vlinesBold []float64
 }
@@ -57,6 +60,14 @@ type series struct {
 	xy     plotter.XYs
 	// lo and hi, when set, give each point's min–max across repeats.
 	lo, hi []float64
+}
+
+// pointSet is a set of glyphs of one colour and shape.
+type pointSet struct {
+	label string
+	color color.Color
+	shape draw.GlyphDrawer
+	xy    plotter.XYs
 }
 
 // refLine is a horizontal reference line across the panel (an SLO limit).
@@ -287,6 +298,18 @@ func buildPanel(pn panel, legend *plot.Legend, seen map[string]bool) (*plot.Plot
 		sc.GlyphStyle = draw.GlyphStyle{Color: m.color, Radius: vg.Points(6), Shape: m.shape}
 		p.Add(sc)
 		addLegend(m.label, sc)
+	}
+	for _, ps := range pn.points {
+		if len(ps.xy) == 0 {
+			continue
+		}
+		sc, err := plotter.NewScatter(ps.xy)
+		if err != nil {
+			return nil, fmt.Errorf("points %q: %w", ps.label, err)
+		}
+		sc.GlyphStyle = draw.GlyphStyle{Color: ps.color, Radius: vg.Points(7), Shape: ps.shape}
+		p.Add(sc)
+		addLegend(ps.label, sc)
 	}
 	for _, h := range pn.hlines {
 		hl := &rule{at: h.y, style: draw.LineStyle{Color: h.color, Width: vg.Points(2), Dashes: []vg.Length{vg.Points(10), vg.Points(5)}}}

@@ -20,6 +20,8 @@ const (
 	PlotErrors    = "errors_vs_users"
 	PlotResources = "resources_vs_users"
 	PlotTimeline  = "timeline"
+	// PlotSearch is drawn only for a run with a limit search (SearchPlots).
+	PlotSearch = "search_trials"
 )
 
 // Plots lists every plot in report order.
@@ -32,6 +34,16 @@ var PlotTitles = map[string]string{
 	PlotErrors:    "Error rate vs load",
 	PlotResources: "CPU and memory use (% of limit) vs load",
 	PlotTimeline:  "Timeline of the run: throughput and p95",
+	PlotSearch:    "Limit search: the trials, CPU per replica vs verdict",
+}
+
+// SearchPlots are the plots of a's searches, drawn besides Plots: the
+// limit search's trials when it ran any; none otherwise.
+func SearchPlots(a Analysis) []string {
+	if a.Search != nil && a.Search.Limits != nil && hasTrials(a.Search.Limits) {
+		return []string{PlotSearch}
+	}
+	return nil
 }
 
 // WritePlot renders plot name (one of Plots) of a in format "png" or "svg",
@@ -57,6 +69,8 @@ func plotFigure(a Analysis, name string) (figure, error) {
 		f = resourcesFigure(a)
 	case PlotTimeline:
 		f = timelineFigure(a)
+	case PlotSearch:
+		f = searchFigure(a)
 	default:
 		return f, fmt.Errorf("unknown plot %q (one of %s)", name, strings.Join(Plots, ", "))
 	}

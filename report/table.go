@@ -119,7 +119,8 @@ func capacityCell(c ConfigResult) string {
 }
 
 // WriteTable renders the terminal comparison: the SLO and target, one row
-// per configuration, the recommendation and the warnings.
+// per configuration, the searches (when the run had any), the
+// recommendation and the warnings.
 func WriteTable(w io.Writer, a Analysis) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s — SLO %s, target %s %s\n\n", a.Title, sloText(a), formatCount(a.Target), a.Unit)
@@ -130,6 +131,9 @@ func WriteTable(w io.Writer, a Analysis) error {
 		return fmt.Errorf("write table: %w", err)
 	}
 	if err := renderGrid(w, comparisonGrid(a), 36); err != nil {
+		return err
+	}
+	if err := writeSearchTable(w, a); err != nil {
 		return err
 	}
 	b.Reset()

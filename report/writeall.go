@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 )
 
 // Names of the files WriteAll writes, relative to its directory.
@@ -20,7 +21,7 @@ const (
 
 // WriteAll analyses in and writes every rendering into dir: summary.json
 // and steps.csv first (they need no drawing), then report.md, report.html
-// and plots/<name>.png and .svg for each of Plots. Each file is written to
+// and plots/<name>.png and .svg for each of Plots and SearchPlots. Each file is written to
 // a temporary name and renamed, so a reader never sees half a report and
 // no temporary file stays behind. A file that fails to render does not
 // stop the others: WriteAll returns the paths written, in order, and every
@@ -39,7 +40,7 @@ func WriteAll(ctx context.Context, dir string, in Input) (files []string, err er
 		{MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, a, PlotDir) }},
 		{HTMLFile, func(w io.Writer) error { return WriteHTML(w, a) }},
 	}
-	for _, name := range Plots {
+	for _, name := range append(slices.Clone(Plots), SearchPlots(a)...) {
 		for _, format := range []string{"png", "svg"} {
 			steps = append(steps, struct {
 				name   string
