@@ -72,8 +72,9 @@ type TrialRow struct {
 	Config      string  `json:"config"`
 	CPUs        float64 `json:"cpus"`
 	MemoryBytes int64   `json:"memory_bytes"`
-	// Verdict is pass, fail, untrusted, or interrupted (the run ended
-	// before the trial's deciding step: it decided nothing).
+	// Verdict is pass, fail, untrusted, interrupted (the run ended
+	// before the trial's deciding step: it decided nothing) or, for a
+	// capacity trial, measured (its Capacity).
 	Verdict  string  `json:"verdict"`
 	Why      string  `json:"why"`
 	Capacity float64 `json:"capacity,omitempty"`
@@ -85,6 +86,7 @@ const (
 	TrialFail        = "fail"
 	TrialUntrusted   = "untrusted"
 	TrialInterrupted = "interrupted"
+	TrialMeasured    = "measured"
 )
 
 // isTrialRecord reports whether r belongs to a trial of a limit search:
@@ -164,6 +166,8 @@ func analyzeLimits(recs []record.Record, limits *search.Limits, target float64, 
 		trials = append(trials, t)
 		row.Why, row.Capacity = t.Why, t.Capacity
 		switch {
+		case t.Phase == search.TrialCapacity && t.Capacity > 0:
+			row.Verdict = TrialMeasured
 		case t.Untrusted:
 			row.Verdict = TrialUntrusted
 		case t.Pass:
@@ -264,7 +268,11 @@ func reconstructLimits(groups [][]record.Record) search.Limits {
 // With 2 replicas: 2 × 0.15 CPU." best is the cheapest result.
 func limitsSentence(ls *LimitSearch, best search.ReplicaResult, target float64, unit string, conds slo.SLO) string {
 	m := *best.Minimal
-	s := fmt.Sprintf("The smallest configuration that serves %s %s %s: %s", formatCount(target), unit, sloPhrase(conds), m.Describe())
+	smallest := "The smallest configuration that serves"
+	if !best.Complete {
+		smallest = "The smallest configuration found so far (its search did not finish) that serves"
+	}
+	s := fmt.Sprintf("%s %s %s %s: %s", smallest, formatCount(target), unit, sloPhrase(conds), m.Describe())
 	if best.FailBelow > 0 {
 		s += fmt.Sprintf(" (%s fails: %s)", record.FormatCPUs(best.FailBelow), strings.TrimSuffix(best.FailWhy, "."))
 	}
@@ -275,6 +283,8 @@ func limitsSentence(ls *LimitSearch, best search.ReplicaResult, target float64, 
 		}
 		s += " With " + replicasText(r.Replicas) + ": "
 		switch {
+		case !r.Complete && r.Minimal != nil:
+			s += fmt.Sprintf("the search did not finish (so far %d × %s served it)", r.Replicas, record.FormatCPUs(r.Minimal.CPUs))
 		case r.Minimal != nil:
 			s += fmt.Sprintf("%d × %s", r.Replicas, record.FormatCPUs(r.Minimal.CPUs))
 			if r.Minimal.MemoryBytes != m.MemoryBytes {

@@ -9,8 +9,8 @@ import (
 // trial's number in the order run on y (so the path reads bottom to
 // top), one line per replica count through its trials, and each trial's
 // verdict as a glyph in its replica count's colour: a filled circle
-// passed, a cross failed, a ring decided nothing (untrusted or
-// interrupted).
+// passed, a cross failed, a square measured the capacity at the largest
+// limits, a ring decided nothing (untrusted or interrupted).
 func searchFigure(a Analysis) figure {
 	pn := panel{ylabel: "trial (in the order run)", yMin0: true}
 	if a.Search == nil || a.Search.Limits == nil {
@@ -21,6 +21,7 @@ func searchFigure(a Analysis) figure {
 		line := series{label: replicasText(r.Replicas), color: col, dashed: true}
 		pass := pointSet{label: replicasText(r.Replicas) + ": pass", color: col, shape: draw.CircleGlyph{}}
 		fail := pointSet{label: replicasText(r.Replicas) + ": fail", color: col, shape: draw.CrossGlyph{}}
+		measured := pointSet{label: replicasText(r.Replicas) + ": capacity measured", color: col, shape: draw.SquareGlyph{}}
 		none := pointSet{label: replicasText(r.Replicas) + ": decided nothing", color: col, shape: draw.RingGlyph{}}
 		for _, t := range r.Path {
 			pt := plotter.XY{X: t.CPUs, Y: float64(t.Trial)}
@@ -30,12 +31,14 @@ func searchFigure(a Analysis) figure {
 				pass.xy = append(pass.xy, pt)
 			case TrialFail:
 				fail.xy = append(fail.xy, pt)
+			case TrialMeasured:
+				measured.xy = append(measured.xy, pt)
 			default:
 				none.xy = append(none.xy, pt)
 			}
 		}
 		pn.series = append(pn.series, line)
-		pn.points = append(pn.points, pass, fail, none)
+		pn.points = append(pn.points, pass, fail, measured, none)
 	}
 	return figure{xlabel: "CPU limit per replica (CPUs)", panels: []panel{pn}}
 }

@@ -68,6 +68,9 @@ func minimalGrid(ls *LimitSearch, unit string) grid {
 		minimal, below, capacity := "none served the target", "—", "—"
 		if r.MinimalCPUs != nil {
 			minimal = record.FormatCPUs(*r.MinimalCPUs) + " × " + record.FormatBytes(float64(r.MemoryBytes))
+			if !r.Complete {
+				minimal += " (so far)"
+			}
 		}
 		if r.FailCPUsBelow != nil {
 			below = record.FormatCPUs(*r.FailCPUsBelow) + ": " + r.FailWhy

@@ -1,0 +1,446 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"image/png"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/search"
+)
+
+// workshopLimits is the workshop question as a limit search.
+var workshopLimits = search.Limits{
+	CPUs:     search.CPURange{Min: 0.05, Max: 2, Resolution: 0.05},
+	Memory:   search.MemoryRange{Min: 512 << 20, Max: 512 << 20},
+	Replicas: []int{1, 2},
+}
+
+// summaryOf is the part of summary.json these tests read.
+type summaryOf struct {
+	Configs []struct {
+		Name string `json:"name"`
+	} `json:"configs"`
+	Incomplete     []string `json:"incomplete"`
+	Recommendation struct {
+		Config   string `json:"config"`
+		Meets    bool   `json:"meets_target"`
+		Sentence string `json:"sentence"`
+	} `json:"recommendation"`
+	Search *struct {
+		Capacity []struct {
+			Config    string  `json:"config"`
+			Capacity  float64 `json:"capacity"`
+			FirstFail float64 `json:"first_fail"`
+			Probes    int     `json:"probes"`
+			Confirmed bool    `json:"confirmed"`
+			Reason    string  `json:"reason"`
+		} `json:"capacity"`
+		Limits *struct {
+			Replicas []struct {
+				Replicas      int      `json:"replicas"`
+				MinimalCPUs   *float64 `json:"minimal_cpus"`
+				Memory        int64    `json:"memory"`
+				FailCPUsBelow *float64 `json:"fail_cpus_below"`
+				FailWhy       string   `json:"fail_why"`
+				Trials        int      `json:"trials"`
+				Capacity      float64  `json:"capacity"`
+				Complete      bool     `json:"complete"`
+			} `json:"replicas"`
+		} `json:"limits"`
+	} `json:"search"`
+	Projection *struct {
+		Label      string   `json:"label"`
+		Replicas   int      `json:"replicas"`
+		Efficiency float64  `json:"efficiency"`
+		Figures    []string `json:"figures"`
+	} `json:"projection"`
+}
+
+// renderAll writes every artefact of in into a temporary folder and
+// returns report.md, the decoded summary.json and the folder.
+func renderAll(t *testing.T, in Input) (string, summaryOf, string) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := WriteAll(context.Background(), dir, in); err != nil {
+		t.Fatalf("WriteAll: %v", err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s summaryOf
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatalf("summary.json: %v", err)
+	}
+	if s.Recommendation.Config != "" && !slices.ContainsFunc(s.Configs, func(c struct {
+		Name string `json:"name"`
+	}) bool {
+		return c.Name == s.Recommendation.Config
+	}) {
+		t.Errorf("recommendation.config %q is not one of configs[].name", s.Recommendation.Config)
+	}
+	for _, f := range []string{HTMLFile, StepsCSVFile} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s not written: %v", f, err)
+		}
+	}
+	return string(md), s, dir
+}
+
+func terminal(t *testing.T, in Input) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := WriteTerminal(&buf, in); err != nil {
+		t.Fatal(err)
+	}
+	return buf.String()
+}
+
+func contains(t *testing.T, what, text string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(text, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
+func TestLimitSearchReport(t *testing.T) {
+	m := machine{perCPU: 42000, eff: map[int]float64{2: 0.75}}
+	f := newFixtureRun(t)
+	f.limitSearch(m, workshopLimits, 10000, 0)
+	// hD's plan.json of a limit search: no configurations or steps known
+	// in advance.
+	dir := f.write(limitsExperiment(10000, workshopLimits), &record.Plan{Repeat: 1, Model: record.ModelUsers})
+	in := readRun(t, dir)
+	if in.Search == nil {
+		t.Fatal("the search: key of experiment.yaml was not read")
+	}
+	md, s, out := renderAll(t, in)
+
+	want1, want2 := minimalOnGrid(m, workshopLimits, 1, 10000), minimalOnGrid(m, workshopLimits, 2, 10000)
+	if want1 == 0 || want2 == 0 {
+		t.Fatal("the fixture's machine must serve the target with both replica counts")
+	}
+	if len(s.Incomplete) > 0 {
+		t.Errorf("a finished search is called incomplete: %v", s.Incomplete)
+	}
+	if s.Search == nil || s.Search.Limits == nil || len(s.Search.Limits.Replicas) != 2 {
+		t.Fatalf("summary.json search: %+v", s.Search)
+	}
+	for i, want := range []float64{want1, want2} {
+		r := s.Search.Limits.Replicas[i]
+		if r.Replicas != i+1 || r.MinimalCPUs == nil || math.Abs(*r.MinimalCPUs-want) > 1e-9 || !r.Complete || r.Trials < 2 || r.Memory != 512<<20 {
+			t.Errorf("replicas %d: %+v, want minimal %g CPU, complete", i+1, r, want)
+		}
+		if r.FailCPUsBelow == nil || math.Abs(*r.FailCPUsBelow-(want-0.05)) > 1e-9 || !strings.Contains(r.FailWhy, "p95") {
+			t.Errorf("replicas %d: fail below %v (%q), want %g and its breach", i+1, r.FailCPUsBelow, r.FailWhy, want-0.05)
+		}
+	}
+	// The cheapest: CPUs × replicas.
+	cheapN, cheapCPU := 1, want1
+	if 2*want2 < want1 {
+		cheapN, cheapCPU = 2, want2
+	}
+	rc, ok := Analyze(in).Config(s.Recommendation.Config)
+	if !ok || rc.Config.Replicas != cheapN || rc.Config.CPUs != cheapCPU || !s.Recommendation.Meets {
+		t.Errorf("recommendation %+v (config %+v), want %d × %g CPU", s.Recommendation, rc.Config, cheapN, cheapCPU)
+	}
+	sentence := "The smallest configuration that serves 10,000 users at p95 < 1 s, < 1 % errors: " +
+		record.Config{CPUs: cheapCPU, MemoryBytes: 512 << 20, Replicas: cheapN}.Describe() + " (" + record.FormatCPUs(cheapCPU-0.05) + " fails: p95"
+	contains(t, "the recommendation", s.Recommendation.Sentence, sentence, "With 2 replicas: 2 × "+record.FormatCPUs(want2)+".")
+	contains(t, "report.md", md, "## Search", "### Limit search", "capacity is monotone in CPU", "#### 1 replica: path of trials",
+		"#### 2 replicas: path of trials", "| Trial | Phase | CPUs | Memory | Verdict | Why |", "](plots/"+PlotSearch+".png)", sentence)
+	if strings.Contains(md, ProjectionLabel) {
+		t.Error("report.md projects although a configuration served the target")
+	}
+	contains(t, "the terminal summary", terminal(t, in), "Limit search: "+sentence, "Replicas")
+
+	// The trials plot: written with the others, and not blank.
+	for _, format := range []string{"png", "svg"} {
+		st, err := os.Stat(filepath.Join(out, PlotDir, PlotSearch+"."+format))
+		if err != nil || st.Size() < 5000 {
+			t.Fatalf("plots/%s.%s: %v (size %v)", PlotSearch, format, err, st)
+		}
+	}
+	pf, err := os.Open(filepath.Join(out, PlotDir, PlotSearch+".png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pf.Close()
+	img, err := png.Decode(pf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	colours := map[[3]uint32]bool{}
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y += 3 {
+		for x := b.Min.X; x < b.Max.X; x += 3 {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+		}
+	}
+	for _, i := range []int{0, 1} { // one colour per replica count
+		r, g, bl, _ := palette[i].RGBA()
+		if !colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] {
+			t.Errorf("the trials plot has no point or line in replica count %d's colour", i+1)
+		}
+	}
+	var html bytes.Buffer
+	if err := WriteHTML(&html, Analyze(in)); err != nil {
+		t.Fatal(err)
+	}
+	contains(t, "report.html", html.String(), `<section id="search">`, `id="plot-search_trials"`, "path of trials")
+}
+
+func TestInterruptedLimitSearchReport(t *testing.T) {
+	m := machine{perCPU: 42000, eff: map[int]float64{2: 0.75}}
+	whole := newFixtureRun(t)
+	whole.limitSearch(m, workshopLimits, 10000, 0)
+	trials1 := 0
+	for _, r := range whole.recs {
+		if r.Config.Replicas == 1 && decides(r) {
+			trials1++
+		}
+	}
+	// The same search, interrupted during the second trial of 2 replicas:
+	// its first approach step was recorded, then the process was killed.
+	f := newFixtureRun(t)
+	f.limitSearch(m, workshopLimits, 10000, trials1+1)
+	n := len(f.recs)
+	cfg := record.Config{CPUs: 1, MemoryBytes: 512 << 20, Replicas: 2, Runtime: "docker"}
+	cfg.Name = cfg.AutoName()
+	f.step(m, cfg, 2500, &record.Search{Kind: record.SearchLimits, Phase: record.PhaseApproach, Probe: 2, Trial: search.TrialCPU})
+	if len(f.recs) != n+1 {
+		t.Fatal("fixture: the cut trial was not recorded")
+	}
+	dir := f.write(limitsExperiment(10000, workshopLimits), &record.Plan{Repeat: 1, Model: record.ModelUsers})
+	in := readRun(t, dir)
+	md, s, _ := renderAll(t, in)
+	if s.Search == nil || s.Search.Limits == nil || len(s.Search.Limits.Replicas) != 2 {
+		t.Fatalf("summary.json search: %+v", s.Search)
+	}
+	r1, r2 := s.Search.Limits.Replicas[0], s.Search.Limits.Replicas[1]
+	if !r1.Complete || r1.MinimalCPUs == nil || *r1.MinimalCPUs != minimalOnGrid(m, workshopLimits, 1, 10000) {
+		t.Errorf("1 replica, searched to its end before the interruption: %+v", r1)
+	}
+	if r2.Complete || r2.Trials != 1 {
+		t.Errorf("2 replicas, interrupted in its second trial: %+v, want incomplete with 1 decided trial", r2)
+	}
+	if !slices.ContainsFunc(s.Incomplete, func(x string) bool { return strings.Contains(x, "limit search for 2 replicas did not finish") }) {
+		t.Errorf("incomplete = %v, want the unfinished search of 2 replicas", s.Incomplete)
+	}
+	contains(t, "report.md", md, "**Incomplete run:**", "| interrupted | the run ended before the step at the target load", "With 2 replicas: the search did not finish")
+	contains(t, "the terminal summary", terminal(t, in), "INCOMPLETE RUN", "Limit search:")
+}
+
+func TestLimitSearchNothingServesProjects(t *testing.T) {
+	m := machine{perCPU: 150, eff: map[int]float64{2: 0.8}}
+	f := newFixtureRun(t)
+	f.limitSearch(m, workshopLimits, 10000, 0)
+	dir := f.write(limitsExperiment(10000, workshopLimits), &record.Plan{Repeat: 1, Model: record.ModelUsers})
+	in := readRun(t, dir)
+	md, s, _ := renderAll(t, in)
+	if len(s.Incomplete) > 0 {
+		t.Errorf("a finished search is called incomplete: %v", s.Incomplete)
+	}
+	if s.Recommendation.Meets {
+		t.Errorf("recommendation meets the target: %+v", s.Recommendation)
+	}
+	if s.Search == nil || s.Search.Limits == nil || len(s.Search.Limits.Replicas) != 2 {
+		t.Fatalf("summary.json search: %+v", s.Search)
+	}
+	cap1, cap2 := s.Search.Limits.Replicas[0].Capacity, s.Search.Limits.Replicas[1].Capacity
+	for i, c := range []float64{cap1, cap2} {
+		r := s.Search.Limits.Replicas[i]
+		truth := m.capacity(record.Config{CPUs: 2, Replicas: i + 1})
+		if r.MinimalCPUs != nil || !r.Complete || c > truth || c < truth*0.9 {
+			t.Errorf("replicas %d: %+v, want no minimal, complete, a capacity within 10 %% below %g", i+1, r, truth)
+		}
+	}
+	p := s.Projection
+	if p == nil {
+		t.Fatal("no projection in summary.json")
+	}
+	eff := math.Min(1, (cap2/cap1)/2)
+	if want := int(math.Ceil(10000 / (cap1 * eff))); p.Label != ProjectionLabel || p.Replicas != want || math.Abs(p.Efficiency-eff) > 1e-9 || len(p.Figures) < 3 {
+		t.Errorf("projection %+v, want %d replicas at efficiency %.3f, labelled", p, want, eff)
+	}
+	contains(t, "report.md", md, "| capacity | 2 CPUs | 512 MiB | measured | measured capacity", "### Projection beyond this machine (projection, not measured)", "Projection, not measured: about ", "2 CPUs × 512 MiB would serve 10,000 users",
+		"No searched configuration serves 10,000 users", "scaling efficiency from 1 to 2 replicas")
+	contains(t, "the recommendation", s.Recommendation.Sentence, "No configuration serves 10,000 users", "Projection, not measured")
+	contains(t, "the terminal summary", terminal(t, in), "Projection, not measured")
+}
+
+func TestLimitSearchAllFailed(t *testing.T) {
+	f := newFixtureRun(t)
+	f.limitSearch(machine{failDeploy: true}, workshopLimits, 10000, 0)
+	dir := f.write(limitsExperiment(10000, workshopLimits), nil)
+	in := readRun(t, dir)
+	md, s, _ := renderAll(t, in)
+	if s.Projection != nil || s.Recommendation.Meets {
+		t.Errorf("projection %+v / recommendation %+v from configurations that never ran", s.Projection, s.Recommendation)
+	}
+	contains(t, "report.md", md, "## Search", "could not deploy", "No projection: no capacity was measured")
+	contains(t, "the recommendation", s.Recommendation.Sentence, "No configuration could be measured")
+}
+
+func TestEmptySearchRun(t *testing.T) {
+	f := newFixtureRun(t)
+	dir := f.write(limitsExperiment(10000, workshopLimits), &record.Plan{Repeat: 1, Model: record.ModelUsers})
+	in := readRun(t, dir)
+	md, s, out := renderAll(t, in)
+	if s.Search == nil || s.Search.Limits == nil || len(s.Search.Limits.Replicas) != 2 || s.Search.Limits.Replicas[0].Complete {
+		t.Errorf("summary.json search of an empty run: %+v", s.Search)
+	}
+	if len(s.Incomplete) == 0 || s.Projection != nil {
+		t.Errorf("incomplete %v, projection %+v: an empty search run is incomplete and projects nothing", s.Incomplete, s.Projection)
+	}
+	contains(t, "report.md", md, "No trial was run.", "No projection: no projection for an unfinished search")
+	if _, err := os.Stat(filepath.Join(out, PlotDir, PlotSearch+".png")); err == nil {
+		t.Error("a trials plot without trials")
+	}
+	terminal(t, in)
+}
+
+// capacityProbes are a capacity search on one configuration whose loads go
+// up and down: the bisection passed 810 users, its confirmation there
+// breached, so the search stepped down to 750 and confirmed it.
+func capacityProbes(f *fixtureRun, cfg record.Config) {
+	m := machine{perCPU: 780, eff: map[int]float64{}} // serves 780 users per CPU
+	type p struct {
+		phase     string
+		users     int
+		verdict   string
+		low, high float64
+		force     float64 // p95 to record instead of the machine's (noise)
+	}
+	path := []p{
+		{record.PhaseBracket, 250, "pass", 250, 0, 0},
+		{record.PhaseBracket, 500, "pass", 500, 0, 0},
+		{record.PhaseBracket, 1000, "fail", 500, 1000, 0},
+		{record.PhaseBisect, 750, "pass", 750, 1000, 0},
+		{record.PhaseBisect, 875, "fail", 750, 875, 0},
+		{record.PhaseBisect, 810, "pass", 810, 875, 700}, // noise: passed above the capacity
+		{record.PhaseConfirm, 810, "fail", 750, 810, 1100},
+		{record.PhaseConfirm, 750, "pass", 750, 810, 0},
+	}
+	for i, x := range path {
+		s := &record.Search{Kind: record.SearchCapacity, Phase: x.phase, Probe: i + 1, Verdict: x.verdict, Low: x.low, High: x.high}
+		f.step(m, cfg, x.users, s)
+		if x.force > 0 {
+			f.recs[len(f.recs)-1].Latency.P95 = x.force
+			f.recs[len(f.recs)-1].ErrorRate = 0.001
+		}
+	}
+	f.recs[len(f.recs)-1].Search.Result = &record.SearchResult{Capacity: 750, FirstFail: 810, Probes: len(path), Confirmed: true,
+		Reason: "the gap 750–810 is within the resolution and 750 passed its confirmation"}
+}
+
+func TestCapacitySearchReport(t *testing.T) {
+	cfg := dockerConfig("cpu1-mem512m-x1", 1, 512, 1)
+	f := newFixtureRun(t)
+	capacityProbes(f, cfg)
+	exp := "name: capacity-search\nslo: " + searchSLO + "\n"
+	// plan.json of a search run: its steps cannot be listed in advance;
+	// one written with the search's first load must not make it incomplete.
+	for _, plan := range []*record.Plan{
+		{Configs: []record.Config{cfg}, Repeat: 1, Model: record.ModelUsers},
+		{Configs: []record.Config{cfg}, Repeat: 1, Model: record.ModelUsers, Steps: []float64{250, 500, 1000, 2000, 4000, 8000, 16000}},
+	} {
+		in := readRun(t, f.write(exp, plan))
+		a := Analyze(in)
+		c := mustConfig(t, a, cfg.Name)
+		// The walk upwards over the combined steps would pass 810 (the
+		// median of its pass and its failed confirmation): the search says 750.
+		st810 := c.Steps[slices.IndexFunc(c.Steps, func(s StepResult) bool { return s.Offered == 810 })]
+		if !st810.Pass {
+			t.Fatal("fixture: the combined step at 810 users should pass, so that walking the steps would give 810")
+		}
+		brk, _ := c.Step(c.BreakStep)
+		if c.Capacity != 750 || brk.Offered != 810 || c.CapacityLowerBound || len(a.Incomplete) > 0 {
+			t.Errorf("capacity %g, break at %g, lower bound %v, incomplete %v: want the search's 750, first failing 810, complete",
+				c.Capacity, brk.Offered, c.CapacityLowerBound, a.Incomplete)
+		}
+		if capacity, _ := Capacities(in); capacity[cfg.Name] != 750 {
+			t.Errorf("Capacities (what gates compare) = %v, want 750", capacity)
+		}
+		md, s, _ := renderAll(t, in)
+		if s.Search == nil || len(s.Search.Capacity) != 1 {
+			t.Fatalf("summary.json search: %+v", s.Search)
+		}
+		cs := s.Search.Capacity[0]
+		if cs.Config != cfg.Name || cs.Capacity != 750 || cs.FirstFail != 810 || cs.Probes != 8 || !cs.Confirmed || cs.Reason == "" {
+			t.Errorf("summary.json capacity search %+v", cs)
+		}
+		contains(t, "report.md", md, "### Capacity searches", "| "+cfg.Name+" | 750 | 810 | 8 | yes |", "#### "+cfg.Name+" — probe path",
+			"| 6 | bisect | 810 | 700 ms | 0.1 % | pass |", "| 7 | confirm | 810 | 1.1 s | 0.1 % | fail |")
+		if got := strings.Count(md, " | bracket | ") + strings.Count(md, " | bisect | ") + strings.Count(md, " | confirm | "); got != 8 {
+			t.Errorf("%d probe rows in report.md, want 8", got)
+		}
+		contains(t, "the terminal summary", terminal(t, in), "Capacity searches:", "750")
+	}
+
+	// Interrupted after 5 probes: between 750 and 875 users, and incomplete.
+	f.recs = f.recs[:5]
+	in := readRun(t, f.write(exp, &record.Plan{Configs: []record.Config{cfg}, Repeat: 1, Model: record.ModelUsers}))
+	a := Analyze(in)
+	if c := mustConfig(t, a, cfg.Name); c.Capacity != 750 {
+		t.Errorf("interrupted search: capacity %g, want 750 (the highest known pass)", c.Capacity)
+	}
+	md, s, _ := renderAll(t, in)
+	want := "interrupted after 5 probes: between 750 and 875 users"
+	if len(s.Incomplete) == 0 || !strings.Contains(strings.Join(s.Incomplete, "; "), want) {
+		t.Errorf("incomplete = %v, want %q", s.Incomplete, want)
+	}
+	contains(t, "report.md", md, "| ≥ 750 | 875 | 5 | no | "+want)
+}
+
+func TestProjectionModel(t *testing.T) {
+	at := func(n int, capacity float64) measuredCapacity {
+		return measuredCapacity{Replicas: n, Capacity: capacity, Config: record.Config{CPUs: 2, MemoryBytes: 512 << 20, Replicas: n}}
+	}
+	tests := []struct {
+		name     string
+		ms       []measuredCapacity
+		replicas int
+		eff      float64
+		measured bool
+		figure   string
+		problem  string
+	}{
+		{"two counts", []measuredCapacity{at(2, 480), at(1, 300)}, 42, 0.8, true, "(480 ÷ 300) ÷ (2 ÷ 1) = 0.80", ""},
+		{"one count: efficiency 1 assumed", []measuredCapacity{at(1, 300)}, 34, 1, false, "assumed 1", ""},
+		{"superlinear is capped", []measuredCapacity{at(1, 300), at(2, 660)}, 34, 1, true, "taken as 1", ""},
+		{"no capacity", []measuredCapacity{at(1, 0)}, 0, 0, false, "", "no capacity was measured"},
+		{"none", nil, 0, 0, false, "", "no capacity was measured"},
+	}
+	for _, tc := range tests {
+		p, why := project(tc.ms, 10000, "users")
+		if tc.problem != "" {
+			if p != nil || !strings.Contains(why, tc.problem) {
+				t.Errorf("%s: %+v, %q; want no projection because %q", tc.name, p, why, tc.problem)
+			}
+			continue
+		}
+		if p == nil {
+			t.Fatalf("%s: no projection: %s", tc.name, why)
+		}
+		if p.Replicas != tc.replicas || math.Abs(p.Efficiency-tc.eff) > 1e-9 || p.EfficiencyMeasured != tc.measured || p.Label != ProjectionLabel ||
+			!strings.Contains(strings.Join(p.Figures, "\n"), tc.figure) || !strings.HasPrefix(p.Sentence, "Projection, not measured") {
+			t.Errorf("%s: %+v", tc.name, p)
+		}
+	}
+}
