@@ -62,14 +62,6 @@ type series struct {
 	lo, hi []float64
 }
 
-// pointSet is a set of glyphs of one colour and shape.
-type pointSet struct {
-	label string
-	color color.Color
-	shape draw.GlyphDrawer
-	xy    plotter.XYs
-}
-
 // refLine is a horizontal reference line across the panel (an SLO limit).
 type refLine struct {
 	label string

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"image/color"
+
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg/draw"
 )
@@ -41,4 +43,12 @@ func searchFigure(a Analysis) figure {
 		pn.points = append(pn.points, pass, fail, measured, none)
 	}
 	return figure{xlabel: "CPU limit per replica (CPUs)", panels: []panel{pn}}
+}
+
+// pointSet is a set of glyphs of one colour and shape, without a line.
+type pointSet struct {
+	label string
+	color color.Color
+	shape draw.GlyphDrawer
+	xy    plotter.XYs
 }
