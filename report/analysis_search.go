@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"slices"
 
 	"github.com/loadlab/loadlab/record"
@@ -168,11 +169,20 @@ func searchCapacity(c *ConfigResult, measured []record.Record) {
 		if load <= 0 {
 			return -1
 		}
-		return slices.IndexFunc(c.Steps, func(st StepResult) bool { return st.Offered == load })
+		return slices.IndexFunc(c.Steps, func(st StepResult) bool { return math.Abs(st.Offered-load) <= 1e-6*max(1, load) })
 	}
 	c.CapacityStep, c.BreakStep = at(c.Capacity), at(firstFail)
-	if c.CapacityStep < 0 {
-		c.Capacity = 0
+	if c.CapacityStep < 0 && c.Capacity > 0 {
+		// The median of repeats may fall between measured loads: the
+		// highest passing step at or below it shows its measurements.
+		for i, st := range c.Steps {
+			if st.Offered <= c.Capacity && st.Pass && !st.Untrustworthy {
+				c.CapacityStep = i
+			}
+		}
+		if c.CapacityStep < 0 {
+			c.Capacity = 0
+		}
 	}
 	c.CapacityLowerBound = c.CapacityStep >= 0 && firstFail == 0
 	c.MaxRPSInSLO = 0
