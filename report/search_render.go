@@ -61,8 +61,8 @@ func probeGrid(cs CapacitySearch, unit string) grid {
 // minimal configuration it found.
 func minimalGrid(ls *LimitSearch, unit string) grid {
 	g := grid{
-		Header:  []string{"Replicas", "Minimal per replica", "Fails just below", "Trials", "Finished", "Capacity at the largest limits (" + unit + ")"},
-		Numeric: []bool{true, false, false, true, false, true},
+		Header:  []string{"Replicas", "Minimal per replica", "Trials", "Finished", "Capacity at the largest limits (" + unit + ")", "Fails just below"},
+		Numeric: []bool{true, false, true, false, true, false},
 	}
 	for _, r := range ls.Replicas {
 		minimal, below, capacity := "none served the target", "—", "—"
@@ -78,7 +78,7 @@ func minimalGrid(ls *LimitSearch, unit string) grid {
 		if r.Capacity > 0 {
 			capacity = formatCount(r.Capacity)
 		}
-		g.Rows = append(g.Rows, []string{fmt.Sprint(r.Replicas), minimal, below, fmt.Sprint(r.Trials), yesNo(r.Complete), capacity})
+		g.Rows = append(g.Rows, []string{fmt.Sprint(r.Replicas), minimal, fmt.Sprint(r.Trials), yesNo(r.Complete), capacity, below})
 	}
 	return g
 }
@@ -197,10 +197,14 @@ func writeSearchTable(w io.Writer, a Analysis) error {
 		}
 	}
 	if ls := sr.Limits; ls != nil {
-		if err := put("\nLimit search: " + ls.Sentence + "\n"); err != nil {
+		head := "\nLimit search: " + ls.Sentence + "\n"
+		if strings.HasPrefix(a.Recommendation.Sentence, ls.Sentence) {
+			head = "\nLimit search (its answer is the recommendation below):\n"
+		}
+		if err := put(head); err != nil {
 			return err
 		}
-		if err := renderGrid(w, minimalGrid(ls, a.Unit), 16); err != nil {
+		if err := renderGrid(w, minimalGrid(ls, a.Unit), 48); err != nil {
 			return err
 		}
 		var b strings.Builder

@@ -166,7 +166,7 @@ func TestLimitSearchReport(t *testing.T) {
 	if strings.Contains(md, ProjectionLabel) {
 		t.Error("report.md projects although a configuration served the target")
 	}
-	contains(t, "the terminal summary", terminal(t, in), "Limit search: "+sentence, "Replicas")
+	contains(t, "the terminal summary", terminal(t, in), "Limit search (its answer is the recommendation below)", "Recommendation: "+sentence, "Replicas")
 
 	// The trials plot: written with the others, and not blank.
 	for _, format := range []string{"png", "svg"} {
@@ -243,7 +243,7 @@ func TestInterruptedLimitSearchReport(t *testing.T) {
 		t.Errorf("incomplete = %v, want the unfinished search of 2 replicas", s.Incomplete)
 	}
 	contains(t, "report.md", md, "**Incomplete run:**", "| interrupted | the run ended before the step at the target load", "With 2 replicas: the search did not finish")
-	contains(t, "the terminal summary", terminal(t, in), "INCOMPLETE RUN", "Limit search:")
+	contains(t, "the terminal summary", terminal(t, in), "INCOMPLETE RUN", "Limit search", "│ no ")
 }
 
 func TestLimitSearchNothingServesProjects(t *testing.T) {
