@@ -209,7 +209,7 @@ func searchIncomplete(sr *SearchReport, unit string) []string {
 	if sr.Limits != nil {
 		for _, r := range sr.Limits.Replicas {
 			if !r.Complete {
-				out = append(out, fmt.Sprintf("the limit search for %s did not finish (%d trials measured)", replicasText(r.Replicas), r.Trials))
+				out = append(out, fmt.Sprintf("the limit search for %s did not finish (%d trials decided)", replicasText(r.Replicas), r.Trials))
 			}
 		}
 	}
