@@ -30,7 +30,7 @@ type Capacity struct {
 	// Resolution ends the bisection when the gap between the last pass and
 	// the first breach is at most this: a load (50) or a percentage of the
 	// last pass (5%). Default 5%.
-	Resolution Resolution `yaml:"resolution,omitempty" json:"resolution,omitempty"`
+	Resolution Resolution `yaml:"resolution,omitempty" json:"resolution,omitzero"`
 	// Factor multiplies the load while probes pass (and divides it while
 	// they breach, when From already breaches); default 2, > 1.
 	Factor float64 `yaml:"factor,omitempty" json:"factor,omitempty" nonzero:"> 1"`
