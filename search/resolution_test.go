@@ -55,10 +55,10 @@ func TestResolutionYAML(t *testing.T) {
 		}
 	}
 	for text, want := range map[string]string{
-		"resolution: fast":         `resolution: want a load such as 50 or a percentage such as 5% (got "fast")`,
-		"resolution: 0":            `resolution: must be > 0 (got "0")`,
-		"resolution: -5%":          `resolution: must be > 0`,
-		"resolution: [5]":          `resolution: want a load such as 50 or a percentage such as 5% (got a list)`,
+		"resolution: fast":          `resolution: want a load such as 50 or a percentage such as 5% (got "fast")`,
+		"resolution: 0":             `resolution: must be > 0 (got "0")`,
+		"resolution: -5%":           `resolution: must be > 0`,
+		"resolution: [5]":           `resolution: want a load such as 50 or a percentage such as 5% (got a list)`,
 		"resolution: 5%\nfactor: 0": `factor: must be > 1 (got 0); leave it out for the default`,
 	} {
 		var c Capacity
