@@ -151,7 +151,6 @@ func equal(a, b []float64) bool {
 	return true
 }
 
-
 // TestLimitsContradictionRerunOnce: a trial that fails above a pass is
 // run again once (phase recheck), the latest result stands, and Results
 // says so. The grid meets contradictions on its own; a bisection never
