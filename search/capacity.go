@@ -190,8 +190,10 @@ type Probe struct {
 // the last probe, and the next probe or the result.
 type Decision struct {
 	// Last is the search's judgement of the last probe of the history
-	// (Verdict, Decided, Note, Low, High; Kind, Phase and Probe are left to
-	// the caller); zero for an empty history.
+	// (Verdict, Pressure, Decided, Note, Low, High; Kind, Phase and Probe
+	// are left to the caller); zero for an empty history. Pressure and
+	// Decided are nil when not finite (nothing answered) and for an
+	// untrusted probe.
 	Last record.Search
 	// Done is true when the search has its answer, in Result.
 	Done   bool
