@@ -30,6 +30,9 @@ type machine struct {
 	eff    map[int]float64
 	// failDeploy makes every configuration fail to deploy.
 	failDeploy bool
+	// spurious counts, per CPU limit, the trials at the target that fail
+	// whatever the capacity (noise); decremented as they happen.
+	spurious map[float64]int
 }
 
 func (m machine) capacity(c record.Config) float64 {
@@ -102,6 +105,12 @@ func (f *fixtureRun) trial(m machine, d search.TrialDecision, target int, probe 
 		}
 	}
 	r := f.step(m, cfg, target, &record.Search{Kind: record.SearchLimits, Phase: record.PhaseTrial, Probe: probe, Trial: d.Phase})
+	if m.spurious[cfg.CPUs] > 0 {
+		m.spurious[cfg.CPUs]--
+		last := &f.recs[len(f.recs)-1]
+		last.Latency.P95, last.SLO = 1400, f.slo.Evaluate(record.Record{Latency: &record.Latency{P95: 1400}})
+		r = *last
+	}
 	r.Search.Verdict = map[bool]string{true: record.VerdictPass, false: record.VerdictFail}[r.SLO.Pass]
 	return f.recs[start:]
 }

@@ -205,6 +205,28 @@ func TestLimitSearchReport(t *testing.T) {
 	contains(t, "report.html", html.String(), `<section id="search">`, `id="plot-search_trials"`, "path of trials")
 }
 
+// TestLimitSearchContradiction: a grid search (every CPU value in order)
+// where a larger limit fails once by noise after a smaller one passed: the
+// trial is run again, the report states the contradiction and which result
+// stood, and the minimal configuration is the smaller one.
+func TestLimitSearchContradiction(t *testing.T) {
+	l := search.Limits{CPUs: search.CPURange{Min: 0.1, Max: 0.5, Resolution: 0.1}, Memory: workshopLimits.Memory, Replicas: []int{1}, Strategy: search.StrategyGrid}
+	m := machine{perCPU: 42000, spurious: map[float64]int{0.4: 1}}
+	f := newFixtureRun(t)
+	f.limitSearch(m, l, 10000, 0)
+	in := readRun(t, f.write(limitsExperiment(10000, l)+"  strategy: grid\n", nil))
+	md, s, _ := renderAll(t, in)
+	want := minimalOnGrid(machine{perCPU: 42000}, l, 1, 10000)
+	if s.Search == nil || s.Search.Limits == nil || len(s.Search.Limits.Replicas) != 1 {
+		t.Fatalf("summary.json search: %+v", s.Search)
+	}
+	r := s.Search.Limits.Replicas[0]
+	if r.MinimalCPUs == nil || math.Abs(*r.MinimalCPUs-want) > 1e-9 || !r.Complete || r.Trials != len(l.CPUs.Grid())+1 {
+		t.Errorf("%+v: want minimal %g after %d trials (the grid and one re-run)", r, want, len(l.CPUs.Grid())+1)
+	}
+	contains(t, "report.md", md, "- Contradiction: ", "0.4 CPU failed where", "| recheck | 0.4 CPU | 512 MiB | pass |")
+}
+
 func TestInterruptedLimitSearchReport(t *testing.T) {
 	m := machine{perCPU: 42000, eff: map[int]float64{2: 0.75}}
 	whole := newFixtureRun(t)
