@@ -58,7 +58,7 @@ type Input struct {
 // line is kept in Torn), plan.json, experiment.yaml and environment.json
 // (all optional), through package rundir. The SLO, gates and target
 // load come from experiment.yaml's top-level slo, gates and target_users
-// keys when present; otherwise the records' own verdicts are used and the
+// keys when present (and a limit search's bounds from its search: key); otherwise the records' own verdicts are used and the
 // target is the highest offered load.
 func LoadDir(dir string) (Input, error) {
 	in, err := ReadDir(dir)
