@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"errors"
-	"math"
 	"strings"
 	"time"
 
@@ -37,6 +36,9 @@ func (s Scenario) checkSearch(p *problems) {
 	if err := c.Validate(); err != nil {
 		for _, e := range unjoin(err) {
 			field, msg := splitProblem(e)
+			if field == "hold" { // the ramp's hold, which checkRamp reports
+				continue
+			}
 			p.Add(yamlfile.Join("ramp.search", field), "%s", msg)
 		}
 	}
@@ -54,18 +56,12 @@ func (s Scenario) checkSearch(p *problems) {
 	}
 }
 
-// checkSearchLevel checks a search's load (from or max) against the bounds
-// and, under model users, for a whole number; the search itself reports
-// a load ≤ 0.
+// checkSearchLevel checks a search's load (from or max) against the users
+// or rate bounds; the search itself reports a load ≤ 0 or not whole.
 func (s Scenario) checkSearchLevel(p *problems, field string, v float64) {
-	if !finite(v) || v <= 0 {
-		return
+	if finite(v) && v > 0 {
+		s.checkLevelBound(p, field, v)
 	}
-	if s.Model != record.ModelRate && v != math.Trunc(v) {
-		p.Add(field, "users must be a whole number (got %s)", num(v))
-		return
-	}
-	s.checkLevelBound(p, field, v)
 }
 
 // splitProblem reads a search problem, "field: problem (fix)" (or a

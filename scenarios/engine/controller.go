@@ -40,9 +40,9 @@ type controller struct {
 	planned []scenarios.Step // the planner's steps when known in advance
 	first   scenarios.Step   // the first step, already planned and checked
 	opt     Options
-	col   *collector
-	set   *connSet
-	drv   driver
+	col     *collector
+	set     *connSet
+	drv     driver
 
 	began    time.Time
 	nextTick time.Time
