@@ -150,3 +150,39 @@ func TestEncodeRampSearchRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSearchFlag(t *testing.T) {
+	for _, tc := range []struct {
+		spec string
+		want search.Capacity
+		err  string
+	}{
+		{"100:20000:5%", search.Capacity{From: 100, Max: 20000, Resolution: search.Resolution{Value: 5, Percent: true}}, ""},
+		{"100:20000:50", search.Capacity{From: 100, Max: 20000, Resolution: search.Resolution{Value: 50}}, ""},
+		{" 2:64 ", search.Capacity{From: 2, Max: 64}, ""},
+		{"100", search.Capacity{}, "1 parts"},
+		{"100:50", search.Capacity{}, "max 50 is less than from 100"},
+		{"0:50", search.Capacity{}, "from must be > 0"},
+		{"a:50", search.Capacity{}, `from "a" is not a number`},
+		{"1:50:lots", search.Capacity{}, "resolution:"},
+		{"1:50:-5%", search.Capacity{}, "resolution:"},
+	} {
+		got, err := ParseSearch(tc.spec)
+		switch {
+		case tc.err == "" && (err != nil || got != tc.want):
+			t.Errorf("ParseSearch(%q) = %+v, %v; want %+v", tc.spec, got, err, tc.want)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err) || !strings.Contains(err.Error(), "want from:max[:resolution]")):
+			t.Errorf("ParseSearch(%q) error %v, want %q", tc.spec, err, tc.err)
+		}
+	}
+	s := Default()
+	if err := s.SetSearch("10:500:10%"); err != nil {
+		t.Fatal(err)
+	}
+	if s.Ramp.From != 0 || s.Ramp.To != 0 || s.Ramp.By != 0 || s.Ramp.Search == nil || s.Validate() != nil {
+		t.Errorf("SetSearch on the default: ramp %+v, %v", s.Ramp, s.Validate())
+	}
+	if err := s.SetRange("users", "1:10:1"); err != nil || s.Ramp.Search != nil {
+		t.Errorf("SetRange after SetSearch: search %+v, %v", s.Ramp.Search, err)
+	}
+}
