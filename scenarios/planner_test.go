@@ -97,8 +97,12 @@ func TestSearchPlanner(t *testing.T) {
 			t.Fatalf("step %+v search %+v after %d probes", st, st.Search, len(done))
 		}
 		spawn := time.Duration(math.Ceil(math.Abs(float64(st.Users-prevUsers))/4*1000)) * time.Millisecond
-		if want := min(max(100*time.Millisecond, spawn), st.Hold); st.Settle != want {
-			t.Errorf("probe %d (%d→%d users): settle %s, want %s", st.Search.Probe, prevUsers, st.Users, st.Settle, want)
+		hold := 2 * time.Second
+		if st.Search.Phase == record.PhaseConfirm {
+			hold *= 2
+		}
+		if want := max(100*time.Millisecond, spawn); st.Settle != want || st.Hold-st.Settle != hold-100*time.Millisecond {
+			t.Errorf("probe %d (%d→%d users): settle %s hold %s, want settle %s and a window of %s", st.Search.Probe, prevUsers, st.Users, st.Settle, st.Hold, want, hold-100*time.Millisecond)
 		}
 		prevUsers = st.Users
 		p95 := 10.0
@@ -180,7 +184,7 @@ func TestTrialPlannerSteps(t *testing.T) {
 				wantHold := tc.settle[i] + max(hold/4, MinApproachWindow)
 				phase := record.PhaseApproach
 				if trial {
-					wantHold, phase = hold, record.PhaseTrial
+					wantHold, phase = hold+tc.settle[i]-settle, record.PhaseTrial // lengthened by the spawn beyond settle
 				}
 				if load != tc.levels[i] || st.Index != i || st.Settle != tc.settle[i] || st.Hold != wantHold || st.Offset != offset ||
 					st.Search == nil || *st.Search != (record.Search{Kind: record.SearchLimits, Phase: phase, Trial: search.TrialCPU}) {

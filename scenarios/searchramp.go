@@ -104,12 +104,16 @@ func describeSearch(c search.Capacity, model string) string {
 
 // searchLength is the longest a search may last: at most search.MaxProbes
 // probes, each of up to its longest hold (the confirmation's, or
-// stability.max_hold).
+// stability.max_hold) plus, under model users, the time to spawn max
+// users (a probe is lengthened by its spawning, see spawnStep).
 func (s Scenario) searchLength() (steps int, perStep time.Duration) {
 	c := *s.Ramp.Search
 	perStep = max(s.Ramp.Hold, c.Hold, c.BracketHold, c.ConfirmHold)
 	if s.Stability.Enabled {
 		perStep = max(perStep, s.Stability.MaxHold)
+	}
+	if s.Model != record.ModelRate && finite(c.Max) && c.Max > 0 && c.Max <= LargeMaxUsers {
+		perStep += spawnTime(int(c.Max), s.SpawnRate)
 	}
 	return search.MaxProbes, perStep
 }

@@ -37,6 +37,9 @@ func TestParseRampSearch(t *testing.T) {
 	if again := d.WithDefaults(); *again.Ramp.Search != *c {
 		t.Errorf("WithDefaults not idempotent: %+v then %+v", c, again.Ramp.Search)
 	}
+	if n, per, total := s.PlannedLength(); n != search.MaxProbes || per != 80*time.Second || total != time.Duration(n)*per {
+		t.Errorf("planned length %d × %s = %s, want %d probes of up to the confirmation's 40s plus 40s to spawn 20000 users", n, per, total, search.MaxProbes)
+	}
 	if n := len(d.Plan()); n != 0 {
 		t.Errorf("a search has no fixed plan, got %d steps", n)
 	}

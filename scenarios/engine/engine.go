@@ -13,6 +13,13 @@
 // most MaxWorkers requests in flight; arrivals constant or Poisson; sends
 // that miss their schedule by more than DropAfter are counted as dropped).
 //
+// Steps come from a scenarios.Planner, one at a time: the scenario's
+// fixed plan, its ramp.search (a capacity search, whose probes the search
+// decides from the steps before them), or a caller's planner such as a
+// limit search's trial. A step's Search marking is copied into its
+// record, which the planner annotates with its judgement before it is
+// emitted.
+//
 // Measurement: each step's window is [start+settle, end of hold); a
 // request is measured in the window its response arrived in. Latencies
 // go into HDR histograms (microseconds, 3 significant digits) for all
