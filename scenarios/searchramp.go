@@ -92,6 +92,8 @@ func describeSearch(c search.Capacity, model string) string {
 		res += "%"
 	case model == record.ModelRate:
 		res += " req/s"
+	case c.Resolution.Value == 1:
+		res += " user"
 	default:
 		res += " users"
 	}

@@ -114,7 +114,7 @@ func TestDescribeRampSearch(t *testing.T) {
 		{Scenario{Model: "rate", Ramp: Ramp{Search: &search.Capacity{From: 10, Max: 900, Resolution: search.Resolution{Value: 25}}}},
 			"capacity search of rate from 10 to at most 900 req/s, resolution 25 req/s, hold 30s"},
 		{Scenario{Preset: "stress", Ramp: Ramp{Search: &search.Capacity{From: 1, Max: 64, Resolution: search.Resolution{Value: 1}}}},
-			"stress: capacity search of users from 1 to at most 64, resolution 1 users, hold 30s, settle 5s, think 1s–2.5s, stop on p95<1s,error_rate<1%"},
+			"stress: capacity search of users from 1 to at most 64, resolution 1 user, hold 30s, settle 5s, think 1s–2.5s, stop on p95<1s,error_rate<1%"},
 	} {
 		if got := tc.s.Describe(); got != tc.want {
 			t.Errorf("Describe() = %q\n          want %q", got, tc.want)

@@ -99,7 +99,7 @@ func TestRampSearchCLI(t *testing.T) {
 		t.Errorf("capacity %v, want within 1 user of 4 (%+v)", res.Capacity, res)
 	}
 	if !strings.Contains(stderr, "loadlab: search done: capacity ") || !strings.Contains(stderr, "probe 1 done") ||
-		!strings.Contains(stderr, "capacity search of users from 1 to at most 16, resolution 1 users") {
+		!strings.Contains(stderr, "capacity search of users from 1 to at most 16, resolution 1 user") {
 		t.Errorf("stderr:\n%s", stderr)
 	}
 }

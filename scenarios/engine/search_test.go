@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"net/http"
@@ -82,6 +83,10 @@ func TestSearchFindsKnownCapacity(t *testing.T) {
 		}
 		if !strings.HasPrefix(last.StopReason, "search done: capacity ") || out.StopReason != last.StopReason || out.Interrupted {
 			t.Errorf("stop reason %q, outcome %q", last.StopReason, out.StopReason)
+		}
+		var table bytes.Buffer
+		if err := RenderTable(&table, recs); err != nil || !strings.Contains(table.String(), "bracket: pass") || !strings.Contains(table.String(), "bisect: fail") {
+			t.Errorf("the table does not show the search's phases and verdicts (%v):\n%s", err, table.String())
 		}
 		for _, p := range progress {
 			if p.Steps != 0 {
