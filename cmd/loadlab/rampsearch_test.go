@@ -4,8 +4,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -67,19 +69,7 @@ func TestRampSearchFlag(t *testing.T) {
 // in flight, 200 ms beyond): the search's probes land in steps.jsonl and
 // the result is printed.
 func TestRampSearchCLI(t *testing.T) {
-	var inFlight atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d := 10 * time.Millisecond
-		if inFlight.Add(1) > 4 {
-			d = 200 * time.Millisecond
-		}
-		defer inFlight.Add(-1)
-		select {
-		case <-time.After(d):
-		case <-r.Context().Done():
-		}
-		w.Write([]byte(`{}`))
-	}))
+	srv := capacityServer(4)
 	defer srv.Close()
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, stderr := runCLI(t, []string{"CI=true"}, 60*time.Second, "ramp", "--url", srv.URL, "--search", "1:16:1",
@@ -101,5 +91,58 @@ func TestRampSearchCLI(t *testing.T) {
 	if !strings.Contains(stderr, "loadlab: search done: capacity ") || !strings.Contains(stderr, "probe 1 done") ||
 		!strings.Contains(stderr, "capacity search of users from 1 to at most 16, resolution 1 user") {
 		t.Errorf("stderr:\n%s", stderr)
+	}
+}
+
+// capacityServer answers in 10 ms while at most k requests are in flight,
+// and in 200 ms beyond: its capacity under p95<50ms is k closed-loop users
+// without think time.
+func capacityServer(k int64) *httptest.Server {
+	var inFlight atomic.Int64
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d := 10 * time.Millisecond
+		if inFlight.Add(1) > k {
+			d = 200 * time.Millisecond
+		}
+		defer inFlight.Add(-1)
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+		}
+		w.Write([]byte(`{}`))
+	}))
+}
+
+// TestRampSearchInterrupt: Ctrl-C during `loadlab ramp --search` keeps
+// every probe measured so far in steps.jsonl, the last one partial, and
+// exits 130.
+func TestRampSearchInterrupt(t *testing.T) {
+	srv := capacityServer(12)
+	defer srv.Close()
+	out := filepath.Join(t.TempDir(), "out")
+	p := startCLI(t, []string{"CI=true"}, "ramp", "--url", srv.URL, "--search", "1:64:1",
+		"--hold", "600ms", "--settle", "250ms", "--think", "0", "--slo", "p95<50ms", "--out", out)
+	p.waitLine(regexp.MustCompile(`^loadlab: probe 2 done`), 30*time.Second)
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := p.wait(15 * time.Second); code != 130 {
+		t.Fatalf("exit %d, want 130\n%s", code, p.stderr())
+	}
+	recs, err := record.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) < 3 {
+		t.Fatalf("%d probes in steps.jsonl, want the 2 done and the interrupted one", len(recs))
+	}
+	for i, r := range recs {
+		last := i == len(recs)-1
+		if r.Search == nil || r.Search.Probe != i+1 || r.Partial != last || (!last && r.Search.Verdict == "") {
+			t.Errorf("probe %d: search %+v partial %v", i+1, r.Search, r.Partial)
+		}
+	}
+	if !strings.Contains(p.stderr(), "interrupted: ") {
+		t.Errorf("stderr:\n%s", p.stderr())
 	}
 }
