@@ -183,6 +183,27 @@ func TestTrialPlannerRuns(t *testing.T) {
 	}
 }
 
+// TestRunWithPlannerNeedsNoRampLevels: Run with Options.Planner accepts a
+// scenario without ramp levels (a limit search's trial brings its own)
+// and runs the planner's steps; without a planner the same scenario is
+// refused for its missing ramp.
+func TestRunWithPlannerNeedsNoRampLevels(t *testing.T) {
+	srv := newTestServer(t, slowHandler(time.Millisecond))
+	sc := testScenario(record.ModelUsers)
+	sc.Requests = []scenarios.RequestSpec{{Path: "/"}}
+	sc.Ramp = scenarios.Ramp{Hold: 300 * time.Millisecond}
+	verdict, _ := slo.Parse("p95<1s")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := Run(ctx, sc, []string{srv.URL}, Options{SLO: verdict}); err == nil || !strings.Contains(err.Error(), "ramp: no load") {
+		t.Errorf("without a planner: %v, want the missing ramp refused", err)
+	}
+	out, err := Run(ctx, sc, []string{srv.URL}, Options{SLO: verdict, Planner: sc.TrialPlanner(2, verdict, search.TrialCPU)})
+	if err != nil || len(out.Steps) != 2 || out.Steps[1].Search.Verdict != record.VerdictPass {
+		t.Errorf("with a trial planner: %v, %d steps", err, len(out.Steps))
+	}
+}
+
 // runPlannerTest runs planner (nil: the scenario's) against url with a
 // 60 s bound, and returns the outcome, the records emitted and the error.
 func runPlannerTest(t *testing.T, sc scenarios.Scenario, planner scenarios.Planner, opt Options, url string) (Outcome, []record.Record, error) {
