@@ -1,0 +1,463 @@
+package experiments
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/internal/apitest"
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/rundir"
+	"github.com/loadlab/loadlab/search"
+	"github.com/loadlab/loadlab/slo"
+	"github.com/loadlab/loadlab/target/runtime"
+)
+
+// TestLimitSearchFileErrors: a search: that conflicts with configs or
+// matrix, lacks target_users, repeats, targets running URLs or has bad
+// limits is refused with the file, the line and the field, before
+// anything is deployed.
+func TestLimitSearchFileErrors(t *testing.T) {
+	scenario := "scenario:\n  model: users\n  ramp: {hold: 1s}\n"
+	tests := []struct {
+		name, text string
+		want       []string
+	}{
+		{"configs and repeat", `name: s
+search:
+  cpus: {min: 0.05, max: 1, resolution: 0.05}
+  memory: 128m
+configs:
+  - {cpus: 1}
+repeat: 2
+target_users: 40
+` + scenario, []string{
+			"s.yaml:2: search: replaces configs and matrix: remove them or remove search",
+			"s.yaml:7: repeat: must be 1 with search (got 2)",
+		}},
+		{"matrix", `name: s
+target_users: 40
+matrix:
+  cpus: [0.5, 1]
+search:
+  cpus: {min: 0.05, max: 1}
+  memory: 128m
+` + scenario, []string{"s.yaml:5: search: replaces configs and matrix: remove them or remove search"}},
+		{"no target_users", `name: s
+search:
+  cpus: {min: 0.05, max: 1}
+  memory: 128m
+` + scenario, []string{"s.yaml:1: target_users: required with search"}},
+		{"running URLs", `name: s
+target: {urls: ["http://127.0.0.1:9"]}
+target_users: 40
+search:
+  cpus: {min: 0.05, max: 1}
+  memory: 128m
+` + scenario, []string{"s.yaml:4: search: target.urls runs APIs that are already running"}},
+		{"bad cpu range", `name: s
+target_users: 40
+search:
+  cpus: {min: 2, max: 1, resolution: 0.05}
+  memory: 128m
+` + scenario, []string{"s.yaml:4: search.cpus"}},
+		{"cpus above the bound", `name: s
+target_users: 40
+search:
+  cpus: {min: 1, max: 5000, resolution: 1000}
+  memory: 128m
+` + scenario, []string{"s.yaml:4: search.cpus.max: must be at most 1024 cores"}},
+		{"memory below Docker's minimum", `name: s
+target_users: 40
+search:
+  cpus: {min: 0.05, max: 1}
+  memory: 1m
+` + scenario, []string{"s.yaml:5: search.memory"}},
+		{"too many replicas", `name: s
+target_users: 40
+search:
+  cpus: {min: 0.05, max: 1}
+  memory: 128m
+  replicas: [1, 65]
+` + scenario, []string{"s.yaml:6: search.replicas[1]: must be from 1 to 64 (got 65)"}},
+		{"unknown field", `name: s
+target_users: 40
+search:
+  cpu: {min: 0.05, max: 1}
+  memory: 128m
+` + scenario, []string{"s.yaml:4: search.cpu"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("s.yaml", []byte(tt.text))
+			if err == nil {
+				t.Fatalf("accepted:\n%s", tt.text)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+}
+
+// TestLimitSearchResolvedRoundTrips: the built-in workshop-search loads
+// by name, plans no configurations (plan.json says search), and its
+// resolved experiment.yaml decodes to the same search.
+func TestLimitSearchResolvedRoundTrips(t *testing.T) {
+	e, err := Load("workshop-search")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Search == nil || e.TargetUsers != 10000 || len(e.Expand()) != 0 {
+		t.Fatalf("workshop-search: search %+v, target %d, configs %v", e.Search, e.TargetUsers, e.Expand())
+	}
+	want := search.Limits{
+		CPUs:     search.CPURange{Min: 0.05, Max: 2, Resolution: 0.05},
+		Memory:   search.MemoryRange{Min: 512 << 20, Max: 512 << 20},
+		Replicas: []int{1, 2},
+		Strategy: search.StrategyBisect,
+	}
+	if !reflect.DeepEqual(*e.Search, want) {
+		t.Errorf("search = %+v, want %+v", *e.Search, want)
+	}
+	if p := e.Plan("docker", false); !p.Search || len(p.Configs) != 0 || len(p.Steps) != 0 || p.Repeat != 1 {
+		t.Errorf("plan = %+v; want a search plan without configurations or steps", p)
+	}
+	y, err := e.Resolved()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Parse("resolved.yaml", y)
+	if err != nil {
+		t.Fatalf("resolved experiment does not load: %v\n%s", err, y)
+	}
+	if !reflect.DeepEqual(back.Search, e.Search) {
+		t.Errorf("round trip: %+v, want %+v\n%s", back.Search, e.Search, y)
+	}
+	dir, err := Prepare(t.TempDir(), "run1", e, rundir.Environment{Runtime: "limits"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := record.ReadPlan(dir)
+	if err != nil || p == nil || !p.Search || len(p.Configs) != 0 {
+		t.Fatalf("plan.json = %+v, %v", p, err)
+	}
+}
+
+// limitsRuntime deploys, per replica, a loopback server whose capacity
+// grows with its configuration's CPU limit: it serves up to CPUs × 100
+// open connections (one per user: users are pinned to a replica) in about
+// 1 ms a request, and every request in 200 ms while more are open. So
+// the smallest CPU per replica that serves u users on r replicas is
+// ceil(u / r) / 100.
+type limitsRuntime struct {
+	live atomic.Int32
+	mu   sync.Mutex
+	// deployed lists every configuration deployed, in order.
+	deployed []record.Config
+	// failAll makes every deploy fail.
+	failAll bool
+}
+
+func (f *limitsRuntime) Name() string      { return "limits" }
+func (f *limitsRuntime) Approximate() bool { return false }
+
+func (f *limitsRuntime) Deploy(ctx context.Context, spec runtime.Spec) (runtime.Deployment, error) {
+	f.mu.Lock()
+	f.deployed = append(f.deployed, spec.Config)
+	f.mu.Unlock()
+	if f.failAll {
+		return nil, errors.New("replica 1 exited with code 1: out of memory at start")
+	}
+	capacity := int64(math.Round(spec.Config.CPUs * 100))
+	d := &limitsDeployment{rt: f, cfg: spec.Config}
+	for i := 0; i < spec.Config.Replicas; i++ {
+		var conns atomic.Int64
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			d.requests.Add(1)
+			delay := time.Millisecond
+			if conns.Load() > capacity {
+				delay = 200 * time.Millisecond
+			}
+			select {
+			case <-time.After(delay):
+			case <-r.Context().Done():
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"conversion_probability":0.5}`))
+		}))
+		srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+			switch s {
+			case http.StateNew:
+				conns.Add(1)
+			case http.StateClosed, http.StateHijacked:
+				conns.Add(-1)
+			}
+		}
+		srv.Start()
+		d.servers = append(d.servers, srv)
+	}
+	f.live.Add(1)
+	return d, nil
+}
+
+type limitsDeployment struct {
+	rt       *limitsRuntime
+	cfg      record.Config
+	servers  []*httptest.Server
+	requests atomic.Int64
+	once     sync.Once
+}
+
+func (d *limitsDeployment) URLs() []string {
+	var out []string
+	for _, s := range d.servers {
+		out = append(out, s.URL)
+	}
+	return out
+}
+
+func (d *limitsDeployment) Stats(ctx context.Context) (runtime.Usage, error) {
+	u := runtime.Usage{At: time.Now()}
+	for i := range d.servers {
+		u.Replicas = append(u.Replicas, runtime.ReplicaUsage{
+			Name: fmt.Sprintf("%s-%d", d.cfg.Name, i+1), CPUSeconds: float64(d.requests.Load()) / 10000,
+			CPULimit: d.cfg.CPUs, MemoryBytes: 20 << 20, MemoryLimit: int64(d.cfg.MemoryBytes),
+		})
+	}
+	return u, nil
+}
+
+func (d *limitsDeployment) Events() []record.Event { return nil }
+
+func (d *limitsDeployment) Close(ctx context.Context) error {
+	d.once.Do(func() {
+		for _, s := range d.servers {
+			s.CloseClientConnections()
+			s.Close()
+		}
+		d.rt.live.Add(-1)
+	})
+	return nil
+}
+
+// limitsExperiment is a small limit search: 38 users, CPU per replica
+// 0.05–0.8 by 0.05, one and two replicas. On limitsRuntime the answer is
+// 0.4 CPU for one replica (38 connections) and 0.2 CPU for two (19 each).
+func limitsExperiment(t *testing.T, hold string) Experiment {
+	t.Helper()
+	e, err := Parse("search.yaml", []byte(`name: search
+search:
+  cpus: {min: 0.05, max: 0.8, resolution: 0.05}
+  memory: 128m
+  replicas: [1, 2]
+target_users: 38
+slo: p95<100ms,error_rate<1%
+scenario:
+  model: users
+  ramp: {hold: `+hold+`, settle: 200ms}
+  think: {min: 20ms, max: 40ms}
+  spawn_rate: 500
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+// trialsOf retraces a limit search's trials from its records: one trial
+// per configuration name, in order of appearance, judged by search.TrialOf.
+func trialsOf(t *testing.T, recs []record.Record, target float64, verdict string) []search.Trial {
+	t.Helper()
+	s, err := slo.Parse(verdict)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	by := map[string][]record.Record{}
+	for _, r := range recs {
+		if by[r.Config.Name] == nil {
+			order = append(order, r.Config.Name)
+		}
+		by[r.Config.Name] = append(by[r.Config.Name], r)
+	}
+	var out []search.Trial
+	for _, n := range order {
+		out = append(out, search.TrialOf(by[n], target, s))
+	}
+	return out
+}
+
+// TestLimitSearchFindsMinimalCPU runs a real limit search against
+// loopback servers of known capacity: it finds the smallest CPU per
+// replica count within one resolution step, and steps.jsonl holds every
+// trial with its real limits and its search marks.
+func TestLimitSearchFindsMinimalCPU(t *testing.T) {
+	rt := &limitsRuntime{}
+	e := limitsExperiment(t, "1s")
+	dir := t.TempDir()
+	log := &apitest.SyncBuffer{}
+	r := &Runner{Runtime: rt, Dir: dir, RunID: "search1", Log: log, Seed: 1}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	res, err := r.Run(ctx, e)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	recs, err := record.ReadFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Trials == 0 || res.Steps != len(recs) || len(res.Failed) != 0 {
+		t.Fatalf("result %+v with %d records\n%s", res, len(recs), log.String())
+	}
+	if rt.live.Load() != 0 {
+		t.Errorf("%d deployments left running", rt.live.Load())
+	}
+	names := map[string]bool{}
+	for _, rec := range recs {
+		names[rec.Config.Name] = true
+		if rec.Search == nil || rec.Search.Trial == "" || rec.Search.Probe < 1 {
+			t.Errorf("record of %s step %d without its trial: %+v", rec.Config.Name, rec.Step, rec.Search)
+		}
+		if rec.Config.CPUs <= 0 || rec.Config.MemoryBytes != 128<<20 || rec.Config.Runtime != "limits" || rec.Config.Name != rec.Config.AutoName() && !strings.Contains(rec.Config.Name, "-r") {
+			t.Errorf("record without its real limits: %+v", rec.Config)
+		}
+	}
+	if len(names) != res.Trials || len(rt.deployed) != res.Trials {
+		t.Errorf("%d trials, %d configurations in steps.jsonl, %d deployed", res.Trials, len(names), len(rt.deployed))
+	}
+	results := search.Results(*e.Search, trialsOf(t, recs, 38, e.SLO))
+	want := map[int]float64{1: 0.4, 2: 0.2}
+	if len(results) != 2 {
+		t.Fatalf("results = %+v", results)
+	}
+	for _, got := range results {
+		if !got.Complete || got.Minimal == nil {
+			t.Errorf("%d replicas: no answer: %+v\n%s", got.Replicas, got, log.String())
+			continue
+		}
+		if d := math.Abs(got.Minimal.CPUs - want[got.Replicas]); d > 0.05+1e-9 {
+			t.Errorf("%d replicas: minimal %v CPU, want %v within 0.05\n%s", got.Replicas, got.Minimal.CPUs, want[got.Replicas], log.String())
+		}
+		// Bisection, not a walk over the 16 values of the grid.
+		if got.Trials > 10 {
+			t.Errorf("%d replicas: %d trials for a grid of 16 values", got.Replicas, got.Trials)
+		}
+	}
+	if !strings.Contains(log.String(), "trial 1 (1 replica): ") || !strings.Contains(log.String(), "trial 1 (2 replicas): ") {
+		t.Errorf("log lacks the trial lines:\n%s", log.String())
+	}
+}
+
+// TestLimitSearchFailedDeploysAreFailedTrials: a configuration that cannot
+// be deployed fails its trial (its failure record is the trial's, marked),
+// and the search goes on to its end.
+func TestLimitSearchFailedDeploysAreFailedTrials(t *testing.T) {
+	rt := &limitsRuntime{failAll: true}
+	e := limitsExperiment(t, "1s")
+	dir := t.TempDir()
+	log := &apitest.SyncBuffer{}
+	r := &Runner{Runtime: rt, Dir: dir, RunID: "search2", Log: log, Seed: 1}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	res, err := r.Run(ctx, e)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	recs, err := record.ReadFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Trials == 0 || len(res.Failed) != res.Trials || len(recs) != res.Trials {
+		t.Fatalf("result %+v, %d records; want one failure record per trial\n%s", res, len(recs), log.String())
+	}
+	for _, rec := range recs {
+		if rec.Failure == "" || rec.Search == nil || rec.Search.Kind != record.SearchLimits || rec.Search.Verdict != record.VerdictFail || rec.Search.Trial == "" {
+			t.Errorf("failure record not marked as a failed trial: %q %+v", rec.Failure, rec.Search)
+		}
+	}
+	for _, got := range search.Results(*e.Search, trialsOf(t, recs, 38, e.SLO)) {
+		if got.Minimal != nil || !got.Complete {
+			t.Errorf("%d replicas: %+v; want a finished search with no answer", got.Replicas, got)
+		}
+	}
+	if !strings.Contains(log.String(), "→ fail") {
+		t.Errorf("log lacks the failed trials:\n%s", log.String())
+	}
+}
+
+// TestLimitSearchCancelKeepsTrials: Ctrl-C in the middle of a search stops
+// it, tears the deployment down and keeps every record of every trial.
+func TestLimitSearchCancelKeepsTrials(t *testing.T) {
+	rt := &limitsRuntime{}
+	e := limitsExperiment(t, "1s")
+	dir := t.TempDir()
+	log := &apitest.SyncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	second := make(chan struct{})
+	var once sync.Once
+	r := &Runner{Runtime: rt, Dir: dir, RunID: "search3", Log: log, Seed: 1, Progress: func(p RunProgress) {
+		if p.Config >= 2 && p.Step.Elapsed > 300*time.Millisecond {
+			once.Do(func() { close(second) })
+		}
+	}}
+	var res Result
+	var err error
+	done := make(chan struct{})
+	go func() {
+		res, err = r.Run(ctx, e)
+		close(done)
+	}()
+	select {
+	case <-second: // inside the second trial
+	case <-done:
+		t.Fatalf("search ended before its second trial: %+v, %v\n%s", res, err, log.String())
+	case <-time.After(time.Minute):
+		t.Fatalf("no second trial within a minute\n%s", log.String())
+	}
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("search did not stop after cancel")
+	}
+	if !errors.Is(err, context.Canceled) || !res.Interrupted {
+		t.Fatalf("err = %v, res = %+v; want interrupted", err, res)
+	}
+	recs, rerr := record.ReadFile(dir)
+	if rerr != nil {
+		t.Fatal(rerr)
+	}
+	names := map[string]bool{}
+	for _, rec := range recs {
+		names[rec.Config.Name] = true
+		if rec.Search == nil || rec.Search.Trial == "" {
+			t.Errorf("record without its trial: %+v", rec)
+		}
+	}
+	if len(recs) != res.Steps || len(names) != 2 || res.Trials != 1 {
+		t.Errorf("%d records of %d trials (%d judged), %d steps counted; want every record of both trials\n%s",
+			len(recs), len(names), res.Trials, res.Steps, log.String())
+	}
+	if last := recs[len(recs)-1]; !last.Partial || last.StopReason == "" {
+		t.Errorf("last record not the interrupted step: %+v", last)
+	}
+	if rt.live.Load() != 0 {
+		t.Errorf("deployment left running after cancel")
+	}
+}
