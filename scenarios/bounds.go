@@ -104,9 +104,14 @@ func Grouped(v float64) string {
 
 // PlannedLength is the longest the ramp may last: its steps, each of
 // ramp.hold or, with stability enabled, up to stability.max_hold (defaults
-// applied). Call it on a valid scenario: it assumes bounded holds.
+// applied); for a ramp.search, search.MaxProbes probes of its longest
+// hold. Call it on a valid scenario: it assumes bounded holds.
 func (s Scenario) PlannedLength() (steps int, perStep, total time.Duration) {
 	d := s.WithDefaults()
+	if d.Ramp.Search != nil {
+		steps, perStep = d.searchLength()
+		return steps, perStep, time.Duration(steps) * perStep
+	}
 	steps, perStep = len(d.Plan()), d.Ramp.Hold
 	if d.Stability.Enabled {
 		perStep = max(perStep, d.Stability.MaxHold)

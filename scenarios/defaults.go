@@ -68,6 +68,9 @@ const (
 //	        (ramp.steps [B, T, B])                                to max(500, T) so the jump lands within ~1 s
 //	soak    one step at T=100                       1h    1m      long hold to expose leaks and drift
 //
+// With ramp.search a preset's levels do not apply (the search chooses
+// them); its hold, settle and stress's stop.slo still do.
+//
 // ramp.from, when set, replaces the first level of load and stress
 // (ramp.by still defaults to T/4 or T/20); explicit ramp.steps are kept
 // as written. A preset's settle is capped at a third of the hold, so a
@@ -98,9 +101,11 @@ var presets = map[string]preset{
 // (hold-settle)/3 within 10 % and max_hold 3×hold, targets_format http,
 // and per request weight 1, method POST with a body (GET without), name
 // "METHOD path" and invalid.expect_status 422. With no preset, a ramp
-// with only ramp.from is the single step ramp.from.
+// with only ramp.from is the single step ramp.from. A ramp.search gets
+// search.Capacity's defaults for the ramp's hold and model (whole users
+// under model users).
 //
-// WithDefaults is idempotent and never modifies s's slices.
+// WithDefaults is idempotent and never modifies s's slices or its search.
 func (s Scenario) WithDefaults() Scenario {
 	s.Ramp.Steps = slices.Clone(s.Ramp.Steps)
 	s.Requests = slices.Clone(s.Requests)
@@ -116,6 +121,10 @@ func (s Scenario) WithDefaults() Scenario {
 	}
 	if r.Hold == 0 {
 		r.Hold = DefaultHold
+	}
+	if r.Search != nil {
+		c := r.Search.WithDefaults(r.Hold, s.Model == record.ModelUsers)
+		r.Search = &c
 	}
 	if s.Model == record.ModelUsers && s.Think.Min == 0 && s.Think.Max == 0 && !s.Think.None {
 		s.Think = Think{Min: DefaultThinkMin, Max: DefaultThinkMax}
@@ -187,7 +196,7 @@ func (s *Scenario) applyPreset(p preset) {
 	if s.Preset == "stress" && s.Stop.SLO == "" {
 		s.Stop.SLO = DefaultStressSLO
 	}
-	if len(r.Steps) > 0 {
+	if len(r.Steps) > 0 || r.Search != nil {
 		return
 	}
 	switch s.Preset {

@@ -9,7 +9,9 @@ import (
 )
 
 // Describe is a one-line human summary of the scenario with its defaults,
-// e.g. "users 500→10000 by 500, hold 30s, think 1s–2.5s".
+// e.g. "users 500→10000 by 500, hold 30s, think 1s–2.5s", or for a
+// ramp.search "capacity search of users from 100 to at most 20000,
+// resolution 5%, hold 20s, …".
 func (s Scenario) Describe() string {
 	d := s.WithDefaults()
 	var b strings.Builder
@@ -25,6 +27,13 @@ func (s Scenario) Describe() string {
 	}
 	r := d.Ramp
 	switch {
+	case r.Search != nil:
+		b.Reset()
+		if d.Preset != "" {
+			b.WriteString(d.Preset + ": ")
+		}
+		b.WriteString(describeSearch(*r.Search, d.Model))
+		unit = ""
 	case len(r.Steps) > 0:
 		parts := make([]string, 0, min(len(r.Steps), 7))
 		for i, v := range r.Steps {

@@ -41,7 +41,7 @@ func (r *Ramp) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // MarshalYAML writes the ramp's fields, with an explicit settle: 0s for
-// NoSettle; steps replace from and to.
+// NoSettle; steps replace from and to; a search is written as its mapping.
 func (r Ramp) MarshalYAML() (any, error) {
 	type fields Ramp
 	f := fields(r)
@@ -60,7 +60,7 @@ func (r Ramp) MarshalYAML() (any, error) {
 
 // IsZero reports whether the ramp sets nothing (omitempty).
 func (r Ramp) IsZero() bool {
-	return r.From == 0 && r.To == 0 && r.By == 0 && len(r.Steps) == 0 && r.Hold == 0 && r.Settle == 0 && !r.NoSettle
+	return r.From == 0 && r.To == 0 && r.By == 0 && len(r.Steps) == 0 && r.Hold == 0 && r.Settle == 0 && !r.NoSettle && r.Search == nil
 }
 
 // UnmarshalYAML reads a think time: "1s-2.5s", "1s", 0 (none), or a

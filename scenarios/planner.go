@@ -1,6 +1,8 @@
 package scenarios
 
 import (
+	"errors"
+
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/slo"
 )
@@ -21,19 +23,57 @@ type Planner interface {
 	Len() int
 }
 
-// Planner returns the scenario's planner (defaults applied): its
-// ramp.search when set, judged against verdict (the experiment's SLO, or
-// stop.slo), else its fixed Plan.
-func (s Scenario) Planner(verdict slo.SLO) Planner {
-	panic("scenarios: not yet implemented")
+// ErrNoVerdict refuses a search without an SLO to judge its steps (see
+// PlannerErr).
+var ErrNoVerdict = errors.New("a search needs an SLO to judge its steps")
+
+// PlannerErr is the reason planner cannot run, checked before any load:
+// a search or a trial built without an SLO (ErrNoVerdict). Nil for a
+// planner that does not say.
+func PlannerErr(p Planner) error {
+	if c, ok := p.(interface{ Err() error }); ok {
+		return c.Err()
+	}
+	return nil
 }
 
-// TrialPlanner is a limit search's trial of one configuration (defaults
-// applied): a few quick approach steps up to target (users, or requests/s
-// under model rate), each only long enough to spawn its users and take a
-// short measurement, ending the trial early when one breaches verdict,
-// then one step at target held for the ramp's hold, which decides the
-// trial. Every step is marked Search{Kind: SearchLimits, Trial: trial}.
-func (s Scenario) TrialPlanner(target float64, verdict slo.SLO, trial string) Planner {
-	panic("scenarios: not yet implemented")
+// Planned returns the steps of a planner that knows them in advance (the
+// fixed plan, a trial), in order, or nil (a search).
+func Planned(p Planner) []Step {
+	if s, ok := p.(interface{ Steps() []Step }); ok {
+		return s.Steps()
+	}
+	return nil
 }
+
+// Planner returns the scenario's planner (defaults applied): its
+// ramp.search when set, judged against verdict (the experiment's SLO, or
+// stop.slo), else its fixed Plan. A search with an empty verdict cannot
+// run: PlannerErr reports it, and its Next plans nothing.
+func (s Scenario) Planner(verdict slo.SLO) Planner {
+	d := s.WithDefaults()
+	if d.Ramp.Search != nil {
+		return newSearchPlanner(d, verdict)
+	}
+	return Fixed(d.Plan())
+}
+
+// Fixed is the planner of a plan known in advance: step i after i steps,
+// whatever they measured (the engine applies the stop conditions).
+func Fixed(steps []Step) Planner { return fixedPlanner(steps) }
+
+type fixedPlanner []Step
+
+// Next returns the step after done, or false after the last.
+func (f fixedPlanner) Next(done []record.Record) (Step, bool) {
+	if len(done) >= len(f) {
+		return Step{}, false
+	}
+	return f[len(done)], true
+}
+
+// Len is the number of steps.
+func (f fixedPlanner) Len() int { return len(f) }
+
+// Steps is the plan.
+func (f fixedPlanner) Steps() []Step { return f }

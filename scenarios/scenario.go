@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/search"
 )
 
 // Scenario is the single source of truth for a load scenario: YAML decodes
@@ -61,8 +62,10 @@ type Scenario struct {
 }
 
 // Ramp is the step ramp: From, To and By (users, or requests/s for the
-// rate model), or an explicit list Steps. Every step lasts Hold; the first
-// Settle of each step is excluded from its measurement window.
+// rate model), or an explicit list Steps, or a capacity Search that
+// chooses each level from the steps before it. Every step lasts Hold (a
+// search's own holds may differ, see search.Capacity); the first Settle of
+// each step is excluded from its measurement window.
 type Ramp struct {
 	From   float64       `yaml:"from,omitempty" json:"from,omitempty" nonzero:"> 0"`
 	To     float64       `yaml:"to,omitempty" json:"to,omitempty" nonzero:"> 0"`
@@ -73,6 +76,10 @@ type Ramp struct {
 	// NoSettle marks an explicit zero Settle (settle: 0s, --settle 0), so
 	// that a preset's settle does not replace it; no effect when Settle > 0.
 	NoSettle bool `yaml:"-" json:"no_settle,omitempty"`
+	// Search, when set, replaces the ladder (From/To/By/Steps, which it
+	// excludes) by a capacity search: the highest load whose step meets
+	// the SLO (see Scenario.Planner).
+	Search *search.Capacity `yaml:"search,omitempty" json:"search,omitempty"`
 }
 
 // Think is a closed-loop user's pause, uniform in [Min, Max]; Min == Max is

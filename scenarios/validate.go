@@ -122,6 +122,8 @@ func (s Scenario) checkRamp(p *problems) bool {
 		p.Add("ramp.settle", "must be shorter than ramp.hold %s (got %s)", r.Hold, r.Settle)
 	}
 	switch {
+	case r.Search != nil:
+		s.checkSearch(p)
 	case len(r.Steps) > 0:
 		if r.From != 0 || r.To != 0 || r.By != 0 {
 			p.Add("ramp.steps", "set either ramp.steps or ramp.from/ramp.to/ramp.by, not both")

@@ -8,7 +8,10 @@
 package search
 
 import (
+	"math"
 	"time"
+
+	"github.com/loadlab/loadlab/internal/yamlfile"
 
 	"github.com/loadlab/loadlab/record"
 )
@@ -80,15 +83,79 @@ type Resolution struct {
 // WithDefaults fills what c leaves empty; hold is the ramp's hold and
 // whole says whether loads are whole numbers (model users).
 func (c Capacity) WithDefaults(hold time.Duration, whole bool) Capacity {
-	panic("search: not yet implemented")
+	if c.Resolution.IsZero() {
+		c.Resolution = DefaultResolution
+	}
+	if c.Factor == 0 {
+		c.Factor = DefaultFactor
+	}
+	if c.Margin == 0 {
+		c.Margin = DefaultMargin
+	}
+	if c.Repeats == 0 {
+		c.Repeats = DefaultRepeats
+	}
+	if c.Hold == 0 {
+		c.Hold = hold
+	}
+	if c.BracketHold == 0 {
+		c.BracketHold = c.Hold
+	}
+	if c.ConfirmHold == 0 {
+		c.ConfirmHold = 2 * c.Hold
+	}
+	c.Whole = whole
+	return c
 }
 
 // Validate reports every problem of a search with defaults applied, as
 // "field: problem (fix)" errors joined (field names as in YAML:
 // from, max, resolution, factor, margin, repeats, bracket_hold,
 // confirm_hold).
+//
+// Under model users (Whole) from and max must be whole numbers.
 func (c Capacity) Validate() error {
-	panic("search: not yet implemented")
+	var es yamlfile.Errors
+	unit := unitOf(c.Whole)
+	if !(c.From > 0) || math.IsInf(c.From, 0) {
+		es.Add("from", "must be > 0 %s (got %s): the first load probed, e.g. 100", unit, formatNumber(c.From))
+	} else if c.Whole && c.From != math.Trunc(c.From) {
+		es.Add("from", "must be a whole number of users (got %s)", formatNumber(c.From))
+	}
+	switch {
+	case !(c.Max > 0) || math.IsInf(c.Max, 0):
+		es.Add("max", "must be > 0 %s (got %s): the highest load probed", unit, formatNumber(c.Max))
+	case c.Max < c.From:
+		es.Add("max", "must be ≥ from (got max %s, from %s): raise max or lower from", formatNumber(c.Max), formatNumber(c.From))
+	case c.Whole && c.Max != math.Trunc(c.Max):
+		es.Add("max", "must be a whole number of users (got %s)", formatNumber(c.Max))
+	}
+	r := c.Resolution
+	switch {
+	case !(r.Value > 0) || math.IsInf(r.Value, 0):
+		es.Add("resolution", "must be > 0 (got %s): a load such as 50 or a percentage such as 5%%", r)
+	case r.Percent && r.Value >= 100:
+		es.Add("resolution", "must be a percentage below 100%% (got %s), e.g. 5%%", r)
+	}
+	if !(c.Factor > 1) || math.IsInf(c.Factor, 0) {
+		es.Add("factor", "must be > 1 (got %s): the load is multiplied by it while probes pass, e.g. 2", formatNumber(c.Factor))
+	}
+	if !(c.Margin > 0 && c.Margin < 1) {
+		es.Add("margin", "must be in (0, 1) (got %s): the noise band around the SLO's limit, e.g. 0.1 for ±10 %%", formatNumber(c.Margin))
+	}
+	if c.Repeats < 1 || c.Repeats > 10 {
+		es.Add("repeats", "must be from 1 to 10 (got %d): the measurements of a load near the limit", c.Repeats)
+	}
+	if c.Hold <= 0 {
+		es.Add("hold", "must be > 0 (got %s): set the ramp's hold", c.Hold)
+	}
+	if c.BracketHold <= 0 {
+		es.Add("bracket_hold", "must be > 0 (got %s), e.g. 10s; leave it out for the hold", c.BracketHold)
+	}
+	if c.ConfirmHold <= 0 {
+		es.Add("confirm_hold", "must be > 0 (got %s), e.g. 40s; leave it out for twice the hold", c.ConfirmHold)
+	}
+	return es.Join()
 }
 
 // Verdict is what one measured step says about its load.
@@ -133,12 +200,4 @@ type Decision struct {
 	Load  float64
 	Phase string
 	Hold  time.Duration
-}
-
-// Next decides, from the history of probes (oldest first) of a search c
-// (defaults applied), what to measure next or the answer. It is pure and
-// total: any history, including non-monotone noise (a pass above a
-// breach), gives a decision, and a search never exceeds MaxProbes.
-func Next(c Capacity, history []Probe) Decision {
-	panic("search: not yet implemented")
 }

@@ -1,8 +1,12 @@
 package search
 
 import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/loadlab/loadlab/internal/yamlfile"
 	"github.com/loadlab/loadlab/record"
-	"github.com/loadlab/loadlab/slo"
 )
 
 // Limits configures a limit search across configurations (an experiment's
@@ -82,14 +86,6 @@ type Trial struct {
 	Capacity float64
 }
 
-// TrialOf judges the records of one configuration's trial (in order; their
-// Search.Trial names its phase) against the SLO s at target (users, or
-// requests/s under model rate). A configuration that failed to deploy (a
-// Failure record) fails its trial with that reason.
-func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
-	panic("search: not yet implemented")
-}
-
 // TrialDecision is the next configuration to try, or Done.
 type TrialDecision struct {
 	Done   bool
@@ -104,7 +100,24 @@ type TrialDecision struct {
 // the order of l.Replicas, each to its end before the next. It is pure and
 // bounded: at most MaxTrials trials per replica count.
 func NextTrial(l Limits, trials []Trial) TrialDecision {
-	panic("search: not yet implemented")
+	for _, r := range l.Replicas {
+		if p := planOf(l, r, trialsOf(trials, r)); !p.done {
+			return p.next
+		}
+	}
+	return TrialDecision{Done: true}
+}
+
+// trialsOf is the trials of replica count r (0 replicas count as 1), in
+// order.
+func trialsOf(trials []Trial, r int) []Trial {
+	var out []Trial
+	for _, t := range trials {
+		if max(t.Config.Replicas, 1) == r {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // MaxTrials bounds the trials of one replica count (grid strategy
@@ -138,22 +151,95 @@ type ReplicaResult struct {
 // Results retraces what the search l found per replica count (in the
 // order of l.Replicas) from its trials; it is what NextTrial decided on,
 // so a report and the runner agree.
+//
+// For a search that did not end (Complete false), Minimal is the smallest
+// configuration known so far to serve the target, if any.
 func Results(l Limits, trials []Trial) []ReplicaResult {
-	panic("search: not yet implemented")
+	out := make([]ReplicaResult, 0, len(l.Replicas))
+	for _, r := range l.Replicas {
+		ts := trialsOf(trials, r)
+		p := planOf(l, r, ts)
+		res := ReplicaResult{Replicas: r, Minimal: p.minimal, FailBelow: p.failBelow, FailWhy: p.failWhy,
+			Trials: len(ts), Capacity: p.capacity, Complete: p.done}
+		if res.Minimal != nil {
+			res.Capacity = 0
+		}
+		res.Contradictions = contradictions(l, r, ts)
+		out = append(out, res)
+	}
+	return out
+}
+
+// contradictions retraces the re-runs of contradicting trials and what
+// each showed.
+func contradictions(l Limits, r int, ts []Trial) []string {
+	var out []string
+	for k, t := range ts {
+		if t.Phase != TrialRecheck {
+			continue
+		}
+		before := planOf(l, r, ts[:k])
+		if !before.contradiction {
+			continue
+		}
+		what := strings.TrimPrefix(before.next.Note, "re-run: ")
+		if t.Pass {
+			out = append(out, fmt.Sprintf("%s; run again, it passed: the pass stands", what))
+		} else {
+			out = append(out, fmt.Sprintf("%s; run again, it failed again: the failure stands (%s)", what, t.Why))
+		}
+	}
+	return out
 }
 
 // Cheapest is the result with the cheapest minimal configuration: least
 // CPUs × replicas, then least memory × replicas, then fewer replicas;
 // false when no replica count served the target.
 func Cheapest(rs []ReplicaResult) (ReplicaResult, bool) {
-	panic("search: not yet implemented")
+	var best ReplicaResult
+	found := false
+	for _, r := range rs {
+		if r.Minimal == nil {
+			continue
+		}
+		if !found || cheaper(r, best) {
+			best, found = r, true
+		}
+	}
+	return best, found
+}
+
+// cheaper reports whether a's minimal configuration costs less than b's.
+func cheaper(a, b ReplicaResult) bool {
+	na, nb := float64(max(a.Minimal.Replicas, 1)), float64(max(b.Minimal.Replicas, 1))
+	ca, cb := round9(a.Minimal.CPUs*na), round9(b.Minimal.CPUs*nb)
+	if ca != cb {
+		return ca < cb
+	}
+	ma, mb := float64(a.Minimal.MemoryBytes)*na, float64(b.Minimal.MemoryBytes)*nb
+	if ma != mb {
+		return ma < mb
+	}
+	return na < nb
 }
 
 // WithDefaults fills what l leaves empty: replicas [1], strategy bisect,
 // resolution 0.05 CPU.
 func (l Limits) WithDefaults() Limits {
-	panic("search: not yet implemented")
+	if len(l.Replicas) == 0 {
+		l.Replicas = []int{1}
+	}
+	if l.Strategy == "" {
+		l.Strategy = StrategyBisect
+	}
+	if l.CPUs.Resolution == 0 {
+		l.CPUs.Resolution = DefaultCPUResolution
+	}
+	return l
 }
+
+// DefaultCPUResolution is the CPU grid's default step per replica.
+const DefaultCPUResolution = 0.05
 
 // Validate reports every problem of a limit search with defaults applied
 // as "field: problem (fix)" errors joined (cpus.min, cpus.max,
@@ -161,5 +247,54 @@ func (l Limits) WithDefaults() Limits {
 // than MaxTrials values; minCPUs and minMemory are the runtime's smallest
 // limits (0: none).
 func (l Limits) Validate(minCPUs float64, minMemory record.Bytes) error {
-	panic("search: not yet implemented")
+	var es yamlfile.Errors
+	c := l.CPUs
+	cpuOK := true
+	switch {
+	case !(c.Min > 0) || math.IsInf(c.Min, 0):
+		es.Add("cpus.min", "must be > 0 CPU per replica (got %s), e.g. 0.05", formatNumber(c.Min))
+		cpuOK = false
+	case minCPUs > 0 && c.Min < minCPUs-1e-9:
+		es.Add("cpus.min", "must be ≥ %s, the runtime's smallest CPU limit (got %s)", formatNumber(minCPUs), formatNumber(c.Min))
+	}
+	if !(c.Max > 0) || math.IsInf(c.Max, 0) {
+		es.Add("cpus.max", "must be > 0 CPU per replica (got %s), e.g. 2", formatNumber(c.Max))
+		cpuOK = false
+	} else if c.Max < c.Min {
+		es.Add("cpus.max", "must be ≥ cpus.min (got max %s, min %s)", formatNumber(c.Max), formatNumber(c.Min))
+		cpuOK = false
+	}
+	if !(c.Resolution > 0) || math.IsInf(c.Resolution, 0) {
+		es.Add("cpus.resolution", "must be > 0 CPU (got %s), e.g. 0.05", formatNumber(c.Resolution))
+		cpuOK = false
+	}
+	if cpuOK {
+		if n := math.Floor((c.Max-c.Min)/c.Resolution+1e-9) + 1; n > MaxTrials {
+			es.Add("cpus.resolution", "makes a grid of %s CPU values, more than %d (raise the resolution or narrow min–max)", formatNumber(n), MaxTrials)
+		}
+	}
+	m := l.Memory
+	switch {
+	case m.Min <= 0:
+		es.Add("memory", "must be set: a size such as 512m, or a range {min: 64m, max: 2g}")
+	case minMemory > 0 && m.Min < minMemory:
+		es.Add("memory", "must be ≥ %s, the runtime's smallest memory limit (got %s)", minMemory, m.Min)
+	}
+	if m.Min > 0 && m.Max < m.Min {
+		es.Add("memory.max", "must be ≥ memory.min (got max %s, min %s)", m.Max, m.Min)
+	}
+	seen := map[int]bool{}
+	for i, r := range l.Replicas {
+		switch {
+		case r < 1:
+			es.Add(fmt.Sprintf("replicas[%d]", i), "must be ≥ 1 (got %d)", r)
+		case seen[r]:
+			es.Add(fmt.Sprintf("replicas[%d]", i), "%d is listed twice: list each replica count once", r)
+		}
+		seen[r] = true
+	}
+	if l.Strategy != StrategyBisect && l.Strategy != StrategyGrid {
+		es.Add("strategy", "unknown strategy %q (allowed: bisect, grid)", l.Strategy)
+	}
+	return es.Join()
 }

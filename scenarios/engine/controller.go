@@ -3,7 +3,9 @@ package engine
 import (
 	"context"
 	"fmt"
+	"math"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,14 +28,18 @@ const progressEvery = time.Second
 // enrichTimeout bounds Enrich after an interrupt.
 const enrichTimeout = 5 * time.Second
 
-// controller runs the steps one after another: it moves the load to each
-// step's level, waits out the settle time, measures the window (extending
-// it for stability when asked), builds the record, lets the hooks enrich
-// and emit it, and applies the stop conditions.
+// controller runs the steps its planner decides, one after another: it
+// moves the load to each step's level, waits out the settle time,
+// measures the window (extending it for stability when asked), builds the
+// record, lets the hooks enrich it, asks the planner for the next step
+// (which may annotate the record), emits it, and applies the stop
+// conditions (a search's planner alone ends its ramp).
 type controller struct {
-	cfg   config
-	steps []scenarios.Step
-	opt   Options
+	cfg     config
+	planner scenarios.Planner
+	planned []scenarios.Step // the planner's steps when known in advance
+	first   scenarios.Step   // the first step, already planned and checked
+	opt     Options
 	col   *collector
 	set   *connSet
 	drv   driver
@@ -50,9 +56,15 @@ func (c *controller) run(ctx context.Context) (Outcome, error) {
 	var out Outcome
 	c.began = time.Now()
 	c.nextTick = c.began.Add(progressEvery)
-	for i, st := range c.steps {
-		c.cur = i
+	searching := c.planner.Len() == 0
+	var history []record.Record
+	for st := c.first; ; {
+		c.cur = len(history)
 		rec, interrupted := c.measure(ctx, st)
+		if st.Search != nil {
+			s := *st.Search
+			rec.Search = &s
+		}
 		if interrupted {
 			c.drv.stop(stopGrace)
 			rec.Partial = true
@@ -72,8 +84,18 @@ func (c *controller) run(ctx context.Context) (Outcome, error) {
 			rec.SLO.Pass = false
 			rec.SLO.Breaches = append(rec.SLO.Breaches, noAnswers(rec))
 		}
-		if !interrupted && !rec.Partial {
-			rec.StopReason = c.stopReason(rec)
+		var next scenarios.Step
+		more := false
+		if !interrupted {
+			if !rec.Partial && !searching {
+				rec.StopReason = c.stopReason(rec)
+			}
+			done := append(history, rec)
+			next, more = c.planner.Next(done)
+			rec = done[len(done)-1]
+			if searching && !more && rec.StopReason == "" {
+				rec.StopReason = searchDone(rec, len(done))
+			}
 		}
 		if c.opt.Hooks.Emit != nil {
 			if err := c.opt.Hooks.Emit(rec); err != nil {
@@ -81,7 +103,8 @@ func (c *controller) run(ctx context.Context) (Outcome, error) {
 			}
 		}
 		out.Steps = append(out.Steps, rec)
-		c.progressDone(st, rec)
+		history = append(history, rec)
+		c.progressDone(st, rec, more)
 		if interrupted {
 			out.StopReason, out.Interrupted = StopInterrupted, true
 			return out, fmt.Errorf("ramp interrupted during step %d: %w", st.Index, ctx.Err())
@@ -90,8 +113,54 @@ func (c *controller) run(ctx context.Context) (Outcome, error) {
 			out.StopReason = rec.StopReason
 			break
 		}
+		if !more {
+			break
+		}
+		if err := c.cfg.checkStep(next); err != nil {
+			return out, fmt.Errorf("planned %w", err)
+		}
+		st = next
 	}
 	return out, nil
+}
+
+// searchDone is the stop reason of the last probe of a search of n
+// probes: "search done: capacity 4,250 users (4,500 breached), 11
+// probes", with the search's reason when it gave one.
+func searchDone(rec record.Record, n int) string {
+	var res *record.SearchResult
+	if rec.Search != nil {
+		res = rec.Search.Result
+	}
+	if res == nil {
+		return fmt.Sprintf("search done after %d probes", n)
+	}
+	unit := " users"
+	if rec.Load.Model == record.ModelRate {
+		unit = " req/s"
+	}
+	text := "search done: capacity " + grouped(res.Capacity) + unit
+	if res.Capacity == 0 {
+		text = "search done: no load met the SLO"
+	}
+	if res.FirstFail > 0 {
+		text += " (" + grouped(res.FirstFail) + " breached)"
+	}
+	text += fmt.Sprintf(", %d probes", max(res.Probes, 1))
+	if res.Reason != "" {
+		text += ": " + res.Reason
+	}
+	return text
+}
+
+// grouped prints a load with thousands separators (4,250; 12.5).
+func grouped(v float64) string {
+	whole := math.Trunc(v)
+	s := scenarios.Grouped(whole)
+	if frac := v - whole; frac != 0 {
+		s += strings.TrimPrefix(strconv.FormatFloat(frac, 'f', -1, 64), "0")
+	}
+	return s
 }
 
 // measure runs one step and returns its measured record (no verdict) and
@@ -311,7 +380,7 @@ func (c *controller) tick(now time.Time, st scenarios.Step) {
 		return
 	}
 	c.opt.Progress(Progress{
-		Step: c.cur + 1, Steps: len(c.steps),
+		Step: c.cur + 1, Steps: c.planner.Len(),
 		Users: c.drv.users(), Rate: st.Rate,
 		Elapsed: now.Sub(c.began), Remaining: c.remaining(now),
 		RPS: rps, ErrorRate: errRate, P95: p95,
@@ -319,27 +388,31 @@ func (c *controller) tick(now time.Time, st scenarios.Step) {
 }
 
 // remaining is the planned time left: the rest of the running step plus
-// the holds of the steps after it.
+// the holds of the steps planned after it (none when they are not known
+// in advance).
 func (c *controller) remaining(now time.Time) time.Duration {
 	d := max(c.stepEnd.Sub(now), 0)
-	for _, st := range c.steps[c.cur+1:] {
-		d += st.Hold
+	if c.cur+1 < len(c.planned) {
+		for _, st := range c.planned[c.cur+1:] {
+			d += st.Hold
+		}
 	}
 	return d
 }
 
-// progressDone reports the end of a step with its window's figures.
-func (c *controller) progressDone(st scenarios.Step, rec record.Record) {
+// progressDone reports the end of a step with its window's figures; more
+// says whether the planner has a step after it.
+func (c *controller) progressDone(st scenarios.Step, rec record.Record, more bool) {
 	if c.opt.Progress == nil {
 		return
 	}
 	now := time.Now()
 	rem := c.remaining(now)
-	if rec.StopReason != "" {
+	if rec.StopReason != "" || !more {
 		rem = 0
 	}
 	c.opt.Progress(Progress{
-		Step: c.cur + 1, Steps: len(c.steps),
+		Step: c.cur + 1, Steps: c.planner.Len(),
 		Users: st.Users, Rate: st.Rate,
 		Elapsed: now.Sub(c.began), Remaining: rem,
 		RPS: rec.RPS, ErrorRate: rec.ErrorRate,

@@ -85,11 +85,18 @@ type Options struct {
 	// vegeta's gob format, readable by `vegeta report` and `vegeta plot`;
 	// each result's Attack names its step ("step 3").
 	Results io.Writer
+	// Planner decides the steps one at a time (a limit search's
+	// scenarios.Scenario.TrialPlanner, say); nil means the scenario's own,
+	// sc.Planner(verdict): its ramp.search, or its fixed plan. A planner
+	// of unknown length (Len 0: a search) alone ends the ramp: the
+	// scenario's stop conditions do not.
+	Planner scenarios.Planner
 }
 
 // Progress is a live view of the ramp. RPS, ErrorRate and P95 cover the
 // last second (at a step end: the step's window); P95 is negative when no
-// response arrived in that time.
+// response arrived in that time. Steps is 0 when the number of steps is
+// not known (a search); Remaining is then the rest of the running step.
 type Progress struct {
 	Step, Steps        int // Step counts from 1
 	Users              int
@@ -101,7 +108,8 @@ type Progress struct {
 }
 
 // Outcome is what a Run did: every emitted record, in order, and why the
-// ramp stopped early ("" when it ran every step).
+// ramp stopped early ("" when it ran every step; for a search, the
+// sentence that ends it, also the last record's StopReason).
 type Outcome struct {
 	Steps       []record.Record
 	StopReason  string
@@ -118,12 +126,15 @@ const (
 const stopGrace = 2 * time.Second
 
 // Run applies the scenario's defaults, validates it, builds its request
-// source (the request mix, or the vegeta targets file) and runs its plan
-// against urls (round-robin over the base URLs). Each step record goes
-// through opt.Hooks.Emit as soon as the step ends. When ctx is cancelled
-// the load stops within about 2 s, the current step is emitted as Partial
-// with StopReason "interrupted", and Run returns an error wrapping
-// ctx.Err() with Outcome.Interrupted set.
+// source (the request mix, or the vegeta targets file) and runs the steps
+// of its planner (opt.Planner, else sc.Planner(verdict)) against urls
+// (round-robin over the base URLs). Each step record goes through
+// opt.Hooks.Emit as soon as the step ends, carrying its step's Search
+// with the planner's judgement of it. A planner that cannot run (a
+// search without an SLO) or plans no step is refused before any load.
+// When ctx is cancelled the load stops within about 2 s, the current step
+// is emitted as Partial with StopReason "interrupted", and Run returns an
+// error wrapping ctx.Err() with Outcome.Interrupted set.
 func Run(ctx context.Context, sc scenarios.Scenario, urls []string, opt Options) (Outcome, error) {
 	sc = sc.WithDefaults()
 	if opt.BaseDir != "" {
@@ -147,17 +158,37 @@ func Run(ctx context.Context, sc scenarios.Scenario, urls []string, opt Options)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("build request source: %w", err)
 	}
-	return runPlan(ctx, sc, sc.Plan(), src, urls, opt)
+	return runPlanner(ctx, sc, opt.Planner, src, urls, opt)
 }
 
 // runPlan runs steps of sc (defaults applied) with requests from src.
 func runPlan(ctx context.Context, sc scenarios.Scenario, steps []scenarios.Step, src scenarios.Source, urls []string, opt Options) (Outcome, error) {
+	return runPlanner(ctx, sc, scenarios.Fixed(steps), src, urls, opt)
+}
+
+// runPlanner runs the steps planner decides (nil: sc.Planner of the
+// verdict) for sc (defaults applied) with requests from src. The first
+// step is planned and checked before any load is sent.
+func runPlanner(ctx context.Context, sc scenarios.Scenario, planner scenarios.Planner, src scenarios.Source, urls []string, opt Options) (Outcome, error) {
 	bases, err := parseBases(urls)
 	if err != nil {
 		return Outcome{}, err
 	}
-	cfg, err := newConfig(sc, steps, opt)
+	cfg, err := newConfig(sc, scenarios.Planned(planner), opt)
 	if err != nil {
+		return Outcome{}, err
+	}
+	if planner == nil {
+		planner = sc.Planner(cfg.verdict)
+	}
+	if err := scenarios.PlannerErr(planner); err != nil {
+		return Outcome{}, err
+	}
+	first, ok := planner.Next(nil)
+	if !ok {
+		return Outcome{}, errors.New("the plan has no steps: set ramp.from/to/by, ramp.steps or ramp.search")
+	}
+	if err := cfg.checkStep(first); err != nil {
 		return Outcome{}, err
 	}
 	loadSystemRoots(bases, cfg.tls)
@@ -169,7 +200,7 @@ func runPlan(ctx context.Context, sc scenarios.Scenario, steps []scenarios.Step,
 	} else {
 		drv = newUserDriver(src, bases, set, col, cfg, opt.Seed)
 	}
-	c := &controller{cfg: cfg, steps: steps, opt: opt, col: col, set: set, drv: drv}
+	c := &controller{cfg: cfg, planner: planner, planned: scenarios.Planned(planner), first: first, opt: opt, col: col, set: set, drv: drv}
 	out, err := c.run(ctx)
 	drv.stop(stopGrace)
 	if err == nil {
@@ -220,18 +251,9 @@ func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (conf
 	if err := scenarios.CheckArrival(sc.Arrival); err != nil {
 		errs = append(errs, err)
 	}
-	if len(steps) == 0 {
-		errs = append(errs, errors.New("the plan has no steps: set ramp.from/to/by or ramp.steps"))
-	}
 	for _, st := range steps {
-		if c.openLoop && !(st.Rate > 0) {
-			errs = append(errs, fmt.Errorf("step %d: rate must be > 0 requests/s (got %g)", st.Index, st.Rate))
-		}
-		if !c.openLoop && st.Users < 0 {
-			errs = append(errs, fmt.Errorf("step %d: users must be ≥ 0 (got %d)", st.Index, st.Users))
-		}
-		if st.Hold <= 0 {
-			errs = append(errs, fmt.Errorf("step %d: hold must be > 0 (got %s)", st.Index, st.Hold))
+		if err := c.checkStep(st); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	if c.tls, err = sc.TLS.Config(sc.Dir); err != nil {
@@ -259,6 +281,22 @@ func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (conf
 		errs = append(errs, errors.New("stability: window and windows must be > 0 when enabled"))
 	}
 	return c, errors.Join(errs...)
+}
+
+// checkStep reports a step the engine cannot run: a rate ≤ 0 (open
+// loop), users < 0 (closed loop) or a hold ≤ 0.
+func (c config) checkStep(st scenarios.Step) error {
+	var errs []error
+	if c.openLoop && !(st.Rate > 0) {
+		errs = append(errs, fmt.Errorf("step %d: rate must be > 0 requests/s (got %g)", st.Index, st.Rate))
+	}
+	if !c.openLoop && st.Users < 0 {
+		errs = append(errs, fmt.Errorf("step %d: users must be ≥ 0 (got %d)", st.Index, st.Users))
+	}
+	if st.Hold <= 0 {
+		errs = append(errs, fmt.Errorf("step %d: hold must be > 0 (got %s)", st.Index, st.Hold))
+	}
+	return errors.Join(errs...)
 }
 
 // driver is one load model.

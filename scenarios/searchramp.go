@@ -1,0 +1,119 @@
+package scenarios
+
+import (
+	"errors"
+	"math"
+	"strings"
+	"time"
+
+	"github.com/loadlab/loadlab/internal/yamlfile"
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/search"
+)
+
+// This file holds what a scenario checks and says about a ramp.search (a
+// capacity search instead of a ladder); its planner is in searchplan.go.
+
+// checkSearch reports the problems of a ramp.search (defaults applied):
+// the ladder fields it excludes, search.Capacity's own rules under
+// ramp.search., its levels within the users or rate bounds (whole users
+// under model users), and a settle that would leave a probe no window.
+func (s Scenario) checkSearch(p *problems) {
+	r := s.Ramp
+	c := *r.Search
+	var ladder []string
+	for _, f := range []struct {
+		name string
+		set  bool
+	}{{"ramp.from", r.From != 0}, {"ramp.to", r.To != 0}, {"ramp.by", r.By != 0}, {"ramp.steps", len(r.Steps) > 0}} {
+		if f.set {
+			ladder = append(ladder, f.name)
+		}
+	}
+	if len(ladder) > 0 {
+		p.Add("ramp.search", "excludes %s: a search chooses its own loads between search.from and search.max; remove %s, or remove ramp.search to walk a ladder",
+			strings.Join(ladder, ", "), strings.Join(ladder, " and "))
+	}
+	if err := c.Validate(); err != nil {
+		for _, e := range unjoin(err) {
+			field, msg := splitProblem(e)
+			p.Add(yamlfile.Join("ramp.search", field), "%s", msg)
+		}
+	}
+	s.checkSearchLevel(p, "ramp.search.from", c.From)
+	s.checkSearchLevel(p, "ramp.search.max", c.Max)
+	if r.Settle > 0 {
+		for _, h := range []struct {
+			field string
+			hold  time.Duration
+		}{{"ramp.search.bracket_hold", c.BracketHold}, {"ramp.search.confirm_hold", c.ConfirmHold}} {
+			if h.hold > 0 && r.Settle >= h.hold {
+				p.Add(h.field, "must be longer than ramp.settle %s, or its probes measure nothing (got %s)", r.Settle, h.hold)
+			}
+		}
+	}
+}
+
+// checkSearchLevel checks a search's load (from or max) against the bounds
+// and, under model users, for a whole number; the search itself reports
+// a load ≤ 0.
+func (s Scenario) checkSearchLevel(p *problems, field string, v float64) {
+	if !finite(v) || v <= 0 {
+		return
+	}
+	if s.Model != record.ModelRate && v != math.Trunc(v) {
+		p.Add(field, "users must be a whole number (got %s)", num(v))
+		return
+	}
+	s.checkLevelBound(p, field, v)
+}
+
+// splitProblem reads a search problem, "field: problem (fix)" (or a
+// *FieldError), as its field and message; a problem without a field name
+// is the whole search's.
+func splitProblem(err error) (field, msg string) {
+	var fe *FieldError
+	if errors.As(err, &fe) {
+		return fe.Field, fe.Msg
+	}
+	text := err.Error()
+	if f, rest, ok := strings.Cut(text, ": "); ok && f != "" && !strings.ContainsAny(f, " \t") {
+		return f, rest
+	}
+	return "", text
+}
+
+// describeSearch is the ramp part of Describe for a search, e.g.
+// "capacity search of users from 100 to at most 20000, resolution 5%".
+func describeSearch(c search.Capacity, model string) string {
+	what, unit := "users", ""
+	if model == record.ModelRate {
+		what, unit = "rate", " req/s"
+	}
+	res := formatNum(c.Resolution.Value)
+	switch {
+	case c.Resolution.Percent:
+		res += "%"
+	case model == record.ModelRate:
+		res += " req/s"
+	default:
+		res += " users"
+	}
+	out := "capacity search of " + what + " from " + formatNum(c.From) + " to at most " + formatNum(c.Max) + unit
+	if c.Resolution.Value != 0 {
+		out += ", resolution " + res
+	}
+	return out
+}
+
+// searchLength is the longest a search may last: at most search.MaxProbes
+// probes, each of up to its longest hold (the confirmation's, or
+// stability.max_hold).
+func (s Scenario) searchLength() (steps int, perStep time.Duration) {
+	c := *s.Ramp.Search
+	perStep = max(s.Ramp.Hold, c.Hold, c.BracketHold, c.ConfirmHold)
+	if s.Stability.Enabled {
+		perStep = max(perStep, s.Stability.MaxHold)
+	}
+	return search.MaxProbes, perStep
+}
