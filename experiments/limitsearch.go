@@ -50,6 +50,7 @@ func (r *Runner) runSearch(ctx context.Context, e Experiment, verdict slo.SLO, w
 		tr := &trialRun{
 			phase:   d.Phase,
 			probe:   perReplicas[cfg.Replicas],
+			target:  target,
 			planner: trialPlanner(e.Scenario, target, verdict, d.Phase),
 		}
 		if d.Note != "" {
@@ -77,6 +78,8 @@ type trialRun struct {
 	phase   string
 	probe   int
 	planner scenarios.Planner
+	// target is the load the trial must serve (users, or requests/s).
+	target float64
 	// recs are the trial's records as appended, failure included.
 	recs []record.Record
 }

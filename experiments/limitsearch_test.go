@@ -265,6 +265,7 @@ search:
   memory: 128m
   replicas: [1, 2]
 target_users: 38
+warmup: 300ms
 slo: p95<100ms,error_rate<1%
 scenario:
   model: users
@@ -361,6 +362,7 @@ func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 	if !strings.Contains(log.String(), "trial 1 (1 replica): ") || !strings.Contains(log.String(), "trial 1 (2 replicas): ") {
 		t.Errorf("log lacks the trial lines:\n%s", log.String())
 	}
+	t.Logf("%d trials, %d steps:\n%s", res.Trials, res.Steps, log.String())
 }
 
 // TestLimitSearchFailedDeploysAreFailedTrials: a configuration that cannot
