@@ -90,6 +90,15 @@ search:
   memory: 128m
   replicas: [1, 65]
 ` + scenario, []string{"s.yaml:6: search.replicas[1]: must be from 1 to 64 (got 65)"}},
+		{"ramp levels", `name: s
+target_users: 40
+search:
+  cpus: {min: 0.05, max: 1}
+  memory: 128m
+scenario:
+  model: users
+  ramp: {from: 10, to: 40, by: 10, hold: 1s}
+`, []string{"s.yaml:8: scenario.ramp: a limit search plans each trial's steps itself"}},
 		{"unknown field", `name: s
 target_users: 40
 search:

@@ -36,6 +36,10 @@ func (e Experiment) searchProblems() []FieldError {
 	if e.Repeat != 1 {
 		add("repeat", "must be 1 with search (got %d): each trial is measured once, and a trial that contradicts the others is re-run by the search itself", e.Repeat)
 	}
+	if r := e.Scenario.Ramp; r.From != 0 || r.To != 0 || r.By != 0 || len(r.Steps) > 0 || r.Search != nil {
+		add("scenario.ramp", "a limit search plans each trial's steps itself (a few quick steps up to target_users, then one held at it): "+
+			"remove ramp.from, ramp.to, ramp.by, ramp.steps and ramp.search, keep ramp.hold and ramp.settle")
+	}
 	for i, r := range l.Replicas {
 		if r > MaxReplicas {
 			add(fmt.Sprintf("search.replicas[%d]", i), "must be from 1 to %d (got %d)", MaxReplicas, r)
