@@ -20,7 +20,7 @@ search:
   memory: 128m
   replicas: [1]
 target_users: 50
-slo: p95<250ms,error_rate<1%
+slo: p95<100ms,error_rate<1%
 scenario:
   model: users
   ramp: {hold: 2s, settle: 500ms}
@@ -46,12 +46,16 @@ scenario:
 	if perr != nil {
 		t.Fatal(perr)
 	}
-	rs := search.Results(*e.Search, trialsOf(t, recs, 50, "p95<250ms,error_rate<1%"))
+	rs := search.Results(*e.Search, trialsOf(t, recs, 50, "p95<100ms,error_rate<1%"))
 	if len(rs) != 1 || !rs[0].Complete {
 		t.Fatalf("results = %+v\n%s", rs, log)
 	}
 	if m := rs[0].Minimal; m != nil && rs[0].FailBelow >= m.CPUs {
 		t.Errorf("minimal %v CPU but %v CPU below it failed: %+v", m.CPUs, rs[0].FailBelow, rs[0])
 	}
-	t.Logf("search: %+v in %d trials\n%s", rs[0], res.Trials, log)
+	minimal := "none"
+	if m := rs[0].Minimal; m != nil {
+		minimal = m.Describe()
+	}
+	t.Logf("minimal: %s (fails below: %v CPU) in %d trials\n%s", minimal, rs[0].FailBelow, res.Trials, log)
 }
