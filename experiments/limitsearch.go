@@ -63,7 +63,7 @@ func (r *Runner) runSearch(ctx context.Context, e Experiment, verdict slo.SLO, w
 		t := search.TrialOf(tr.recs, target, verdict)
 		trials = append(trials, t)
 		res.Trials++
-		fmt.Fprintf(r.Log, "%s\n", trialLine(tr.probe, cfg, t))
+		fmt.Fprintf(r.Log, "%s\n", trialLine(tr.probe, d.Phase, cfg, t))
 	}
 	return nil
 }
@@ -153,9 +153,10 @@ func uniqueName(name string, used map[string]int) string {
 	return name
 }
 
-// trialLine is the log line of one judged trial: "trial 3 (1 replica):
-// 0.25 CPU × 512 MiB → pass: p95 412ms at 10,000 users".
-func trialLine(probe int, cfg record.Config, t search.Trial) string {
+// trialLine is the log line of one judged trial of phase: "trial 3 (1
+// replica): 0.25 CPU × 512 MiB → pass: p95 412ms at 10,000 users"; for a
+// TrialCapacity trial the capacity it measured.
+func trialLine(probe int, phase string, cfg record.Config, t search.Trial) string {
 	verdict := "fail"
 	switch {
 	case t.Untrusted:
@@ -163,12 +164,13 @@ func trialLine(probe int, cfg record.Config, t search.Trial) string {
 	case t.Pass:
 		verdict = "pass"
 	}
-	line := fmt.Sprintf("trial %d (%s): %s → %s", probe, replicasText(cfg.Replicas), cfg.Limits(" × "), verdict)
+	line := fmt.Sprintf("trial %d (%s): %s → ", probe, replicasText(cfg.Replicas), cfg.Limits(" × "))
+	if phase == search.TrialCapacity && t.Capacity > 0 && t.Why != "" {
+		return line + t.Why // the capacity measured, not a verdict
+	}
+	line += verdict
 	if t.Why != "" {
 		line += ": " + t.Why
-	}
-	if t.Capacity > 0 {
-		line += fmt.Sprintf(" (capacity %s)", strconv.FormatFloat(t.Capacity, 'f', -1, 64))
 	}
 	return line
 }

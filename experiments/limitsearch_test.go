@@ -268,11 +268,18 @@ func (d *limitsDeployment) Close(ctx context.Context) error {
 // 0.4 CPU for one replica (38 connections) and 0.2 CPU for two (19 each).
 func limitsExperiment(t *testing.T, hold string) Experiment {
 	t.Helper()
+	return limitsExperimentOf(t, hold, 0.8, "[1, 2]")
+}
+
+// limitsExperimentOf is limitsExperiment searching CPU per replica up to
+// maxCPUs, on the replica counts replicas (YAML).
+func limitsExperimentOf(t *testing.T, hold string, maxCPUs float64, replicas string) Experiment {
+	t.Helper()
 	e, err := Parse("search.yaml", []byte(`name: search
 search:
-  cpus: {min: 0.05, max: 0.8, resolution: 0.05}
+  cpus: {min: 0.05, max: `+fmt.Sprint(maxCPUs)+`, resolution: 0.05}
   memory: 128m
-  replicas: [1, 2]
+  replicas: `+replicas+`
 target_users: 38
 warmup: 300ms
 slo: p95<100ms,error_rate<1%
@@ -370,6 +377,46 @@ func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "trial 1 (1 replica): ") || !strings.Contains(log.String(), "trial 1 (2 replicas): ") {
 		t.Errorf("log lacks the trial lines:\n%s", log.String())
+	}
+	t.Logf("%d trials, %d steps:\n%s", res.Trials, res.Steps, log.String())
+}
+
+// TestLimitSearchCapacityWhenNothingServes: when even the largest limits
+// cannot serve the target, the search measures their capacity (a
+// capacity search up to the target, for the projection): on
+// limitsRuntime 0.3 CPU serves 30 users, found within its 10 %
+// resolution, its probes marked as the capacity trial's.
+func TestLimitSearchCapacityWhenNothingServes(t *testing.T) {
+	rt := &limitsRuntime{}
+	e := limitsExperimentOf(t, "1s", 0.3, "[1]")
+	dir := t.TempDir()
+	log := &apitest.SyncBuffer{}
+	r := &Runner{Runtime: rt, Dir: dir, RunID: "search4", Log: log, Seed: 1}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := r.Run(ctx, e)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	recs, err := record.ReadFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	probes := 0
+	for _, rec := range recs {
+		if rec.Search != nil && rec.Search.Trial == search.TrialCapacity {
+			probes++
+			if rec.Search.Kind != record.SearchCapacity || rec.Config.CPUs != 0.3 {
+				t.Errorf("capacity probe: search %+v at %v CPU", rec.Search, rec.Config.CPUs)
+			}
+		}
+	}
+	rs := search.Results(*e.Search, trialsOf(t, recs, 38, e.SLO))
+	if len(rs) != 1 || rs[0].Minimal != nil || !rs[0].Complete || probes == 0 {
+		t.Fatalf("results %+v with %d capacity probes; want no minimal configuration and a measured capacity\n%s", rs, probes, log.String())
+	}
+	if c := rs[0].Capacity; c < 27 || c > 33 {
+		t.Errorf("capacity at 0.3 CPU = %v users, want 30 within 10 %%\n%s", c, log.String())
 	}
 	t.Logf("%d trials, %d steps:\n%s", res.Trials, res.Steps, log.String())
 }
