@@ -30,7 +30,7 @@ type Capacity struct {
 	// Resolution ends the bisection when the gap between the last pass and
 	// the first breach is at most this: a load (50) or a percentage of the
 	// last pass (5%). Default 5%.
-	Resolution Resolution `yaml:"resolution,omitempty" json:"resolution,omitempty"`
+	Resolution Resolution `yaml:"resolution,omitempty" json:"resolution,omitzero"`
 	// Factor multiplies the load while probes pass (and divides it while
 	// they breach, when From already breaches); default 2, > 1.
 	Factor float64 `yaml:"factor,omitempty" json:"factor,omitempty" nonzero:"> 1"`
@@ -190,8 +190,10 @@ type Probe struct {
 // the last probe, and the next probe or the result.
 type Decision struct {
 	// Last is the search's judgement of the last probe of the history
-	// (Verdict, Decided, Note, Low, High; Kind, Phase and Probe are left to
-	// the caller); zero for an empty history.
+	// (Verdict, Pressure, Decided, Note, Low, High; Kind, Phase and Probe
+	// are left to the caller); zero for an empty history. Pressure and
+	// Decided are nil when not finite (nothing answered) and for an
+	// untrusted probe.
 	Last record.Search
 	// Done is true when the search has its answer, in Result.
 	Done   bool

@@ -8,12 +8,12 @@ import (
 
 // system simulates one configuration: a probe's pressure as a function of
 // its load (and of how often the load was measured, for noise).
-type system func(load float64, n int) (Verdict, float64)
+type system func(load float64, phase string, n int) (Verdict, float64)
 
 // monotone is a system of capacity k: pressure = load ÷ k, classified with
 // margin.
 func monotone(k, margin float64) system {
-	return func(load float64, _ int) (Verdict, float64) {
+	return func(load float64, _ string, _ int) (Verdict, float64) {
 		return verdictOf(load/k, margin), load / k
 	}
 }
@@ -56,7 +56,7 @@ func run(t *testing.T, c Capacity, sys system) ([]Probe, Decision) {
 			t.Fatalf("probe %d: hold %v phase %q", i+1, d.Hold, d.Phase)
 		}
 		count[d.Load]++
-		v, p := sys(d.Load, count[d.Load])
+		v, p := sys(d.Load, d.Phase, count[d.Load])
 		h = append(h, Probe{Load: d.Load, Phase: d.Phase, Verdict: v, Pressure: p, Why: "p95<1s"})
 	}
 	t.Fatalf("no answer after %d probes: %+v", len(h), h)

@@ -17,6 +17,9 @@ func unitOf(whole bool) string {
 
 // formatLoad renders a load for sentences: "4,000 users", "12.5 req/s".
 func formatLoad(x float64, whole bool) string {
+	if whole && x == 1 {
+		return "1 user"
+	}
 	return formatNumber(x) + " " + unitOf(whole)
 }
 

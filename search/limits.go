@@ -269,7 +269,11 @@ func (l Limits) Validate(minCPUs float64, minMemory record.Bytes) error {
 		cpuOK = false
 	}
 	if cpuOK {
-		if n := math.Floor((c.Max-c.Min)/c.Resolution+1e-9) + 1; n > MaxTrials {
+		n := math.Floor((c.Max-c.Min)/c.Resolution+1e-9) + 1
+		if round9(c.Min+(n-1)*c.Resolution) < round9(c.Max) {
+			n++ // Max is on the grid too
+		}
+		if n > MaxTrials {
 			es.Add("cpus.resolution", "makes a grid of %s CPU values, more than %d (raise the resolution or narrow min–max)", formatNumber(n), MaxTrials)
 		}
 	}

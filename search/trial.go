@@ -73,6 +73,11 @@ func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
 				return t
 			}
 		}
+		if last := recs[len(recs)-1]; last.Generator.Saturated {
+			t.Untrusted = true
+			t.Why = fmt.Sprintf("the generator was saturated at %s on the way up", formatLoad(last.Offered(), whole))
+			return t
+		}
 		t.Why = fmt.Sprintf("the trial ended before its step at %s (interrupted)", at)
 		return t
 	}

@@ -128,13 +128,21 @@ func planOf(l Limits, r int, trials []Trial) plan {
 				fmt.Sprintf("re-run: %s could not be trusted (%s)", formatCPUs(t.Config.CPUs), t.Why))
 		}
 	}
-	// A larger CPU that failed where a smaller one passed is run again once.
+	// A larger CPU that failed where a smaller one passed is run again
+	// once. A failure that stood when run again discredits the passes
+	// below it: they contradict nothing more.
+	stood := -1
+	for i, t := range latest {
+		if !t.Pass && count[i] > 1 && i > stood {
+			stood = i
+		}
+	}
 	for b := 0; b <= top; b++ {
 		tb, ok := latest[b]
 		if !ok || tb.Pass || count[b] > 1 {
 			continue
 		}
-		for a := b - 1; a >= 0; a-- {
+		for a := b - 1; a > stood; a-- {
 			if ta, ok := latest[a]; ok && ta.Pass {
 				q := next(config(grid[b], cpuMem), TrialRecheck,
 					fmt.Sprintf("re-run: %s failed where %s passed", formatCPUs(grid[b]), formatCPUs(grid[a])))
