@@ -9,7 +9,10 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/search"
 )
 
 // ParseRange parses a `loadlab ramp --users/--rate` value: "from:to:by"
@@ -128,7 +131,7 @@ func (s *Scenario) SetTLS(caFile string, insecure bool) error {
 
 // SetRange binds `--users` (model "users") or `--rate` (model "rate") onto
 // the scenario: it sets Model and the ramp's from/to/by, replacing explicit
-// steps.
+// steps and a search.
 func (s *Scenario) SetRange(model, spec string) error {
 	if model != record.ModelUsers && model != record.ModelRate {
 		return fmt.Errorf("unknown model %q (allowed: users, rate)", model)
@@ -138,6 +141,57 @@ func (s *Scenario) SetRange(model, spec string) error {
 		return err
 	}
 	s.Model = model
-	s.Ramp.From, s.Ramp.To, s.Ramp.By, s.Ramp.Steps = from, to, by, nil
+	s.Ramp.From, s.Ramp.To, s.Ramp.By, s.Ramp.Steps, s.Ramp.Search = from, to, by, nil, nil
+	return nil
+}
+
+// ParseSearch parses a `loadlab ramp --search` value: "from:max" or
+// "from:max:resolution", e.g. "100:20000:5%" or "100:20000:50" (a load);
+// the resolution defaults to 5 %. From and max must be finite numbers > 0
+// with max ≥ from; Validate checks the rest (whole users, bounds).
+func ParseSearch(spec string) (search.Capacity, error) {
+	parts := strings.Split(strings.TrimSpace(spec), ":")
+	fail := func(why string) (search.Capacity, error) {
+		return search.Capacity{}, fmt.Errorf("search %q: %s (want from:max[:resolution], e.g. 100:20000:5%% or 100:20000:50)", spec, why)
+	}
+	if len(parts) != 2 && len(parts) != 3 {
+		return fail(fmt.Sprintf("%d parts", len(parts)))
+	}
+	var v [2]float64
+	for i, name := range []string{"from", "max"} {
+		f, err := strconv.ParseFloat(strings.TrimSpace(parts[i]), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fail(fmt.Sprintf("%s %q is not a number", name, parts[i]))
+		}
+		if f <= 0 {
+			return fail(fmt.Sprintf("%s must be > 0 (got %s)", name, parts[i]))
+		}
+		v[i] = f
+	}
+	if v[1] < v[0] {
+		return fail(fmt.Sprintf("max %s is less than from %s", parts[1], parts[0]))
+	}
+	c := search.Capacity{From: v[0], Max: v[1]}
+	if len(parts) == 3 {
+		if err := yaml.Unmarshal([]byte(strings.TrimSpace(parts[2])), &c.Resolution); err != nil || c.Resolution.IsZero() {
+			why := "empty"
+			if err != nil {
+				why = strings.TrimPrefix(err.Error(), "yaml: ")
+			}
+			return fail("resolution: " + why)
+		}
+	}
+	return c, nil
+}
+
+// SetSearch binds `--search` onto the scenario: it sets ramp.search,
+// replacing the ramp's from/to/by and steps; the model stays the
+// scenario's.
+func (s *Scenario) SetSearch(spec string) error {
+	c, err := ParseSearch(spec)
+	if err != nil {
+		return err
+	}
+	s.Ramp.From, s.Ramp.To, s.Ramp.By, s.Ramp.Steps, s.Ramp.Search = 0, 0, 0, nil, &c
 	return nil
 }

@@ -14,7 +14,8 @@ import (
 // search.Next decides from the probes before it, each judged by
 // search.Classify against the verdict. Users persist between probes (the
 // engine adds or removes them at spawn_rate), so a probe's settle covers
-// the spawning of its change from the previous probe's users.
+// the spawning of its change from the previous probe's users (see
+// spawnStep).
 type searchPlanner struct {
 	c       search.Capacity // defaults applied
 	verdict slo.SLO
@@ -78,19 +79,30 @@ func (p *searchPlanner) step(d search.Decision, done []record.Record) Step {
 	if hold <= 0 {
 		hold = p.hold
 	}
-	st := Step{Index: n, Hold: hold, Settle: p.settle,
+	st := Step{Index: n, Hold: hold, Settle: min(p.settle, hold),
 		Search: &record.Search{Kind: record.SearchCapacity, Phase: d.Phase, Probe: n + 1}}
 	if p.model == record.ModelRate {
 		st.Rate = d.Load
-	} else {
-		st.Users = max(1, int(math.Round(d.Load)))
-		prev := 0
-		if n > 0 {
-			prev = done[n-1].Load.Users
-		}
-		st.Settle = max(st.Settle, spawnTime(st.Users-prev, p.spawn))
+		return st
 	}
-	st.Settle = min(st.Settle, hold)
+	st.Users = max(1, int(math.Round(d.Load)))
+	prev := 0
+	if n > 0 {
+		prev = done[n-1].Load.Users
+	}
+	return spawnStep(st, spawnTime(st.Users-prev, p.spawn))
+}
+
+// spawnStep lengthens st (Settle ≤ Hold) for the time spawn its users
+// take to spawn: its settle becomes at least spawn, and its hold grows by
+// as much as its settle did, so that its window (Hold − Settle) is never
+// shortened. A search's probe or a trial's step that jumps by many users
+// is held longer rather than measured half-spawned, or not at all.
+func spawnStep(st Step, spawn time.Duration) Step {
+	if spawn > st.Settle {
+		st.Hold += spawn - st.Settle
+		st.Settle = spawn
+	}
 	return st
 }
 

@@ -2,7 +2,6 @@ package scenarios
 
 import (
 	"errors"
-	"math"
 	"strings"
 	"time"
 
@@ -37,6 +36,9 @@ func (s Scenario) checkSearch(p *problems) {
 	if err := c.Validate(); err != nil {
 		for _, e := range unjoin(err) {
 			field, msg := splitProblem(e)
+			if field == "hold" { // the ramp's hold, which checkRamp reports
+				continue
+			}
 			p.Add(yamlfile.Join("ramp.search", field), "%s", msg)
 		}
 	}
@@ -54,18 +56,12 @@ func (s Scenario) checkSearch(p *problems) {
 	}
 }
 
-// checkSearchLevel checks a search's load (from or max) against the bounds
-// and, under model users, for a whole number; the search itself reports
-// a load ≤ 0.
+// checkSearchLevel checks a search's load (from or max) against the users
+// or rate bounds; the search itself reports a load ≤ 0 or not whole.
 func (s Scenario) checkSearchLevel(p *problems, field string, v float64) {
-	if !finite(v) || v <= 0 {
-		return
+	if finite(v) && v > 0 {
+		s.checkLevelBound(p, field, v)
 	}
-	if s.Model != record.ModelRate && v != math.Trunc(v) {
-		p.Add(field, "users must be a whole number (got %s)", num(v))
-		return
-	}
-	s.checkLevelBound(p, field, v)
 }
 
 // splitProblem reads a search problem, "field: problem (fix)" (or a
@@ -96,6 +92,8 @@ func describeSearch(c search.Capacity, model string) string {
 		res += "%"
 	case model == record.ModelRate:
 		res += " req/s"
+	case c.Resolution.Value == 1:
+		res += " user"
 	default:
 		res += " users"
 	}
@@ -108,12 +106,16 @@ func describeSearch(c search.Capacity, model string) string {
 
 // searchLength is the longest a search may last: at most search.MaxProbes
 // probes, each of up to its longest hold (the confirmation's, or
-// stability.max_hold).
+// stability.max_hold) plus, under model users, the time to spawn max
+// users (a probe is lengthened by its spawning, see spawnStep).
 func (s Scenario) searchLength() (steps int, perStep time.Duration) {
 	c := *s.Ramp.Search
 	perStep = max(s.Ramp.Hold, c.Hold, c.BracketHold, c.ConfirmHold)
 	if s.Stability.Enabled {
 		perStep = max(perStep, s.Stability.MaxHold)
+	}
+	if s.Model != record.ModelRate && finite(c.Max) && c.Max > 0 && c.Max <= LargeMaxUsers {
+		perStep += spawnTime(int(c.Max), s.SpawnRate)
 	}
 	return search.MaxProbes, perStep
 }

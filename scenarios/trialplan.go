@@ -25,8 +25,9 @@ const MinApproachWindow = 2 * time.Second
 // duplicates are left out). Each has Settle = max(ramp.settle, the time
 // to spawn its change of users at spawn_rate) and Hold = Settle +
 // max(ramp.hold/4, MinApproachWindow). The trial step at target holds
-// ramp.hold with Settle = max(ramp.settle, its spawn time), at most its
-// hold. A step passes when its record's SLO passed and verdict holds on
+// ramp.hold with Settle = ramp.settle, both lengthened by the spawn time
+// beyond ramp.settle when its users take longer to spawn (its window is
+// never shortened). A step passes when its record's SLO passed and verdict holds on
 // it; the trial step's verdict is pass or fail, an approach step's is
 // empty unless it breached, which ends the trial with verdict fail and a
 // note "breached on the way up: …". Probe is left 0 (the runner numbers
@@ -58,18 +59,17 @@ func (s Scenario) TrialPlanner(target float64, verdict slo.SLO, trial string) Pl
 	add := func(v float64, phase string, window time.Duration) {
 		st := Step{Index: len(p.steps), Offset: offset, Settle: settle,
 			Search: &record.Search{Kind: record.SearchLimits, Phase: phase, Trial: trial}}
+		st.Hold = d.Ramp.Hold
+		if window > 0 { // an approach step: its settle, then a short window
+			st.Hold = st.Settle + window
+		}
+		st.Settle = min(st.Settle, max(st.Hold, 0))
 		if users {
 			st.Users = int(v)
-			st.Settle = max(st.Settle, spawnTime(st.Users-prev, d.SpawnRate))
+			st = spawnStep(st, spawnTime(st.Users-prev, d.SpawnRate))
 			prev = st.Users
 		} else {
 			st.Rate = v
-		}
-		if window > 0 { // an approach step: its settle, then a short window
-			st.Hold = st.Settle + window
-		} else {
-			st.Hold = d.Ramp.Hold
-			st.Settle = min(st.Settle, max(st.Hold, 0))
 		}
 		offset += st.Hold
 		p.steps = append(p.steps, st)

@@ -20,7 +20,6 @@ import (
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/redact"
 	"github.com/loadlab/loadlab/rundir"
-	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/slo"
 )
@@ -52,6 +51,7 @@ type rampCmd struct {
 	allowLarge  bool
 	caFile      string
 	insecure    bool
+	search      string
 }
 
 func newRampCmd() *cobra.Command {
@@ -73,8 +73,13 @@ with random valid leads). Each step is appended to DIR/steps.jsonl as soon
 as it ends; DIR/summary.json and a table follow. Ctrl-C stops the load,
 records the current step as partial, prints the table and exits 130.
 
+With --search the steps are a capacity search's probes: bracket from FROM
+(doubling while probes meet --slo), bisect until the gap is within
+RESOLUTION, confirm; the ramp ends when the search has its answer.
+
   loadlab ramp --url http://127.0.0.1:8000 --users 50:500:50 --hold 30s --slo 'p95<1s,error_rate<1%'
   loadlab ramp --url http://127.0.0.1:8000 --rate 100:2000:100 --hold 20s --settle 5s
+  loadlab ramp --url http://127.0.0.1:8000 --search 100:20000:5% --hold 20s --slo 'p95<1s,error_rate<1%'
   loadlab ramp --url http://127.0.0.1:8001 --url http://127.0.0.1:8002 --scenario my.yaml --out results/mine`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -90,6 +95,7 @@ func (c *rampCmd) flags(f *pflag.FlagSet) {
 	f.StringArrayVar(&c.urls, "url", nil, "base URL of the API (repeat for replicas, balanced round-robin)")
 	f.StringVar(&c.users, "users", "", "closed-loop users per step: FROM:TO:BY (e.g. 500:10000:500) or one level")
 	f.StringVar(&c.rate, "rate", "", "open-loop requests/s per step: FROM:TO:BY (e.g. 100:2000:100) or one level")
+	f.StringVar(&c.search, "search", "", "find the capacity instead of walking a ladder: FROM:MAX[:RESOLUTION] (e.g. 100:20000:5%), judged by --slo; users, or requests/s when the --scenario says model: rate")
 	f.DurationVar(&c.hold, "hold", 0, "duration of each step (default 30s)")
 	f.DurationVar(&c.settle, "settle", 0, "start of each step left out of its measurement window")
 	f.StringVar(&c.think, "think", "", "think time between a user's requests: MIN-MAX (1s-2.5s), a constant (1s) or 0")
@@ -111,122 +117,6 @@ func (c *rampCmd) flags(f *pflag.FlagSet) {
 	f.BoolVar(&c.insecure, "insecure", false, "do not verify the server's TLS certificate (test servers only)")
 	f.BoolVar(&c.saveResults, "save-results", false, "also save every request in vegeta's gob format (DIR/"+rundir.ResultsFile+"; read with vegeta report/plot)")
 	f.BoolVar(&c.allowLarge, "allow-large", false, "lift the sanity bounds (100,000 users, 1,000,000 req/s, hold 24h, timeout 1h, …) to loadlab's ceilings, like allow_large: true in a scenario")
-}
-
-// explicitZeros refuses an explicit 0 for the flags whose 0 would
-// otherwise silently mean "the default".
-func (c *rampCmd) explicitZeros(changed func(string) bool) []error {
-	var errs []error
-	for _, z := range []struct {
-		flag, got, allowed, def string
-		zero                    bool
-	}{
-		{"hold", c.hold.String(), "> 0", scenarios.DefaultHold.String(), c.hold == 0},
-		{"timeout", c.timeout.String(), "> 0", scenarios.DefaultTimeout.String(), c.timeout == 0},
-		{"spawn-rate", "0", "> 0 users/s", fmt.Sprint(scenarios.DefaultSpawnRate), c.spawnRate == 0},
-		{"max-workers", "0", "> 0", fmt.Sprint(scenarios.DefaultMaxWorkers), c.maxWorkers == 0},
-		{"pool", "0", "≥ 1 connection", fmt.Sprint(scenarios.DefaultPool), c.pool == 0},
-	} {
-		if z.zero && changed(z.flag) {
-			errs = append(errs, fmt.Errorf("--%s %s: must be %s; leave --%s out to keep the scenario's value (default %s)", z.flag, z.got, z.allowed, z.flag, z.def))
-		}
-	}
-	return errs
-}
-
-// bind builds the scenario: the file or the default, then the flags that
-// were set.
-func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
-	sc := scenarios.Default()
-	if c.scenario != "" {
-		var err error
-		if sc, err = scenarios.Load(c.scenario); err != nil {
-			return sc, usagef("--scenario: %w", err)
-		}
-	}
-	var errs []error
-	if c.users != "" && c.rate != "" {
-		errs = append(errs, errors.New("--users and --rate exclude each other: give one (closed loop or open loop)"))
-	}
-	if c.users != "" {
-		if err := sc.SetRange(record.ModelUsers, c.users); err != nil {
-			errs = append(errs, fmt.Errorf("--users: %w", err))
-		}
-	}
-	if c.rate != "" {
-		if err := sc.SetRange(record.ModelRate, c.rate); err != nil {
-			errs = append(errs, fmt.Errorf("--rate: %w", err))
-		}
-	}
-	changed := flags.Changed
-	errs = append(errs, c.explicitZeros(changed)...)
-	if changed("allow-large") {
-		sc.AllowLarge = c.allowLarge
-	}
-	if changed("hold") {
-		sc.Ramp.Hold = c.hold
-	}
-	if changed("settle") {
-		sc.Ramp.Settle, sc.Ramp.NoSettle = c.settle, c.settle == 0
-	}
-	if changed("think") {
-		t, err := scenarios.ParseThink(c.think)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("--think: %w", err))
-		}
-		sc.Think = t
-	}
-	if changed("slo") {
-		if _, err := slo.Parse(c.slo); err != nil {
-			errs = append(errs, fmt.Errorf("--slo: %w", err))
-		}
-		sc.Stop.SLO = c.slo
-	}
-	if changed("preset") {
-		sc.Preset = c.preset
-	}
-	if changed("spawn-rate") {
-		sc.SpawnRate = c.spawnRate
-	}
-	if changed("timeout") {
-		sc.Timeout = c.timeout
-	}
-	if changed("connections") {
-		sc.Connections = c.connections
-	}
-	if changed("arrival") {
-		sc.Arrival = c.arrival
-	}
-	if changed("pool") {
-		sc.Pool = c.pool
-	}
-	if changed("max-workers") {
-		sc.MaxWorkers = c.maxWorkers
-	}
-	if changed("margin") {
-		sc.Stop.Margin = c.margin
-	}
-	if changed("abort-error-rate") {
-		sc.Stop.AbortErrorRate = c.abort
-	}
-	if changed("ca-file") && c.caFile == "" {
-		errs = append(errs, errors.New("--ca-file: empty path: give a PEM file of CA certificates"))
-	}
-	if err := sc.SetTLS(c.caFile, c.insecure); err != nil {
-		errs = append(errs, fmt.Errorf("--ca-file: %w", err))
-	}
-	if len(errs) > 0 {
-		return sc, usagef("%w", errors.Join(errs...))
-	}
-	sc = sc.WithDefaults()
-	if err := sc.Validate(); err != nil {
-		where := "flags"
-		if c.scenario != "" {
-			where = c.scenario + " with the flags"
-		}
-		return sc, usagef("scenario (%s): %w", where, err)
-	}
-	return sc, nil
 }
 
 func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr io.Writer) error {
@@ -326,6 +216,8 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	switch {
 	case out.Interrupted:
 		fmt.Fprintf(stderr, "loadlab: interrupted: %d step(s) recorded in %s, the last one partial\n", len(out.Steps), dir)
+	case searchResult(out) != nil:
+		fmt.Fprintf(stderr, "loadlab: %s\n", out.StopReason) // "search done: capacity …", from the engine
 	case out.StopReason != "":
 		fmt.Fprintf(stderr, "loadlab: ramp stopped after step %d: %s\n", out.Steps[len(out.Steps)-1].Step, out.StopReason)
 	}
@@ -373,6 +265,10 @@ func progressLine(pr engine.Progress) string {
 	state := ""
 	if pr.Done {
 		state = " done"
+	}
+	if pr.Steps == 0 { // a search: the number of probes is not known
+		return fmt.Sprintf("probe %d%s · %s · %.1f rps · errors %.2f%% · p95 %s · %s left in the probe",
+			pr.Step, state, load, pr.RPS, pr.ErrorRate*100, fmtP95(pr.P95), pr.Remaining.Round(time.Second))
 	}
 	return fmt.Sprintf("step %d/%d%s · %s · %.1f rps · errors %.2f%% · p95 %s · %s left",
 		pr.Step, pr.Steps, state, load, pr.RPS, pr.ErrorRate*100,

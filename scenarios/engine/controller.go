@@ -3,9 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
-	"math"
 	"runtime"
-	"strconv"
 	"strings"
 	"time"
 
@@ -40,9 +38,9 @@ type controller struct {
 	planned []scenarios.Step // the planner's steps when known in advance
 	first   scenarios.Step   // the first step, already planned and checked
 	opt     Options
-	col   *collector
-	set   *connSet
-	drv   driver
+	col     *collector
+	set     *connSet
+	drv     driver
 
 	began    time.Time
 	nextTick time.Time
@@ -122,45 +120,6 @@ func (c *controller) run(ctx context.Context) (Outcome, error) {
 		st = next
 	}
 	return out, nil
-}
-
-// searchDone is the stop reason of the last probe of a search of n
-// probes: "search done: capacity 4,250 users (4,500 breached), 11
-// probes", with the search's reason when it gave one.
-func searchDone(rec record.Record, n int) string {
-	var res *record.SearchResult
-	if rec.Search != nil {
-		res = rec.Search.Result
-	}
-	if res == nil {
-		return fmt.Sprintf("search done after %d probes", n)
-	}
-	unit := " users"
-	if rec.Load.Model == record.ModelRate {
-		unit = " req/s"
-	}
-	text := "search done: capacity " + grouped(res.Capacity) + unit
-	if res.Capacity == 0 {
-		text = "search done: no load met the SLO"
-	}
-	if res.FirstFail > 0 {
-		text += " (" + grouped(res.FirstFail) + " breached)"
-	}
-	text += fmt.Sprintf(", %d probes", max(res.Probes, 1))
-	if res.Reason != "" {
-		text += ": " + res.Reason
-	}
-	return text
-}
-
-// grouped prints a load with thousands separators (4,250; 12.5).
-func grouped(v float64) string {
-	whole := math.Trunc(v)
-	s := scenarios.Grouped(whole)
-	if frac := v - whole; frac != 0 {
-		s += strings.TrimPrefix(strconv.FormatFloat(frac, 'f', -1, 64), "0")
-	}
-	return s
 }
 
 // measure runs one step and returns its measured record (no verdict) and

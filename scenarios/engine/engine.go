@@ -13,6 +13,13 @@
 // most MaxWorkers requests in flight; arrivals constant or Poisson; sends
 // that miss their schedule by more than DropAfter are counted as dropped).
 //
+// Steps come from a scenarios.Planner, one at a time: the scenario's
+// fixed plan, its ramp.search (a capacity search, whose probes the search
+// decides from the steps before them), or a caller's planner such as a
+// limit search's trial. A step's Search marking is copied into its
+// record, which the planner annotates with its judgement before it is
+// emitted.
+//
 // Measurement: each step's window is [start+settle, end of hold); a
 // request is measured in the window its response arrived in. Latencies
 // go into HDR histograms (microseconds, 3 significant digits) for all
@@ -125,7 +132,8 @@ const (
 // (which are interrupted at once).
 const stopGrace = 2 * time.Second
 
-// Run applies the scenario's defaults, validates it, builds its request
+// Run applies the scenario's defaults, validates it (a scenario run by
+// opt.Planner may have no ramp levels), builds its request
 // source (the request mix, or the vegeta targets file) and runs the steps
 // of its planner (opt.Planner, else sc.Planner(verdict)) against urls
 // (round-robin over the base URLs). Each step record goes through
@@ -140,7 +148,11 @@ func Run(ctx context.Context, sc scenarios.Scenario, urls []string, opt Options)
 	if opt.BaseDir != "" {
 		sc.Dir = opt.BaseDir
 	}
-	if err := sc.Validate(); err != nil {
+	validate := sc.Validate
+	if opt.Planner != nil { // the planner's steps, not the scenario's ramp levels
+		validate = sc.ValidateSteps
+	}
+	if err := validate(); err != nil {
 		return Outcome{}, fmt.Errorf("invalid scenario %s: %w", orDefault(sc.Name, "(unnamed)"), err)
 	}
 	dir := sc.Dir

@@ -100,6 +100,9 @@ func latText(l *record.Latency, name string) string {
 
 func notes(r record.Record) string {
 	var n []string
+	if s := r.Search; s != nil {
+		n = append(n, searchNote(*s))
+	}
 	if r.Partial {
 		n = append(n, "partial")
 	}
@@ -124,4 +127,14 @@ func notes(r record.Record) string {
 		n = append(n, "first "+k+": "+r.ErrorSamples[k])
 	}
 	return strings.Join(n, "; ")
+}
+
+// searchNote is a search step's part of the notes: "bisect: pass",
+// "confirm: repeat", "approach", "trial: fail".
+func searchNote(s record.Search) string {
+	text := s.Phase
+	if s.Verdict != "" {
+		text += ": " + s.Verdict
+	}
+	return text
 }
