@@ -148,11 +148,7 @@ func (c *configRun) ramp(ctx context.Context, dep runtime.Deployment) (int, erro
 	defer abort(nil)
 	tel := &telemetry{dep: dep, ramp: rctx, abort: abort}
 	count := 0
-	sc := c.e.Scenario
-	if c.trial != nil {
-		sc = trialScenario(sc, c.trial.target)
-	}
-	out, err := engine.Run(rctx, sc, dep.URLs(), c.engineOptions(tel, &count))
+	out, err := engine.Run(rctx, c.e.Scenario, dep.URLs(), c.engineOptions(tel, &count))
 	if lost := tel.unavailable(); lost != nil && ctx.Err() == nil {
 		return count, &failure{err: fmt.Errorf("ramp: %w", lost)}
 	}

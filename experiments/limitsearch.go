@@ -50,7 +50,6 @@ func (r *Runner) runSearch(ctx context.Context, e Experiment, verdict slo.SLO, w
 		tr := &trialRun{
 			phase:   d.Phase,
 			probe:   perReplicas[cfg.Replicas],
-			target:  target,
 			planner: trialPlanner(e.Scenario, target, verdict, d.Phase),
 		}
 		if d.Note != "" {
@@ -78,8 +77,6 @@ type trialRun struct {
 	phase   string
 	probe   int
 	planner scenarios.Planner
-	// target is the load the trial must serve (users, or requests/s).
-	target float64
 	// recs are the trial's records as appended, failure included.
 	recs []record.Record
 }

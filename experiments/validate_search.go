@@ -57,21 +57,12 @@ func (e Experiment) searchProblems() []FieldError {
 
 // scenarioProblems is the scenario's validation; under a limit search the
 // ramp needs no load levels (each trial plans its own steps up to
-// target_users), so a missing ramp is no problem there.
+// target_users), as the engine checks it then (Scenario.ValidateSteps).
 func (e Experiment) scenarioProblems() error {
-	err := e.Scenario.Validate()
-	if err == nil || e.Search == nil {
-		return err
+	if e.Search != nil {
+		return e.Scenario.ValidateSteps()
 	}
-	var keep []error
-	for _, p := range leaves(err) {
-		var fe *yamlfile.Error
-		if errors.As(p, &fe) && fe.Missing && fe.Field == "ramp" {
-			continue
-		}
-		keep = append(keep, p)
-	}
-	return errors.Join(keep...)
+	return e.Scenario.Validate()
 }
 
 // leaves lists the errors err joins (errors.Join), or err itself.
