@@ -268,17 +268,17 @@ func (d *limitsDeployment) Close(ctx context.Context) error {
 // 0.4 CPU for one replica (38 connections) and 0.2 CPU for two (19 each).
 func limitsExperiment(t *testing.T, hold string) Experiment {
 	t.Helper()
-	return limitsExperimentOf(t, hold, 0.8, "[1, 2]")
+	return limitsExperimentOf(t, hold, "{min: 0.05, max: 0.8, resolution: 0.05}", "128m", "[1, 2]")
 }
 
-// limitsExperimentOf is limitsExperiment searching CPU per replica up to
-// maxCPUs, on the replica counts replicas (YAML).
-func limitsExperimentOf(t *testing.T, hold string, maxCPUs float64, replicas string) Experiment {
+// limitsExperimentOf is limitsExperiment searching the CPU range cpus and
+// memory (YAML) on the replica counts replicas.
+func limitsExperimentOf(t *testing.T, hold, cpus, memory, replicas string) Experiment {
 	t.Helper()
 	e, err := Parse("search.yaml", []byte(`name: search
 search:
-  cpus: {min: 0.05, max: `+fmt.Sprint(maxCPUs)+`, resolution: 0.05}
-  memory: 128m
+  cpus: `+cpus+`
+  memory: `+memory+`
   replicas: `+replicas+`
 target_users: 38
 warmup: 300ms
@@ -388,7 +388,7 @@ func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 // resolution, its probes marked as the capacity trial's.
 func TestLimitSearchCapacityWhenNothingServes(t *testing.T) {
 	rt := &limitsRuntime{}
-	e := limitsExperimentOf(t, "1s", 0.3, "[1]")
+	e := limitsExperimentOf(t, "1s", "{min: 0.05, max: 0.3, resolution: 0.05}", "128m", "[1]")
 	dir := t.TempDir()
 	log := &apitest.SyncBuffer{}
 	r := &Runner{Runtime: rt, Dir: dir, RunID: "search4", Log: log, Seed: 1}
@@ -419,6 +419,43 @@ func TestLimitSearchCapacityWhenNothingServes(t *testing.T) {
 		t.Errorf("capacity at 0.3 CPU = %v users, want 30 within 10 %%\n%s", c, log.String())
 	}
 	t.Logf("%d trials, %d steps:\n%s", res.Trials, res.Steps, log.String())
+}
+
+// TestLimitSearchMemoryRange: with memory as a range, the search tries
+// the smallest memory on its doubling grid that holds the peak use at the
+// largest memory under 90 %: limitsRuntime's replicas use 20 MiB, so 32
+// MiB (62 %) is the answer at the minimal CPU, deployed with that limit.
+func TestLimitSearchMemoryRange(t *testing.T) {
+	rt := &limitsRuntime{}
+	e := limitsExperimentOf(t, "1s", "{min: 0.4, max: 0.4, resolution: 0.05}", "{min: 16m, max: 128m}", "[1]")
+	dir := t.TempDir()
+	log := &apitest.SyncBuffer{}
+	r := &Runner{Runtime: rt, Dir: dir, RunID: "search5", Log: log, Seed: 1}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := r.Run(ctx, e); err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	recs, err := record.ReadFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	memoryTrial := false
+	for _, rec := range recs {
+		if rec.Search != nil && rec.Search.Trial == search.TrialMemory {
+			memoryTrial = true
+			if rec.Config.MemoryBytes >= 128<<20 {
+				t.Errorf("memory trial at the largest memory: %+v", rec.Config)
+			}
+		}
+	}
+	rs := search.Results(*e.Search, trialsOf(t, recs, 38, e.SLO))
+	if len(rs) != 1 || rs[0].Minimal == nil || !memoryTrial {
+		t.Fatalf("results %+v, memory trial %v\n%s", rs, memoryTrial, log.String())
+	}
+	if m := rs[0].Minimal; m.CPUs != 0.4 || m.MemoryBytes != 32<<20 {
+		t.Errorf("minimal %s, want 1 replica × 0.4 CPU × 32 MiB\n%s", m.Describe(), log.String())
+	}
 }
 
 // TestLimitSearchFailedDeploysAreFailedTrials: a configuration that cannot
