@@ -75,7 +75,12 @@ func (e Experiment) boundProblems(scenarioOK bool) []FieldError {
 			checkCPUs(add, fmt.Sprintf("configs[%d].cpus", i), c.CPUs)
 		}
 	}
-	if len(ps) == 0 && scenarioOK {
+	if e.Search != nil {
+		checkCPUs(add, "search.cpus.max", e.Search.CPUs.Max)
+	}
+	// A limit search's length is bounded by its trials (search.MaxTrials
+	// per replica count), not known in advance.
+	if len(ps) == 0 && scenarioOK && e.Search == nil {
 		e.checkLength(add, l)
 	}
 	return ps

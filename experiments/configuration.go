@@ -27,6 +27,9 @@ type configRun struct {
 	w         *record.Writer
 	// tmpl stamps every record of this repeat (run, repeat, configuration).
 	tmpl record.Record
+	// trial, for a trial of a limit search, plans its steps and collects
+	// its records; nil for a configuration of the experiment's list.
+	trial *trialRun
 }
 
 // run measures the configuration and returns how many steps it appended.
@@ -35,8 +38,13 @@ type configRun struct {
 // stopped; any other error (a write error) ends the run.
 func (c *configRun) run(ctx context.Context) (int, error) {
 	c.tmpl = c.template()
-	fmt.Fprintf(c.r.Log, "config %d/%d %s (%s), repeat %d: deploying with %s runtime\n",
-		c.i+1, c.n, c.cfg.Name, c.cfg.Describe(), c.rep+1, c.r.Runtime.Name())
+	if c.trial != nil {
+		fmt.Fprintf(c.r.Log, "trial %d (%s, %s): %s (%s): deploying with %s runtime\n",
+			c.trial.probe, replicasText(c.cfg.Replicas), c.trial.phase, c.cfg.Name, c.cfg.Describe(), c.r.Runtime.Name())
+	} else {
+		fmt.Fprintf(c.r.Log, "config %d/%d %s (%s), repeat %d: deploying with %s runtime\n",
+			c.i+1, c.n, c.cfg.Name, c.cfg.Describe(), c.rep+1, c.r.Runtime.Name())
+	}
 	dep, err := c.deploy(ctx)
 	if err != nil {
 		return 0, err
@@ -67,7 +75,7 @@ func (c *configRun) fail(stage string, err error) error {
 	rec.StartedAt = time.Now().UTC()
 	rec.Failure = fmt.Sprintf("%s: %v", stage, err)
 	rec.SLO = record.SLOResult{Pass: false, Breaches: []string{"configuration failed"}}
-	if werr := c.w.Append(rec); werr != nil {
+	if werr := c.append(rec); werr != nil {
 		return werr
 	}
 	fmt.Fprintf(c.r.Log, "config %d/%d %s FAILED (%s): %v\n", c.i+1, c.n, c.cfg.Name, stage, err)
@@ -118,7 +126,11 @@ func (c *configRun) warmUp(ctx context.Context, dep runtime.Deployment) error {
 		return nil
 	}
 	fmt.Fprintf(c.r.Log, "config %s: warm-up %s (not measured)\n", c.cfg.Name, c.e.Warmup)
-	if _, err := engine.Run(ctx, warmupScenario(c.e.Scenario, c.e.Warmup), dep.URLs(), engine.Options{Seed: c.r.Seed}); err != nil {
+	w := warmupScenario(c.e.Scenario, c.e.Warmup)
+	if c.trial != nil {
+		w = c.trial.warmupScenario(c.e.Scenario, c.e.Warmup)
+	}
+	if _, err := engine.Run(ctx, w, dep.URLs(), engine.Options{Seed: c.r.Seed}); err != nil {
 		if ctx.Err() != nil {
 			return &configStageError{StageWarmup, err}
 		}
@@ -166,7 +178,7 @@ func (c *configRun) engineOptions(tel *telemetry, count *int) engine.Options {
 			WindowStart: tel.windowStart,
 			Enrich:      tel.enrich,
 			Emit: func(rec record.Record) error {
-				if err := c.w.Append(rec); err != nil {
+				if err := c.append(rec); err != nil {
 					return err
 				}
 				*count++
@@ -174,12 +186,30 @@ func (c *configRun) engineOptions(tel *telemetry, count *int) engine.Options {
 			},
 		},
 	}
+	if c.trial != nil {
+		c.trial.options(&opts)
+	}
 	if c.r.Progress != nil {
 		opts.Progress = func(p engine.Progress) {
 			c.r.Progress(RunProgress{Config: c.i + 1, Configs: c.n, Name: c.cfg.Name, Repeat: c.rep, Repeats: c.e.Repeat, Step: p})
 		}
 	}
 	return opts
+}
+
+// append writes rec to steps.jsonl; a trial's record is marked as such
+// first (see trialRun.mark) and kept for its verdict.
+func (c *configRun) append(rec record.Record) error {
+	if c.trial != nil {
+		c.trial.mark(&rec)
+	}
+	if err := c.w.Append(rec); err != nil {
+		return err
+	}
+	if c.trial != nil {
+		c.trial.recs = append(c.trial.recs, rec)
+	}
+	return nil
 }
 
 // specFor builds the runtime's deployment spec for one configuration.
@@ -196,7 +226,7 @@ func specFor(e Experiment, cfg record.Config, runID string) runtime.Spec {
 		URLs:          e.Target.URLs,
 		// Several published ports per replica when the scenario opens more
 		// connections than one Docker proxy can carry (see ConnectionsPerPort).
-		PortsPerReplica: portsPerReplica(e.Scenario, cfg.Replicas),
+		PortsPerReplica: portsPerReplica(e.Scenario, cfg.Replicas, e.searchPeak()),
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
+	"github.com/loadlab/loadlab/search"
 	"github.com/loadlab/loadlab/target/runtime"
 )
 
@@ -25,6 +26,12 @@ type Experiment struct {
 	// Each has a name (default: Config.AutoName), cpus, memory (a size
 	// such as 512m, 1g or 1t) and replicas (default 1).
 	Configs []record.Config `yaml:"configs,omitempty"`
+	// Search, instead of matrix and configs, asks for the smallest limits
+	// that serve TargetUsers within the SLO: for each replica count, CPU
+	// per replica bisected on a grid, memory fixed or searched (see
+	// search.Limits and limitsearch.go). Nil for an experiment that lists
+	// its configurations.
+	Search *search.Limits `yaml:"search,omitempty"`
 	// Scenario is the resolved scenario: inline in the file, or loaded
 	// from the file its "scenario" key names.
 	Scenario scenarios.Scenario `yaml:"-"`
@@ -108,6 +115,10 @@ func (e Experiment) WithDefaults() Experiment {
 	}
 	if e.SLO == "" {
 		e.SLO = DefaultSLO
+	}
+	if e.Search != nil {
+		l := e.Search.WithDefaults()
+		e.Search = &l
 	}
 	e.Scenario = e.Scenario.WithDefaults()
 	return e

@@ -1,6 +1,7 @@
 package experiments
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -24,6 +25,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("name: x\nscenario: {model: rate, ramp: {steps: [1, 2]}, requests: [{path: /x, batch: 3, body: {a: {$int: [1, 2]}}}]}\n")
 	f.Add("name: x\nmatrix: {cpus: &a [1, 2, 3], memory: [6m, 7m], replicas: [1, 2]}\nwarmup: 1s\ncooldown: 2s\n")
 	f.Add("a: &a [*a]\n")
+	f.Add("name: x\nsearch: {cpus: {min: 0.05, max: 1}, memory: {min: 64m, max: 1g}, replicas: [1, 3], strategy: grid}\ntarget_users: 10\nscenario: {ramp: {hold: 1s}}\n")
 	f.Fuzz(func(t *testing.T, in string) {
 		e, err := Parse("fuzz.yaml", []byte(in))
 		if err != nil {
@@ -36,8 +38,8 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse accepted what Validate rejects: %v\n%s", err, in)
 		}
 		cfgs := e.Expand()
-		if len(cfgs) == 0 || len(cfgs) > MaxConfigs {
-			t.Fatalf("%d configurations", len(cfgs))
+		if (len(cfgs) == 0) != (e.Search != nil) || len(cfgs) > MaxConfigs {
+			t.Fatalf("%d configurations (search %v)", len(cfgs), e.Search != nil)
 		}
 		for _, c := range cfgs {
 			if c.Name == "" || c.Replicas < 1 || c.CPUs < 0 || c.MemoryBytes < 0 {
@@ -55,6 +57,9 @@ func FuzzParse(f *testing.F) {
 		}
 		if got, want := len(back.Expand()), len(cfgs); got != want {
 			t.Fatalf("the resolved copy has %d configurations, the input %d", got, want)
+		}
+		if !reflect.DeepEqual(back.Search, e.Search) {
+			t.Fatalf("the resolved copy searches %+v, the input %+v", back.Search, e.Search)
 		}
 	})
 }

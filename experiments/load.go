@@ -17,14 +17,16 @@ import (
 // builtin holds the experiment files shipped with loadlab, so that
 // `loadlab run quick` works from any directory.
 //
-//go:embed quick.yaml workshop.yaml
+//go:embed quick.yaml workshop.yaml workshop-search.yaml
 var builtin embed.FS
 
-// Builtin names the embedded experiments ("quick", "workshop").
-func Builtin() []string { return []string{"quick", "workshop"} }
+// Builtin names the embedded experiments ("quick", "workshop",
+// "workshop-search").
+func Builtin() []string { return []string{"quick", "workshop", "workshop-search"} }
 
 // Load reads an experiment file. name may be a path or the name of a
-// built-in experiment ("quick", "workshop") when no such file exists.
+// built-in experiment ("quick", "workshop", "workshop-search") when no
+// such file exists.
 // Every problem is reported at once, each as "file:line: field: message".
 func Load(name string) (Experiment, error) {
 	data, err := os.ReadFile(name)

@@ -7,8 +7,13 @@ import "github.com/loadlab/loadlab/record"
 // explicit configs; with neither, one unlimited configuration (named "url"
 // with one replica per URL for running APIs). An axis left empty contributes one unlimited value
 // (cpus 0, memory 0, replicas 1). Unnamed configs are named after their
-// limits (record.Config.AutoName), e.g. "cpu0.5-mem512m-x1".
+// limits (record.Config.AutoName), e.g. "cpu0.5-mem512m-x1". A limit
+// search (e.Search) lists none: its configurations are decided one trial
+// at a time (see Runner).
 func (e Experiment) Expand() []record.Config {
+	if e.Search != nil {
+		return nil
+	}
 	var out []record.Config
 	m := e.Matrix
 	if len(m.CPUs)+len(m.Memory)+len(m.Replicas) > 0 {

@@ -12,8 +12,14 @@ import (
 // writes it to plan.json so that reports and gates, which never import
 // this package, can tell a finished run from an interrupted one.
 //
+// A limit search (e.Search) plans no configurations and no steps: its
+// trials are decided as it runs; its plan says Search.
+//
 // runtime names the runtime; approximate is its Approximate().
 func (e Experiment) Plan(runtime string, approximate bool) record.Plan {
+	if e.Search != nil {
+		return record.Plan{Configs: []record.Config{}, Repeat: 1, Model: e.Scenario.WithDefaults().Model, Search: true}
+	}
 	p := record.Plan{Repeat: max(e.Repeat, 1)}
 	p.Model, p.Steps = RampSteps(e.Scenario)
 	for _, c := range e.Expand() {

@@ -19,8 +19,10 @@ const maxPortsPerReplica = 16
 // portsPerReplica is how many host ports each replica needs so that no
 // proxy carries more than ConnectionsPerPort of the scenario's connections
 // at its peak: users (one connection each), the shared pool, or the
-// open-loop worker bound.
-func portsPerReplica(s scenarios.Scenario, replicas int) int {
+// open-loop worker bound. peak is the most users the run may reach
+// beyond the scenario's plan (a limit search's target_users: its ramp has
+// no levels of its own); 0 when none.
+func portsPerReplica(s scenarios.Scenario, replicas, peak int) int {
 	conns := 0
 	switch {
 	case s.Model == record.ModelRate:
@@ -28,6 +30,7 @@ func portsPerReplica(s scenarios.Scenario, replicas int) int {
 	case s.Connections == scenarios.ConnShared:
 		conns = s.Pool
 	default:
+		conns = peak
 		for _, st := range s.Plan() {
 			conns = max(conns, st.Users)
 		}

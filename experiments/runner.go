@@ -49,7 +49,10 @@ type RunProgress struct {
 
 // Result summarises a finished (or interrupted) run.
 type Result struct {
-	Steps       int
+	Steps int
+	// Trials counts the trials of a limit search (0 for a run of listed
+	// configurations).
+	Trials      int
 	Failed      []string // "config: reason"
 	Interrupted bool
 	// Stage is where an interrupted run stopped: StageDeploy, StageWarmup,
@@ -76,7 +79,8 @@ type configStageError struct {
 func (s *configStageError) Error() string { return s.err.Error() }
 func (s *configStageError) Unwrap() error { return s.err }
 
-// Run executes every configuration × repeat of e. It returns the context's
+// Run executes every configuration × repeat of e, or its limit search
+// (e.Search, see runSearch). It returns the context's
 // error when interrupted, after tearing down and keeping every step.
 func (r *Runner) Run(ctx context.Context, e Experiment) (Result, error) {
 	var res Result
@@ -90,6 +94,10 @@ func (r *Runner) Run(ctx context.Context, e Experiment) (Result, error) {
 	verdict, err := slo.Parse(e.SLO)
 	if err != nil {
 		return res, fmt.Errorf("slo: %w", err)
+	}
+	if e.Search != nil {
+		err := r.runSearch(ctx, e, verdict, w, &res)
+		return res, err
 	}
 	configs := e.Expand()
 	for i, cfg := range configs {

@@ -57,7 +57,11 @@ func (outcomeStage) Run(ctx context.Context, s *runState) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("interrupted after the run (report complete): %w", ctx.Err())
 	}
-	if len(s.res.Failed) == len(s.e.Expand())*s.e.Repeat {
+	runs := len(s.e.Expand()) * s.e.Repeat
+	if s.e.Search != nil {
+		runs = s.res.Trials // a failed trial of a search is one that could not be measured
+	}
+	if runs > 0 && len(s.res.Failed) == runs {
 		return fmt.Errorf("every configuration failed; see %s", s.dir)
 	}
 	return nil

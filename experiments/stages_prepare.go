@@ -48,8 +48,13 @@ func (resultsStage) Run(ctx context.Context, s *runState) error {
 		return err
 	}
 	s.dir = dir
-	fmt.Fprintf(s.Stderr, "loadlab: run %s: %d configuration(s) × %d repeat(s), %s, runtime %s\n",
-		s.runID, len(s.e.Expand()), s.e.Repeat, s.e.Scenario.Describe(), s.rt.Name())
+	if l := s.e.Search; l != nil {
+		fmt.Fprintf(s.Stderr, "loadlab: run %s: limit search for %d users: %s, %s, runtime %s\n",
+			s.runID, s.e.TargetUsers, describeSearch(*l), s.e.Scenario.Describe(), s.rt.Name())
+	} else {
+		fmt.Fprintf(s.Stderr, "loadlab: run %s: %d configuration(s) × %d repeat(s), %s, runtime %s\n",
+			s.runID, len(s.e.Expand()), s.e.Repeat, s.e.Scenario.Describe(), s.rt.Name())
+	}
 	fmt.Fprintf(s.Stderr, "loadlab: results in %s (each step is written as soon as it is measured)\n", dir)
 	if addrs := s.rt.Addresses(s.e); addrs != "" {
 		fmt.Fprintf(s.Stderr, "loadlab: load goes only to %s\n", addrs)

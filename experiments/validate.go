@@ -106,6 +106,7 @@ func (e Experiment) problems() []FieldError {
 			add(p+".name", "%q must be letters, digits, '.', '_' or '-'", c.Name)
 		}
 	}
+	ps = append(ps, e.searchProblems()...)
 	if n := e.configCount(); n > MaxConfigs {
 		add("matrix", "%d configurations (cpus × memory × replicas, plus configs): at most %d", n, MaxConfigs)
 	} else {
@@ -139,7 +140,7 @@ func (e Experiment) problems() []FieldError {
 	if e.Warmup < 0 {
 		add("warmup", "must be ≥ 0 (got %s)", e.Warmup)
 	}
-	scErr := e.Scenario.Validate()
+	scErr := e.scenarioProblems()
 	if scErr != nil {
 		for _, line := range strings.Split(scErr.Error(), "\n") {
 			add("scenario", "%s", line)
@@ -148,8 +149,12 @@ func (e Experiment) problems() []FieldError {
 	return append(ps, e.boundProblems(scErr == nil)...)
 }
 
-// configCount is len(e.Expand()) without expanding.
+// configCount is len(e.Expand()) without expanding (1 for a limit
+// search, whose trials are decided as it runs).
 func (e Experiment) configCount() int {
+	if e.Search != nil {
+		return 1
+	}
 	m := e.Matrix
 	n := 0
 	if len(m.CPUs)+len(m.Memory)+len(m.Replicas) > 0 {

@@ -30,6 +30,10 @@ type Plan struct {
 	// check is skipped.
 	Model string    `json:"model,omitempty"`
 	Steps []float64 `json:"steps,omitempty"`
+	// Search marks a limit search (an experiment's search:): its
+	// configurations are decided one trial at a time, so Configs and
+	// Steps are empty and what ran is read from the records alone.
+	Search bool `json:"search,omitempty"`
 }
 
 // WritePlan writes plan.json into dir and syncs it.
