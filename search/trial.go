@@ -105,10 +105,26 @@ func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
 	}
 	t.Pass = true
 	t.Why = fmt.Sprintf("meets the SLO at %s", at)
-	if p, text := s.Pressure(*trial); text != "" {
-		t.Why = fmt.Sprintf("meets the SLO at %s (%s at %.2f of its limit)", at, text, p)
+	if d := deciding(*trial, s); d != "" {
+		t.Why += " (" + d + ")"
 	}
 	return t
+}
+
+// deciding names the condition of s closest to breaching on rec, with its
+// measured value and limit ("p95 412.0ms, limit 1.00s"); "" for an empty
+// SLO or an unmeasured metric.
+func deciding(rec record.Record, s slo.SLO) string {
+	_, text := s.Pressure(rec)
+	for _, c := range s {
+		if c.Text != text {
+			continue
+		}
+		if v, ok := slo.Measure(c.Metric, rec); ok {
+			return fmt.Sprintf("%s %s, limit %s", c.Metric, c.Format(v), c.Format(c.Value))
+		}
+	}
+	return ""
 }
 
 // evaluate judges rec against s, or by its recorded verdict when s is

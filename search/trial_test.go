@@ -34,7 +34,7 @@ func TestTrialOf(t *testing.T) {
 		why       string
 		peak      record.Bytes
 	}{
-		{"pass", []record.Record{approach(2500, 100), approach(5000, 300), trial(800)}, true, false, "meets the SLO at 10,000 users (p95<1s at 0.80 of its limit)", 120 * mib},
+		{"pass", []record.Record{approach(2500, 100), approach(5000, 300), trial(800)}, true, false, "meets the SLO at 10,000 users (p95 800.0ms, limit 1.00s)", 120 * mib},
 		{"breach at the target", []record.Record{approach(5000, 300), trial(1400)}, false, false, "p95 1.40s breaches p95<1s at 10,000 users", 120 * mib},
 		{"approach breach", []record.Record{approach(2500, 100), approach(5000, 2500)}, false, false, "breached at 5,000 users on the way up: p95 2.50s breaches p95<1s", 100 * mib},
 		{"OOM kill", []record.Record{with(approach(5000, 300), func(r *record.Record) { r.Target.OOMKills = 1 }), trial(800)}, false, false, "1 OOM kill(s) during the trial", 120 * mib},
