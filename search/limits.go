@@ -124,7 +124,7 @@ type TrialDecision struct {
 // DefaultMargin of its limit costs TrialRepeats trials instead of one
 // (and needs no confirmation); each contradiction, untrusted trial or
 // failed confirmation costs one more. On a 40-value grid the tests find
-// at most 17 trials for a system whose pressure is need ÷ CPU with one
+// at most 23 trials for a system whose pressure is need ÷ CPU with one
 // spurious failure and one spurious pass (limits_noise_test.go).
 func NextTrial(l Limits, trials []Trial) TrialDecision {
 	for _, r := range l.Replicas {
