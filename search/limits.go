@@ -164,8 +164,8 @@ func (l Limits) TrialBudget() int { return len(l.CPUs.Grid()) + ExtraTrials }
 type ReplicaResult struct {
 	Replicas int
 	// Minimal is the smallest configuration that served the target, its
-	// CPU confirmed (nil when none did, even at the largest limits, and
-	// when a CPU value was Undecided).
+	// CPU confirmed when Complete and not Truncated (nil when none did,
+	// even at the largest limits, and when a CPU value was Undecided).
 	Minimal *record.Config
 	// FailBelow is the CPU per replica just below Minimal's that failed
 	// (0: Minimal is the grid's minimum, or nothing below it was tried),
@@ -193,8 +193,22 @@ type ReplicaResult struct {
 	// Truncated is true when the count spent its trial budget
 	// (Limits.TrialBudget) before its answer was confirmed: Complete is
 	// true, and Minimal is only the smallest configuration that passed so
-	// far (a report says the budget ran out).
+	// far (TruncatedNote says so).
 	Truncated bool
+}
+
+// TruncatedNote is the sentence for a Truncated result, "" otherwise:
+// "the trial budget (60 trials) ran out before the answer was confirmed:
+// 0.75 CPU per replica is only the smallest that passed so far".
+func (r ReplicaResult) TruncatedNote() string {
+	if !r.Truncated {
+		return ""
+	}
+	s := fmt.Sprintf("the trial budget (%d trials) ran out before the answer was confirmed", r.Trials)
+	if r.Minimal == nil {
+		return s + ": no configuration passed so far"
+	}
+	return fmt.Sprintf("%s: %s per replica is only the smallest that passed so far", s, formatCPUs(r.Minimal.CPUs))
 }
 
 // Results retraces what the search l found per replica count (in the

@@ -121,4 +121,10 @@ func TestLimitsTrialBudget(t *testing.T) {
 	if len(trials) != l.TrialBudget() || !r.Truncated || !r.Complete || r.Trials != l.TrialBudget() {
 		t.Errorf("near everywhere: %d trials, %+v", len(trials), r)
 	}
+	if got, want := r.TruncatedNote(), "the trial budget (120 trials) ran out before the answer was confirmed: 0.01 CPU per replica is only the smallest that passed so far"; got != want {
+		t.Errorf("note %q, want %q", got, want)
+	}
+	if got := Results(l, trials[:10])[0].TruncatedNote(); got != "" {
+		t.Errorf("note of a search under way: %q", got)
+	}
 }
