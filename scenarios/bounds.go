@@ -105,7 +105,8 @@ func Grouped(v float64) string {
 // PlannedLength is the longest the ramp may last: its steps, each of
 // ramp.hold or, with stability enabled, up to stability.max_hold (defaults
 // applied); for a ramp.search, search.MaxProbes probes of its longest
-// hold. Call it on a valid scenario: it assumes bounded holds.
+// hold lengthened by their spawning and drain (see searchLength). Call it
+// on a valid scenario: it assumes bounded holds.
 func (s Scenario) PlannedLength() (steps int, perStep, total time.Duration) {
 	d := s.WithDefaults()
 	if d.Ramp.Search != nil {

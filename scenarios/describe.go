@@ -11,7 +11,8 @@ import (
 // Describe is a one-line human summary of the scenario with its defaults,
 // e.g. "users 500→10000 by 500, hold 30s, think 1s–2.5s", or for a
 // ramp.search "capacity search of users from 100 to at most 20000,
-// resolution 5%, hold 20s, …".
+// resolution 5%, hold 20s, …, judged by p95<1s" (a search never stops on
+// stop.slo: it is its verdict on each probe).
 func (s Scenario) Describe() string {
 	d := s.WithDefaults()
 	var b strings.Builder
@@ -60,7 +61,11 @@ func (s Scenario) Describe() string {
 	if d.Connections == ConnShared {
 		b.WriteString(", " + strconv.Itoa(d.Pool) + " shared connections")
 	}
-	if d.Stop.SLO != "" {
+	switch {
+	case d.Stop.SLO == "":
+	case r.Search != nil: // a search never stops on its SLO: it judges each probe by it
+		b.WriteString(", judged by " + d.Stop.SLO)
+	default:
 		b.WriteString(", stop on " + d.Stop.SLO)
 	}
 	return b.String()

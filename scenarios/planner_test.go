@@ -97,6 +97,9 @@ func TestSearchPlanner(t *testing.T) {
 			t.Fatalf("step %+v search %+v after %d probes", st, st.Search, len(done))
 		}
 		spawn := time.Duration(math.Ceil(math.Abs(float64(st.Users-prevUsers))/4*1000)) * time.Millisecond
+		if n := len(done); n > 0 && (done[n-1].Load.Users > capacity || st.Users < prevUsers) {
+			spawn += time.Duration(done[n-1].Latency.Max) * time.Millisecond // the drain of its answers (drainTime)
+		}
 		hold := 2 * time.Second
 		if st.Search.Phase == record.PhaseConfirm {
 			hold *= 2
@@ -137,6 +140,87 @@ func TestSearchPlannerNothingMeasured(t *testing.T) {
 	p.Next(done)
 	if s := done[0].Search; s == nil || s.Pressure != nil || s.Verdict != record.VerdictFail {
 		t.Errorf("a probe without answers: %+v, want a fail without a pressure (JSON has no infinity)", s)
+	}
+}
+
+// TestSearchPlannerDrainsSlowProbes: after a probe that breached, or
+// before a lower load, the next probe settles until the answers owed by
+// the probe before have arrived (its slowest latency, at most the request
+// timeout) besides its spawning, and is held longer by as much, so that
+// its window keeps its length. Hold 20s, settle 4s: 200 users pass, 400
+// fail with answers up to 6.5 s; the bisection at 300 users must not
+// measure the first 6.5 s of the backlog.
+func TestSearchPlannerDrainsSlowProbes(t *testing.T) {
+	verdict := mustSLO(t, "p95<1s")
+	const hold, settle = 20 * time.Second, 4 * time.Second
+	for _, tc := range []struct {
+		name    string
+		model   string
+		timeout time.Duration
+		loads   []float64       // the probes planned, the last one checked
+		slow    func(Step) bool // whether a probe is measured slow (p95 and max 6.5 s), else 200 ms
+		nothing bool            // the slow probe had no answer, 10 requests in flight
+		settle  time.Duration   // the checked probe's
+	}{
+		// 100 users removed at 500 users/s: 200 ms, then 6.5 s of drain.
+		{"bisect after a breach", record.ModelUsers, 0, []float64{200, 400, 300}, func(st Step) bool { return st.Users > 300 }, false, 6700 * time.Millisecond},
+		{"drain capped at the timeout", record.ModelUsers, 5 * time.Second, []float64{200, 400, 300}, func(st Step) bool { return st.Users > 300 }, false, 5200 * time.Millisecond},
+		{"no answer, requests in flight", record.ModelUsers, 10 * time.Second, []float64{200, 400, 300}, func(st Step) bool { return st.Users > 300 }, true, 10200 * time.Millisecond},
+		{"rate after a breach", record.ModelRate, 0, []float64{200, 400, 300}, func(st Step) bool { return st.Rate > 300 }, false, 6500 * time.Millisecond},
+		// From breaches: the search steps down by its factor.
+		{"down from a breaching start", record.ModelUsers, 0, []float64{400, 200}, func(st Step) bool { return st.Users > 300 }, false, 6900 * time.Millisecond},
+		// A pass going up leaves nothing owed: settle and spawning only.
+		{"up after a pass", record.ModelUsers, 0, []float64{200, 400}, func(Step) bool { return false }, false, settle},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := Scenario{Model: tc.model, Timeout: tc.timeout, Ramp: Ramp{Hold: hold, Settle: settle,
+				Search: &search.Capacity{From: tc.loads[0], Max: 1000, Resolution: search.Resolution{Value: 50}}}}
+			p := s.Planner(verdict)
+			var done []record.Record
+			var st Step
+			for i, want := range tc.loads {
+				var ok bool
+				if st, ok = p.Next(done); !ok {
+					t.Fatalf("no probe %d", i+1)
+				}
+				if load := float64(st.Users) + st.Rate; load != want {
+					t.Fatalf("probe %d at %v, want %v", i+1, load, want)
+				}
+				if i == len(tc.loads)-1 {
+					break
+				}
+				rec := measured(st, verdict, 200)
+				if tc.slow(st) {
+					rec = measured(st, verdict, 6500)
+					if tc.nothing {
+						rec.Latency, rec.InFlight = nil, 10
+						rec.SLO = verdict.Evaluate(rec)
+					}
+				}
+				done = append(done, rec)
+			}
+			if st.Settle != tc.settle || st.Hold-st.Settle != hold-settle {
+				t.Errorf("probe %d: settle %s hold %s, want settle %s and the window %s", len(tc.loads), st.Settle, st.Hold, tc.settle, hold-settle)
+			}
+		})
+	}
+}
+
+// TestSearchPlannerUntrustedPressure: a probe the search cannot trust (a
+// saturated generator) is recorded without a pressure, not with 0.
+func TestSearchPlannerUntrustedPressure(t *testing.T) {
+	verdict := mustSLO(t, "p95<50ms")
+	p := Scenario{Ramp: Ramp{Hold: time.Second, Search: &search.Capacity{From: 4, Max: 8}}}.Planner(verdict)
+	st, ok := p.Next(nil)
+	if !ok {
+		t.Fatal("no first probe")
+	}
+	rec := measured(st, verdict, 10)
+	rec.Generator.Saturated, rec.Generator.Warning = true, "generator CPU 98%"
+	done := []record.Record{rec}
+	p.Next(done)
+	if s := done[0].Search; s == nil || s.Pressure != nil {
+		t.Errorf("a saturated probe: %+v, want a search annotation without a pressure", s)
 	}
 }
 

@@ -94,6 +94,7 @@ type Think struct {
 
 // Stability extends a step (up to MaxHold) until its last Windows
 // measurement windows agree within Tolerance (fraction) in RPS and p95.
+// Not with ramp.search, which repeats loads near the limit instead.
 type Stability struct {
 	Enabled   bool          `yaml:"enabled,omitempty" json:"enabled,omitempty"`
 	Window    time.Duration `yaml:"window,omitempty" json:"window,omitempty" nonzero:"> 0"`
@@ -106,7 +107,9 @@ type Stability struct {
 type Stop struct {
 	// SLO is an slo expression ("p95<1s,error_rate<1%"); the ramp stops
 	// after the first step that breaches it by more than Margin (a fraction
-	// of each limit). Empty means never stop on the SLO.
+	// of each limit). Empty means never stop on the SLO. A ramp.search
+	// never stops on it: it is the search's verdict on each probe, and
+	// Margin and AbortErrorRate are refused with a search.
 	SLO    string  `yaml:"slo,omitempty" json:"slo,omitempty"`
 	Margin float64 `yaml:"margin,omitempty" json:"margin,omitempty"`
 	// AbortErrorRate (fraction) stops the ramp after a step whose error

@@ -15,7 +15,8 @@ import (
 // search.Classify against the verdict. Users persist between probes (the
 // engine adds or removes them at spawn_rate), so a probe's settle covers
 // the spawning of its change from the previous probe's users (see
-// spawnStep).
+// spawnStep) and, after a slow probe, the drain of its late answers (see
+// drainTime).
 type searchPlanner struct {
 	c       search.Capacity // defaults applied
 	verdict slo.SLO
@@ -23,12 +24,13 @@ type searchPlanner struct {
 	hold    time.Duration // the ramp's hold, for a decision without one
 	settle  time.Duration // the ramp's settle
 	spawn   float64       // users/s
+	timeout time.Duration // the request timeout: the longest an answer can be owed
 }
 
 // newSearchPlanner is d's search (d with defaults applied and a search).
 func newSearchPlanner(d Scenario, verdict slo.SLO) *searchPlanner {
 	return &searchPlanner{c: *d.Ramp.Search, verdict: verdict, model: d.Model,
-		hold: d.Ramp.Hold, settle: max(d.Ramp.Settle, 0), spawn: d.SpawnRate}
+		hold: d.Ramp.Hold, settle: max(d.Ramp.Settle, 0), spawn: d.SpawnRate, timeout: d.Timeout}
 }
 
 // Err is ErrNoVerdict when the search has no SLO to judge its probes.
@@ -64,7 +66,7 @@ func (p *searchPlanner) Next(done []record.Record) (Step, bool) {
 			Reason: fmt.Sprintf("stopped after %d probes, the most a search may take", n)}
 	}
 	if n > 0 {
-		done[n-1].Search = annotate(done[n-1].Search, probes[n-1], d)
+		done[n-1].Search = annotate(done[n-1].Search, d)
 	}
 	if d.Done {
 		return Step{}, false
@@ -72,7 +74,9 @@ func (p *searchPlanner) Next(done []record.Record) (Step, bool) {
 	return p.step(d, done), true
 }
 
-// step is the probe d decides after done.
+// step is the probe d decides after done. Its settle covers the spawning
+// of its change of users and the drain of the previous probe's late
+// answers, one after the other (spawnStep: the window keeps its length).
 func (p *searchPlanner) step(d search.Decision, done []record.Record) Step {
 	n := len(done)
 	hold := d.Hold
@@ -81,16 +85,49 @@ func (p *searchPlanner) step(d search.Decision, done []record.Record) Step {
 	}
 	st := Step{Index: n, Hold: hold, Settle: min(p.settle, hold),
 		Search: &record.Search{Kind: record.SearchCapacity, Phase: d.Phase, Probe: n + 1}}
+	var drain time.Duration
+	if n > 0 {
+		drain = p.drainTime(done[n-1], d.Load)
+	}
 	if p.model == record.ModelRate {
 		st.Rate = d.Load
-		return st
+		return spawnStep(st, drain)
 	}
 	st.Users = max(1, int(math.Round(d.Load)))
 	prev := 0
 	if n > 0 {
 		prev = done[n-1].Load.Users
 	}
-	return spawnStep(st, spawnTime(st.Users-prev, p.spawn))
+	return spawnStep(st, spawnTime(st.Users-prev, p.spawn)+drain)
+}
+
+// drainTime is how long the answers owed at the end of probe prev may keep
+// arriving into the next probe, of load next: the engine measures a
+// request in the window its answer arrives in, and users removed by a
+// step down finish their request. After a probe that breached (its SLO
+// failed, or its pressure is above 1) or before a lower load, it is prev's
+// slowest latency (Latency.Max, the slowest answer or the age of the
+// oldest request still in flight; the p99 would leave the slowest 1 % of a
+// backlog in the next window) rounded up to the millisecond, at most the
+// request timeout; the whole timeout when prev had no answer but requests
+// still in flight. Otherwise 0: a probe within its SLO leaves no backlog
+// worth waiting for.
+func (p *searchPlanner) drainTime(prev record.Record, next float64) time.Duration {
+	pressure, _ := p.verdict.Pressure(prev)
+	if prev.SLO.Pass && !(pressure > 1) && next >= prev.Offered() {
+		return 0
+	}
+	switch {
+	case prev.Latency == nil && prev.InFlight > 0:
+		return p.timeout
+	case prev.Latency == nil || !(prev.Latency.Max > 0):
+		return 0
+	}
+	ms := math.Ceil(prev.Latency.Max)
+	if p.timeout > 0 && ms >= float64(p.timeout/time.Millisecond) {
+		return p.timeout
+	}
+	return time.Duration(ms) * time.Millisecond
 }
 
 // spawnStep lengthens st (Settle ≤ Hold) for the time spawn its users
@@ -109,16 +146,18 @@ func spawnStep(st Step, spawn time.Duration) Step {
 // annotate is the Search field of a probe's record after the search
 // judged it: prev's kind, phase and probe (a capacity probe when prev is
 // nil), the probe's pressure, the decision's verdict, decided pressure,
-// note and bracket, and the result when the search ended on it. A
-// pressure that is not finite (nothing measured) is left nil.
-func annotate(prev *record.Search, pr search.Probe, d search.Decision) *record.Search {
+// note and bracket, and the result when the search ended on it. The
+// pressure is the search's (Decision.Last.Pressure): nil when not finite
+// (nothing measured) and for an untrusted probe (saturated generator,
+// partial step), whose pressure was never measured.
+func annotate(prev *record.Search, d search.Decision) *record.Search {
 	s := record.Search{Kind: record.SearchCapacity}
 	if prev != nil {
 		s = *prev
 	}
 	l := d.Last
 	s.Verdict, s.Note, s.Low, s.High = l.Verdict, l.Note, l.Low, l.High
-	s.Pressure = finitePtr(&pr.Pressure)
+	s.Pressure = finitePtr(l.Pressure)
 	s.Decided = finitePtr(l.Decided)
 	s.Result = nil
 	if d.Done {

@@ -42,6 +42,7 @@ func (s Scenario) checkSearch(p *problems) {
 			p.Add(yamlfile.Join("ramp.search", field), "%s", msg)
 		}
 	}
+	s.checkSearchExcludes(p)
 	s.checkSearchLevel(p, "ramp.search.from", c.From)
 	s.checkSearchLevel(p, "ramp.search.max", c.Max)
 	if r.Settle > 0 {
@@ -53,6 +54,26 @@ func (s Scenario) checkSearch(p *problems) {
 				p.Add(h.field, "must be longer than ramp.settle %s, or its probes measure nothing (got %s)", r.Settle, h.hold)
 			}
 		}
+	}
+}
+
+// checkSearchExcludes reports the fields a search would silently ignore:
+// a search never stops on stop.slo (it is the verdict on each probe), so
+// stop.margin and stop.abort_error_rate mean nothing to it; and
+// stability, whose window derives from ramp.hold, would run a short
+// bracket_hold probe to max_hold.
+func (s Scenario) checkSearchExcludes(p *problems) {
+	if s.Stop.Margin != 0 {
+		p.Add("stop.margin", "not used by ramp.search: a search never stops on stop.slo, it judges each probe by it; "+
+			"its noise band is ramp.search.margin (a probe within that fraction of a limit is measured again, default %s): "+
+			"move the value there, or remove ramp.search", num(search.DefaultMargin))
+	}
+	if s.Stop.AbortErrorRate != 0 {
+		p.Add("stop.abort_error_rate", "not used by ramp.search: a search does not stop on errors; "+
+			"judge them with an error_rate condition in the SLO (e.g. stop.slo: \"p95<1s,error_rate<1%%\") and remove stop.abort_error_rate, or remove ramp.search")
+	}
+	if s.Stability.Enabled {
+		p.Add("stability.enabled", "not with ramp.search: a search repeats loads near the limit instead (ramp.search.repeats); remove stability or ramp.search")
 	}
 }
 
@@ -105,15 +126,13 @@ func describeSearch(c search.Capacity, model string) string {
 }
 
 // searchLength is the longest a search may last: at most search.MaxProbes
-// probes, each of up to its longest hold (the confirmation's, or
-// stability.max_hold) plus, under model users, the time to spawn max
-// users (a probe is lengthened by its spawning, see spawnStep).
+// probes, each of up to its longest hold (the confirmation's) plus the
+// request timeout (the drain of a slow probe's answers, see drainTime)
+// and, under model users, the time to spawn max users (a probe is
+// lengthened by its spawning and its drain, see spawnStep).
 func (s Scenario) searchLength() (steps int, perStep time.Duration) {
 	c := *s.Ramp.Search
-	perStep = max(s.Ramp.Hold, c.Hold, c.BracketHold, c.ConfirmHold)
-	if s.Stability.Enabled {
-		perStep = max(perStep, s.Stability.MaxHold)
-	}
+	perStep = max(s.Ramp.Hold, c.Hold, c.BracketHold, c.ConfirmHold) + max(s.Timeout, 0)
 	if s.Model != record.ModelRate && finite(c.Max) && c.Max > 0 && c.Max <= LargeMaxUsers {
 		perStep += spawnTime(int(c.Max), s.SpawnRate)
 	}

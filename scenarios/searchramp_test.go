@@ -37,8 +37,8 @@ func TestParseRampSearch(t *testing.T) {
 	if again := d.WithDefaults(); *again.Ramp.Search != *c {
 		t.Errorf("WithDefaults not idempotent: %+v then %+v", c, again.Ramp.Search)
 	}
-	if n, per, total := s.PlannedLength(); n != search.MaxProbes || per != 80*time.Second || total != time.Duration(n)*per {
-		t.Errorf("planned length %d × %s = %s, want %d probes of up to the confirmation's 40s plus 40s to spawn 20000 users", n, per, total, search.MaxProbes)
+	if n, per, total := s.PlannedLength(); n != search.MaxProbes || per != 110*time.Second || total != time.Duration(n)*per {
+		t.Errorf("planned length %d × %s = %s, want %d probes of up to the confirmation's 40s, plus the 30s timeout (a drain) and 40s to spawn 20000 users", n, per, total, search.MaxProbes)
 	}
 	if n := len(d.Plan()); n != 0 {
 		t.Errorf("a search has no fixed plan, got %d steps", n)
@@ -77,6 +77,12 @@ func TestParseRampSearchProblems(t *testing.T) {
 			[]string{"ramp.search.bracket_hold: must be longer than ramp.settle 3s"}},
 		{"explicit zero", "  search: {from: 0, max: 10}\n",
 			[]string{"ramp.search.from: must be > 0"}},
+		{"stop margin", "  search: {from: 1, max: 10}\nstop: {slo: 'p95<1s', margin: 0.1}\n",
+			[]string{"s.yaml:4: stop.margin: not used by ramp.search", "ramp.search.margin", "move the value there, or remove ramp.search"}},
+		{"abort error rate", "  search: {from: 1, max: 10}\nstop: {slo: 'p95<1s', abort_error_rate: 0.5}\n",
+			[]string{"s.yaml:4: stop.abort_error_rate: not used by ramp.search", "error_rate condition in the SLO"}},
+		{"stability", "  search: {from: 1, max: 10}\nstability: {enabled: true}\n",
+			[]string{"s.yaml:4: stability.enabled: not with ramp.search: a search repeats loads near the limit instead", "remove stability or ramp.search"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -114,7 +120,10 @@ func TestDescribeRampSearch(t *testing.T) {
 		{Scenario{Model: "rate", Ramp: Ramp{Search: &search.Capacity{From: 10, Max: 900, Resolution: search.Resolution{Value: 25}}}},
 			"capacity search of rate from 10 to at most 900 req/s, resolution 25 req/s, hold 30s"},
 		{Scenario{Preset: "stress", Ramp: Ramp{Search: &search.Capacity{From: 1, Max: 64, Resolution: search.Resolution{Value: 1}}}},
-			"stress: capacity search of users from 1 to at most 64, resolution 1 user, hold 30s, settle 5s, think 1s–2.5s, stop on p95<1s,error_rate<1%"},
+			"stress: capacity search of users from 1 to at most 64, resolution 1 user, hold 30s, settle 5s, think 1s–2.5s, judged by p95<1s,error_rate<1%"},
+		// A search never stops on its SLO: the SLO is its verdict.
+		{Scenario{Model: "rate", Stop: Stop{SLO: "p95<1s"}, Ramp: Ramp{Hold: 20 * time.Second, Search: &search.Capacity{From: 0.5, Max: 200, Resolution: search.Resolution{Value: 5}}}},
+			"capacity search of rate from 0.5 to at most 200 req/s, resolution 5 req/s, hold 20s, judged by p95<1s"},
 	} {
 		if got := tc.s.Describe(); got != tc.want {
 			t.Errorf("Describe() = %q\n          want %q", got, tc.want)

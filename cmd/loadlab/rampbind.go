@@ -120,6 +120,9 @@ func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
 	if changed("abort-error-rate") {
 		sc.Stop.AbortErrorRate = c.abort
 	}
+	if sc.Ramp.Search != nil {
+		errs = append(errs, searchExcludes(changed)...)
+	}
 	if changed("ca-file") && c.caFile == "" {
 		errs = append(errs, errors.New("--ca-file: empty path: give a PEM file of CA certificates"))
 	}
@@ -129,10 +132,10 @@ func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
 	if len(errs) > 0 {
 		return sc, usagef("%w", errors.Join(errs...))
 	}
-	if sc.Ramp.Search != nil && sc.Stop.SLO == "" {
+	sc = sc.WithDefaults()
+	if sc.Ramp.Search != nil && sc.Stop.SLO == "" { // after the defaults: preset stress brings its SLO
 		return sc, usagef("a capacity search needs an SLO to judge its probes: add --slo, e.g. --slo 'p95<1s,error_rate<1%%'")
 	}
-	sc = sc.WithDefaults()
 	if err := sc.Validate(); err != nil {
 		where := "flags"
 		if c.scenario != "" {
@@ -141,6 +144,26 @@ func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
 		return sc, usagef("scenario (%s): %w", where, err)
 	}
 	return sc, nil
+}
+
+// searchExcludes refuses the stop flags a capacity search would silently
+// ignore: it never stops on --slo (it judges each probe by it), so
+// --margin and --abort-error-rate mean nothing to it. --margin is not
+// mapped onto the search's noise band, ramp.search.margin: a band around
+// each limit in which a probe is measured again is not a tolerance beyond
+// it, and the same number would mean two things.
+func searchExcludes(changed func(string) bool) []error {
+	var errs []error
+	if changed("margin") {
+		errs = append(errs, errors.New("--margin: not used by a capacity search (--search, or ramp.search in the --scenario), which never stops on its SLO but judges each probe by it; "+
+			"a search's noise band (probes within that fraction of a limit are measured again, default 0.1) is ramp.search.margin "+
+			"in a --scenario file: remove --margin"))
+	}
+	if changed("abort-error-rate") {
+		errs = append(errs, errors.New("--abort-error-rate: not used by a capacity search (--search, or ramp.search in the --scenario), which does not stop on errors; "+
+			"judge them with an error_rate condition in --slo (e.g. --slo 'p95<1s,error_rate<1%') and remove --abort-error-rate"))
+	}
+	return errs
 }
 
 // searchResult is the result of the capacity search out ran, or nil (a

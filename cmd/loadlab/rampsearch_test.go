@@ -3,6 +3,7 @@ package main
 import (
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/search"
 )
 
@@ -61,6 +63,64 @@ func TestRampSearchFlag(t *testing.T) {
 		if err == nil || !isUsage(err) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: %v, want a usage error with %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// TestRampSearchPresetSLO: --preset stress supplies the SLO a search is
+// judged by (stop.slo defaults to p95<1s,error_rate<1%), from the flag or
+// from a --scenario file, so no --slo is needed.
+func TestRampSearchPresetSLO(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "stress.yaml")
+	if err := os.WriteFile(file, []byte("preset: stress\nramp:\n  search: {from: 100, max: 1000}\nrequests:\n  - path: /\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--preset", "stress", "--search", "100:1000"},
+		{"--scenario", file},
+	} {
+		c := &rampCmd{}
+		fs := pflag.NewFlagSet("ramp", pflag.ContinueOnError)
+		c.flags(fs)
+		if err := fs.Parse(append([]string{"--url", "http://127.0.0.1:1"}, args...)); err != nil {
+			t.Fatal(err)
+		}
+		sc, err := c.bind(fs)
+		if err != nil {
+			t.Errorf("%v: %v, want the preset's SLO to judge the search", args, err)
+			continue
+		}
+		if sc.Ramp.Search == nil || sc.Stop.SLO != scenarios.DefaultStressSLO {
+			t.Errorf("%v: search %+v, stop.slo %q; want a search judged by %q", args, sc.Ramp.Search, sc.Stop.SLO, scenarios.DefaultStressSLO)
+		}
+	}
+}
+
+// TestRampSearchRefusesStopFlags: --margin and --abort-error-rate, which a
+// search would ignore, are refused with it (from --search or from a
+// --scenario file's ramp.search), naming what to use instead.
+func TestRampSearchRefusesStopFlags(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "search.yaml")
+	if err := os.WriteFile(file, []byte("ramp:\n  search: {from: 1, max: 10}\nstop: {slo: 'p95<1s'}\nrequests:\n  - path: /\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--search", "1:10", "--slo", "p95<1s", "--margin", "0.1"}, "--margin: not used by a capacity search"},
+		{[]string{"--search", "1:10", "--slo", "p95<1s", "--margin", "0.1"}, "ramp.search.margin"},
+		{[]string{"--scenario", file, "--margin", "0.2"}, "--margin: not used by a capacity search"},
+		{[]string{"--search", "1:10", "--slo", "p95<1s", "--abort-error-rate", "0.5"}, "--abort-error-rate: not used by a capacity search"},
+		{[]string{"--scenario", file, "--abort-error-rate", "0.5"}, "error_rate condition in --slo"},
+	} {
+		_, err := bindRamp(t, tc.args...)
+		if err == nil || !isUsage(err) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: %v, want a usage error with %q", tc.args, err, tc.want)
+		}
+	}
+	// A ladder keeps them.
+	if _, err := bindRamp(t, "--users", "1:10:1", "--slo", "p95<1s", "--margin", "0.1", "--abort-error-rate", "0.5"); err != nil {
+		t.Errorf("a ladder with --margin and --abort-error-rate: %v", err)
 	}
 }
 

@@ -68,6 +68,9 @@ func TestSearchFindsKnownCapacity(t *testing.T) {
 			if s == nil || s.Kind != record.SearchCapacity || s.Probe != i+1 || s.Verdict == "" || r.Step != i {
 				t.Fatalf("probe %d (step %d): search %+v", i+1, r.Step, s)
 			}
+			if r.Latency == nil {
+				t.Fatalf("probe %d (%d users): nothing measured (%s): the server answers every request", s.Probe, r.Load.Users, strings.Join(r.SLO.Breaches, "; "))
+			}
 			t.Logf("probe %d: %s %d users, p95 %.1f ms, %s (low %v, high %v) %s", s.Probe, s.Phase, r.Load.Users, r.Latency.P95, s.Verdict, s.Low, s.High, s.Note)
 			if (s.Result != nil) != (i == len(recs)-1) || (r.StopReason != "") != (i == len(recs)-1) {
 				t.Errorf("probe %d: result %+v, stop %q: want both on the last probe only", i+1, s.Result, r.StopReason)
@@ -96,20 +99,128 @@ func TestSearchFindsKnownCapacity(t *testing.T) {
 	})
 }
 
-// TestSearchIgnoresStopConditions: a breaching probe does not end a search
-// even when stop.slo and abort_error_rate would end a ramp there.
+// errorHandler answers 200 in 10 ms while at most k requests are in
+// flight, and 500 (as fast) beyond.
+func errorHandler(k int64) http.HandlerFunc {
+	var inFlight atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request) {
+		defer inFlight.Add(-1)
+		over := inFlight.Add(1) > k
+		select {
+		case <-time.After(10 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+		if over {
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+		w.Write([]byte("ok"))
+	}
+}
+
+// TestSearchIgnoresStopConditions: a probe that breaches stop.slo, or
+// whose error rate exceeds abort_error_rate, does not end a search: the
+// search goes on to its own answer.
 func TestSearchIgnoresStopConditions(t *testing.T) {
-	srv := newTestServer(t, capacityHandler(3))
-	sc := searchScenario()
-	sc.Stop.SLO, sc.Stop.AbortErrorRate = "p95<50ms", 0.0001
-	sc.Ramp.Search = &search.Capacity{From: 2, Max: 8, Resolution: search.Resolution{Value: 1}, Repeats: 1}
-	_, recs, err := runPlannerTest(t, sc, nil, Options{}, srv.URL)
-	if err != nil {
-		t.Fatal(err)
+	latency, _ := slo.Parse("p95<1s")
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		set     func(*scenarios.Scenario)
+		opt     Options
+		stopped func(record.Record) bool // a probe the stop condition would have ended the ramp at
+	}{
+		{"stop.slo", capacityHandler(3), func(sc *scenarios.Scenario) { sc.Stop.SLO = "p95<50ms" }, Options{},
+			func(r record.Record) bool { return !r.SLO.Pass }},
+		{"abort_error_rate", errorHandler(3), func(sc *scenarios.Scenario) { sc.Stop.AbortErrorRate = 0.0001 }, Options{SLO: latency},
+			func(r record.Record) bool { return r.ErrorRate > 0.0001 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newTestServer(t, tc.handler)
+			sc := searchScenario()
+			tc.set(&sc)
+			sc.Ramp.Search = &search.Capacity{From: 2, Max: 8, Resolution: search.Resolution{Value: 1}, Repeats: 1}
+			_, recs, err := runPlannerTest(t, sc, nil, tc.opt, srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first := -1
+			for i, r := range recs {
+				if tc.stopped(r) {
+					first = i
+					break
+				}
+			}
+			last := recs[len(recs)-1]
+			if first < 0 {
+				t.Fatalf("no probe of %d met the stop condition: the test proves nothing", len(recs))
+			}
+			if len(recs) <= 2 || first == len(recs)-1 || last.Search == nil || last.Search.Result == nil || !strings.HasPrefix(last.StopReason, "search ") {
+				t.Fatalf("%d probes, the stop condition met at probe %d, last %+v (stop %q): want the search to go on past it to its result",
+					len(recs), first+1, last.Search, last.StopReason)
+			}
+		})
 	}
-	if len(recs) < 3 || recs[len(recs)-1].Search.Result == nil {
-		t.Fatalf("%d probes, last %+v: want the search to go on past its first breach", len(recs), recs[len(recs)-1].Search)
-	}
+}
+
+// TestSearchStepDownAfterSlowProbe: the answers owed by a slow probe
+// arrive after the search has stepped down; the next probe settles until
+// they are in (its settle covers the slowest latency of the probe before),
+// so they do not fail it. The server answers in 1 s until the first probe
+// ends, then in 100 ms: 8 users breach p95<300ms, 4 users pass. Measured
+// from a 250 ms settle, the second probe would count the 8 late answers
+// (at least the 4 of its own users) among about 40 fast ones: p95 1 s.
+func TestSearchStepDownAfterSlowProbe(t *testing.T) {
+	retryTiming(t, 2, func(a *attempt) {
+		var slow atomic.Bool
+		slow.Store(true)
+		srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+			d := 100 * time.Millisecond
+			if slow.Load() {
+				d = time.Second
+			}
+			select {
+			case <-time.After(d):
+			case <-r.Context().Done():
+			}
+			w.Write([]byte("ok"))
+		})
+		verdict, _ := slo.Parse("p95<300ms")
+		sc := searchScenario()
+		sc.Ramp.Hold = 1500 * time.Millisecond
+		sc.Ramp.Search = &search.Capacity{From: 8, Max: 16, Resolution: search.Resolution{Value: 4}, Repeats: 1}
+		var recs []record.Record
+		opt := Options{SLO: verdict}
+		opt.Hooks.Emit = func(r record.Record) error {
+			recs = append(recs, r)
+			slow.Store(false) // from the next probe on, new requests are fast
+			return nil
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		_, err := runPlanner(ctx, sc, nil, &cycleSource{reqs: []scenarios.Request{get("/")}}, []string{srv.URL}, opt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) < 2 || recs[0].Load.Users != 8 || recs[0].SLO.Pass || recs[1].Load.Users != 4 || recs[0].Latency == nil {
+			t.Fatalf("%d probes: want 8 users breaching, then 4 users", len(recs))
+		}
+		for i, r := range recs {
+			p95 := -1.0
+			if r.Latency != nil {
+				p95 = r.Latency.P95
+			}
+			t.Logf("probe %d: %d users, p95 %.1f ms, window %.2f s, %s %s", i+1, r.Load.Users, p95, r.WindowS, r.Search.Verdict, r.Search.Note)
+		}
+		if r := recs[1]; !r.SLO.Pass || r.Search.Verdict != record.VerdictPass {
+			a.Errorf("4 users after the slow probe: %v, verdict %q: the slow probe's late answers failed it", r.SLO.Breaches, r.Search.Verdict)
+		}
+		if res := recs[len(recs)-1].Search.Result; res == nil || res.Capacity != 4 {
+			a.Errorf("result %+v, want capacity 4", res)
+		}
+		if want := 1.5 - 0.25; !within(recs[1].WindowS, want, 0.1) {
+			a.Errorf("the probe after the slow one measured %.2f s, want its window kept (%.2f s)", recs[1].WindowS, want)
+		}
+	})
 }
 
 // TestSearchInterruptKeepsProbes: cancelling a search mid-way keeps every
