@@ -44,7 +44,10 @@ type summaryOf struct {
 			Reason    string  `json:"reason"`
 		} `json:"capacity"`
 		Limits *struct {
-			Replicas []struct {
+			Disagreement  string   `json:"disagreement"`
+			Reconstructed bool     `json:"reconstructed"`
+			OffGrid       []string `json:"off_grid"`
+			Replicas      []struct {
 				Replicas      int      `json:"replicas"`
 				MinimalCPUs   *float64 `json:"minimal_cpus"`
 				Memory        int64    `json:"memory"`
@@ -335,4 +338,41 @@ func TestEmptySearchRun(t *testing.T) {
 		t.Error("a trials plot without trials")
 	}
 	terminal(t, in)
+}
+
+// TestLimitSearchCutInTrialStep: the run ends during the step at the
+// target load itself (the last record is partial, phase trial): that
+// trial decided nothing (interrupted, not untrusted), and the run and the
+// search are incomplete.
+func TestLimitSearchCutInTrialStep(t *testing.T) {
+	l := workshopLimits
+	l.Replicas = []int{1}
+	m := machine{perCPU: 42000}
+	f := newFixtureRun(t)
+	f.limitSearch(m, l, 10000, 1)
+	d := search.NextTrial(l, []search.Trial{search.TrialOf(f.recs, 10000, f.slo)})
+	cfg := d.Config
+	cfg.Runtime = "docker"
+	cfg.Name = cfg.AutoName()
+	for _, u := range []int{2500, 5000} {
+		f.step(m, cfg, u, &record.Search{Kind: record.SearchLimits, Phase: record.PhaseApproach, Probe: 2, Trial: d.Phase})
+	}
+	f.step(m, cfg, 10000, &record.Search{Kind: record.SearchLimits, Phase: record.PhaseTrial, Probe: 2, Trial: d.Phase})
+	last := &f.recs[len(f.recs)-1]
+	last.Partial, last.StopReason, last.WindowS = true, "interrupted", 7
+	in := readRun(t, f.write(limitsExperiment(10000, l), &record.Plan{Repeat: 1, Model: record.ModelUsers}))
+	md, s, _ := renderAll(t, in)
+	if s.Search == nil || s.Search.Limits == nil || len(s.Search.Limits.Replicas) != 1 {
+		t.Fatalf("summary.json search: %+v", s.Search)
+	}
+	if r := s.Search.Limits.Replicas[0]; r.Complete || r.Trials != 1 {
+		t.Errorf("%+v: want an unfinished search with 1 decided trial", r)
+	}
+	if !slices.ContainsFunc(s.Incomplete, func(x string) bool { return strings.Contains(x, "limit search for 1 replica did not finish") }) {
+		t.Errorf("incomplete = %v, want the unfinished search", s.Incomplete)
+	}
+	contains(t, "report.md", md, "**Incomplete run:**", "| "+record.FormatCPUs(cfg.CPUs)+" | 512 MiB | interrupted | ", "decides nothing")
+	if strings.Contains(md, "| untrusted |") {
+		t.Error("the trial cut by the end of the run is called untrusted: it is interrupted")
+	}
 }
