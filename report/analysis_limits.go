@@ -155,12 +155,21 @@ func analyzeLimits(recs []record.Record, limits *search.Limits, target float64, 
 	for i, g := range groups {
 		cfg := g[0].Config
 		row := TrialRow{Trial: i + 1, Phase: trialPhase(g), Config: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.MemoryBytes)}
-		if i == len(groups)-1 && !decides(g[len(g)-1]) {
-			// The last trial without its deciding step: the run ended in
-			// it. (An earlier one was decided: the search moved on.)
-			row.Verdict, row.Why = TrialInterrupted, "the run ended before the step at the target load: decides nothing"
-			rows = append(rows, row)
-			continue
+		if i == len(groups)-1 {
+			// The last trial without its deciding step, or cut during it:
+			// the run ended in it. (An earlier one was decided, or cut
+			// short and run again: the search moved on.)
+			last := g[len(g)-1]
+			switch {
+			case !decides(last):
+				row.Verdict, row.Why = TrialInterrupted, "the run ended before the step at the target load: decides nothing"
+			case last.Partial && last.Failure == "":
+				row.Verdict, row.Why = TrialInterrupted, "the run ended during the step at the target load (cut short): decides nothing"
+			}
+			if row.Verdict == TrialInterrupted {
+				rows = append(rows, row)
+				continue
+			}
 		}
 		t := search.TrialOf(g, target, s)
 		trials = append(trials, t)
