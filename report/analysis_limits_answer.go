@@ -70,9 +70,10 @@ func sloPhrase(conds slo.SLO) string {
 
 // searchRecommendation answers the question with the limit search, when
 // the run had one: the cheapest minimal configuration it found (the
-// recommendation names its trial configuration), or, when a finished
-// search found none, the best measured configuration with the
-// projection beyond this machine.
+// recommendation names its trial configuration), or, when it found none,
+// searchShortfall: for a finished search with the projection beyond this
+// machine, or, when the measurements disagree (disagreement), with that
+// instead of a projection.
 func searchRecommendation(a *Analysis) {
 	if a.Search == nil || a.Search.Limits == nil {
 		return
@@ -85,17 +86,78 @@ func searchRecommendation(a *Analysis) {
 		}
 		return
 	}
-	ls.Sentence = fmt.Sprintf("No searched configuration serves %s %s %s on this machine.", formatCount(a.Target), a.Unit, sloPhrase(a.sloConds))
+	after := ""
 	complete := !slices.ContainsFunc(ls.Replicas, func(r ReplicaSearch) bool { return !r.Complete })
 	if !complete || len(ls.Replicas) == 0 {
 		ls.Sentence = fmt.Sprintf("No searched configuration has served %s %s %s so far; the search did not finish.", formatCount(a.Target), a.Unit, sloPhrase(a.sloConds))
 		ls.ProjectionProblem = "no projection for an unfinished search: a trial not yet run might serve the target"
-		return
+	} else {
+		ls.Sentence = fmt.Sprintf("No searched configuration serves %s %s %s on this machine.", formatCount(a.Target), a.Unit, sloPhrase(a.sloConds))
+		p, problem := limitsProjection(ls, a.Configs, a.Target, a.Unit)
+		if d := disagreement(ls, p, a.Target, a.Unit); d != "" {
+			p, problem, ls.Disagreement = nil, d, d
+			after = "The" + strings.TrimPrefix(d, "the") + "."
+		} else if p != nil {
+			after = p.Sentence
+		}
+		a.Projection, ls.ProjectionProblem = p, problem
 	}
-	a.Projection, ls.ProjectionProblem = limitsProjection(ls, a.Configs, a.Target, a.Unit)
-	if a.Projection != nil {
-		a.Recommendation.Sentence += " " + a.Projection.Sentence
+	a.Recommendation = searchShortfall(*a, ls, after)
+}
+
+// searchShortfall is the recommendation after a limit search that found
+// no configuration serving the target: it does not meet it, whatever the
+// configurations' steps alone would say (they ignore the OOM kills and
+// restarts that fail a trial). It names the best configuration the
+// search measured (bestMeasured) and says the search's sentence, then
+// after (a projection, or why there is none). When the search measured
+// nothing, the generic recommendation's sentence says why.
+func searchShortfall(a Analysis, ls *LimitSearch, after string) Recommendation {
+	s := ls.Sentence
+	if after != "" {
+		s += " " + after
 	}
+	name, capacity := bestMeasured(ls, a.Configs)
+	if name == "" {
+		if a.Recommendation.Config == "" {
+			s += " " + a.Recommendation.Sentence
+		}
+		return Recommendation{Sentence: s}
+	}
+	rec := Recommendation{Config: name, Sentence: withNote(s, incompleteNote(a, ""))}
+	if capacity > 0 {
+		rec.ShortBy = max(a.Target-capacity, 0)
+	}
+	return rec
+}
+
+// bestMeasured names the configuration a limit search that served nothing
+// measured best, with its capacity at the largest limits: the capacity
+// trial of the highest capacity, else (capacity 0: not measured) the
+// configuration tried whose steps held the highest load; "" when the
+// search measured no step.
+func bestMeasured(ls *LimitSearch, configs []ConfigResult) (string, float64) {
+	name, capacity := "", 0.0
+	for _, r := range ls.Replicas {
+		for _, row := range r.Path {
+			c, ok := configByName(configs, row.Config)
+			if ok && len(c.Steps) > 0 && row.Phase == search.TrialCapacity && row.Verdict == TrialMeasured && r.Capacity > capacity {
+				name, capacity = c.Name, r.Capacity
+			}
+		}
+	}
+	if name != "" {
+		return name, capacity
+	}
+	best := -1.0
+	for _, r := range ls.Replicas {
+		for _, row := range r.Path {
+			if c, ok := configByName(configs, row.Config); ok && len(c.Steps) > 0 && c.Capacity > best {
+				name, best = c.Name, c.Capacity
+			}
+		}
+	}
+	return name, 0
 }
 
 // searchWarnings are the caveats of reading a search back: a search: key

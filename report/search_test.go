@@ -305,7 +305,7 @@ func TestLimitSearchNothingServesProjects(t *testing.T) {
 	}
 	contains(t, "report.md", md, "| capacity | 2 CPUs | 512 MiB | measured | measured capacity", "### Projection beyond this machine (projection, not measured)", "Projection, not measured: about ", "2 CPUs × 512 MiB would serve 10,000 users",
 		"No searched configuration serves 10,000 users", "scaling efficiency from 1 to 2 replicas")
-	contains(t, "the recommendation", s.Recommendation.Sentence, "No configuration serves 10,000 users", "Projection, not measured")
+	contains(t, "the recommendation", s.Recommendation.Sentence, "No searched configuration serves 10,000 users", "Projection, not measured")
 	contains(t, "the terminal summary", terminal(t, in), "Projection, not measured")
 }
 
