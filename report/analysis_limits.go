@@ -1,6 +1,7 @@
 package report
 
 import (
+	"math"
 	"slices"
 
 	"github.com/loadlab/loadlab/record"
@@ -64,8 +65,17 @@ type ReplicaSearch struct {
 	Trials int `json:"trials"`
 	// Capacity is the measured capacity at the largest limits when none
 	// served the target (0 otherwise, or when not measured).
-	Capacity       float64  `json:"capacity"`
-	Complete       bool     `json:"complete"`
+	Capacity float64 `json:"capacity"`
+	Complete bool    `json:"complete"`
+	// Undecided, when not empty, says why a configuration of this replica
+	// count could not be decided (search.ReplicaResult.Undecided: e.g. a
+	// generator saturated twice); with MinimalCPUs null the replica count
+	// is undecided, else only its memory is.
+	Undecided string `json:"undecided"`
+	// Truncated is true when the trial budget ran out before the answer
+	// was confirmed: MinimalCPUs is only the smallest that passed so far,
+	// and the answer may be incomplete.
+	Truncated      bool     `json:"truncated"`
 	Contradictions []string `json:"contradictions"`
 	// Path is the trials of this replica count in the order run.
 	Path []TrialRow `json:"path"`
@@ -85,6 +95,10 @@ type TrialRow struct {
 	Verdict  string  `json:"verdict"`
 	Why      string  `json:"why"`
 	Capacity float64 `json:"capacity,omitempty"`
+	// Pressure is the deciding step's SLO pressure (search.Trial.Pressure:
+	// above 1 breaches); null when nothing answered, the trial failed on
+	// something other than its SLO, or it decided nothing.
+	Pressure *float64 `json:"pressure"`
 }
 
 // Trial verdicts of a TrialRow.
@@ -181,6 +195,9 @@ func analyzeLimits(recs []record.Record, limits *search.Limits, target float64, 
 		t := search.TrialOf(g, target, s)
 		trials = append(trials, t)
 		row.Why, row.Capacity = t.Why, t.Capacity
+		if p := t.Pressure; p > 0 && !math.IsInf(p, 0) && !math.IsNaN(p) && t.Phase != search.TrialCapacity {
+			row.Pressure = &p
+		}
 		switch {
 		case t.Phase == search.TrialCapacity && t.Capacity > 0:
 			row.Verdict = TrialMeasured
@@ -201,6 +218,7 @@ func analyzeLimits(recs []record.Record, limits *search.Limits, target float64, 
 	ls.results = search.Results(l, trials)
 	for _, r := range ls.results {
 		rs := ReplicaSearch{Replicas: r.Replicas, FailWhy: r.FailWhy, Trials: r.Trials, Capacity: r.Capacity, Complete: r.Complete,
+			Undecided: r.Undecided, Truncated: r.Truncated,
 			Contradictions: append([]string{}, r.Contradictions...), Path: []TrialRow{}, MemoryBytes: int64(l.Memory.Max)}
 		for _, row := range rows {
 			if replicasOf(row, groups) == r.Replicas {

@@ -17,20 +17,28 @@ import (
 func limitsSentence(ls *LimitSearch, best search.ReplicaResult, target float64, unit string, conds slo.SLO) string {
 	m := *best.Minimal
 	smallest := "The smallest configuration that serves"
-	if !best.Complete {
+	switch {
+	case !best.Complete:
 		smallest = "The smallest configuration found so far (its search did not finish) that serves"
+	case best.Truncated:
+		smallest = "The smallest configuration found before the trial budget ran out (the answer may be incomplete) that serves"
 	}
 	s := fmt.Sprintf("%s %s %s %s: %s", smallest, formatCount(target), unit, sloPhrase(conds), m.Describe())
 	if best.FailBelow > 0 {
 		s += fmt.Sprintf(" (%s fails: %s)", record.FormatCPUs(best.FailBelow), strings.TrimSuffix(best.FailWhy, "."))
 	}
 	s += "."
+	if best.Undecided != "" {
+		s += " Its memory could not be decided: " + strings.TrimSuffix(best.Undecided, ".") + "."
+	}
 	for _, r := range ls.results {
 		if r.Replicas == best.Replicas {
 			continue
 		}
 		s += " With " + replicasText(r.Replicas) + ": "
 		switch {
+		case r.Undecided != "" && r.Minimal == nil:
+			s += "undecided (" + strings.TrimSuffix(r.Undecided, ".") + ")"
 		case !r.Complete && r.Minimal != nil:
 			s += fmt.Sprintf("the search did not finish (so far %d × %s served it)", r.Replicas, record.FormatCPUs(r.Minimal.CPUs))
 		case r.Minimal != nil:
@@ -43,9 +51,38 @@ func limitsSentence(ls *LimitSearch, best search.ReplicaResult, target float64, 
 		default:
 			s += "no CPU limit searched served it"
 		}
+		if r.Truncated {
+			s += " (the trial budget ran out: the answer may be incomplete)"
+		}
+		if r.Undecided != "" && r.Minimal != nil {
+			s += "; its memory could not be decided (" + strings.TrimSuffix(r.Undecided, ".") + ")"
+		}
 		s += "."
 	}
 	return s
+}
+
+// unsettled says, one sentence each, which replica counts of a search
+// that served nothing could not be decided or ran out of trials (""
+// when none), and, for the projection, why there is none: a count not
+// decided might serve the target.
+func unsettled(ls *LimitSearch) (sentences, problem string) {
+	var names []string
+	for _, r := range ls.Replicas {
+		switch {
+		case r.Undecided != "":
+			sentences += fmt.Sprintf(" With %s the search could not decide: %s.", replicasText(r.Replicas), strings.TrimSuffix(r.Undecided, "."))
+		case r.Truncated:
+			sentences += fmt.Sprintf(" With %s the trial budget ran out: the answer may be incomplete.", replicasText(r.Replicas))
+		default:
+			continue
+		}
+		names = append(names, replicasText(r.Replicas))
+	}
+	if len(names) > 0 {
+		problem = "the search of " + strings.Join(names, " and ") + " did not decide: a configuration tried there might serve the target"
+	}
+	return sentences, problem
 }
 
 // sloPhrase renders the SLO for a sentence: "at p95 < 1 s, < 1 % errors";
@@ -93,7 +130,12 @@ func searchRecommendation(a *Analysis) {
 		ls.ProjectionProblem = "no projection for an unfinished search: a trial not yet run might serve the target"
 	} else {
 		ls.Sentence = fmt.Sprintf("No searched configuration serves %s %s %s on this machine.", formatCount(a.Target), a.Unit, sloPhrase(a.sloConds))
+		more, undecided := unsettled(ls)
+		ls.Sentence += more
 		p, problem := limitsProjection(ls, a.Configs, a.Target, a.Unit)
+		if undecided != "" {
+			p, problem = nil, undecided
+		}
 		if d := disagreement(ls, p, a.Target, a.Unit); d != "" {
 			p, problem, ls.Disagreement = nil, d, d
 			after = "The" + strings.TrimPrefix(d, "the") + "."

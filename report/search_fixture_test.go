@@ -35,6 +35,9 @@ type machine struct {
 	// restarts makes a replica restart during every step (whatever the
 	// load: the SLO may still be met).
 	restarts bool
+	// saturated saturates the load generator in every step of the replica
+	// counts it holds.
+	saturated map[int]bool
 	// spurious counts, per CPU limit, the trials at the target that fail
 	// whatever the capacity (noise); decremented as they happen.
 	spurious map[float64]int
@@ -79,6 +82,9 @@ func (f *fixtureRun) step(m machine, cfg record.Config, users int, s *record.Sea
 	}
 	if m.restarts {
 		r.Target.Restarts = 1
+	}
+	if m.saturated[max(cfg.Replicas, 1)] {
+		r.Generator.CPUPct, r.Generator.Saturated = 195, true
 	}
 	r.SLO = f.slo.Evaluate(r)
 	f.at = f.at.Add(25 * time.Second)

@@ -56,6 +56,8 @@ type summaryOf struct {
 				Trials        int      `json:"trials"`
 				Capacity      float64  `json:"capacity"`
 				Complete      bool     `json:"complete"`
+				Undecided     *string  `json:"undecided"`
+				Truncated     *bool    `json:"truncated"`
 			} `json:"replicas"`
 		} `json:"limits"`
 	} `json:"search"`
@@ -169,6 +171,19 @@ func TestLimitSearchReport(t *testing.T) {
 	if strings.Contains(md, ProjectionLabel) {
 		t.Error("report.md projects although a configuration served the target")
 	}
+	// Confirmations and re-runs are trials like the others: in the path
+	// tables and on the plot, one glyph per trial.
+	contains(t, "report.md", md, " | "+search.TrialConfirm+" | ")
+	rows, glyphs := 0, 0
+	for _, r := range Analyze(in).Search.Limits.Replicas {
+		rows += len(r.Path)
+	}
+	for _, ps := range searchFigure(Analyze(in)).panels[0].points {
+		glyphs += len(ps.xy)
+	}
+	if glyphs != rows || rows == 0 {
+		t.Errorf("the trials plot has %d glyphs for %d trials", glyphs, rows)
+	}
 	contains(t, "the terminal summary", terminal(t, in), "Limit search (its answer is the recommendation below)", "Recommendation: "+sentence, "Replicas")
 
 	// The trials plot: written with the others, and not blank.
@@ -224,8 +239,13 @@ func TestLimitSearchContradiction(t *testing.T) {
 		t.Fatalf("summary.json search: %+v", s.Search)
 	}
 	r := s.Search.Limits.Replicas[0]
-	if r.MinimalCPUs == nil || math.Abs(*r.MinimalCPUs-want) > 1e-9 || !r.Complete || r.Trials != len(l.CPUs.Grid())+1 {
-		t.Errorf("%+v: want minimal %g after %d trials (the grid and one re-run)", r, want, len(l.CPUs.Grid())+1)
+	phases := map[string]int{}
+	for _, row := range Analyze(in).Search.Limits.Replicas[0].Path {
+		phases[row.Phase]++
+	}
+	if r.MinimalCPUs == nil || math.Abs(*r.MinimalCPUs-want) > 1e-9 || !r.Complete || phases[search.TrialCPU] != len(l.CPUs.Grid()) || phases[search.TrialRecheck] != 1 ||
+		r.Trials != len(l.CPUs.Grid())+1+phases[search.TrialConfirm] {
+		t.Errorf("%+v, phases %v: want minimal %g after the grid, one re-run and the confirmations", r, phases, want)
 	}
 	contains(t, "report.md", md, "- Contradiction: ", "0.4 CPU failed where", "| recheck | 0.4 CPU | 512 MiB | pass |")
 }
