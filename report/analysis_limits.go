@@ -1,9 +1,8 @@
 package report
 
 import (
-	"fmt"
+	"math"
 	"slices"
-	"strings"
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/search"
@@ -35,8 +34,17 @@ type LimitSearch struct {
 	// ProjectionProblem says why no projection could be made when one was
 	// needed ("" otherwise).
 	ProjectionProblem string `json:"projection_problem,omitempty"`
+	// Disagreement says how the measurements of a finished search that
+	// served nothing contradict each other (then nothing is projected and
+	// the run should be repeated); "" when they do not.
+	Disagreement string `json:"disagreement,omitempty"`
+	// OffGrid lists, one sentence each, the trials whose CPU is not on the
+	// search's CPU grid: the search's result leaves them out.
+	OffGrid []string `json:"off_grid,omitempty"`
 
 	results []search.ReplicaResult
+	// limits are the bounds the trials were retraced with.
+	limits search.Limits
 }
 
 // ReplicaSearch is the search of one replica count.
@@ -57,8 +65,17 @@ type ReplicaSearch struct {
 	Trials int `json:"trials"`
 	// Capacity is the measured capacity at the largest limits when none
 	// served the target (0 otherwise, or when not measured).
-	Capacity       float64  `json:"capacity"`
-	Complete       bool     `json:"complete"`
+	Capacity float64 `json:"capacity"`
+	Complete bool    `json:"complete"`
+	// Undecided, when not empty, says why a configuration of this replica
+	// count could not be decided (search.ReplicaResult.Undecided: e.g. a
+	// generator saturated twice); with MinimalCPUs null the replica count
+	// is undecided, else only its memory is.
+	Undecided string `json:"undecided"`
+	// Truncated is true when the trial budget ran out before the answer
+	// was confirmed: MinimalCPUs is only the smallest that passed so far,
+	// and the answer may be incomplete.
+	Truncated      bool     `json:"truncated"`
 	Contradictions []string `json:"contradictions"`
 	// Path is the trials of this replica count in the order run.
 	Path []TrialRow `json:"path"`
@@ -78,6 +95,10 @@ type TrialRow struct {
 	Verdict  string  `json:"verdict"`
 	Why      string  `json:"why"`
 	Capacity float64 `json:"capacity,omitempty"`
+	// Pressure is the deciding step's SLO pressure (search.Trial.Pressure:
+	// above 1 breaches); null when nothing answered, the trial failed on
+	// something other than its SLO, or it decided nothing.
+	Pressure *float64 `json:"pressure"`
 }
 
 // Trial verdicts of a TrialRow.
@@ -155,16 +176,28 @@ func analyzeLimits(recs []record.Record, limits *search.Limits, target float64, 
 	for i, g := range groups {
 		cfg := g[0].Config
 		row := TrialRow{Trial: i + 1, Phase: trialPhase(g), Config: cfg.Name, CPUs: cfg.CPUs, MemoryBytes: int64(cfg.MemoryBytes)}
-		if i == len(groups)-1 && !decides(g[len(g)-1]) {
-			// The last trial without its deciding step: the run ended in
-			// it. (An earlier one was decided: the search moved on.)
-			row.Verdict, row.Why = TrialInterrupted, "the run ended before the step at the target load: decides nothing"
-			rows = append(rows, row)
-			continue
+		if i == len(groups)-1 {
+			// The last trial without its deciding step, or cut during it:
+			// the run ended in it. (An earlier one was decided, or cut
+			// short and run again: the search moved on.)
+			last := g[len(g)-1]
+			switch {
+			case !decides(last):
+				row.Verdict, row.Why = TrialInterrupted, "the run ended before the step at the target load: decides nothing"
+			case last.Partial && last.Failure == "":
+				row.Verdict, row.Why = TrialInterrupted, "the run ended during the step at the target load (cut short): decides nothing"
+			}
+			if row.Verdict == TrialInterrupted {
+				rows = append(rows, row)
+				continue
+			}
 		}
 		t := search.TrialOf(g, target, s)
 		trials = append(trials, t)
 		row.Why, row.Capacity = t.Why, t.Capacity
+		if p := t.Pressure; p > 0 && !math.IsInf(p, 0) && !math.IsNaN(p) && t.Phase != search.TrialCapacity {
+			row.Pressure = &p
+		}
 		switch {
 		case t.Phase == search.TrialCapacity && t.Capacity > 0:
 			row.Verdict = TrialMeasured
@@ -180,9 +213,12 @@ func analyzeLimits(recs []record.Record, limits *search.Limits, target float64, 
 		}
 		rows = append(rows, row)
 	}
+	ls.limits = l
+	flagOffGrid(ls, rows, groups, l)
 	ls.results = search.Results(l, trials)
 	for _, r := range ls.results {
 		rs := ReplicaSearch{Replicas: r.Replicas, FailWhy: r.FailWhy, Trials: r.Trials, Capacity: r.Capacity, Complete: r.Complete,
+			Undecided: r.Undecided, Truncated: r.Truncated,
 			Contradictions: append([]string{}, r.Contradictions...), Path: []TrialRow{}, MemoryBytes: int64(l.Memory.Max)}
 		for _, row := range rows {
 			if replicasOf(row, groups) == r.Replicas {
@@ -239,126 +275,4 @@ func configNamed(configs []ConfigResult, m record.Config) string {
 		return configs[i].Name
 	}
 	return ""
-}
-
-// reconstructLimits is the search's bounds as its trials show them, for a
-// run whose experiment.yaml has no readable search: the replica counts in
-// the order tried, the CPU range tried, the memory of the first trial.
-func reconstructLimits(groups [][]record.Record) search.Limits {
-	var l search.Limits
-	for _, g := range groups {
-		c := g[0].Config
-		if !slices.Contains(l.Replicas, max(c.Replicas, 1)) {
-			l.Replicas = append(l.Replicas, max(c.Replicas, 1))
-		}
-		if l.CPUs.Min == 0 || c.CPUs < l.CPUs.Min {
-			l.CPUs.Min = c.CPUs
-		}
-		l.CPUs.Max = max(l.CPUs.Max, c.CPUs)
-		if l.Memory.Max == 0 {
-			l.Memory = search.MemoryRange{Min: c.MemoryBytes, Max: c.MemoryBytes}
-		}
-	}
-	return l
-}
-
-// limitsSentence answers the workshop question from a limit search: "The
-// smallest configuration that serves 10,000 users at p95 < 1 s, < 1 %
-// errors: 1 replica × 0.25 CPU × 512 MiB (0.2 CPU fails: p95 1.40 s …).
-// With 2 replicas: 2 × 0.15 CPU." best is the cheapest result.
-func limitsSentence(ls *LimitSearch, best search.ReplicaResult, target float64, unit string, conds slo.SLO) string {
-	m := *best.Minimal
-	smallest := "The smallest configuration that serves"
-	if !best.Complete {
-		smallest = "The smallest configuration found so far (its search did not finish) that serves"
-	}
-	s := fmt.Sprintf("%s %s %s %s: %s", smallest, formatCount(target), unit, sloPhrase(conds), m.Describe())
-	if best.FailBelow > 0 {
-		s += fmt.Sprintf(" (%s fails: %s)", record.FormatCPUs(best.FailBelow), strings.TrimSuffix(best.FailWhy, "."))
-	}
-	s += "."
-	for _, r := range ls.results {
-		if r.Replicas == best.Replicas {
-			continue
-		}
-		s += " With " + replicasText(r.Replicas) + ": "
-		switch {
-		case !r.Complete && r.Minimal != nil:
-			s += fmt.Sprintf("the search did not finish (so far %d × %s served it)", r.Replicas, record.FormatCPUs(r.Minimal.CPUs))
-		case r.Minimal != nil:
-			s += fmt.Sprintf("%d × %s", r.Replicas, record.FormatCPUs(r.Minimal.CPUs))
-			if r.Minimal.MemoryBytes != m.MemoryBytes {
-				s += " × " + record.FormatBytes(float64(r.Minimal.MemoryBytes))
-			}
-		case !r.Complete:
-			s += "the search did not finish"
-		default:
-			s += "no CPU limit searched served it"
-		}
-		s += "."
-	}
-	return s
-}
-
-// sloPhrase renders the SLO for a sentence: "at p95 < 1 s, < 1 % errors";
-// "within the recorded SLO" when no conditions are known.
-func sloPhrase(conds slo.SLO) string {
-	if len(conds) == 0 {
-		return "within the recorded SLO"
-	}
-	parts := make([]string, len(conds))
-	for i, c := range conds {
-		switch {
-		case c.Metric == "error_rate":
-			parts[i] = c.Op + " " + formatKind(c.Kind, c.Value) + " errors"
-		case c.Kind == slo.KindLatency:
-			parts[i] = c.Metric + " " + c.Op + " " + formatKind(c.Kind, c.Value)
-		default:
-			parts[i] = conditionText(c)
-		}
-	}
-	return "at " + strings.Join(parts, ", ")
-}
-
-// searchRecommendation answers the question with the limit search, when
-// the run had one: the cheapest minimal configuration it found (the
-// recommendation names its trial configuration), or, when a finished
-// search found none, the best measured configuration with the
-// projection beyond this machine.
-func searchRecommendation(a *Analysis) {
-	if a.Search == nil || a.Search.Limits == nil {
-		return
-	}
-	ls := a.Search.Limits
-	if best, ok := search.Cheapest(ls.results); ok && best.Minimal != nil {
-		ls.Sentence = limitsSentence(ls, best, a.Target, a.Unit, a.sloConds)
-		if ls.Recommended != "" {
-			a.Recommendation = Recommendation{Config: ls.Recommended, Meets: true, Sentence: withNote(ls.Sentence, incompleteNote(*a, ""))}
-		}
-		return
-	}
-	ls.Sentence = fmt.Sprintf("No searched configuration serves %s %s %s on this machine.", formatCount(a.Target), a.Unit, sloPhrase(a.sloConds))
-	complete := !slices.ContainsFunc(ls.Replicas, func(r ReplicaSearch) bool { return !r.Complete })
-	if !complete || len(ls.Replicas) == 0 {
-		ls.Sentence = fmt.Sprintf("No searched configuration has served %s %s %s so far; the search did not finish.", formatCount(a.Target), a.Unit, sloPhrase(a.sloConds))
-		ls.ProjectionProblem = "no projection for an unfinished search: a trial not yet run might serve the target"
-		return
-	}
-	a.Projection, ls.ProjectionProblem = limitsProjection(ls, a.Configs, a.Target, a.Unit)
-	if a.Projection != nil {
-		a.Recommendation.Sentence += " " + a.Projection.Sentence
-	}
-}
-
-// searchWarnings are the caveats of reading a search back: a search: key
-// that could not be read, bounds reconstructed from the trials.
-func searchWarnings(in Input, a Analysis) []string {
-	var out []string
-	if in.SearchProblem != "" {
-		out = append(out, "experiment.yaml: "+in.SearchProblem+"; the limit search is read from its trials alone.")
-	}
-	if a.Search != nil && a.Search.Limits != nil && a.Search.Limits.Reconstructed && in.SearchProblem == "" {
-		out = append(out, "experiment.yaml has no search: key: the limit search's bounds are reconstructed from its trials, so whether each replica count finished is a guess.")
-	}
-	return out
 }

@@ -34,7 +34,9 @@ func WriteSummary(w io.Writer, a Analysis) error {
 	return nil
 }
 
-// StepsCSVHeader is the header row of steps.csv.
+// StepsCSVHeader is the header row of steps.csv. Columns are only ever
+// added at the end, so a column keeps its position: the search_ columns
+// are the step's search mark (record.Search), empty for a plain ramp.
 var StepsCSVHeader = []string{
 	"run", "repeat", "step", "config", "cpus", "memory_bytes", "replicas", "runtime", "approximate",
 	"started_at", "window_s", "model", "users", "rate", "think_min_s", "think_max_s",
@@ -45,6 +47,7 @@ var StepsCSVHeader = []string{
 	"target_cpu_cores", "target_cpu_pct_of_limit", "target_memory_bytes", "target_memory_pct_of_limit",
 	"target_throttled_s", "target_oom_kills", "target_restarts",
 	"slo_pass", "slo_breaches", "partial", "stop_reason", "failure",
+	"search_kind", "search_phase", "search_probe", "search_verdict", "search_trial",
 }
 
 // WriteStepsCSV renders every record as one row of steps.csv (repeats and
@@ -73,10 +76,14 @@ func WriteStepsCSV(w io.Writer, recs []record.Record) error {
 			f(r.Generator.CPUPct), f(r.Generator.CPUAvailablePct), b(r.Generator.Saturated),
 			"", "", "", "", "", "", "",
 			b(r.SLO.Pass), strings.Join(r.SLO.Breaches, "; "), b(r.Partial), r.StopReason, r.Failure,
+			"", "", "", "", "",
 		}
 		if t := r.Target; t != nil {
 			copy(row[35:42], []string{f(t.CPUCores), f(t.CPUPctOfLimit), i(t.MemoryBytes), f(t.MemoryPctOfLimit),
 				f(t.ThrottledS), strconv.Itoa(t.OOMKills), strconv.Itoa(t.Restarts)})
+		}
+		if s := r.Search; s != nil {
+			copy(row[len(row)-5:], []string{s.Kind, s.Phase, strconv.Itoa(s.Probe), s.Verdict, s.Trial})
 		}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write steps.csv: %w", err)

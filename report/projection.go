@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/search"
@@ -139,4 +140,53 @@ func configByName(configs []ConfigResult, name string) (ConfigResult, bool) {
 		return ConfigResult{}, false
 	}
 	return configs[i], true
+}
+
+// disagreement says how the measurements of a finished limit search that
+// served nothing contradict each other, "" when they do not: a replica
+// count whose largest limits failed their trial while the capacity search
+// at those limits reached the target, or a projection p to no more
+// replicas than a count that was tried at those limits and failed. Either
+// way a projection would be false (it would call measured what failed,
+// or project what was measured): nothing is projected, and the run should
+// be repeated. The sentence starts with "the measurements disagree".
+func disagreement(ls *LimitSearch, p *Projection, target float64, unit string) string {
+	for _, r := range ls.Replicas {
+		if r.Capacity > 0 && r.Capacity >= target-1e-9 {
+			at, why := largestFailure(r)
+			return fmt.Sprintf("the measurements disagree: with %s, %s failed its trial at %s %s (%s), but its capacity search at the same limits reached %s %s; repeat the run",
+				replicasText(r.Replicas), at, formatCount(target), unit, why, formatCount(r.Capacity), unit)
+		}
+	}
+	if p == nil {
+		return ""
+	}
+	for _, r := range ls.Replicas { // the smallest count tried at or above the projection
+		if r.Replicas < p.Replicas || len(r.Path) == 0 || slices.ContainsFunc(ls.Replicas, func(o ReplicaSearch) bool {
+			return o.Replicas >= p.Replicas && o.Replicas < r.Replicas && len(o.Path) > 0
+		}) {
+			continue
+		}
+		at, why := largestFailure(r)
+		projected := record.Config{CPUs: p.CPUs, MemoryBytes: record.Bytes(p.MemoryBytes), Replicas: p.Replicas}
+		return fmt.Sprintf("the measurements disagree: the capacity measured projects about %s, but %s at %s were tried and failed (%s); repeat the run",
+			projected.Describe(), replicasText(r.Replicas), at, why)
+	}
+	return ""
+}
+
+// largestFailure is the limits of the last failed trial at the largest
+// CPU of a replica count's path ("2 CPUs × 512 MiB") and why it failed.
+func largestFailure(r ReplicaSearch) (at, why string) {
+	at, why = "the largest limits", "it failed"
+	top := -1.0
+	for _, row := range r.Path {
+		if row.Phase == search.TrialCapacity || (row.Verdict != TrialFail && row.Verdict != TrialUntrusted) || row.CPUs < top {
+			continue
+		}
+		top = row.CPUs
+		at = record.Config{CPUs: row.CPUs, MemoryBytes: record.Bytes(row.MemoryBytes)}.Limits(" × ")
+		why = strings.TrimSuffix(row.Why, ".")
+	}
+	return at, why
 }

@@ -28,8 +28,16 @@ type machine struct {
 	// scaling efficiency at each replica count (1 when absent).
 	perCPU float64
 	eff    map[int]float64
-	// failDeploy makes every configuration fail to deploy.
-	failDeploy bool
+	// failDeploy makes every configuration fail to deploy; failReplicas
+	// those of the replica counts it holds.
+	failDeploy   bool
+	failReplicas map[int]bool
+	// restarts makes a replica restart during every step (whatever the
+	// load: the SLO may still be met).
+	restarts bool
+	// saturated saturates the load generator in every step of the replica
+	// counts it holds.
+	saturated map[int]bool
 	// spurious counts, per CPU limit, the trials at the target that fail
 	// whatever the capacity (noise); decremented as they happen.
 	spurious map[float64]int
@@ -72,6 +80,12 @@ func (f *fixtureRun) step(m machine, cfg record.Config, users int, s *record.Sea
 		Target:    &record.Target{CPUPctOfLimit: 80, MemoryBytes: 200 << 20, MemoryPctOfLimit: 40},
 		Search:    s,
 	}
+	if m.restarts {
+		r.Target.Restarts = 1
+	}
+	if m.saturated[max(cfg.Replicas, 1)] {
+		r.Generator.CPUPct, r.Generator.Saturated = 195, true
+	}
 	r.SLO = f.slo.Evaluate(r)
 	f.at = f.at.Add(25 * time.Second)
 	f.recs = append(f.recs, r)
@@ -87,7 +101,7 @@ func (f *fixtureRun) trial(m machine, d search.TrialDecision, target int, probe 
 	cfg.Runtime = "docker"
 	cfg.Name = cfg.AutoName()
 	start := len(f.recs)
-	if m.failDeploy {
+	if m.failDeploy || m.failReplicas[max(cfg.Replicas, 1)] {
 		f.recs = append(f.recs, record.Record{Run: "search-fixture", Config: cfg, Failure: "deploy: no such image",
 			Search: &record.Search{Kind: record.SearchLimits, Phase: record.PhaseTrial, Probe: probe, Verdict: record.VerdictFail, Trial: d.Phase}})
 		return f.recs[start:]

@@ -66,11 +66,22 @@ func minimalGrid(ls *LimitSearch, unit string) grid {
 	}
 	for _, r := range ls.Replicas {
 		minimal, below, capacity := "none served the target", "—", "—"
-		if r.MinimalCPUs != nil {
+		switch {
+		case r.MinimalCPUs != nil:
 			minimal = record.FormatCPUs(*r.MinimalCPUs) + " × " + record.FormatBytes(float64(r.MemoryBytes))
-			if !r.Complete {
+			switch {
+			case !r.Complete:
 				minimal += " (so far)"
+			case r.Truncated:
+				minimal += " (so far: the trial budget ran out)"
 			}
+			if r.Undecided != "" {
+				minimal += " (memory undecided)"
+			}
+		case r.Undecided != "":
+			minimal = "undecided"
+		case r.Truncated:
+			minimal = "none so far: the trial budget ran out"
 		}
 		if r.FailCPUsBelow != nil {
 			below = record.FormatCPUs(*r.FailCPUsBelow) + ": " + r.FailWhy

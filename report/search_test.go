@@ -44,7 +44,10 @@ type summaryOf struct {
 			Reason    string  `json:"reason"`
 		} `json:"capacity"`
 		Limits *struct {
-			Replicas []struct {
+			Disagreement  string   `json:"disagreement"`
+			Reconstructed bool     `json:"reconstructed"`
+			OffGrid       []string `json:"off_grid"`
+			Replicas      []struct {
 				Replicas      int      `json:"replicas"`
 				MinimalCPUs   *float64 `json:"minimal_cpus"`
 				Memory        int64    `json:"memory"`
@@ -53,6 +56,8 @@ type summaryOf struct {
 				Trials        int      `json:"trials"`
 				Capacity      float64  `json:"capacity"`
 				Complete      bool     `json:"complete"`
+				Undecided     *string  `json:"undecided"`
+				Truncated     *bool    `json:"truncated"`
 			} `json:"replicas"`
 		} `json:"limits"`
 	} `json:"search"`
@@ -166,6 +171,19 @@ func TestLimitSearchReport(t *testing.T) {
 	if strings.Contains(md, ProjectionLabel) {
 		t.Error("report.md projects although a configuration served the target")
 	}
+	// Confirmations and re-runs are trials like the others: in the path
+	// tables and on the plot, one glyph per trial.
+	contains(t, "report.md", md, " | "+search.TrialConfirm+" | ")
+	rows, glyphs := 0, 0
+	for _, r := range Analyze(in).Search.Limits.Replicas {
+		rows += len(r.Path)
+	}
+	for _, ps := range searchFigure(Analyze(in)).panels[0].points {
+		glyphs += len(ps.xy)
+	}
+	if glyphs != rows || rows == 0 {
+		t.Errorf("the trials plot has %d glyphs for %d trials", glyphs, rows)
+	}
 	contains(t, "the terminal summary", terminal(t, in), "Limit search (its answer is the recommendation below)", "Recommendation: "+sentence, "Replicas")
 
 	// The trials plot: written with the others, and not blank.
@@ -221,8 +239,13 @@ func TestLimitSearchContradiction(t *testing.T) {
 		t.Fatalf("summary.json search: %+v", s.Search)
 	}
 	r := s.Search.Limits.Replicas[0]
-	if r.MinimalCPUs == nil || math.Abs(*r.MinimalCPUs-want) > 1e-9 || !r.Complete || r.Trials != len(l.CPUs.Grid())+1 {
-		t.Errorf("%+v: want minimal %g after %d trials (the grid and one re-run)", r, want, len(l.CPUs.Grid())+1)
+	phases := map[string]int{}
+	for _, row := range Analyze(in).Search.Limits.Replicas[0].Path {
+		phases[row.Phase]++
+	}
+	if r.MinimalCPUs == nil || math.Abs(*r.MinimalCPUs-want) > 1e-9 || !r.Complete || phases[search.TrialCPU] != len(l.CPUs.Grid()) || phases[search.TrialRecheck] != 1 ||
+		r.Trials != len(l.CPUs.Grid())+1+phases[search.TrialConfirm] {
+		t.Errorf("%+v, phases %v: want minimal %g after the grid, one re-run and the confirmations", r, phases, want)
 	}
 	contains(t, "report.md", md, "- Contradiction: ", "0.4 CPU failed where", "| recheck | 0.4 CPU | 512 MiB | pass |")
 }
@@ -302,7 +325,7 @@ func TestLimitSearchNothingServesProjects(t *testing.T) {
 	}
 	contains(t, "report.md", md, "| capacity | 2 CPUs | 512 MiB | measured | measured capacity", "### Projection beyond this machine (projection, not measured)", "Projection, not measured: about ", "2 CPUs × 512 MiB would serve 10,000 users",
 		"No searched configuration serves 10,000 users", "scaling efficiency from 1 to 2 replicas")
-	contains(t, "the recommendation", s.Recommendation.Sentence, "No configuration serves 10,000 users", "Projection, not measured")
+	contains(t, "the recommendation", s.Recommendation.Sentence, "No searched configuration serves 10,000 users", "Projection, not measured")
 	contains(t, "the terminal summary", terminal(t, in), "Projection, not measured")
 }
 
@@ -335,4 +358,41 @@ func TestEmptySearchRun(t *testing.T) {
 		t.Error("a trials plot without trials")
 	}
 	terminal(t, in)
+}
+
+// TestLimitSearchCutInTrialStep: the run ends during the step at the
+// target load itself (the last record is partial, phase trial): that
+// trial decided nothing (interrupted, not untrusted), and the run and the
+// search are incomplete.
+func TestLimitSearchCutInTrialStep(t *testing.T) {
+	l := workshopLimits
+	l.Replicas = []int{1}
+	m := machine{perCPU: 42000}
+	f := newFixtureRun(t)
+	f.limitSearch(m, l, 10000, 1)
+	d := search.NextTrial(l, []search.Trial{search.TrialOf(f.recs, 10000, f.slo)})
+	cfg := d.Config
+	cfg.Runtime = "docker"
+	cfg.Name = cfg.AutoName()
+	for _, u := range []int{2500, 5000} {
+		f.step(m, cfg, u, &record.Search{Kind: record.SearchLimits, Phase: record.PhaseApproach, Probe: 2, Trial: d.Phase})
+	}
+	f.step(m, cfg, 10000, &record.Search{Kind: record.SearchLimits, Phase: record.PhaseTrial, Probe: 2, Trial: d.Phase})
+	last := &f.recs[len(f.recs)-1]
+	last.Partial, last.StopReason, last.WindowS = true, "interrupted", 7
+	in := readRun(t, f.write(limitsExperiment(10000, l), &record.Plan{Repeat: 1, Model: record.ModelUsers}))
+	md, s, _ := renderAll(t, in)
+	if s.Search == nil || s.Search.Limits == nil || len(s.Search.Limits.Replicas) != 1 {
+		t.Fatalf("summary.json search: %+v", s.Search)
+	}
+	if r := s.Search.Limits.Replicas[0]; r.Complete || r.Trials != 1 {
+		t.Errorf("%+v: want an unfinished search with 1 decided trial", r)
+	}
+	if !slices.ContainsFunc(s.Incomplete, func(x string) bool { return strings.Contains(x, "limit search for 1 replica did not finish") }) {
+		t.Errorf("incomplete = %v, want the unfinished search", s.Incomplete)
+	}
+	contains(t, "report.md", md, "**Incomplete run:**", "| "+record.FormatCPUs(cfg.CPUs)+" | 512 MiB | interrupted | ", "decides nothing")
+	if strings.Contains(md, "| untrusted |") {
+		t.Error("the trial cut by the end of the run is called untrusted: it is interrupted")
+	}
 }
