@@ -72,8 +72,9 @@ func trialsOf(t *testing.T, recs []record.Record, target float64, verdict string
 
 // TestLimitSearchFindsMinimalCPU runs a real limit search against
 // loopback servers of known capacity: it finds the smallest CPU per
-// replica count within one resolution step, and steps.jsonl holds every
-// trial with its real limits and its search marks.
+// replica count exactly (the grid value, with the one below failing),
+// and steps.jsonl holds every trial with its real limits and its search
+// marks.
 func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 	rt := &limitsRuntime{}
 	e := limitsExperiment(t, "1s")
@@ -119,8 +120,11 @@ func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 			t.Errorf("%d replicas: no answer: %+v\n%s", got.Replicas, got, log.String())
 			continue
 		}
-		if d := math.Abs(got.Minimal.CPUs - want[got.Replicas]); d > 0.05+1e-9 {
-			t.Errorf("%d replicas: minimal %v CPU, want %v within 0.05\n%s", got.Replicas, got.Minimal.CPUs, want[got.Replicas], log.String())
+		// limitsRuntime's capacity is exact: the answer is the grid value
+		// itself, and the value below it failed.
+		if math.Abs(got.Minimal.CPUs-want[got.Replicas]) > 1e-9 || math.Abs(got.FailBelow-(want[got.Replicas]-0.05)) > 1e-9 {
+			t.Errorf("%d replicas: minimal %v CPU failing below at %v, want %v failing at %v\n%s",
+				got.Replicas, got.Minimal.CPUs, got.FailBelow, want[got.Replicas], want[got.Replicas]-0.05, log.String())
 		}
 		// Bisection, not a walk over the 16 values of the grid.
 		if got.Trials > 10 {
