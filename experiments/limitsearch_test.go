@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -249,6 +250,12 @@ func TestLimitSearchFailedDeploysAreFailedTrials(t *testing.T) {
 	if !strings.Contains(log.String(), "→ fail") {
 		t.Errorf("log lacks the failed trials:\n%s", log.String())
 	}
+	// A failed trial is named as a trial of its replica count, not as
+	// configuration n of n.
+	failed := regexp.MustCompile(`(?m)^trial 1 \(2 replicas\) cpu\S+-x2 FAILED \(deploy\): `)
+	if !failed.MatchString(log.String()) || regexp.MustCompile(`config \d+/\d+`).MatchString(log.String()) {
+		t.Errorf("log does not name the failed trials as trials of their replica count:\n%s", log.String())
+	}
 }
 
 // TestLimitSearchCancelKeepsTrials: Ctrl-C in the middle of a search stops
@@ -262,7 +269,12 @@ func TestLimitSearchCancelKeepsTrials(t *testing.T) {
 	defer cancel()
 	second := make(chan struct{})
 	var once sync.Once
+	var mu sync.Mutex
+	var where []string // progress of the trials, as shown
 	r := &Runner{Runtime: rt, Dir: dir, RunID: "search3", Log: log, Seed: 1, Progress: func(p RunProgress) {
+		mu.Lock()
+		where = append(where, p.Where())
+		mu.Unlock()
 		if p.Config >= 2 && p.Step.Elapsed > 300*time.Millisecond {
 			once.Do(func() { close(second) })
 		}
@@ -310,5 +322,15 @@ func TestLimitSearchCancelKeepsTrials(t *testing.T) {
 	}
 	if rt.live.Load() != 0 {
 		t.Errorf("deployment left running after cancel")
+	}
+	// The progress names each trial within its replica count (the
+	// search's length is not known): trial 1, then trial 2, of 1 replica.
+	mu.Lock()
+	defer mu.Unlock()
+	if len(where) == 0 {
+		t.Fatal("no progress")
+	}
+	if where[0] != "trial 1 (1 replica) "+recs[0].Config.Name || !strings.HasPrefix(where[len(where)-1], "trial 2 (1 replica") {
+		t.Errorf("progress named %q … %q; want trial 1 (1 replica) %s … trial 2", where[0], where[len(where)-1], recs[0].Config.Name)
 	}
 }
