@@ -9,13 +9,13 @@ import (
 )
 
 // hostSearch is a limit search whose largest CPU limit per replica is
-// max (YAML), on line 4 of s.yaml.
-func hostSearch(t *testing.T, max string) Experiment {
+// top, on line 4 of s.yaml (on a grid of about 10 values, whatever max).
+func hostSearch(t *testing.T, top float64) Experiment {
 	t.Helper()
 	e, err := Parse("s.yaml", []byte(`name: s
 target_users: 40
 search:
-  cpus: {min: 0.05, max: `+max+`, resolution: 0.05}
+  cpus: {min: 0.05, max: `+fmt.Sprint(top)+`, resolution: `+fmt.Sprint(top/10)+`}
   memory: 128m
 scenario:
   model: users
@@ -34,7 +34,7 @@ scenario:
 // own CPU count passes, and so does a search without search:.
 func TestSearchCPUsAboveHost(t *testing.T) {
 	n := goruntime.NumCPU()
-	err := hostSearch(t, fmt.Sprint(n+1)).hostProblems(n)
+	err := hostSearch(t, float64(n+1)).hostProblems(n)
 	cpus := "CPUs"
 	if n == 1 {
 		cpus = "CPU"
@@ -43,10 +43,10 @@ func TestSearchCPUsAboveHost(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("max %d CPUs on %d: error %v, want %q", n+1, n, err, want)
 	}
-	if err := hostSearch(t, fmt.Sprint(n)).hostProblems(n); err != nil {
+	if err := hostSearch(t, float64(n)).hostProblems(n); err != nil {
 		t.Errorf("max %d CPUs on %d: %v", n, n, err)
 	}
-	if err := hostSearch(t, "0.5").hostProblems(1); err != nil {
+	if err := hostSearch(t, 0.5).hostProblems(1); err != nil {
 		t.Errorf("max 0.5 CPU on 1: %v", err)
 	}
 	if err := (Experiment{Name: "x"}).hostProblems(1); err != nil {
@@ -57,7 +57,7 @@ func TestSearchCPUsAboveHost(t *testing.T) {
 // TestSearchCPUsAboveHostLocal: the local runtime accepts the limit
 // (GOMAXPROCS above the CPUs is only approximate, not refused).
 func TestSearchCPUsAboveHostLocal(t *testing.T) {
-	rt, err := SelectRuntime(context.Background(), "local", hostSearch(t, fmt.Sprint(goruntime.NumCPU()+1)))
+	rt, err := SelectRuntime(context.Background(), "local", hostSearch(t, float64(goruntime.NumCPU()+1)))
 	if err != nil {
 		t.Fatalf("local runtime refused: %v", err)
 	}
@@ -70,7 +70,7 @@ func TestSearchCPUsAboveHostLocal(t *testing.T) {
 // the daemon answering) refuses the search before anything is deployed.
 func TestSearchCPUsAboveHostDocker(t *testing.T) {
 	dockerRuntime(t) // skips without a daemon (fails in CI)
-	e := hostSearch(t, fmt.Sprint(goruntime.NumCPU()+1))
+	e := hostSearch(t, float64(goruntime.NumCPU()+1))
 	for _, mode := range []string{"docker", "auto"} {
 		rt, err := SelectRuntime(context.Background(), mode, e)
 		if err == nil {
