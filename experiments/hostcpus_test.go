@@ -9,7 +9,7 @@ import (
 )
 
 // hostSearch is a limit search whose largest CPU limit per replica is
-// top, on line 4 of s.yaml (on a grid of about 10 values, whatever max).
+// top, on line 4 of s.yaml (on a grid of about 10 values, whatever top).
 func hostSearch(t *testing.T, top float64) Experiment {
 	t.Helper()
 	e, err := Parse("s.yaml", []byte(`name: s
