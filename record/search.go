@@ -68,8 +68,8 @@ type Search struct {
 	Low  float64 `json:"low,omitempty"`
 	High float64 `json:"high,omitempty"`
 	// Trial, on the steps of a limit search, is the kind of trial they
-	// belong to (search.TrialCPU, TrialRecheck, TrialMemory or
-	// TrialCapacity; a capacity trial's steps are a capacity search's
+	// belong to (search.TrialCPU, TrialRecheck, TrialConfirm, TrialMemory
+	// or TrialCapacity; a capacity trial's steps are a capacity search's
 	// probes, Kind SearchCapacity); "" for a capacity search of a scenario.
 	Trial string `json:"trial,omitempty"`
 	// Result is set on the step that ended a capacity search.

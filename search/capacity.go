@@ -37,7 +37,7 @@ type Capacity struct {
 	// Margin is the noise band: a probe whose pressure (slo.SLO.Pressure)
 	// is within Margin of 1 is measured again, and its load decided by the
 	// median pressure of the repeats. Default 0.1 (p95 in 0.9–1.1 s for
-	// p95<1s); 0 only when written as none: margin: 0 is refused.
+	// p95<1s); margin: 0 is refused.
 	Margin float64 `yaml:"margin,omitempty" json:"margin,omitempty" nonzero:"in (0, 1)"`
 	// Repeats bounds the measurements of one load (default 3): a load near
 	// the margin is decided by the median of up to Repeats measurements; a

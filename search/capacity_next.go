@@ -122,7 +122,9 @@ func bounds(verdicts map[float64]Verdict) (low, high float64) {
 // that load. A Pass or Fail decides it at once; a Near probe has it
 // measured again (same phase, at Hold; a confirmation at ConfirmHold)
 // until Repeats trusted probes exist, decided by their median pressure
-// (pass below 1); Repeats Untrusted probes in a row end the search. A
+// (pass below 1); Repeats Untrusted probes in a row end the search (its
+// last probe's Verdict is then empty, and with no passing load its Reason
+// says it is undecided: a Capacity of 0 then means no answer). A
 // load's latest decided verdict stands. High is the lowest failing load,
 // Low the highest passing load below it; the search brackets from From by
 // Factor (downward by Factor while nothing passed, down to 1 user or
@@ -144,12 +146,12 @@ func Next(c Capacity, history []Probe) Decision {
 	}
 	switch {
 	case m.gaveUp:
-		d.Last.Verdict = record.VerdictRepeat
+		// Nothing follows this probe: it is no repeat.
 		why := lastProbe.Why
 		if why == "" {
 			why = "the step could not be trusted"
 		}
-		reason := fmt.Sprintf("%s at %s %d times in a row: the search cannot go higher on this machine", why, formatLoad(m.load, c.Whole), m.untrusted)
+		reason := fmt.Sprintf("%s at %s %d times in a row: %s", why, formatLoad(m.load, c.Whole), m.untrusted, s.gaveUpText())
 		d.Last.Note = reason
 		return s.done(d, len(history), false, reason)
 	case !m.decided:
@@ -258,6 +260,18 @@ func (s *state) done(d Decision, probes int, confirmed bool, reason string) Deci
 	d.Done, d.Load, d.Phase, d.Hold = true, 0, "", 0
 	d.Result = &record.SearchResult{Capacity: s.low, FirstFail: s.high, Probes: probes, Confirmed: confirmed, Reason: reason}
 	return d
+}
+
+// gaveUpText says what a search that met untrusted steps too often knows:
+// with no passing load it is undecided, not a capacity of 0.
+func (s *state) gaveUpText() string {
+	switch {
+	case s.low > 0:
+		return "the search cannot go higher on this machine"
+	case s.high > 0:
+		return fmt.Sprintf("the search is undecided: %s breached and no load below it could be judged", formatLoad(s.high, s.c.Whole))
+	}
+	return "the search is undecided: no load could be judged"
 }
 
 func (s *state) limitReason() string {

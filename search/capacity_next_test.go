@@ -99,7 +99,11 @@ func TestNextScripted(t *testing.T) {
 		{"untrusted repeats", users, []Probe{pr(100, br, P, 0.3), pr(200, br, U, 0), pr(200, br, U, 0)},
 			want{load: 200, phase: br, hold: hold, verdict: repeat, note: "untrusted 2 of 3", low: 100}},
 		{"untrusted 3 times ends", users, []Probe{pr(100, br, P, 0.3), pr(200, br, U, 0), pr(200, br, U, 0), pr(200, br, U, 0)},
-			want{done: true, capacity: 100, reason: "the generator was saturated at 200 users 3 times in a row: the search cannot go higher", verdict: repeat, low: 100}},
+			want{done: true, capacity: 100, reason: "the generator was saturated at 200 users 3 times in a row: the search cannot go higher", verdict: "", low: 100}},
+		{"untrusted 3 times with nothing passed: undecided", users, []Probe{pr(100, br, U, 0), pr(100, br, U, 0), pr(100, br, U, 0)},
+			want{done: true, reason: "the generator was saturated at 100 users 3 times in a row: the search is undecided: no load could be judged", verdict: ""}},
+		{"untrusted 3 times below a breach: undecided", users, []Probe{pr(100, br, F, 3), pr(50, br, U, 0), pr(50, br, U, 0), pr(50, br, U, 0)},
+			want{done: true, firstFail: 100, reason: "the search is undecided: 100 users breached and no load below it could be judged", verdict: "", high: 100}},
 		{"untrusted between trusted repeats counts in a row only", users, []Probe{pr(100, br, P, 0.3), pr(200, br, N, 1.05), pr(200, br, U, 0), pr(200, br, U, 0), pr(200, br, N, 1.02), pr(200, br, U, 0)},
 			want{load: 200, phase: br, hold: hold, verdict: repeat, note: "untrusted 1 of 3", low: 100}},
 		{"first fail bisects", tenPct, []Probe{pr(1000, br, P, 0.3), pr(2000, br, P, 0.6), pr(4000, br, F, 1.5)},
@@ -151,6 +155,22 @@ func TestNextScripted(t *testing.T) {
 	d := Next(rate, []Probe{pr(10, br, F, math.Inf(1))})
 	if d.Last.Pressure != nil || d.Last.Decided != nil {
 		t.Errorf("infinite pressure recorded: %+v", d.Last)
+	}
+	// An untrusted probe records no pressure, even when Classify gave it
+	// one, and the probe that ends the search after untrusted ones says
+	// nothing follows (no repeat verdict), nor reads as "no load met".
+	for n := 1; n <= 3; n++ {
+		var h []Probe
+		for i := 0; i < n; i++ {
+			h = append(h, Probe{Load: 100, Phase: br, Verdict: Untrusted, Pressure: 0.7, Why: "the generator was saturated"})
+		}
+		d = Next(users, h)
+		if d.Last.Pressure != nil || d.Last.Decided != nil {
+			t.Errorf("%d untrusted probes: pressure recorded: %+v", n, d.Last)
+		}
+		if n == 3 && (d.Last.Verdict != "" || !d.Done || strings.Contains(d.Result.Reason, "no load met")) {
+			t.Errorf("3 untrusted probes: %+v %+v", d.Last, d.Result)
+		}
 	}
 }
 

@@ -15,7 +15,11 @@ import (
 // target load within the SLO; then, when Memory is a range, the smallest
 // memory that serves it at that CPU. Capacity is assumed monotone in CPU:
 // a trial that contradicts it is run again once, and the latest result at
-// a limit stands.
+// a limit stands. Trials are noisy: a CPU trial within DefaultMargin of
+// its SLO's limit is measured again and decided by the median of
+// TrialRepeats measurements, and both ends of the final bracket (the
+// minimal CPU and the failure just below it) are measured once more
+// before the answer stands.
 type Limits struct {
 	CPUs CPURange `yaml:"cpus" json:"cpus"`
 	// Memory is fixed (512m) or a range {min, max}.
@@ -58,7 +62,8 @@ const MemoryUseLimit = 0.9
 // Trial phases (Trial.Phase, TrialDecision.Phase).
 const (
 	TrialCPU      = "cpu"      // a step of the CPU bisection (or grid)
-	TrialRecheck  = "recheck"  // a trial run again because it contradicted monotonicity
+	TrialRecheck  = "recheck"  // a trial run again: it contradicted monotonicity, came within DefaultMargin of its limit, or could not be trusted
+	TrialConfirm  = "confirm"  // an end of the final CPU bracket (the minimal, the failure below it) measured once more
 	TrialMemory   = "memory"   // the smallest memory at the minimal CPU
 	TrialCapacity = "capacity" // a capacity search at the largest limits, when even they fail (for the projection)
 )
@@ -75,14 +80,26 @@ type Trial struct {
 	// sentence for the report: "p95 1.40s breaches p95<1s at 10,000 users".
 	Why string
 	// Untrusted: the deciding step could not be trusted (saturated
-	// generator, partial step); the trial is run again once.
+	// generator, partial step, on the way up too; for a memory trial also
+	// no memory use measured); the trial is run again, and a configuration
+	// untrusted twice in a row is undecided (ReplicaResult.Undecided).
 	Untrusted bool
+	// Pressure is the deciding step's SLO pressure (slo.SLO.Pressure:
+	// above 1 breaches; 0 under an empty SLO). It is +Inf when nothing was
+	// answered, and when the trial failed on something other than its SLO
+	// (a failed deployment, an OOM kill or restart): such a failure is no
+	// noise to weigh. A CPU trial within DefaultMargin of 1 is measured
+	// again (TrialRecheck) until TrialRepeats trusted measurements decide
+	// it by their median (below 1 passes).
+	Pressure float64
 	// MemoryPeak is the largest memory use of one replica over the trial's
 	// steps (bytes); MemoryPct that as a fraction of the limit.
 	MemoryPeak record.Bytes
 	MemoryPct  float64
 	// Capacity is a TrialCapacity trial's measured capacity (users or
-	// requests/s); 0 otherwise.
+	// requests/s); 0 otherwise. A TrialCapacity trial passes when it
+	// reaches the target: it then contradicts the failing largest limits,
+	// which are run again.
 	Capacity float64
 }
 
@@ -98,7 +115,17 @@ type TrialDecision struct {
 // NextTrial decides, from the trials so far (oldest first), the next
 // configuration of the search l, or Done. Replica counts are searched in
 // the order of l.Replicas, each to its end before the next. It is pure and
-// bounded: at most MaxTrials trials per replica count.
+// bounded: at most l.TrialBudget() trials per replica count.
+//
+// The bisection of a grid of n values takes the largest limits, then
+// about log2(n) bisection trials, then a confirmation of each end of the
+// bracket: 9 trials on a grid of 40 values of a system without noise
+// (fewer when the minimal is the grid's minimum). Each value tried within
+// DefaultMargin of its limit costs TrialRepeats trials instead of one
+// (and needs no confirmation); each contradiction, untrusted trial or
+// failed confirmation costs one more. On a 40-value grid the tests find
+// at most 17 trials for a system whose pressure is need ÷ CPU with one
+// spurious failure and one spurious pass (limits_noise_test.go).
 func NextTrial(l Limits, trials []Trial) TrialDecision {
 	for _, r := range l.Replicas {
 		if p := planOf(l, r, trialsOf(trials, r)); !p.done {
@@ -120,15 +147,25 @@ func trialsOf(trials []Trial, r int) []Trial {
 	return out
 }
 
-// MaxTrials bounds the trials of one replica count (grid strategy
-// included: a grid of more values is refused by Validate).
+// MaxTrials bounds the CPU values of a grid: Validate refuses more.
 const MaxTrials = 100
+
+// ExtraTrials is the trial budget of a replica count beyond its grid's
+// values: repeats near the limit, re-runs, confirmations, memory and
+// capacity trials.
+const ExtraTrials = 20
+
+// TrialBudget is the most trials the search l runs for one replica count:
+// its grid's length plus ExtraTrials (at most MaxTrials + ExtraTrials). A
+// replica count that spends it ends Truncated.
+func (l Limits) TrialBudget() int { return len(l.CPUs.Grid()) + ExtraTrials }
 
 // ReplicaResult is what a limit search found for one replica count.
 type ReplicaResult struct {
 	Replicas int
-	// Minimal is the smallest configuration that served the target (nil
-	// when none did, even at the largest limits).
+	// Minimal is the smallest configuration that served the target, its
+	// CPU confirmed (nil when none did, even at the largest limits, and
+	// when a CPU value was Undecided).
 	Minimal *record.Config
 	// FailBelow is the CPU per replica just below Minimal's that failed
 	// (0: Minimal is the grid's minimum, or nothing below it was tried),
@@ -146,6 +183,18 @@ type ReplicaResult struct {
 	// Complete is false when the search of this replica count did not end
 	// (an interrupted run).
 	Complete bool
+	// Undecided, when not empty, says in a sentence that a configuration
+	// could not be trusted twice in a row ("the generator was saturated at
+	// 10,000 users twice: this machine cannot decide 2 replicas × 0.5
+	// CPU"). For a CPU value the count is undecided: Minimal is nil and
+	// Complete true. For a memory value only the memory is: Minimal keeps
+	// the minimal CPU at the largest memory, which served the target.
+	Undecided string
+	// Truncated is true when the count spent its trial budget
+	// (Limits.TrialBudget) before its answer was confirmed: Complete is
+	// true, and Minimal is only the smallest configuration that passed so
+	// far (a report says the budget ran out).
+	Truncated bool
 }
 
 // Results retraces what the search l found per replica count (in the
@@ -160,7 +209,7 @@ func Results(l Limits, trials []Trial) []ReplicaResult {
 		ts := trialsOf(trials, r)
 		p := planOf(l, r, ts)
 		res := ReplicaResult{Replicas: r, Minimal: p.minimal, FailBelow: p.failBelow, FailWhy: p.failWhy,
-			Trials: len(ts), Capacity: p.capacity, Complete: p.done}
+			Trials: len(ts), Capacity: p.capacity, Complete: p.done, Undecided: p.undecided, Truncated: p.truncated}
 		if res.Minimal != nil {
 			res.Capacity = 0
 		}
@@ -171,22 +220,25 @@ func Results(l Limits, trials []Trial) []ReplicaResult {
 }
 
 // contradictions retraces the re-runs of contradicting trials and what
-// each showed.
+// each showed (as decided: a re-run near the limit by the median of its
+// repeats; one still undecided is left out).
 func contradictions(l Limits, r int, ts []Trial) []string {
 	var out []string
+	all := replayTrials(l.CPUs.Grid(), ts)
 	for k, t := range ts {
 		if t.Phase != TrialRecheck {
 			continue
 		}
 		before := planOf(l, r, ts[:k])
-		if !before.contradiction {
+		m := all.of[k]
+		if !before.contradiction || m == nil || !m.decided || m.trials[0] != k {
 			continue
 		}
 		what := strings.TrimPrefix(before.next.Note, "re-run: ")
-		if t.Pass {
+		if m.pass {
 			out = append(out, fmt.Sprintf("%s; run again, it passed: the pass stands", what))
 		} else {
-			out = append(out, fmt.Sprintf("%s; run again, it failed again: the failure stands (%s)", what, t.Why))
+			out = append(out, fmt.Sprintf("%s; run again, it failed again: the failure stands (%s)", what, m.why))
 		}
 	}
 	return out

@@ -51,7 +51,7 @@ func (m machine) trial(n int, d TrialDecision) Trial {
 func drive(t *testing.T, l Limits, m machine) []Trial {
 	t.Helper()
 	var trials []Trial
-	bound := MaxTrials * len(l.Replicas)
+	bound := l.TrialBudget() * len(l.Replicas)
 	for n := 1; n <= bound+1; n++ {
 		d := NextTrial(l, trials)
 		if d.Done {
@@ -76,8 +76,10 @@ func limits(min, max, res float64, mem MemoryRange, replicas ...int) Limits {
 var mem512 = MemoryRange{Min: 512 << 20, Max: 512 << 20}
 
 // TestLimitsFindMinimal: bisect and grid find the same minimal CPU per
-// replica count, the smallest grid value at or above the need, and bisect
-// needs at most log2(grid)+2 trials.
+// replica count, the smallest grid value at or above the need; bisect
+// needs at most 9 trials on a grid of 40 (the largest limits, the
+// bisection, the two confirmations of the bracket), the grid its 40
+// values and those confirmations.
 func TestLimitsFindMinimal(t *testing.T) {
 	needs := []map[int]float64{
 		{1: 0.25, 2: 0.15},
@@ -113,42 +115,22 @@ func TestLimitsFindMinimal(t *testing.T) {
 				if want > 0.05+1e-9 && math.Abs(r.FailBelow-(want-0.05)) > 1e-9 {
 					t.Errorf("%v %s x%d: fail below %v, want %v", need, strategy, r.Replicas, r.FailBelow, want-0.05)
 				}
-				if strategy == StrategyBisect && r.Trials > 7 {
+				if strategy == StrategyBisect && r.Trials > 9 {
 					t.Errorf("%v bisect x%d: %d trials for a grid of 40", need, r.Replicas, r.Trials)
 				}
-				if strategy == StrategyGrid && r.Trials != 40 {
-					t.Errorf("%v grid x%d: %d trials, want 40", need, r.Replicas, r.Trials)
+				confirms := 2 // the minimal and the failure below it
+				if want <= 0.05+1e-9 {
+					confirms = 1
+				}
+				if strategy == StrategyGrid && r.Trials != 40+confirms {
+					t.Errorf("%v grid x%d: %d trials, want 40 and %d confirmations", need, r.Replicas, r.Trials, confirms)
+				}
+				if r.Truncated || r.Undecided != "" {
+					t.Errorf("%v %s x%d: truncated %v undecided %q", need, strategy, r.Replicas, r.Truncated, r.Undecided)
 				}
 			}
 		}
 	}
-}
-
-func TestGrid(t *testing.T) {
-	g := CPURange{Min: 0.05, Max: 2, Resolution: 0.05}.Grid()
-	if len(g) != 40 || g[0] != 0.05 || g[39] != 2 || g[5] != 0.3 {
-		t.Errorf("grid = %v", g)
-	}
-	g = CPURange{Min: 0.1, Max: 1, Resolution: 0.3}.Grid()
-	if want := []float64{0.1, 0.4, 0.7, 1}; !equal(g, want) {
-		t.Errorf("grid = %v, want %v", g, want)
-	}
-	m := MemoryRange{Min: 64 << 20, Max: 600 << 20}.Grid()
-	if len(m) != 5 || m[3] != 512<<20 || m[4] != 600<<20 {
-		t.Errorf("memory grid = %v", m)
-	}
-}
-
-func equal(a, b []float64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if math.Abs(a[i]-b[i]) > 1e-9 {
-			return false
-		}
-	}
-	return true
 }
 
 // TestLimitsContradictionRerunOnce: a trial that fails above a pass is
@@ -165,7 +147,7 @@ func TestLimitsContradictionRerunOnce(t *testing.T) {
 		t.Fatalf("trial 7 = %+v, want a recheck of 0.3 CPU", trials[6])
 	}
 	r := Results(l, trials)[0]
-	if r.Minimal == nil || r.Minimal.CPUs != 0.25 || !r.Complete || r.Trials != 41 || r.FailBelow != 0.2 {
+	if r.Minimal == nil || r.Minimal.CPUs != 0.25 || !r.Complete || r.Trials != 43 || r.FailBelow != 0.2 {
 		t.Errorf("grid: %+v minimal %+v", r, r.Minimal)
 	}
 	if want := "0.3 CPU failed where 0.25 CPU passed; run again, it passed: the pass stands"; len(r.Contradictions) != 1 || r.Contradictions[0] != want {
@@ -209,19 +191,14 @@ func TestLimitsContradictionRerunOnce(t *testing.T) {
 }
 
 // TestLimitsUntrustedRerun: an untrusted trial is run again once, as a
-// recheck of the same configuration; untrusted twice, it counts as failed.
+// recheck of the same configuration (untrusted twice: see
+// TestLimitsUntrustedTwiceUndecided).
 func TestLimitsUntrustedRerun(t *testing.T) {
 	l := limits(0.05, 2, 0.05, mem512, 1)
 	trials := []Trial{{Config: record.Config{CPUs: 2, MemoryBytes: 512 << 20, Replicas: 1}, Phase: TrialCPU, Untrusted: true, Why: "the generator was saturated at 10,000 users"}}
 	d := NextTrial(l, trials)
 	if d.Phase != TrialRecheck || d.Config != trials[0].Config || !strings.Contains(d.Note, "could not be trusted (the generator was saturated") {
 		t.Fatalf("after an untrusted trial: %+v", d)
-	}
-	trials = append(trials, trials[0])
-	trials[1].Phase = TrialRecheck
-	d = NextTrial(l, trials)
-	if d.Phase != TrialCapacity {
-		t.Errorf("after two untrusted trials at the max: %+v, want a capacity trial", d)
 	}
 	// On the machine: untrusted trials in the middle cost one re-run each.
 	m := machine{need: map[int]float64{1: 0.7}, untrusted: map[int]bool{2: true, 4: true}}
@@ -281,8 +258,14 @@ func TestLimitsMemory(t *testing.T) {
 	// that passes is the answer.
 	l := limits(0.5, 0.5, 0.1, rng, 1)
 	cfg := func(m record.Bytes) record.Config { return record.Config{CPUs: 0.5, MemoryBytes: m, Replicas: 1} }
-	trials := []Trial{{Config: cfg(rng.Max), Phase: TrialCPU, Pass: true, MemoryPeak: 100 * mib}}
+	trials := []Trial{{Config: cfg(rng.Max), Phase: TrialCPU, Pass: true, MemoryPeak: 50 * mib}}
 	d := NextTrial(l, trials)
+	if d.Phase != TrialConfirm || d.Config != cfg(rng.Max) {
+		t.Fatalf("after the only CPU value passed: %+v, want its confirmation", d)
+	}
+	// The memory need is the larger peak of the two.
+	trials = append(trials, Trial{Config: cfg(rng.Max), Phase: TrialConfirm, Pass: true, MemoryPeak: 100 * mib})
+	d = NextTrial(l, trials)
 	if d.Phase != TrialMemory || d.Config != cfg(128*mib) {
 		t.Fatalf("first memory trial %+v", d)
 	}
@@ -294,7 +277,7 @@ func TestLimitsMemory(t *testing.T) {
 	if d = NextTrial(l, trials); !d.Done {
 		t.Fatalf("after a passing memory trial %+v", d)
 	}
-	if r := Results(l, trials)[0]; r.Minimal.MemoryBytes != 256*mib || r.Trials != 3 || !r.Complete {
+	if r := Results(l, trials)[0]; r.Minimal.MemoryBytes != 256*mib || r.Trials != 4 || !r.Complete {
 		t.Errorf("result %+v", r)
 	}
 }

@@ -2,6 +2,7 @@ package search
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/loadlab/loadlab/record"
@@ -16,13 +17,19 @@ import (
 // The step whose Search.Phase is record.PhaseTrial decides: it passes when
 // it meets s (the record's own SLO verdict when s is empty), was trusted
 // (not partial, generator not saturated: else Untrusted), no replica was
-// OOM-killed or restarted in any step, and, for a memory trial, the peak
-// memory use stayed below MemoryUseLimit of the limit. A trial without
-// that step fails: an approach step breached on the way up, or the trial
-// was interrupted. A TrialCapacity trial never passes; its Capacity is the
-// capacity its search found (0 when it did not end).
+// OOM-killed or restarted in any step, and, for a memory trial, memory use
+// was measured (else Untrusted) and its peak stayed below MemoryUseLimit
+// of the limit. A trial without that step is Untrusted when a step on the
+// way up was (saturated, partial), else fails: an approach step breached,
+// or the trial was interrupted. Pressure is the deciding step's (see
+// Trial.Pressure).
+//
+// A TrialCapacity trial's Capacity is the capacity its search found; it
+// passes when that reaches target (it contradicts the failing largest
+// limits), and says "interrupted" only when no probe carries the search's
+// result.
 func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
-	var t Trial
+	t := Trial{Pressure: math.Inf(1)}
 	if len(recs) == 0 {
 		t.Why = "no step was measured (interrupted)"
 		return t
@@ -48,17 +55,7 @@ func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
 	whole := recs[0].Load.Model != record.ModelRate
 	at := formatLoad(target, whole)
 	if t.Phase == TrialCapacity {
-		for i := len(recs) - 1; i >= 0; i-- {
-			if r := recs[i].Search; r != nil && r.Result != nil {
-				t.Capacity = r.Result.Capacity
-				break
-			}
-		}
-		t.Why = fmt.Sprintf("measured capacity %s (target %s)", formatLoad(t.Capacity, whole), at)
-		if t.Capacity == 0 {
-			t.Why = "the capacity search did not end (interrupted)"
-		}
-		return t
+		return capacityTrial(t, recs, target, whole)
 	}
 	var trial *record.Record
 	for i := range recs {
@@ -67,16 +64,26 @@ func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
 		}
 	}
 	if trial == nil {
-		for i := len(recs) - 1; i >= 0; i-- {
-			if ev := evaluate(recs[i], s); !ev.Pass {
-				t.Why = fmt.Sprintf("breached at %s on the way up: %s", formatLoad(recs[i].Offered(), whole), strings.Join(ev.Breaches, "; "))
+		// A step on the way up that cannot be trusted decides nothing,
+		// its breach included.
+		for _, r := range recs {
+			switch {
+			case r.Generator.Saturated:
+				t.Untrusted = true
+				t.Why = fmt.Sprintf("the generator was saturated at %s on the way up", formatLoad(r.Offered(), whole))
+				return t
+			case r.Partial:
+				t.Untrusted = true
+				t.Why = fmt.Sprintf("the step at %s on the way up was cut short", formatLoad(r.Offered(), whole))
 				return t
 			}
 		}
-		if last := recs[len(recs)-1]; last.Generator.Saturated {
-			t.Untrusted = true
-			t.Why = fmt.Sprintf("the generator was saturated at %s on the way up", formatLoad(last.Offered(), whole))
-			return t
+		for i := len(recs) - 1; i >= 0; i-- {
+			if ev := evaluate(recs[i], s); !ev.Pass {
+				t.Pressure = pressureOf(recs[i], s)
+				t.Why = fmt.Sprintf("breached at %s on the way up: %s", formatLoad(recs[i].Offered(), whole), strings.Join(ev.Breaches, "; "))
+				return t
+			}
 		}
 		t.Why = fmt.Sprintf("the trial ended before its step at %s (interrupted)", at)
 		return t
@@ -93,9 +100,14 @@ func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
 		t.Why = why
 		return t
 	}
+	t.Pressure = pressureOf(*trial, s)
 	ev := evaluate(*trial, s)
 	if !ev.Pass {
 		t.Why = fmt.Sprintf("%s at %s", strings.Join(ev.Breaches, "; "), at)
+		return t
+	}
+	if t.Phase == TrialMemory && t.MemoryPeak == 0 {
+		t.Untrusted, t.Why = true, "no memory use was measured: the memory cannot be judged"
 		return t
 	}
 	if t.Phase == TrialMemory && t.MemoryPct >= MemoryUseLimit {
@@ -109,6 +121,44 @@ func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
 		t.Why += " (" + d + ")"
 	}
 	return t
+}
+
+// capacityTrial judges the records of a TrialCapacity trial t (see
+// TrialOf): its capacity from the probe that carries its search's result.
+func capacityTrial(t Trial, recs []record.Record, target float64, whole bool) Trial {
+	var res *record.SearchResult
+	for i := len(recs) - 1; i >= 0 && res == nil; i-- {
+		if r := recs[i].Search; r != nil {
+			res = r.Result
+		}
+	}
+	at := formatLoad(target, whole)
+	switch {
+	case res == nil:
+		t.Why = "the capacity search did not end (interrupted)"
+	case res.Capacity == 0 && res.FirstFail > 0:
+		t.Why = fmt.Sprintf("no load from %s up met the SLO (target %s)", formatLoad(res.FirstFail, whole), at)
+	case res.Capacity == 0:
+		t.Why = fmt.Sprintf("the capacity search judged no load: %s", res.Reason)
+	default:
+		t.Capacity = res.Capacity
+		t.Pass = t.Capacity >= target
+		t.Why = fmt.Sprintf("measured capacity %s (target %s)", formatLoad(t.Capacity, whole), at)
+		if t.Pass {
+			t.Why += ": it reaches the target"
+		}
+	}
+	return t
+}
+
+// pressureOf is rec's pressure against s (0 under an empty SLO, +Inf
+// when nothing was answered).
+func pressureOf(rec record.Record, s slo.SLO) float64 {
+	if rec.Latency == nil {
+		return math.Inf(1)
+	}
+	p, _ := s.Pressure(rec)
+	return p
 }
 
 // deciding names the condition of s closest to breaching on rec, with its

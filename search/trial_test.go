@@ -1,6 +1,7 @@
 package search
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -43,12 +44,17 @@ func TestTrialOf(t *testing.T) {
 		{"saturated", []record.Record{approach(5000, 300), with(trial(800), func(r *record.Record) { r.Generator.Saturated = true })}, false, true, "the generator was saturated at 10,000 users", 120 * mib},
 		{"partial", []record.Record{approach(5000, 300), with(trial(800), func(r *record.Record) { r.Partial = true })}, false, true, "cut short", 120 * mib},
 		{"saturated on the way up", []record.Record{with(approach(5000, 300), func(r *record.Record) { r.Generator.Saturated = true })}, false, true, "saturated at 5,000 users on the way up", 100 * mib},
+		{"saturated where it breached on the way up", []record.Record{approach(2500, 100), with(approach(5000, 2500), func(r *record.Record) { r.Generator.Saturated = true })}, false, true, "the generator was saturated at 5,000 users on the way up", 100 * mib},
+		{"cut short on the way up", []record.Record{with(approach(2500, 1500), func(r *record.Record) { r.Partial = true })}, false, true, "the step at 2,500 users on the way up was cut short", 100 * mib},
 		{"interrupted", []record.Record{approach(2500, 100)}, false, false, "ended before its step at 10,000 users", 100 * mib},
 		{"nothing answered", []record.Record{with(trial(0), func(r *record.Record) { r.Latency = nil })}, false, false, "p95 not measured (no answers)", 120 * mib},
 		{"no steps", nil, false, false, "no step was measured", 0},
 	}
 	for _, tt := range tests {
 		tr := TrialOf(tt.recs, 10000, s)
+		if want, ok := pressures[tt.name]; ok && !(tr.Pressure == want || abs(tr.Pressure-want) < 1e-9) {
+			t.Errorf("%s: pressure %v, want %v", tt.name, tr.Pressure, want)
+		}
 		if tr.Pass != tt.pass || tr.Untrusted != tt.untrusted || !strings.Contains(tr.Why, tt.why) || tr.MemoryPeak != tt.peak {
 			t.Errorf("%s: %+v, want pass %v untrusted %v peak %v why ~%q", tt.name, tr, tt.pass, tt.untrusted, tt.peak, tt.why)
 		}
@@ -83,11 +89,20 @@ func TestTrialOf(t *testing.T) {
 		{"memory trial below 90 %", mem(200*mib, true), true, 200.0 / 256, "meets the SLO", TrialMemory, true},
 		{"memory trial at 95 %", mem(243*mib, true), false, 243.0 / 256, "memory use peaked at 243 MiB, 95 % of 256 MiB (the limit is 90 %)", TrialMemory, true},
 		{"from totals", mem(243*mib, false), false, 243.0 / 256, "95 %", TrialMemory, true},
+		{"no memory figures", mem(0, false), false, 0, "no memory use was measured", TrialMemory, true},
 	} {
 		tr := TrialOf(tt.recs, 10000, s)
+		if tt.pct == 0 && !tr.Untrusted {
+			t.Errorf("%s: trusted: %+v", tt.name, tr)
+		}
 		if tr.Pass != tt.pass || tr.Phase != tt.phase || !strings.Contains(tr.Why, tt.why) || abs(tr.MemoryPct-tt.pct) > 1e-3 {
 			t.Errorf("%s: %+v, want pass %v pct %v why ~%q", tt.name, tr, tt.pass, tt.pct, tt.why)
 		}
+	}
+	noTarget := mem(0, false)
+	noTarget[0].Target = nil
+	if tr := TrialOf(noTarget, 10000, s); tr.Pass || !tr.Untrusted || !strings.Contains(tr.Why, "no memory use was measured") {
+		t.Errorf("memory trial without a target's figures: %+v", tr)
 	}
 	// A CPU trial at 95 % memory use passes: only memory trials judge use.
 	r := mem(243*mib, true)
@@ -110,12 +125,39 @@ func TestTrialOf(t *testing.T) {
 	if tr.Capacity != 0 || !strings.Contains(tr.Why, "did not end") {
 		t.Errorf("interrupted capacity trial: %+v", tr)
 	}
+	// A finished search that found no load: not interrupted.
+	tr = TrialOf([]record.Record{probe(100, nil), probe(50, &record.SearchResult{FirstFail: 1, Probes: 8, Reason: "no load met the SLO, down to 1 user"})}, 10000, s)
+	if tr.Pass || tr.Capacity != 0 || tr.Why != "no load from 1 user up met the SLO (target 10,000 users)" {
+		t.Errorf("capacity trial that found no load: %+v", tr)
+	}
+	tr = TrialOf([]record.Record{probe(100, &record.SearchResult{Probes: 3, Reason: "the generator was saturated at 100 users 3 times in a row: the search is undecided: no load could be judged"})}, 10000, s)
+	if tr.Pass || tr.Capacity != 0 || !strings.Contains(tr.Why, "judged no load: the generator was saturated at 100 users") {
+		t.Errorf("undecided capacity trial: %+v", tr)
+	}
+	// A capacity that reaches the target passes (it contradicts the
+	// failing largest limits).
+	tr = TrialOf([]record.Record{probe(10000, &record.SearchResult{Capacity: 10000, Confirmed: true})}, 10000, s)
+	if !tr.Pass || tr.Capacity != 10000 || !strings.Contains(tr.Why, "reaches the target") {
+		t.Errorf("capacity trial at the target: %+v", tr)
+	}
 	// Without an SLO, the step's recorded verdict decides.
 	rec := trial(5000)
 	rec.SLO = record.SLOResult{Pass: true}
 	if tr := TrialOf([]record.Record{rec}, 10000, nil); !tr.Pass {
 		t.Errorf("recorded pass: %+v", tr)
 	}
+}
+
+// pressures are the Pressure TrialOf must give the cases of TestTrialOf
+// (+Inf: nothing answered, or a failure that is not the SLO's).
+var pressures = map[string]float64{
+	"pass":                 0.8,
+	"breach at the target": 1.4,
+	"approach breach":      2.5,
+	"OOM kill":             math.Inf(1),
+	"failure record":       math.Inf(1),
+	"nothing answered":     math.Inf(1),
+	"no steps":             math.Inf(1),
 }
 
 func abs(x float64) float64 {
