@@ -78,8 +78,8 @@ func (e Experiment) boundProblems(scenarioOK bool) []FieldError {
 	if e.Search != nil {
 		checkCPUs(add, "search.cpus.max", e.Search.CPUs.Max)
 	}
-	// A limit search's length is bounded by its trials (search.MaxTrials
-	// per replica count), not known in advance.
+	// A limit search's length is bounded by its trials (at most
+	// search.Limits.TrialBudget per replica count), not known in advance.
 	if len(ps) == 0 && scenarioOK && e.Search == nil {
 		e.checkLength(add, l)
 	}

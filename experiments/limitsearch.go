@@ -29,14 +29,16 @@ func (r *Runner) runSearch(ctx context.Context, e Experiment, verdict slo.SLO, w
 	var trials []search.Trial
 	names := map[string]int{}    // configuration name → times used
 	perReplicas := map[int]int{} // replica count → trials so far
-	limit := search.MaxTrials * max(len(l.Replicas), 1)
+	// The search ends each replica count within its trial budget; this
+	// guard only stops a search that would not.
+	limit := l.TrialBudget() * max(len(l.Replicas), 1)
 	for n := 0; ; n++ {
 		d := search.NextTrial(l, trials)
 		if d.Done {
 			break
 		}
 		if n >= limit {
-			return fmt.Errorf("limit search: no answer after %d trials (at most %d per replica count): stopping", n, search.MaxTrials)
+			return fmt.Errorf("limit search: no answer after %d trials (at most %d per replica count): stopping", n, l.TrialBudget())
 		}
 		if n > 0 && e.Cooldown > 0 {
 			if err := r.cooldown(ctx, e.Cooldown, res); err != nil {

@@ -99,8 +99,12 @@ func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 		t.Errorf("%d deployments left running", rt.live.Load())
 	}
 	names := map[string]bool{}
+	confirmed := map[int]bool{} // replica counts with a confirmation trial
 	for _, rec := range recs {
 		names[rec.Config.Name] = true
+		if rec.Search != nil && rec.Search.Trial == search.TrialConfirm {
+			confirmed[rec.Config.Replicas] = true
+		}
 		if rec.Search == nil || rec.Search.Trial == "" || rec.Search.Probe < 1 {
 			t.Errorf("record of %s step %d without its trial: %+v", rec.Config.Name, rec.Step, rec.Search)
 		}
@@ -108,8 +112,13 @@ func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 			t.Errorf("record without its real limits: %+v", rec.Config)
 		}
 	}
+	// Every trial, a confirmation measuring a configuration again
+	// included, is a configuration of its own name.
 	if len(names) != res.Trials || len(rt.deployed) != res.Trials {
 		t.Errorf("%d trials, %d configurations in steps.jsonl, %d deployed", res.Trials, len(names), len(rt.deployed))
+	}
+	if !confirmed[1] || !confirmed[2] || !strings.Contains(log.String(), " (1 replica, confirm): ") {
+		t.Errorf("confirmation trials of 1 and 2 replicas: %v; log:\n%s", confirmed, log.String())
 	}
 	results := search.Results(*e.Search, trialsOf(t, recs, 38, e.SLO))
 	want := map[int]float64{1: 0.4, 2: 0.2}
