@@ -78,8 +78,8 @@ func (e Experiment) boundProblems(scenarioOK bool) []FieldError {
 	if e.Search != nil {
 		checkCPUs(add, "search.cpus.max", e.Search.CPUs.Max)
 	}
-	// A limit search's length is bounded by its trials (search.MaxTrials
-	// per replica count), not known in advance.
+	// A limit search's length is bounded by its trials (at most
+	// search.Limits.TrialBudget per replica count), not known in advance.
 	if len(ps) == 0 && scenarioOK && e.Search == nil {
 		e.checkLength(add, l)
 	}
@@ -95,6 +95,32 @@ func checkCPUs(add func(string, string, ...any), path string, c float64) {
 	case c > MaxCPUs:
 		add(path, "must be at most %d cores (got %v)", MaxCPUs, c)
 	}
+}
+
+// hostProblems reports what Docker would refuse on this machine, whose
+// engine is local (it runs on hostCPUs CPUs, runtime.NumCPU): a limit
+// search whose largest CPU limit per replica is above them ("range of
+// CPUs is from 0.01 to 2.00"). Its top trial, the first of each replica
+// count, would fail to deploy and the count end with no answer although
+// smaller limits might serve. (A listed configuration that Docker refuses
+// fails on its own, reported as such, and the run goes on.) The problem
+// is placed at the file's line; nil when there is none.
+func (e Experiment) hostProblems(hostCPUs int) error {
+	if e.Search == nil || e.Search.CPUs.Max <= float64(hostCPUs) {
+		return nil
+	}
+	cpus := "CPUs"
+	if hostCPUs == 1 {
+		cpus = "CPU"
+	}
+	const path = "search.cpus.max"
+	fe := &FieldError{File: e.file, Field: path,
+		Msg: fmt.Sprintf("%s is more than this machine's %d %s (Docker refuses a larger limit): lower it to %d or less",
+			strconv.FormatFloat(e.Search.CPUs.Max, 'f', -1, 64), hostCPUs, cpus, hostCPUs)}
+	if e.lineOf != nil {
+		fe.Line = e.lineOf(path)
+	}
+	return fe
 }
 
 // checkLength reports a run whose planned length (every configuration ×

@@ -21,8 +21,9 @@ type configRun struct {
 	e       Experiment
 	verdict slo.SLO
 	cfg     record.Config
-	// i is the configuration's 0-based position among n configurations;
-	// rep is the 0-based repeat.
+	// i is the configuration's 0-based position among n configurations
+	// (a limit search's trials: n is 0, unknown); rep is the 0-based
+	// repeat.
 	i, n, rep int
 	w         *record.Writer
 	// tmpl stamps every record of this repeat (run, repeat, configuration).
@@ -39,11 +40,11 @@ type configRun struct {
 func (c *configRun) run(ctx context.Context) (int, error) {
 	c.tmpl = c.template()
 	if c.trial != nil {
-		fmt.Fprintf(c.r.Log, "trial %d (%s, %s): %s (%s): deploying with %s runtime\n",
-			c.trial.probe, replicasText(c.cfg.Replicas), c.trial.phase, c.cfg.Name, c.cfg.Describe(), c.r.Runtime.Name())
+		fmt.Fprintf(c.r.Log, "%s (%s): deploying with %s runtime\n",
+			c.position(engine.Progress{}).Where(), c.cfg.Describe(), c.r.Runtime.Name())
 	} else {
-		fmt.Fprintf(c.r.Log, "config %d/%d %s (%s), repeat %d: deploying with %s runtime\n",
-			c.i+1, c.n, c.cfg.Name, c.cfg.Describe(), c.rep+1, c.r.Runtime.Name())
+		fmt.Fprintf(c.r.Log, "%s (%s), repeat %d: deploying with %s runtime\n",
+			c.position(engine.Progress{}).Where(), c.cfg.Describe(), c.rep+1, c.r.Runtime.Name())
 	}
 	dep, err := c.deploy(ctx)
 	if err != nil {
@@ -78,7 +79,7 @@ func (c *configRun) fail(stage string, err error) error {
 	if werr := c.append(rec); werr != nil {
 		return werr
 	}
-	fmt.Fprintf(c.r.Log, "config %d/%d %s FAILED (%s): %v\n", c.i+1, c.n, c.cfg.Name, stage, err)
+	fmt.Fprintf(c.r.Log, "%s FAILED (%s): %v\n", c.position(engine.Progress{}).Where(), stage, err)
 	return &failure{err: fmt.Errorf("%s: %w", stage, err)}
 }
 
@@ -190,11 +191,19 @@ func (c *configRun) engineOptions(tel *telemetry, count *int) engine.Options {
 		c.trial.options(&opts)
 	}
 	if c.r.Progress != nil {
-		opts.Progress = func(p engine.Progress) {
-			c.r.Progress(RunProgress{Config: c.i + 1, Configs: c.n, Name: c.cfg.Name, Repeat: c.rep, Repeats: c.e.Repeat, Step: p})
-		}
+		opts.Progress = func(p engine.Progress) { c.r.Progress(c.position(p)) }
 	}
 	return opts
+}
+
+// position is where the run is at the engine's progress p: this
+// configuration and repeat, or this trial of a limit search.
+func (c *configRun) position(p engine.Progress) RunProgress {
+	rp := RunProgress{Config: c.i + 1, Configs: c.n, Name: c.cfg.Name, Repeat: c.rep, Repeats: c.e.Repeat, Step: p}
+	if c.trial != nil {
+		rp.Trial, rp.Replicas, rp.Phase = c.trial.probe, max(c.cfg.Replicas, 1), c.trial.phase
+	}
+	return rp
 }
 
 // append writes rec to steps.jsonl; a trial's record is marked as such

@@ -53,6 +53,10 @@ type Experiment struct {
 
 	// file is the path the experiment was loaded from ("" when built in code).
 	file string
+	// lineOf is the line of a field path in file (see yamlfile.Doc.Line);
+	// nil when built in code. It places the problems found once the run
+	// knows its runtime (see hostProblems).
+	lineOf func(path string) int
 }
 
 // Target says what to deploy. With none of Image, Build, Compose and URLs

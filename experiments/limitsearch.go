@@ -29,14 +29,16 @@ func (r *Runner) runSearch(ctx context.Context, e Experiment, verdict slo.SLO, w
 	var trials []search.Trial
 	names := map[string]int{}    // configuration name → times used
 	perReplicas := map[int]int{} // replica count → trials so far
-	limit := search.MaxTrials * max(len(l.Replicas), 1)
+	// The search ends each replica count within its trial budget; this
+	// guard only stops a search that would not.
+	limit := l.TrialBudget() * max(len(l.Replicas), 1)
 	for n := 0; ; n++ {
 		d := search.NextTrial(l, trials)
 		if d.Done {
 			break
 		}
 		if n >= limit {
-			return fmt.Errorf("limit search: no answer after %d trials (at most %d per replica count): stopping", n, search.MaxTrials)
+			return fmt.Errorf("limit search: no answer after %d trials (at most %d per replica count): stopping", n, l.TrialBudget())
 		}
 		if n > 0 && e.Cooldown > 0 {
 			if err := r.cooldown(ctx, e.Cooldown, res); err != nil {
@@ -53,9 +55,10 @@ func (r *Runner) runSearch(ctx context.Context, e Experiment, verdict slo.SLO, w
 			planner: trialPlanner(e.Scenario, target, verdict, d.Phase),
 		}
 		if d.Note != "" {
-			fmt.Fprintf(r.Log, "trial %d (%s): %s\n", tr.probe, replicasText(cfg.Replicas), d.Note)
+			fmt.Fprintf(r.Log, "%s: %s\n", trialText(tr.probe, cfg.Replicas, d.Phase), d.Note)
 		}
-		c := &configRun{r: r, e: e, verdict: verdict, cfg: cfg, i: n, n: n + 1, w: w, trial: tr}
+		// Trial n+1 of a search whose length is not known (n: 0).
+		c := &configRun{r: r, e: e, verdict: verdict, cfg: cfg, i: n, n: 0, w: w, trial: tr}
 		if err := r.runRepeat(ctx, c, res); err != nil {
 			return err
 		}
@@ -151,8 +154,10 @@ func uniqueName(name string, used map[string]int) string {
 }
 
 // trialLine is the log line of one judged trial of phase: "trial 3 (1
-// replica): 0.25 CPU × 512 MiB → pass: p95 412ms at 10,000 users"; for a
-// TrialCapacity trial the capacity it measured.
+// replica): 0.25 CPU × 512 MiB → pass: p95 412ms at 10,000 users", the
+// phase named when it is not a step of the CPU search ("trial 5 (1
+// replica, recheck): …", see trialText); for a TrialCapacity trial the
+// capacity it measured.
 func trialLine(probe int, phase string, cfg record.Config, t search.Trial) string {
 	verdict := "fail"
 	switch {
@@ -161,7 +166,7 @@ func trialLine(probe int, phase string, cfg record.Config, t search.Trial) strin
 	case t.Pass:
 		verdict = "pass"
 	}
-	line := fmt.Sprintf("trial %d (%s): %s → ", probe, replicasText(cfg.Replicas), cfg.Limits(" × "))
+	line := fmt.Sprintf("%s: %s → ", trialText(probe, cfg.Replicas, phase), cfg.Limits(" × "))
 	if phase == search.TrialCapacity && t.Capacity > 0 && t.Why != "" {
 		return line + t.Why // the capacity measured, not a verdict
 	}
@@ -170,6 +175,17 @@ func trialLine(probe int, phase string, cfg record.Config, t search.Trial) strin
 		line += ": " + t.Why
 	}
 	return line
+}
+
+// trialText names trial probe of its replica count in log and progress
+// lines: "trial 3 (1 replica)", and for a trial that is not a step of
+// the CPU search its phase: "trial 5 (2 replicas, recheck)".
+func trialText(probe, replicas int, phase string) string {
+	what := replicasText(max(replicas, 1))
+	if phase != "" && phase != search.TrialCPU {
+		what += ", " + phase
+	}
+	return fmt.Sprintf("trial %d (%s)", probe, what)
 }
 
 func replicasText(n int) string {

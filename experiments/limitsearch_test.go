@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -72,8 +73,9 @@ func trialsOf(t *testing.T, recs []record.Record, target float64, verdict string
 
 // TestLimitSearchFindsMinimalCPU runs a real limit search against
 // loopback servers of known capacity: it finds the smallest CPU per
-// replica count within one resolution step, and steps.jsonl holds every
-// trial with its real limits and its search marks.
+// replica count exactly (the grid value, with the one below failing),
+// and steps.jsonl holds every trial with its real limits and its search
+// marks.
 func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 	rt := &limitsRuntime{}
 	e := limitsExperiment(t, "1s")
@@ -97,8 +99,12 @@ func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 		t.Errorf("%d deployments left running", rt.live.Load())
 	}
 	names := map[string]bool{}
+	confirmed := map[int]bool{} // replica counts with a confirmation trial
 	for _, rec := range recs {
 		names[rec.Config.Name] = true
+		if rec.Search != nil && rec.Search.Trial == search.TrialConfirm {
+			confirmed[rec.Config.Replicas] = true
+		}
 		if rec.Search == nil || rec.Search.Trial == "" || rec.Search.Probe < 1 {
 			t.Errorf("record of %s step %d without its trial: %+v", rec.Config.Name, rec.Step, rec.Search)
 		}
@@ -106,8 +112,13 @@ func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 			t.Errorf("record without its real limits: %+v", rec.Config)
 		}
 	}
+	// Every trial, a confirmation measuring a configuration again
+	// included, is a configuration of its own name.
 	if len(names) != res.Trials || len(rt.deployed) != res.Trials {
 		t.Errorf("%d trials, %d configurations in steps.jsonl, %d deployed", res.Trials, len(names), len(rt.deployed))
+	}
+	if !confirmed[1] || !confirmed[2] || !strings.Contains(log.String(), " (1 replica, confirm): ") {
+		t.Errorf("confirmation trials of 1 and 2 replicas: %v; log:\n%s", confirmed, log.String())
 	}
 	results := search.Results(*e.Search, trialsOf(t, recs, 38, e.SLO))
 	want := map[int]float64{1: 0.4, 2: 0.2}
@@ -119,8 +130,11 @@ func TestLimitSearchFindsMinimalCPU(t *testing.T) {
 			t.Errorf("%d replicas: no answer: %+v\n%s", got.Replicas, got, log.String())
 			continue
 		}
-		if d := math.Abs(got.Minimal.CPUs - want[got.Replicas]); d > 0.05+1e-9 {
-			t.Errorf("%d replicas: minimal %v CPU, want %v within 0.05\n%s", got.Replicas, got.Minimal.CPUs, want[got.Replicas], log.String())
+		// limitsRuntime's capacity is exact: the answer is the grid value
+		// itself, and the value below it failed.
+		if math.Abs(got.Minimal.CPUs-want[got.Replicas]) > 1e-9 || math.Abs(got.FailBelow-(want[got.Replicas]-0.05)) > 1e-9 {
+			t.Errorf("%d replicas: minimal %v CPU failing below at %v, want %v failing at %v\n%s",
+				got.Replicas, got.Minimal.CPUs, got.FailBelow, want[got.Replicas], want[got.Replicas]-0.05, log.String())
 		}
 		// Bisection, not a walk over the 16 values of the grid.
 		if got.Trials > 10 {
@@ -245,6 +259,12 @@ func TestLimitSearchFailedDeploysAreFailedTrials(t *testing.T) {
 	if !strings.Contains(log.String(), "→ fail") {
 		t.Errorf("log lacks the failed trials:\n%s", log.String())
 	}
+	// A failed trial is named as a trial of its replica count, not as
+	// configuration n of n.
+	failed := regexp.MustCompile(`(?m)^trial 1 \(2 replicas\) cpu\S+-x2 FAILED \(deploy\): `)
+	if !failed.MatchString(log.String()) || regexp.MustCompile(`config \d+/\d+`).MatchString(log.String()) {
+		t.Errorf("log does not name the failed trials as trials of their replica count:\n%s", log.String())
+	}
 }
 
 // TestLimitSearchCancelKeepsTrials: Ctrl-C in the middle of a search stops
@@ -258,7 +278,12 @@ func TestLimitSearchCancelKeepsTrials(t *testing.T) {
 	defer cancel()
 	second := make(chan struct{})
 	var once sync.Once
+	var mu sync.Mutex
+	var where []string // progress of the trials, as shown
 	r := &Runner{Runtime: rt, Dir: dir, RunID: "search3", Log: log, Seed: 1, Progress: func(p RunProgress) {
+		mu.Lock()
+		where = append(where, p.Where())
+		mu.Unlock()
 		if p.Config >= 2 && p.Step.Elapsed > 300*time.Millisecond {
 			once.Do(func() { close(second) })
 		}
@@ -306,5 +331,15 @@ func TestLimitSearchCancelKeepsTrials(t *testing.T) {
 	}
 	if rt.live.Load() != 0 {
 		t.Errorf("deployment left running after cancel")
+	}
+	// The progress names each trial within its replica count (the
+	// search's length is not known): trial 1, then trial 2, of 1 replica.
+	mu.Lock()
+	defer mu.Unlock()
+	if len(where) == 0 {
+		t.Fatal("no progress")
+	}
+	if where[0] != "trial 1 (1 replica) "+recs[0].Config.Name || !strings.HasPrefix(where[len(where)-1], "trial 2 (1 replica") {
+		t.Errorf("progress named %q … %q; want trial 1 (1 replica) %s … trial 2", where[0], where[len(where)-1], recs[0].Config.Name)
 	}
 }

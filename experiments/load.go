@@ -85,6 +85,7 @@ func Parse(file string, data []byte) (Experiment, error) {
 	}
 	e.Scenario = sc
 	e.file = file
+	e.lineOf = doc.Line
 	if e.Name == "" {
 		e.Name = strings.TrimSuffix(filepath.Base(strings.TrimPrefix(file, "builtin:")), filepath.Ext(file))
 	}

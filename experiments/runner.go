@@ -40,11 +40,29 @@ type Runner struct {
 
 // RunProgress is the engine's progress plus where the run is.
 type RunProgress struct {
-	// Config is 1-based, of Configs; Repeat is 0-based, of Repeats.
+	// Config is 1-based, of Configs; Repeat is 0-based, of Repeats. In a
+	// limit search Config counts its trials and Configs is 0: how many
+	// trials it takes is not known in advance.
 	Config, Configs int
 	Name            string
 	Repeat, Repeats int
+	// Trial, in a limit search, is the trial's 1-based number among the
+	// trials of its replica count, Replicas, and Phase its kind
+	// (search.TrialCPU, …); 0 and "" for a configuration of the
+	// experiment's list.
+	Trial, Replicas int
+	Phase           string
 	Step            engine.Progress
+}
+
+// Where names what is measured, for progress and log lines: "config 2/3
+// cpu1-meminf-x1", or in a limit search "trial 3 (1 replica)
+// cpu0.4-mem512m-x1" (see trialText).
+func (p RunProgress) Where() string {
+	if p.Trial > 0 {
+		return trialText(p.Trial, p.Replicas, p.Phase) + " " + p.Name
+	}
+	return fmt.Sprintf("config %d/%d %s", p.Config, p.Configs, p.Name)
 }
 
 // Result summarises a finished (or interrupted) run.

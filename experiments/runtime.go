@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"strings"
 	"time"
 
@@ -25,7 +26,8 @@ type Runtime struct {
 
 // SelectRuntime picks the runtime for e: the url runtime for running URLs;
 // otherwise mode "docker", "local", or "auto" (docker when the daemon
-// answers, else local, saying so).
+// answers, else local, saying so). Docker refuses e when its limits are
+// beyond this machine (see hostProblems).
 func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, error) {
 	if len(e.Target.URLs) > 0 {
 		return &Runtime{Runtime: urls.New()}, nil
@@ -36,7 +38,7 @@ func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, er
 		if err != nil {
 			return nil, fmt.Errorf("docker runtime: %w (start the Docker daemon, or use --runtime local)", err)
 		}
-		return &Runtime{Runtime: d, docker: d}, nil
+		return withDocker(d, e)
 	case "local":
 		if !e.Target.IsReference() {
 			return nil, fmt.Errorf("the local runtime runs only the reference API; target %s needs --runtime docker", describeTarget(e.Target))
@@ -45,7 +47,7 @@ func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, er
 	case "auto", "":
 		d, err := docker.New(ctx)
 		if err == nil {
-			return &Runtime{Runtime: d, docker: d}, nil
+			return withDocker(d, e)
 		}
 		if !e.Target.IsReference() {
 			return nil, fmt.Errorf("target %s needs Docker, which does not answer: %w", describeTarget(e.Target), err)
@@ -54,6 +56,15 @@ func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, er
 			Note: fmt.Sprintf("Docker does not answer (%v): using the local runtime, whose CPU and memory limits are approximate (GOMAXPROCS, GOMEMLIMIT)", err)}, nil
 	}
 	return nil, fmt.Errorf("runtime %q: use auto, docker or local", mode)
+}
+
+// withDocker is the docker runtime d for e, or e's problems on this
+// machine's engine (see hostProblems), found before anything is deployed.
+func withDocker(d *docker.Runtime, e Experiment) (*Runtime, error) {
+	if err := e.hostProblems(goruntime.NumCPU()); err != nil {
+		return nil, errors.Join(err, d.Close())
+	}
+	return &Runtime{Runtime: d, docker: d}, nil
 }
 
 // Close releases the runtime's client.

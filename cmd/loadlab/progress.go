@@ -82,17 +82,31 @@ func (p *progress) show(line string, pr engine.Progress) {
 	}
 }
 
-// update shows a run's progress: the configuration, the step, and the
-// whole run's time left (see runLeft).
+// update shows a run's progress (see runProgressLine).
 func (p *progress) update(rp experiments.RunProgress) {
-	p.show(fmt.Sprintf("config %d/%d %s · %s · run ≤ %s left", rp.Config, rp.Configs, rp.Name,
-		progressLine(rp.Step), runLeft(rp).Round(time.Second)), rp.Step)
+	p.show(runProgressLine(rp), rp.Step)
+}
+
+// runProgressLine is a run's progress line: the configuration, the step,
+// and the whole run's time left (see runLeft): "config 1/2 cpu1-x1 · step
+// 2/4 · … · run ≤ 3m0s left". A limit search does not know how many
+// trials it takes: its line names the trial within its replica count,
+// with the time left in the trial only, "trial 3 (1 replica)
+// cpu0.4-mem512m-x1 · step 2/4 · … · 40s left".
+func runProgressLine(rp experiments.RunProgress) string {
+	line := rp.Where() + " · " + progressLine(rp.Step)
+	if rp.Trial > 0 {
+		return line
+	}
+	return fmt.Sprintf("%s · run ≤ %s left", line, runLeft(rp).Round(time.Second))
 }
 
 // runLeft estimates the time left in the whole run: the rest of this ramp
 // plus a full ramp for every configuration (and repeat) still to come. It
 // is an upper bound on load time (a ramp may stop early on a breach) and
-// leaves out deploy, teardown and cooldown, a few seconds each.
+// leaves out deploy, teardown and cooldown, a few seconds each. In a
+// limit search (Configs 0: the trials to come are not known) it is the
+// rest of this trial.
 func runLeft(rp experiments.RunProgress) time.Duration {
 	ramp := rp.Step.Elapsed + rp.Step.Remaining
 	later := (rp.Configs-rp.Config)*rp.Repeats + (rp.Repeats - 1 - rp.Repeat)
