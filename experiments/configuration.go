@@ -241,14 +241,10 @@ func specFor(e Experiment, cfg record.Config, runID string) runtime.Spec {
 
 // warmupScenario is one unmeasured step at the first step's load.
 func warmupScenario(s scenarios.Scenario, d time.Duration) scenarios.Scenario {
-	plan := s.Plan()
 	w := s
 	w.Ramp = scenarios.Ramp{Hold: d}
-	if len(plan) > 0 {
-		w.Ramp.Steps = []float64{float64(plan[0].Users)}
-		if s.Model == record.ModelRate {
-			w.Ramp.Steps = []float64{plan[0].Rate}
-		}
+	if first := s.FirstLoad(); first > 0 {
+		w.Ramp.Steps = []float64{first}
 	}
 	w.Stop = scenarios.Stop{}
 	w.Stability = scenarios.Stability{}

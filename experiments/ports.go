@@ -20,8 +20,9 @@ const maxPortsPerReplica = 16
 // proxy carries more than ConnectionsPerPort of the scenario's connections
 // at its peak: users (one connection each), the shared pool, or the
 // open-loop worker bound. peak is the most users the run may reach
-// beyond the scenario's plan (a limit search's target_users: its ramp has
-// no levels of its own); 0 when none.
+// beyond the scenario's own ramp (scenarios.PeakUsers: its plan or its
+// capacity search's max): a limit search's target_users, whose scenario
+// has no levels of its own; 0 when none.
 func portsPerReplica(s scenarios.Scenario, replicas, peak int) int {
 	conns := 0
 	switch {
@@ -30,10 +31,7 @@ func portsPerReplica(s scenarios.Scenario, replicas, peak int) int {
 	case s.Connections == scenarios.ConnShared:
 		conns = s.Pool
 	default:
-		conns = peak
-		for _, st := range s.Plan() {
-			conns = max(conns, st.Users)
-		}
+		conns = max(peak, s.PeakUsers())
 	}
 	perReplica := (conns + max(replicas, 1) - 1) / max(replicas, 1)
 	ports := (perReplica + ConnectionsPerPort - 1) / ConnectionsPerPort

@@ -5,13 +5,17 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/scenarios"
+	"github.com/loadlab/loadlab/search"
 )
 
 func TestPortsPerReplica(t *testing.T) {
 	users := func(to float64) scenarios.Scenario {
 		return scenarios.Scenario{Model: "users", Ramp: scenarios.Ramp{From: 500, To: to, By: 500}}.WithDefaults()
 	}
-	search := scenarios.Scenario{Model: "users", Ramp: scenarios.Ramp{Hold: 20 * time.Second}}.WithDefaults()
+	capSearch := func(max float64) scenarios.Scenario {
+		return scenarios.Scenario{Model: "users", Ramp: scenarios.Ramp{Search: &search.Capacity{From: 1000, Max: max}, Hold: 20 * time.Second}}.WithDefaults()
+	}
+	limits := scenarios.Scenario{Model: "users", Ramp: scenarios.Ramp{Hold: 20 * time.Second}}.WithDefaults()
 	tests := []struct {
 		name     string
 		s        scenarios.Scenario
@@ -28,9 +32,12 @@ func TestPortsPerReplica(t *testing.T) {
 		{"open loop bounded by its workers", scenarios.Scenario{Model: "rate", MaxWorkers: 10000, Ramp: scenarios.Ramp{Steps: []float64{100}}}.WithDefaults(), 2, 0, 2},
 		{"never more than the cap", users(100000), 1, 0, maxPortsPerReplica},
 		// A limit search's scenario has no levels: its peak is target_users.
-		{"search to 10,000 users on one replica", search, 1, 10000, 4},
-		{"search to 10,000 users on two replicas", search, 2, 10000, 2},
-		{"search to 40 users", search, 1, 40, 1},
+		{"search to 10,000 users on one replica", limits, 1, 10000, 4},
+		{"search to 10,000 users on two replicas", limits, 2, 10000, 2},
+		{"search to 40 users", limits, 1, 40, 1},
+		// A capacity search (ramp.search) has no levels either: its peak is search.max.
+		{"capacity search to 10,000 users on one replica", capSearch(10000), 1, 0, 4},
+		{"capacity search to 10,000 users on two replicas", capSearch(10000), 2, 0, 2},
 		{"open-loop search: its workers", scenarios.Scenario{Model: "rate", MaxWorkers: 6000, Ramp: scenarios.Ramp{Hold: time.Second}}.WithDefaults(), 1, 10000, 3},
 	}
 	for _, tt := range tests {

@@ -95,3 +95,41 @@ func spawnTime(delta int, rate float64) time.Duration {
 	}
 	return time.Duration(ms) * time.Millisecond
 }
+
+// PeakUsers is the most closed-loop users the scenario's own ramp may reach
+// (defaults applied): the largest level of its plan or, for a capacity
+// search (ramp.search), its max rounded up; 0 under model rate. Sizing
+// that depends on connections (one per user) uses it.
+func (s Scenario) PeakUsers() int {
+	d := s.WithDefaults()
+	if d.Model == record.ModelRate {
+		return 0
+	}
+	peak := 0
+	if d.Ramp.Search != nil {
+		peak = int(math.Ceil(d.Ramp.Search.Max))
+	}
+	for _, st := range d.Plan() {
+		peak = max(peak, st.Users)
+	}
+	return peak
+}
+
+// FirstLoad is the load of the scenario's first step (defaults applied):
+// the first level of its plan, or a capacity search's from; users, or
+// requests/s under model rate; 0 when the ramp has neither (a limit
+// search's scenario, whose trials plan their own steps).
+func (s Scenario) FirstLoad() float64 {
+	d := s.WithDefaults()
+	if d.Ramp.Search != nil {
+		return d.Ramp.Search.From
+	}
+	plan := d.Plan()
+	switch {
+	case len(plan) == 0:
+		return 0
+	case d.Model == record.ModelRate:
+		return plan[0].Rate
+	}
+	return float64(plan[0].Users)
+}

@@ -4,6 +4,9 @@ import (
 	"reflect"
 	"testing"
 	"time"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/search"
 )
 
 const s1 = time.Second
@@ -216,6 +219,35 @@ func TestRangeFromEqualsToIsOneStep(t *testing.T) {
 		}
 		if n := len(s.Plan()); n != 1 {
 			t.Errorf("--%s %s: %d steps, want 1", tc.model, tc.spec, n)
+		}
+	}
+}
+
+// PeakUsers and FirstLoad answer for a ladder, a list, a capacity search
+// and a scenario without levels alike.
+func TestPeakUsersAndFirstLoad(t *testing.T) {
+	hold := Ramp{Hold: 10 * time.Second}
+	withSearch := hold
+	withSearch.Search = &search.Capacity{From: 100, Max: 20000.5}
+	tests := []struct {
+		name  string
+		s     Scenario
+		peak  int
+		first float64
+	}{
+		{"ladder", Scenario{Ramp: Ramp{From: 500, To: 10000, By: 500}}, 10000, 500},
+		{"list, not sorted", Scenario{Ramp: Ramp{Steps: []float64{50, 400, 100}}}, 400, 50},
+		{"capacity search: its max, rounded up", Scenario{Ramp: withSearch}, 20001, 100},
+		{"no levels (a limit search's scenario)", Scenario{Ramp: hold}, 0, 0},
+		{"open loop: no users", Scenario{Model: record.ModelRate, Ramp: Ramp{Steps: []float64{20, 80}}}, 0, 20},
+		{"open-loop search", Scenario{Model: record.ModelRate, Ramp: withSearch}, 0, 100},
+	}
+	for _, tt := range tests {
+		if got := tt.s.PeakUsers(); got != tt.peak {
+			t.Errorf("%s: PeakUsers = %d, want %d", tt.name, got, tt.peak)
+		}
+		if got := tt.s.FirstLoad(); got != tt.first {
+			t.Errorf("%s: FirstLoad = %g, want %g", tt.name, got, tt.first)
 		}
 	}
 }
