@@ -11,7 +11,7 @@ RUNTIME ?= auto
 OUT ?= results
 FUZZTIME ?= 30000x
 
-.PHONY: all build experiment test fuzz train image bench bench-api bench-generator report-check gate baseline soak clean
+.PHONY: all build experiment test fuzz train image bench bench-api bench-generator bench-search report-check gate baseline soak clean
 
 all: build
 
@@ -58,6 +58,11 @@ bench-api:
 
 bench-generator:
 	bash scripts/bench-generator.sh
+
+# A search against the brute force it replaces, with Docker: wall time and
+# answer of each side (an hour or more; see the script's header).
+bench-search: build
+	bash scripts/bench-search.sh
 
 # loadlab gating itself: the quick experiment, gated at its first rung
 # (10 users, where every configuration uses under half of its CPU limit)

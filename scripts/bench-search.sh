@@ -11,6 +11,7 @@
 #
 # Usage: scripts/bench-search.sh [capacity|limits|all] (default all).
 # Environment: BIN (bin/loadlab, built when missing), OUT (results/bench-search),
+# CAP_CPUS (the capacity benchmark's CPU limit, default 0.2 as in its files),
 # GRID_REPLICAS (the replica counts the grid runs, default "1"), GRID_MAX
 # (the grid's largest CPU, default: the search's). Each side prints one line:
 #   <side> <wall seconds> <answer>
@@ -43,7 +44,7 @@ answer() {
 import json, sys
 s = json.load(open(sys.argv[1]))
 out = []
-for r in (s.get("search") or {}).get("replicas") or []:
+for r in ((s.get("search") or {}).get("limits") or {}).get("replicas") or []:
     out.append(f'x{r.get("replicas")}: min {r.get("minimal_cpus")} CPU (fails {r.get("fail_cpus_below")}), {r.get("trials")} trials')
 for c in (s.get("search") or {}).get("capacity") or []:
     out.append(f'{c.get("config")}: capacity {c.get("capacity")} (first fail {c.get("first_fail")}), {c.get("probes")} probes')
@@ -55,8 +56,10 @@ PY
 }
 
 if [ "$WHAT" = capacity ] || [ "$WHAT" = all ]; then
-	side capacity-ladder scripts/bench-search/capacity-ladder.yaml
-	side capacity-search scripts/bench-search/capacity-search.yaml
+	for f in capacity-ladder capacity-search; do
+		sed "s/cpus: 0.2,/cpus: ${CAP_CPUS:-0.2},/" "scripts/bench-search/$f.yaml" >"$OUT/$f.yaml"
+		side "$f" "$OUT/$f.yaml"
+	done
 fi
 if [ "$WHAT" = limits ] || [ "$WHAT" = all ]; then
 	grid="$OUT/workshop-grid.yaml"
