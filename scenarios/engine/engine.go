@@ -179,14 +179,15 @@ func runPlan(ctx context.Context, sc scenarios.Scenario, steps []scenarios.Step,
 }
 
 // runPlanner runs the steps planner decides (nil: sc.Planner of the
-// verdict) for sc (defaults applied) with requests from src. The first
-// step is planned and checked before any load is sent.
+// verdict) for sc (defaults applied) with requests from src. Every step
+// planned in advance (a search's: its first) is checked before any load
+// is sent.
 func runPlanner(ctx context.Context, sc scenarios.Scenario, planner scenarios.Planner, src scenarios.Source, urls []string, opt Options) (Outcome, error) {
 	bases, err := parseBases(urls)
 	if err != nil {
 		return Outcome{}, err
 	}
-	cfg, err := newConfig(sc, scenarios.Planned(planner), opt)
+	cfg, err := newConfig(sc, opt)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -200,7 +201,12 @@ func runPlanner(ctx context.Context, sc scenarios.Scenario, planner scenarios.Pl
 	if !ok {
 		return Outcome{}, errors.New("the plan has no steps: set ramp.from/to/by, ramp.steps or ramp.search")
 	}
-	if err := cfg.checkStep(first); err != nil {
+	planned := scenarios.Planned(planner)
+	toCheck := planned // a fixed plan: every step; a search: its first
+	if toCheck == nil {
+		toCheck = []scenarios.Step{first}
+	}
+	if err := cfg.checkSteps(toCheck); err != nil {
 		return Outcome{}, err
 	}
 	loadSystemRoots(bases, cfg.tls)
@@ -212,7 +218,7 @@ func runPlanner(ctx context.Context, sc scenarios.Scenario, planner scenarios.Pl
 	} else {
 		drv = newUserDriver(src, bases, set, col, cfg, opt.Seed)
 	}
-	c := &controller{cfg: cfg, planner: planner, planned: scenarios.Planned(planner), first: first, opt: opt, col: col, set: set, drv: drv}
+	c := &controller{cfg: cfg, planner: planner, planned: planned, first: first, opt: opt, col: col, set: set, drv: drv}
 	out, err := c.run(ctx)
 	drv.stop(stopGrace)
 	if err == nil {
@@ -244,7 +250,7 @@ type config struct {
 	latencyBound time.Duration
 }
 
-func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (config, error) {
+func newConfig(sc scenarios.Scenario, opt Options) (config, error) {
 	var errs []error
 	var err error
 	c := config{
@@ -262,11 +268,6 @@ func newConfig(sc scenarios.Scenario, steps []scenarios.Step, opt Options) (conf
 	}
 	if err := scenarios.CheckArrival(sc.Arrival); err != nil {
 		errs = append(errs, err)
-	}
-	for _, st := range steps {
-		if err := c.checkStep(st); err != nil {
-			errs = append(errs, err)
-		}
 	}
 	if c.tls, err = sc.TLS.Config(sc.Dir); err != nil {
 		errs = append(errs, err)
@@ -307,6 +308,17 @@ func (c config) checkStep(st scenarios.Step) error {
 	}
 	if st.Hold <= 0 {
 		errs = append(errs, fmt.Errorf("step %d: hold must be > 0 (got %s)", st.Index, st.Hold))
+	}
+	return errors.Join(errs...)
+}
+
+// checkSteps checks every step of steps, joining their problems.
+func (c config) checkSteps(steps []scenarios.Step) error {
+	var errs []error
+	for _, st := range steps {
+		if err := c.checkStep(st); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return errors.Join(errs...)
 }
