@@ -181,18 +181,11 @@ func trialLine(probe int, phase string, cfg record.Config, t search.Trial) strin
 // lines: "trial 3 (1 replica)", and for a trial that is not a step of
 // the CPU search its phase: "trial 5 (2 replicas, recheck)".
 func trialText(probe, replicas int, phase string) string {
-	what := replicasText(max(replicas, 1))
+	what := record.ReplicasText(max(replicas, 1))
 	if phase != "" && phase != search.TrialCPU {
 		what += ", " + phase
 	}
 	return fmt.Sprintf("trial %d (%s)", probe, what)
-}
-
-func replicasText(n int) string {
-	if n == 1 {
-		return "1 replica"
-	}
-	return strconv.Itoa(n) + " replicas"
 }
 
 // describeSearch renders a limit search for the console: "CPU per replica

@@ -44,12 +44,15 @@ func (c Config) AutoName() string {
 // Describe renders the configuration for sentences and logs:
 // "2 replicas × 1 CPU × 1 GiB", "1 replica × 0.5 CPU × 512 MiB".
 func (c Config) Describe() string {
-	n := max(c.Replicas, 1)
-	rep := strconv.Itoa(n) + " replica"
-	if n > 1 {
-		rep += "s"
+	return ReplicasText(max(c.Replicas, 1)) + " × " + c.Limits(" × ")
+}
+
+// ReplicasText is a replica count for sentences: "1 replica", "2 replicas".
+func ReplicasText(n int) string {
+	if n == 1 {
+		return "1 replica"
 	}
-	return rep + " × " + c.Limits(" × ")
+	return strconv.Itoa(n) + " replicas"
 }
 
 // Limits renders the per-replica limits joined by sep: "1 CPU × 1 GiB",

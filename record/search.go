@@ -90,4 +90,9 @@ type SearchResult struct {
 	Confirmed bool `json:"confirmed"`
 	// Reason says why the search ended, in a sentence.
 	Reason string `json:"reason"`
+	// Undecided is true when the search ended without a passing load
+	// because its steps could not be trusted (a saturated generator, cut
+	// short): Capacity 0 then means "not known", not "no load met the
+	// SLO".
+	Undecided bool `json:"undecided,omitempty"`
 }

@@ -35,7 +35,7 @@ func limitsSentence(ls *LimitSearch, best search.ReplicaResult, target float64, 
 		if r.Replicas == best.Replicas {
 			continue
 		}
-		s += " With " + replicasText(r.Replicas) + ": "
+		s += " With " + record.ReplicasText(r.Replicas) + ": "
 		switch {
 		case r.Undecided != "" && r.Minimal == nil:
 			s += "undecided (" + strings.TrimSuffix(r.Undecided, ".") + ")"
@@ -71,13 +71,13 @@ func unsettled(ls *LimitSearch) (sentences, problem string) {
 	for _, r := range ls.Replicas {
 		switch {
 		case r.Undecided != "":
-			sentences += fmt.Sprintf(" With %s the search could not decide: %s.", replicasText(r.Replicas), strings.TrimSuffix(r.Undecided, "."))
+			sentences += fmt.Sprintf(" With %s the search could not decide: %s.", record.ReplicasText(r.Replicas), strings.TrimSuffix(r.Undecided, "."))
 		case r.Truncated:
-			sentences += fmt.Sprintf(" With %s the trial budget ran out: the answer may be incomplete.", replicasText(r.Replicas))
+			sentences += fmt.Sprintf(" With %s the trial budget ran out: the answer may be incomplete.", record.ReplicasText(r.Replicas))
 		default:
 			continue
 		}
-		names = append(names, replicasText(r.Replicas))
+		names = append(names, record.ReplicasText(r.Replicas))
 	}
 	if len(names) > 0 {
 		problem = "the search of " + strings.Join(names, " and ") + " did not decide: a configuration tried there might serve the target"

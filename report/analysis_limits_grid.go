@@ -101,7 +101,7 @@ func flagOffGrid(ls *LimitSearch, rows []TrialRow, groups [][]record.Record, l s
 		}
 		where := fmt.Sprintf("not on the CPU grid (%s)", gridText(l.CPUs))
 		ls.OffGrid = append(ls.OffGrid, fmt.Sprintf("Trial %d (%s, %s) is %s: the search's result leaves it out.",
-			row.Trial, replicasText(replicasOf(*row, groups)), record.FormatCPUs(row.CPUs), where))
+			row.Trial, record.ReplicasText(replicasOf(*row, groups)), record.FormatCPUs(row.CPUs), where))
 		row.Why = where + ", left out of the result; " + row.Why
 	}
 }

@@ -209,19 +209,11 @@ func searchIncomplete(sr *SearchReport, unit string) []string {
 	if sr.Limits != nil {
 		for _, r := range sr.Limits.Replicas {
 			if !r.Complete {
-				out = append(out, fmt.Sprintf("the limit search for %s did not finish (%d trials decided)", replicasText(r.Replicas), r.Trials))
+				out = append(out, fmt.Sprintf("the limit search for %s did not finish (%d trials decided)", record.ReplicasText(r.Replicas), r.Trials))
 			}
 		}
 	}
 	return out
-}
-
-// replicasText is "1 replica", "2 replicas".
-func replicasText(n int) string {
-	if n == 1 {
-		return "1 replica"
-	}
-	return fmt.Sprintf("%d replicas", n)
 }
 
 // searchPlan is the plan the completeness checks compare a search run

@@ -8,6 +8,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/loadlab/loadlab/record"
 )
 
 //go:embed report.html.tmpl
@@ -138,7 +140,7 @@ func htmlSearchOf(a Analysis) (*htmlSearch, error) {
 	if ls := sr.Limits; ls != nil {
 		hs.Minimal = minimalGrid(ls, a.Unit)
 		for _, r := range ls.Replicas {
-			hs.Trials = append(hs.Trials, htmlTitled{Title: replicasText(r.Replicas) + ": path of trials", Grid: trialGrid(r), Notes: r.Contradictions})
+			hs.Trials = append(hs.Trials, htmlTitled{Title: record.ReplicasText(r.Replicas) + ": path of trials", Grid: trialGrid(r), Notes: r.Contradictions})
 		}
 		if hasTrials(ls) {
 			var buf bytes.Buffer

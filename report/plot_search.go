@@ -5,6 +5,8 @@ import (
 
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg/draw"
+
+	"github.com/loadlab/loadlab/record"
 )
 
 // searchFigure plots a limit search's trials: CPU per replica on x, the
@@ -20,11 +22,11 @@ func searchFigure(a Analysis) figure {
 	}
 	for i, r := range a.Search.Limits.Replicas {
 		col := palette[i%len(palette)]
-		line := series{label: replicasText(r.Replicas), color: col, dashed: true}
-		pass := pointSet{label: replicasText(r.Replicas) + ": pass", color: col, shape: draw.CircleGlyph{}}
-		fail := pointSet{label: replicasText(r.Replicas) + ": fail", color: col, shape: draw.CrossGlyph{}}
-		measured := pointSet{label: replicasText(r.Replicas) + ": capacity measured", color: col, shape: draw.SquareGlyph{}}
-		none := pointSet{label: replicasText(r.Replicas) + ": decided nothing", color: col, shape: draw.RingGlyph{}}
+		line := series{label: record.ReplicasText(r.Replicas), color: col, dashed: true}
+		pass := pointSet{label: record.ReplicasText(r.Replicas) + ": pass", color: col, shape: draw.CircleGlyph{}}
+		fail := pointSet{label: record.ReplicasText(r.Replicas) + ": fail", color: col, shape: draw.CrossGlyph{}}
+		measured := pointSet{label: record.ReplicasText(r.Replicas) + ": capacity measured", color: col, shape: draw.SquareGlyph{}}
+		none := pointSet{label: record.ReplicasText(r.Replicas) + ": decided nothing", color: col, shape: draw.RingGlyph{}}
 		for _, t := range r.Path {
 			pt := plotter.XY{X: t.CPUs, Y: float64(t.Trial)}
 			line.xy = append(line.xy, pt)

@@ -155,7 +155,7 @@ func disagreement(ls *LimitSearch, p *Projection, target float64, unit string) s
 		if r.Capacity > 0 && r.Capacity >= target-1e-9 {
 			at, why := largestFailure(r)
 			return fmt.Sprintf("the measurements disagree: with %s, %s failed its trial at %s %s (%s), but its capacity search at the same limits reached %s %s; repeat the run",
-				replicasText(r.Replicas), at, formatCount(target), unit, why, formatCount(r.Capacity), unit)
+				record.ReplicasText(r.Replicas), at, formatCount(target), unit, why, formatCount(r.Capacity), unit)
 		}
 	}
 	if p == nil {
@@ -170,7 +170,7 @@ func disagreement(ls *LimitSearch, p *Projection, target float64, unit string) s
 		at, why := largestFailure(r)
 		projected := record.Config{CPUs: p.CPUs, MemoryBytes: record.Bytes(p.MemoryBytes), Replicas: p.Replicas}
 		return fmt.Sprintf("the measurements disagree: the capacity measured projects about %s, but %s at %s were tried and failed (%s); repeat the run",
-			projected.Describe(), replicasText(r.Replicas), at, why)
+			projected.Describe(), record.ReplicasText(r.Replicas), at, why)
 	}
 	return ""
 }

@@ -147,7 +147,7 @@ func writeSearchMarkdown(b *strings.Builder, a Analysis, plotDir string) {
 			fmt.Fprintf(b, "\n![%s](%s/%s.png)\n\n[SVG](%s/%s.svg)\n", PlotTitles[PlotSearch], plotDir, PlotSearch, plotDir, PlotSearch)
 		}
 		for _, r := range ls.Replicas {
-			fmt.Fprintf(b, "\n#### %s: path of trials\n\n", replicasText(r.Replicas))
+			fmt.Fprintf(b, "\n#### %s: path of trials\n\n", record.ReplicasText(r.Replicas))
 			if len(r.Path) == 0 {
 				b.WriteString("No trial was run.\n")
 				continue
@@ -221,7 +221,7 @@ func writeSearchTable(w io.Writer, a Analysis) error {
 		var b strings.Builder
 		for _, r := range ls.Replicas {
 			for _, c := range r.Contradictions {
-				fmt.Fprintf(&b, "  contradiction (%s): %s\n", replicasText(r.Replicas), c)
+				fmt.Fprintf(&b, "  contradiction (%s): %s\n", record.ReplicasText(r.Replicas), c)
 			}
 		}
 		b.WriteString("  " + ls.Assumption + "\n")

@@ -118,17 +118,17 @@ func (c Capacity) Validate() error {
 	var es yamlfile.Errors
 	unit := unitOf(c.Whole)
 	if !(c.From > 0) || math.IsInf(c.From, 0) {
-		es.Add("from", "must be > 0 %s (got %s): the first load probed, e.g. 100", unit, formatNumber(c.From))
+		es.Add("from", "must be > 0 %s (got %s): the first load probed, e.g. 100", unit, FormatNumber(c.From))
 	} else if c.Whole && c.From != math.Trunc(c.From) {
-		es.Add("from", "must be a whole number of users (got %s)", formatNumber(c.From))
+		es.Add("from", "must be a whole number of users (got %s)", FormatNumber(c.From))
 	}
 	switch {
 	case !(c.Max > 0) || math.IsInf(c.Max, 0):
-		es.Add("max", "must be > 0 %s (got %s): the highest load probed", unit, formatNumber(c.Max))
+		es.Add("max", "must be > 0 %s (got %s): the highest load probed", unit, FormatNumber(c.Max))
 	case c.Max < c.From:
-		es.Add("max", "must be ≥ from (got max %s, from %s): raise max or lower from", formatNumber(c.Max), formatNumber(c.From))
+		es.Add("max", "must be ≥ from (got max %s, from %s): raise max or lower from", FormatNumber(c.Max), FormatNumber(c.From))
 	case c.Whole && c.Max != math.Trunc(c.Max):
-		es.Add("max", "must be a whole number of users (got %s)", formatNumber(c.Max))
+		es.Add("max", "must be a whole number of users (got %s)", FormatNumber(c.Max))
 	}
 	r := c.Resolution
 	switch {
@@ -138,10 +138,10 @@ func (c Capacity) Validate() error {
 		es.Add("resolution", "must be a percentage below 100%% (got %s), e.g. 5%%", r)
 	}
 	if !(c.Factor > 1) || math.IsInf(c.Factor, 0) {
-		es.Add("factor", "must be > 1 (got %s): the load is multiplied by it while probes pass, e.g. 2", formatNumber(c.Factor))
+		es.Add("factor", "must be > 1 (got %s): the load is multiplied by it while probes pass, e.g. 2", FormatNumber(c.Factor))
 	}
 	if !(c.Margin > 0 && c.Margin < 1) {
-		es.Add("margin", "must be in (0, 1) (got %s): the noise band around the SLO's limit, e.g. 0.1 for ±10 %%", formatNumber(c.Margin))
+		es.Add("margin", "must be in (0, 1) (got %s): the noise band around the SLO's limit, e.g. 0.1 for ±10 %%", FormatNumber(c.Margin))
 	}
 	if c.Repeats < 1 || c.Repeats > 10 {
 		es.Add("repeats", "must be from 1 to 10 (got %d): the measurements of a load near the limit", c.Repeats)

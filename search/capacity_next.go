@@ -151,9 +151,11 @@ func Next(c Capacity, history []Probe) Decision {
 		if why == "" {
 			why = "the step could not be trusted"
 		}
-		reason := fmt.Sprintf("%s at %s %d times in a row: %s", why, formatLoad(m.load, c.Whole), m.untrusted, s.gaveUpText())
+		reason := fmt.Sprintf("%s at %s %d times in a row: %s", why, FormatLoad(m.load, c.Whole), m.untrusted, s.gaveUpText())
 		d.Last.Note = reason
-		return s.done(d, len(history), false, reason)
+		d = s.done(d, len(history), false, reason)
+		d.Result.Undecided = s.low == 0
+		return d
 	case !m.decided:
 		d.Last.Verdict = record.VerdictRepeat
 		d.Last.Note = s.repeatNote(m, lastProbe)
@@ -203,7 +205,7 @@ func (s *state) plan(d Decision, probes int) Decision {
 			floor = 1
 		}
 		if load < floor-1e-9 {
-			return s.done(d, probes, false, fmt.Sprintf("no load met the SLO, down to %s", formatLoad(s.high, c.Whole)))
+			return s.done(d, probes, false, fmt.Sprintf("no load met the SLO, down to %s", FormatLoad(s.high, c.Whole)))
 		}
 		return next(load, record.PhaseBracket, c.BracketHold)
 	case s.withinResolution():
@@ -219,7 +221,7 @@ func (s *state) plan(d Decision, probes int) Decision {
 // confirm probes Low again at ConfirmHold, unless MaxConfirms were spent.
 func (s *state) confirm(d Decision, probes int) Decision {
 	if s.confirms >= MaxConfirms {
-		return s.done(d, probes, false, fmt.Sprintf("%d confirmations failed: %s passed last but is unconfirmed", s.confirms, formatLoad(s.low, s.c.Whole)))
+		return s.done(d, probes, false, fmt.Sprintf("%d confirmations failed: %s passed last but is unconfirmed", s.confirms, FormatLoad(s.low, s.c.Whole)))
 	}
 	d.Load, d.Phase, d.Hold = s.low, record.PhaseConfirm, s.c.ConfirmHold
 	return d
@@ -269,7 +271,7 @@ func (s *state) gaveUpText() string {
 	case s.low > 0:
 		return "the search cannot go higher on this machine"
 	case s.high > 0:
-		return fmt.Sprintf("the search is undecided: %s breached and no load below it could be judged", formatLoad(s.high, s.c.Whole))
+		return fmt.Sprintf("the search is undecided: %s breached and no load below it could be judged", FormatLoad(s.high, s.c.Whole))
 	}
 	return "the search is undecided: no load could be judged"
 }
@@ -281,9 +283,9 @@ func (s *state) limitReason() string {
 func (s *state) confirmedReason() string {
 	w := s.c.Whole
 	if s.high == 0 {
-		return fmt.Sprintf("the max, %s, met the SLO and held for the confirmation: the capacity is at least the max", formatLoad(s.low, w))
+		return fmt.Sprintf("the max, %s, met the SLO and held for the confirmation: the capacity is at least the max", FormatLoad(s.low, w))
 	}
-	return fmt.Sprintf("%s met the SLO and held for the confirmation; %s breached it", formatLoad(s.low, w), formatLoad(s.high, w))
+	return fmt.Sprintf("%s met the SLO and held for the confirmation; %s breached it", FormatLoad(s.low, w), FormatLoad(s.high, w))
 }
 
 // bracketText says what is known: "the capacity is between 3,000 and
@@ -294,11 +296,11 @@ func (s *state) bracketText() string {
 	case s.low == 0 && s.high == 0:
 		return "nothing was decided"
 	case s.low == 0:
-		return fmt.Sprintf("no load met the SLO (%s breached), unconfirmed", formatLoad(s.high, w))
+		return fmt.Sprintf("no load met the SLO (%s breached), unconfirmed", FormatLoad(s.high, w))
 	case s.high == 0:
-		return fmt.Sprintf("the capacity is at least %s, unconfirmed", formatLoad(s.low, w))
+		return fmt.Sprintf("the capacity is at least %s, unconfirmed", FormatLoad(s.low, w))
 	}
-	return fmt.Sprintf("the capacity is between %s and %s, unconfirmed", formatNumber(s.low), formatLoad(s.high, w))
+	return fmt.Sprintf("the capacity is between %s and %s, unconfirmed", FormatNumber(s.low), FormatLoad(s.high, w))
 }
 
 // repeatNote says why a measurement is not decided yet.
@@ -328,12 +330,12 @@ func (s *state) decidedNote(m measurement) string {
 	}
 	switch {
 	case m.verdict == Pass && s.high > 0 && m.load >= s.high-1e-9:
-		notes = append(notes, fmt.Sprintf("passed above the failing %s: noise; the failing load stands", formatLoad(s.high, w)))
+		notes = append(notes, fmt.Sprintf("passed above the failing %s: noise; the failing load stands", FormatLoad(s.high, w)))
 	case m.verdict == Fail && m.phase == record.PhaseConfirm:
-		notes = append(notes, fmt.Sprintf("confirmation failed at %s: stepping down", formatLoad(m.load, w)))
+		notes = append(notes, fmt.Sprintf("confirmation failed at %s: stepping down", FormatLoad(m.load, w)))
 	case m.verdict == Fail:
 		if above := s.passAbove(m.load); above > 0 {
-			notes = append(notes, fmt.Sprintf("failed below the passing %s: noise; the failure stands and the search goes below it", formatLoad(above, w)))
+			notes = append(notes, fmt.Sprintf("failed below the passing %s: noise; the failure stands and the search goes below it", FormatLoad(above, w)))
 		}
 	}
 	return strings.Join(notes, "; ")
@@ -352,4 +354,4 @@ func (s *state) passAbove(load float64) float64 {
 }
 
 // formatPct renders a fraction as a percentage: 0.1 → "10 %".
-func formatPct(f float64) string { return formatNumber(f*100) + " %" }
+func formatPct(f float64) string { return FormatNumber(f*100) + " %" }

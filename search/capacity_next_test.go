@@ -282,3 +282,26 @@ func TestNextNoisySystem(t *testing.T) {
 		}
 	}
 }
+
+// A search that untrusted steps end before any load passed is undecided
+// (its capacity 0 is "not known"); one that had a passing load is not.
+func TestNextUndecided(t *testing.T) {
+	c := Capacity{From: 100, Max: 1000}.WithDefaults(time.Second, true)
+	for _, tc := range []struct {
+		name    string
+		history []Probe
+		want    bool
+	}{
+		{"nothing judged", []Probe{pr(100, br, Untrusted, 0), pr(100, br, Untrusted, 0), pr(100, br, Untrusted, 0)}, true},
+		{"only a breach above", []Probe{pr(100, br, Fail, 3), pr(50, br, Untrusted, 0), pr(50, br, Untrusted, 0), pr(50, br, Untrusted, 0)}, true},
+		{"a pass below", []Probe{pr(100, br, Pass, 0.2), pr(200, br, Untrusted, 0), pr(200, br, Untrusted, 0), pr(200, br, Untrusted, 0)}, false},
+	} {
+		d := Next(c, tc.history)
+		if !d.Done || d.Result == nil {
+			t.Fatalf("%s: not done: %+v", tc.name, d)
+		}
+		if d.Result.Undecided != tc.want {
+			t.Errorf("%s: Undecided = %v, want %v (reason %q)", tc.name, d.Result.Undecided, tc.want, d.Result.Reason)
+		}
+	}
+}

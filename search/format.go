@@ -15,17 +15,17 @@ func unitOf(whole bool) string {
 	return "req/s"
 }
 
-// formatLoad renders a load for sentences: "4,000 users", "12.5 req/s".
-func formatLoad(x float64, whole bool) string {
+// FormatLoad renders a load for sentences: "4,000 users", "12.5 req/s".
+func FormatLoad(x float64, whole bool) string {
 	if whole && x == 1 {
 		return "1 user"
 	}
-	return formatNumber(x) + " " + unitOf(whole)
+	return FormatNumber(x) + " " + unitOf(whole)
 }
 
-// formatNumber renders x with thousands separators and at most three
+// FormatNumber renders x with thousands separators and at most three
 // decimals, trailing zeros dropped: 4000 → "4,000", 12.5 → "12.5".
-func formatNumber(x float64) string {
+func FormatNumber(x float64) string {
 	if math.IsInf(x, 0) || math.IsNaN(x) {
 		return strconv.FormatFloat(x, 'f', -1, 64)
 	}

@@ -318,20 +318,20 @@ func (l Limits) Validate(minCPUs float64, minMemory record.Bytes) error {
 	cpuOK := true
 	switch {
 	case !(c.Min > 0) || math.IsInf(c.Min, 0):
-		es.Add("cpus.min", "must be > 0 CPU per replica (got %s), e.g. 0.05", formatNumber(c.Min))
+		es.Add("cpus.min", "must be > 0 CPU per replica (got %s), e.g. 0.05", FormatNumber(c.Min))
 		cpuOK = false
 	case minCPUs > 0 && c.Min < minCPUs-1e-9:
-		es.Add("cpus.min", "must be ≥ %s, the runtime's smallest CPU limit (got %s)", formatNumber(minCPUs), formatNumber(c.Min))
+		es.Add("cpus.min", "must be ≥ %s, the runtime's smallest CPU limit (got %s)", FormatNumber(minCPUs), FormatNumber(c.Min))
 	}
 	if !(c.Max > 0) || math.IsInf(c.Max, 0) {
-		es.Add("cpus.max", "must be > 0 CPU per replica (got %s), e.g. 2", formatNumber(c.Max))
+		es.Add("cpus.max", "must be > 0 CPU per replica (got %s), e.g. 2", FormatNumber(c.Max))
 		cpuOK = false
 	} else if c.Max < c.Min {
-		es.Add("cpus.max", "must be ≥ cpus.min (got max %s, min %s)", formatNumber(c.Max), formatNumber(c.Min))
+		es.Add("cpus.max", "must be ≥ cpus.min (got max %s, min %s)", FormatNumber(c.Max), FormatNumber(c.Min))
 		cpuOK = false
 	}
 	if !(c.Resolution > 0) || math.IsInf(c.Resolution, 0) {
-		es.Add("cpus.resolution", "must be > 0 CPU (got %s), e.g. 0.05", formatNumber(c.Resolution))
+		es.Add("cpus.resolution", "must be > 0 CPU (got %s), e.g. 0.05", FormatNumber(c.Resolution))
 		cpuOK = false
 	}
 	if cpuOK {
@@ -340,7 +340,7 @@ func (l Limits) Validate(minCPUs float64, minMemory record.Bytes) error {
 			n++ // Max is on the grid too
 		}
 		if n > MaxTrials {
-			es.Add("cpus.resolution", "makes a grid of %s CPU values, more than %d (raise the resolution or narrow min–max)", formatNumber(n), MaxTrials)
+			es.Add("cpus.resolution", "makes a grid of %s CPU values, more than %d (raise the resolution or narrow min–max)", FormatNumber(n), MaxTrials)
 		}
 	}
 	m := l.Memory

@@ -166,8 +166,5 @@ func (s *trialState) gaveUpCPU() *measure {
 
 // configText names a configuration for sentences: "2 replicas × 0.5 CPU".
 func configText(replicas int, cpu float64) string {
-	if replicas == 1 {
-		return "1 replica × " + formatCPUs(cpu)
-	}
-	return fmt.Sprintf("%d replicas × %s", replicas, formatCPUs(cpu))
+	return record.ReplicasText(replicas) + " × " + formatCPUs(cpu)
 }

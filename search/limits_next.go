@@ -214,7 +214,7 @@ func (p plan) atTheTop(top record.Config, trials []Trial) plan {
 		}
 		if rerun {
 			p.next = TrialDecision{Config: top, Phase: TrialRecheck,
-				Note: fmt.Sprintf("re-run: %s failed at the target, but its capacity search measured %s, which reaches it", formatCPUs(top.CPUs), formatNumber(c.Capacity))}
+				Note: fmt.Sprintf("re-run: %s failed at the target, but its capacity search measured %s, which reaches it", formatCPUs(top.CPUs), FormatNumber(c.Capacity))}
 			p.contradiction = true
 			return p
 		}

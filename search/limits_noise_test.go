@@ -72,7 +72,7 @@ func TestLimitsNoisyBisection(t *testing.T) {
 				}
 				r := Results(l, trials)[0]
 				name := func() string {
-					return "need " + formatNumber(need) + ", spurious failure from " + formatNumber(failFrom) + ", pass to " + formatNumber(passTo)
+					return "need " + FormatNumber(need) + ", spurious failure from " + FormatNumber(failFrom) + ", pass to " + FormatNumber(passTo)
 				}
 				if !r.Complete || r.Truncated || r.Undecided != "" || r.Minimal == nil {
 					t.Errorf("%s: %+v", name(), r)
@@ -99,7 +99,7 @@ func path(trials []Trial) string {
 		if t.Pass {
 			v = "pass"
 		}
-		b.WriteString(formatNumber(t.Config.CPUs) + ":" + t.Phase + ":" + v + " ")
+		b.WriteString(FormatNumber(t.Config.CPUs) + ":" + t.Phase + ":" + v + " ")
 	}
 	return b.String()
 }
@@ -108,7 +108,7 @@ var cfg1 = func(cpu float64) record.Config { return record.Config{CPUs: cpu, Mem
 
 // at is a trial of phase at cpu with pressure p (a pass below 1).
 func at(cpu float64, phase string, p float64) Trial {
-	return Trial{Config: cfg1(cpu), Phase: phase, Pressure: p, Pass: p < 1, Why: "p95 at " + formatNumber(p) + " of its limit"}
+	return Trial{Config: cfg1(cpu), Phase: phase, Pressure: p, Pass: p < 1, Why: "p95 at " + FormatNumber(p) + " of its limit"}
 }
 
 // TestLimitsNearLimitMeasuredAgain: a trial within 10 % of its limit is

@@ -53,7 +53,7 @@ func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
 		t.MemoryPct = float64(t.MemoryPeak) / float64(t.Config.MemoryBytes)
 	}
 	whole := recs[0].Load.Model != record.ModelRate
-	at := formatLoad(target, whole)
+	at := FormatLoad(target, whole)
 	if t.Phase == TrialCapacity {
 		return capacityTrial(t, recs, target, whole)
 	}
@@ -70,18 +70,18 @@ func TrialOf(recs []record.Record, target float64, s slo.SLO) Trial {
 			switch {
 			case r.Generator.Saturated:
 				t.Untrusted = true
-				t.Why = fmt.Sprintf("the generator was saturated at %s on the way up", formatLoad(r.Offered(), whole))
+				t.Why = fmt.Sprintf("the generator was saturated at %s on the way up", FormatLoad(r.Offered(), whole))
 				return t
 			case r.Partial:
 				t.Untrusted = true
-				t.Why = fmt.Sprintf("the step at %s on the way up was cut short", formatLoad(r.Offered(), whole))
+				t.Why = fmt.Sprintf("the step at %s on the way up was cut short", FormatLoad(r.Offered(), whole))
 				return t
 			}
 		}
 		for i := len(recs) - 1; i >= 0; i-- {
 			if ev := evaluate(recs[i], s); !ev.Pass {
 				t.Pressure = pressureOf(recs[i], s)
-				t.Why = fmt.Sprintf("breached at %s on the way up: %s", formatLoad(recs[i].Offered(), whole), strings.Join(ev.Breaches, "; "))
+				t.Why = fmt.Sprintf("breached at %s on the way up: %s", FormatLoad(recs[i].Offered(), whole), strings.Join(ev.Breaches, "; "))
 				return t
 			}
 		}
@@ -132,18 +132,18 @@ func capacityTrial(t Trial, recs []record.Record, target float64, whole bool) Tr
 			res = r.Result
 		}
 	}
-	at := formatLoad(target, whole)
+	at := FormatLoad(target, whole)
 	switch {
 	case res == nil:
 		t.Why = "the capacity search did not end (interrupted)"
 	case res.Capacity == 0 && res.FirstFail > 0:
-		t.Why = fmt.Sprintf("no load from %s up met the SLO (target %s)", formatLoad(res.FirstFail, whole), at)
+		t.Why = fmt.Sprintf("no load from %s up met the SLO (target %s)", FormatLoad(res.FirstFail, whole), at)
 	case res.Capacity == 0:
 		t.Why = fmt.Sprintf("the capacity search judged no load: %s", res.Reason)
 	default:
 		t.Capacity = res.Capacity
 		t.Pass = t.Capacity >= target
-		t.Why = fmt.Sprintf("measured capacity %s (target %s)", formatLoad(t.Capacity, whole), at)
+		t.Why = fmt.Sprintf("measured capacity %s (target %s)", FormatLoad(t.Capacity, whole), at)
 		if t.Pass {
 			t.Why += ": it reaches the target"
 		}

@@ -33,10 +33,14 @@ func TestSearchDoneReason(t *testing.T) {
 			"search done: capacity 4.8 req/s (9.6 breached), 5 probes", ""},
 		{"nothing passed", record.ModelUsers, &record.SearchResult{FirstFail: 1, Probes: 3, Reason: "no load met the SLO, down to 1 user"},
 			"search done: no load met the SLO (1 breached), 3 probes: no load met the SLO, down to 1 user", ""},
-		{"undecided", record.ModelUsers, &record.SearchResult{Probes: 3, Reason: "undecided: the generator was saturated at 1,000 users 3 times in a row"},
-			"search undecided: the generator was saturated at 1,000 users 3 times in a row (3 probes)", "no load met the SLO"},
-		{"undecided without a reason", record.ModelRate, &record.SearchResult{Probes: 2},
-			"search undecided: no probe could be trusted (2 probes)", "no load met the SLO"},
+		{"undecided", record.ModelUsers, &record.SearchResult{Probes: 3, Undecided: true,
+			Reason: "the generator was saturated at 1,000 users 3 times in a row: the search is undecided: no load could be judged"},
+			"search undecided after 3 probes: the generator was saturated at 1,000 users 3 times in a row: the search is undecided: no load could be judged", "no load met the SLO"},
+		{"undecided above a breach", record.ModelRate, &record.SearchResult{FirstFail: 40, Probes: 4, Undecided: true,
+			Reason: "the step was cut short at 20 req/s 3 times in a row: the search is undecided: 40 req/s breached and no load below it could be judged"},
+			"search undecided after 4 probes: the step was cut short at 20 req/s 3 times in a row: the search is undecided: 40 req/s breached and no load below it could be judged", "no load met the SLO"},
+		{"a capacity of one user", record.ModelUsers, &record.SearchResult{Capacity: 1, FirstFail: 2, Probes: 4},
+			"search done: capacity 1 user (2 breached), 4 probes", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := record.Record{Load: record.Load{Model: tc.model}, Search: &record.Search{Kind: record.SearchCapacity, Result: tc.res}}
