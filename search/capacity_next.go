@@ -52,7 +52,7 @@ func (m *measurement) add(p Probe, repeats int) {
 	case !m.near: // a clear pass or fail decides at once
 		m.decided, m.verdict, m.pressure = true, p.Verdict, p.Pressure
 	case len(m.trusted) >= repeats:
-		m.decided, m.pressure = true, median(m.trusted)
+		m.decided, m.pressure = true, record.Median(m.trusted)
 		m.verdict = Fail
 		if m.pressure < 1 {
 			m.verdict = Pass

@@ -66,19 +66,3 @@ func finite(p float64) *float64 {
 	}
 	return &p
 }
-
-// median is the median of xs (the mean of the two middle values of an even
-// count); xs is not modified and must not be empty.
-func median(xs []float64) float64 {
-	s := append([]float64(nil), xs...)
-	for i := 1; i < len(s); i++ { // insertion sort: a handful of repeats
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}

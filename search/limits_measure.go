@@ -68,7 +68,7 @@ func (m *measure) add(k int, t Trial, noise bool) {
 	case !m.near:
 		m.decided, m.pass, m.why = true, t.Pass, t.Why
 	case len(m.trusted) >= TrialRepeats:
-		med := median(m.trusted)
+		med := record.Median(m.trusted)
 		m.decided, m.pass = true, med < 1
 		verb := "breaches the SLO"
 		if m.pass {

@@ -32,7 +32,7 @@ func (m *MemoryRange) UnmarshalYAML(n *yaml.Node) error {
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("want a size such as 512m, or a range {min: 64m, max: 2g} (got a %s)", kindName(n))
+		return fmt.Errorf("want a size such as 512m, or a range {min: 64m, max: 2g} (got %s)", yamlfile.KindName(n))
 	}
 	var f memoryFields
 	err := yamlfile.Decode(n, &f)

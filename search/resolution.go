@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/loadlab/loadlab/internal/yamlfile"
 )
 
 // This file holds the written forms of a Resolution: in YAML and JSON an
@@ -35,7 +37,7 @@ func parseResolution(s string) (Resolution, error) {
 // UnmarshalYAML reads 50 (a load) or 5% (a percentage of the last pass).
 func (r *Resolution) UnmarshalYAML(n *yaml.Node) error {
 	if n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("want a load such as 50 or a percentage such as 5%% (got a %s)", kindName(n))
+		return fmt.Errorf("want a load such as 50 or a percentage such as 5%% (got %s)", yamlfile.KindName(n))
 	}
 	v, err := parseResolution(n.Value)
 	if err != nil {
@@ -43,17 +45,6 @@ func (r *Resolution) UnmarshalYAML(n *yaml.Node) error {
 	}
 	*r = v
 	return nil
-}
-
-// kindName names a YAML node's kind for messages.
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "mapping"
-	case yaml.SequenceNode:
-		return "list"
-	}
-	return "value"
 }
 
 // MarshalYAML writes 50 or "5%".
