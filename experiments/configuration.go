@@ -127,10 +127,11 @@ func (c *configRun) warmUp(ctx context.Context, dep runtime.Deployment) error {
 		return nil
 	}
 	fmt.Fprintf(c.r.Log, "config %s: warm-up %s (not measured)\n", c.cfg.Name, c.e.Warmup)
-	w := warmupScenario(c.e.Scenario, c.e.Warmup)
+	first := c.e.Scenario.FirstLoad()
 	if c.trial != nil {
-		w = c.trial.warmupScenario(c.e.Scenario, c.e.Warmup)
+		first = c.trial.firstLoad(c.e.Scenario)
 	}
+	w := warmupScenario(c.e.Scenario, c.e.Warmup, first)
 	if _, err := engine.Run(ctx, w, dep.URLs(), engine.Options{Seed: c.r.Seed}); err != nil {
 		if ctx.Err() != nil {
 			return &configStageError{StageWarmup, err}
@@ -239,11 +240,13 @@ func specFor(e Experiment, cfg record.Config, runID string) runtime.Spec {
 	}
 }
 
-// warmupScenario is one unmeasured step at the first step's load.
-func warmupScenario(s scenarios.Scenario, d time.Duration) scenarios.Scenario {
+// warmupScenario is s as one unmeasured step of d at the load first
+// (users, or requests/s under model rate; none when first is 0), without
+// stop conditions or stability.
+func warmupScenario(s scenarios.Scenario, d time.Duration, first float64) scenarios.Scenario {
 	w := s
 	w.Ramp = scenarios.Ramp{Hold: d}
-	if first := s.FirstLoad(); first > 0 {
+	if first > 0 {
 		w.Ramp.Steps = []float64{first}
 	}
 	w.Stop = scenarios.Stop{}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
@@ -106,20 +105,18 @@ func (t *trialRun) mark(rec *record.Record) {
 	}
 }
 
-// warmupScenario is one unmeasured step of d at the trial's first load
-// (the scenario of a limit search has no levels of its own).
-func (t *trialRun) warmupScenario(s scenarios.Scenario, d time.Duration) scenarios.Scenario {
-	w := s
-	w.Ramp = scenarios.Ramp{Hold: d}
-	if st, ok := t.planner.Next(nil); ok {
-		w.Ramp.Steps = []float64{float64(st.Users)}
-		if s.WithDefaults().Model == record.ModelRate {
-			w.Ramp.Steps = []float64{st.Rate}
-		}
+// firstLoad is the load of the trial's first step (users, or requests/s
+// under model rate; 0 when it plans none), where its warm-up runs: the
+// scenario of a limit search has no levels of its own.
+func (t *trialRun) firstLoad(s scenarios.Scenario) float64 {
+	st, ok := t.planner.Next(nil)
+	switch {
+	case !ok:
+		return 0
+	case s.WithDefaults().Model == record.ModelRate:
+		return st.Rate
 	}
-	w.Stop = scenarios.Stop{}
-	w.Stability = scenarios.Stability{}
-	return w
+	return float64(st.Users)
 }
 
 // capacityTrial is the capacity search a TrialCapacity trial runs at the
