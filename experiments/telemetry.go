@@ -61,6 +61,7 @@ func (t *telemetry) enrich(ctx context.Context, rec *record.Record) {
 	t.check(err)
 	if err == nil && ok {
 		tg := runtime.Between(start, end)
+		tg.SetCost(rec.RPS)
 		rec.Target = &tg
 	}
 	if lost := t.unavailable(); lost != nil {

@@ -182,15 +182,26 @@ type Generator struct {
 // Target is the deployment's resource use over the window, summed across
 // replicas (Replicas holds each one).
 type Target struct {
-	CPUCores         float64  `json:"cpu_cores"`
-	CPUPctOfLimit    float64  `json:"cpu_pct_of_limit"`
-	MemoryBytes      int64    `json:"memory_bytes"`
-	MemoryPctOfLimit float64  `json:"memory_pct_of_limit"`
-	ThrottledPeriods int64    `json:"throttled_periods"`
-	ThrottledS       float64  `json:"throttled_s"`
-	OOMKills         int      `json:"oom_kills"`
-	Restarts         int      `json:"restarts"`
-	Replicas         []Target `json:"replicas,omitempty"`
+	CPUCores         float64 `json:"cpu_cores"`
+	CPUPctOfLimit    float64 `json:"cpu_pct_of_limit"`
+	MemoryBytes      int64   `json:"memory_bytes"`
+	MemoryPctOfLimit float64 `json:"memory_pct_of_limit"`
+	ThrottledPeriods int64   `json:"throttled_periods"`
+	ThrottledS       float64 `json:"throttled_s"`
+	OOMKills         int     `json:"oom_kills"`
+	Restarts         int     `json:"restarts"`
+	// CPUPerRequestMs is the target's CPU time per completed request, in
+	// milliseconds: CPU-seconds of every replica over the window (cgroup
+	// accounting under Docker, /proc under the local runtime) ÷ the
+	// requests whose result arrived in it; RequestsPerCPUS is its inverse,
+	// requests per target CPU-second. Both are 0 (omitted) when the step
+	// has no target telemetry, no requests or no CPU use (see SetCost).
+	// They depend on the work each request takes, not on how much CPU the
+	// target was given, so they move far less on a noisy machine than
+	// latency or throughput: the metrics of CI gates.
+	CPUPerRequestMs float64  `json:"cpu_per_request_ms,omitempty"`
+	RequestsPerCPUS float64  `json:"requests_per_cpu_s,omitempty"`
+	Replicas        []Target `json:"replicas,omitempty"`
 }
 
 // Event is something that happened to the deployment during a step.

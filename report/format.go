@@ -86,6 +86,8 @@ func formatKind(k slo.Kind, v float64) string {
 		return formatMs(v)
 	case slo.KindRate:
 		return formatPct(v)
+	case slo.KindCPU, slo.KindPerCPU:
+		return slo.FormatValue(k, v)
 	}
 	return formatRPS(v)
 }

@@ -5,11 +5,13 @@
 // Grammar: a comma-separated list of conditions, each "metric op value".
 //   - metric: min, mean, p50, p90, p95, p99, max (all requests); the same
 //     with an "_ok" suffix (successful requests only); error_rate; rps;
-//     ok_rps.
+//     ok_rps; cpu_per_request (the target's CPU time per request) and
+//     requests_per_cpu_s (its inverse), from the target's telemetry.
 //   - op: <, <=, >, >=.
-//   - value: latencies take a duration (500ms, 1s, 1.5s, 250us; a bare
-//     number is milliseconds); error_rate takes a percentage (1%) or a
-//     fraction (0.01); rps takes a number of requests per second.
+//   - value: latencies and cpu_per_request take a duration (500ms, 1s,
+//     1.5s, 250us; a bare number is milliseconds); error_rate takes a
+//     percentage (1%) or a fraction (0.01); rps takes a number of requests
+//     per second, requests_per_cpu_s a number of requests per CPU-second.
 package slo
 
 import (
@@ -30,7 +32,14 @@ const (
 	KindLatency Kind = iota // milliseconds
 	KindRate                // fraction 0..1
 	KindRPS                 // requests per second
+	KindCPU                 // target CPU time per request, milliseconds
+	KindPerCPU              // requests per target CPU-second
 )
+
+// HigherIsBetter reports whether a larger value of the kind is an
+// improvement (throughputs), as opposed to a regression (latencies, error
+// rates, CPU per request).
+func (k Kind) HigherIsBetter() bool { return k == KindRPS || k == KindPerCPU }
 
 // Condition is one parsed "metric op value". Value is in the metric's
 // canonical unit: milliseconds for latencies, a fraction for error_rate,
@@ -54,10 +63,11 @@ var metrics = map[string]Kind{
 	"min_ok": KindLatency, "mean_ok": KindLatency, "p50_ok": KindLatency, "p90_ok": KindLatency,
 	"p95_ok": KindLatency, "p99_ok": KindLatency, "max_ok": KindLatency,
 	"error_rate": KindRate, "rps": KindRPS, "ok_rps": KindRPS,
+	"cpu_per_request": KindCPU, "requests_per_cpu_s": KindPerCPU,
 }
 
 // Metrics lists the accepted metric names, for error messages.
-const Metrics = "min, mean, p50, p90, p95, p99, max (and each with _ok), error_rate, rps, ok_rps"
+const Metrics = "min, mean, p50, p90, p95, p99, max (and each with _ok), error_rate, rps, ok_rps, cpu_per_request, requests_per_cpu_s"
 
 // Parse parses an expression. An empty expression is an empty SLO. Every
 // malformed condition is reported, joined into one error.
@@ -120,7 +130,7 @@ func parseValue(kind Kind, raw string) (float64, error) {
 		return 0, errors.New("missing value")
 	}
 	switch kind {
-	case KindLatency:
+	case KindLatency, KindCPU:
 		if f, err := strconv.ParseFloat(raw, 64); err == nil {
 			if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 				return 0, fmt.Errorf("latency %q must be a positive duration", raw)
@@ -148,7 +158,11 @@ func parseValue(kind Kind, raw string) (float64, error) {
 	default:
 		f, err := strconv.ParseFloat(raw, 64)
 		if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0, fmt.Errorf("rps %q must be a non-negative number", raw)
+			unit := "rps"
+			if kind == KindPerCPU {
+				unit = "requests per CPU-second"
+			}
+			return 0, fmt.Errorf("%s %q must be a non-negative number", unit, raw)
 		}
 		return f, nil
 	}
@@ -165,8 +179,10 @@ func (s SLO) String() string {
 
 // Measure returns the value of metric in rec, in the metric's canonical
 // unit. It is false for an unknown metric and for a latency of a step that
-// has none (no result arrived, or none succeeded for the _ok metrics): such
-// a step has no value to compare, and every verdict treats it as a breach.
+// has none (no result arrived, or none succeeded for the _ok metrics), and
+// for a CPU cost of a step without one (no target telemetry, as under the
+// url runtime, or no request): such a step has no value to compare, and
+// every verdict treats it as a breach.
 func Measure(metric string, rec record.Record) (float64, bool) {
 	switch metric {
 	case "error_rate":
@@ -175,6 +191,16 @@ func Measure(metric string, rec record.Record) (float64, bool) {
 		return rec.RPS, true
 	case "ok_rps":
 		return rec.OKRPS, true
+	case "cpu_per_request":
+		if rec.Target == nil || rec.Target.CPUPerRequestMs <= 0 {
+			return 0, false
+		}
+		return rec.Target.CPUPerRequestMs, true
+	case "requests_per_cpu_s":
+		if rec.Target == nil || rec.Target.RequestsPerCPUS <= 0 {
+			return 0, false
+		}
+		return rec.Target.RequestsPerCPUS, true
 	}
 	if name, ok := strings.CutSuffix(metric, "_ok"); ok {
 		return rec.LatencyOK.Value(name)
@@ -214,9 +240,17 @@ func (c Condition) holdsWithin(measured, margin float64) bool {
 func (c Condition) Format(v float64) string { return FormatValue(c.Kind, v) }
 
 // FormatValue renders a value of kind k for humans: latencies as ms or s,
-// rates as percentages, rps as a number.
+// CPU per request as µs or ms, rates as percentages, rps and requests per
+// CPU-second as numbers.
 func FormatValue(k Kind, v float64) string {
 	switch k {
+	case KindCPU:
+		if v < 1 {
+			return strconv.FormatFloat(v*1000, 'f', 1, 64) + "µs"
+		}
+		return strconv.FormatFloat(v, 'f', 2, 64) + "ms"
+	case KindPerCPU:
+		return strconv.FormatFloat(v, 'f', 0, 64)
 	case KindLatency:
 		if v >= 1000 {
 			return strconv.FormatFloat(v/1000, 'f', 2, 64) + "s"
@@ -243,8 +277,12 @@ func (s SLO) EvaluateWithin(rec record.Record, margin float64) record.SLOResult 
 	for _, c := range s {
 		v, ok := Measure(c.Metric, rec)
 		if !ok {
+			why := "no answers"
+			if c.Kind == KindCPU || c.Kind == KindPerCPU {
+				why = "no target CPU telemetry or no requests"
+			}
 			res.Pass = false
-			res.Breaches = append(res.Breaches, fmt.Sprintf("%s not measured (no answers) breaches %s", c.Metric, c.Text))
+			res.Breaches = append(res.Breaches, fmt.Sprintf("%s not measured (%s) breaches %s", c.Metric, why, c.Text))
 			continue
 		}
 		if !c.holdsWithin(v, margin) {

@@ -164,3 +164,35 @@ func TestEvaluateNoAnswers(t *testing.T) {
 		t.Error("p95_ok of a step without successes must not be measured")
 	}
 }
+
+func TestCPUCostMetrics(t *testing.T) {
+	s, err := Parse("cpu_per_request<2ms,requests_per_cpu_s>=5000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s[0].Kind != KindCPU || s[0].Value != 2 || s[1].Kind != KindPerCPU || s[1].Value != 5000 {
+		t.Fatalf("parsed %+v", s)
+	}
+	if c, _ := ParseCondition("cpu_per_request<250us"); c.Value != 0.25 {
+		t.Fatalf("250us = %v ms, want 0.25", c.Value)
+	}
+	cheap := record.Record{Target: &record.Target{CPUPerRequestMs: 0.04, RequestsPerCPUS: 25000}}
+	if res := s.Evaluate(cheap); !res.Pass {
+		t.Fatalf("40µs per request breaches %v: %v", s, res.Breaches)
+	}
+	dear := record.Record{Target: &record.Target{CPUPerRequestMs: 4, RequestsPerCPUS: 250}}
+	if res := s.Evaluate(dear); res.Pass || len(res.Breaches) != 2 {
+		t.Fatalf("4ms per request passes %v: %+v", s, res)
+	}
+	// No telemetry (the url runtime) is not measured, and breaches.
+	res := s.Evaluate(record.Record{})
+	if res.Pass || !strings.Contains(res.Breaches[0], "no target CPU telemetry") {
+		t.Fatalf("a step without telemetry: %+v", res)
+	}
+	if got := FormatValue(KindCPU, 0.0352); got != "35.2µs" {
+		t.Fatalf("FormatValue(KindCPU, 0.0352) = %q", got)
+	}
+	if !KindPerCPU.HigherIsBetter() || KindCPU.HigherIsBetter() || !KindRPS.HigherIsBetter() || KindLatency.HigherIsBetter() {
+		t.Fatal("HigherIsBetter: throughputs only")
+	}
+}

@@ -132,12 +132,12 @@ func (v *Verdict) compare(in Input, name, label string, steps []record.Record) {
 		var limit float64
 		var pass bool
 		var limitText string
-		switch cond.Kind {
-		case slo.KindRPS: // higher is better
+		switch {
+		case cond.Kind.HigherIsBetter():
 			limit = ref * (1 - tol)
 			pass = cur >= limit
 			limitText = "≥ " + cond.Format(limit)
-		case slo.KindRate: // absolute points
+		case cond.Kind == slo.KindRate: // absolute points
 			limit = ref + tol
 			pass = cur <= limit
 			limitText = "≤ " + cond.Format(limit)
