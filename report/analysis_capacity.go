@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -87,6 +88,11 @@ type ConfigResult struct {
 
 	// failed are the repeats that failed while others were measured.
 	failed failedRepeats
+	// repeatCaps holds the capacity of each measured repeat on its own (of
+	// its capacity search, when it ran one), one value per repeat, in the
+	// offered-load unit: CapacityMin and CapacityMax are its range, and
+	// compare's statistics test it.
+	repeatCaps []float64
 }
 
 // Scaling is the throughput within the SLO of a replica configuration
@@ -144,7 +150,8 @@ func analyzeConfig(name string, recs []record.Record, s, known slo.SLO, target f
 	c.Events = configEvents(measured, c.Steps)
 	analyzeCapacity(&c)
 	analyzeSaturation(&c)
-	c.CapacityMin, c.CapacityMax = repeatCapacities(measured, s)
+	c.repeatCaps = repeatCapacities(measured, s)
+	c.CapacityMin, c.CapacityMax = rangeOf(c.repeatCaps)
 	searchCapacity(&c, measured)
 
 	for i, st := range c.Steps {
@@ -233,15 +240,16 @@ func analyzeSaturation(c *ConfigResult) {
 	}
 }
 
-// repeatCapacities computes the capacity of each repeat on its own and
-// returns the smallest and largest.
-func repeatCapacities(measured []record.Record, s slo.SLO) (lo, hi float64) {
+// repeatCapacities computes the capacity of each repeat on its own, in
+// repeat order.
+func repeatCapacities(measured []record.Record, s slo.SLO) []float64 {
 	byRepeat := map[int][]record.Record{}
 	for _, r := range measured {
 		byRepeat[r.Repeat] = append(byRepeat[r.Repeat], r)
 	}
 	var caps []float64
-	for _, rs := range byRepeat {
+	for _, rep := range slices.Sorted(maps.Keys(byRepeat)) {
+		rs := byRepeat[rep]
 		sort.SliceStable(rs, func(i, j int) bool { return rs[i].Offered() < rs[j].Offered() })
 		capacity := 0.0
 		for _, r := range rs {
@@ -260,7 +268,7 @@ func repeatCapacities(measured []record.Record, s slo.SLO) (lo, hi float64) {
 		}
 		caps = append(caps, capacity)
 	}
-	return rangeOf(caps)
+	return caps
 }
 
 // addScaling compares every multi-replica configuration with the

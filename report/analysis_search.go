@@ -158,6 +158,7 @@ func searchCapacity(c *ConfigResult, measured []record.Record) {
 		caps[i] = s.Capacity
 	}
 	c.Capacity = record.Median(caps)
+	c.repeatCaps = caps
 	c.CapacityMin, c.CapacityMax = rangeOf(caps)
 	firstFail := 0.0
 	for _, s := range searches {

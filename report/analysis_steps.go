@@ -76,6 +76,9 @@ type StepResult struct {
 
 	// median holds the median measurements as a record, for the SLO grammar.
 	median record.Record
+	// repeats are the records combined (Repeats of them), in repeat order:
+	// the per-repeat values that compare's statistics test.
+	repeats []record.Record
 }
 
 // combineSteps groups the measured records of one configuration by offered
@@ -187,6 +190,7 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 		st.ThrottledS = tp(func(t *record.Target) float64 { return t.ThrottledS })
 	}
 
+	st.repeats = used
 	st.median = medianRecord(used, st)
 	st.Pass, st.Breaches = judge(used, st.median, s)
 	return st
