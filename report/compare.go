@@ -17,6 +17,11 @@ type Comparison struct {
 	// NameA and NameB label the runs (e.g. their results directories).
 	NameA, NameB string
 	Rows         []CompareRow
+	// Alpha is the significance level of Stats (CompareAlpha).
+	Alpha float64
+	// Stats are the statistics across repeats of every configuration
+	// measured in both runs (see StatRow); empty when there is none.
+	Stats []StatRow
 }
 
 // CompareRow is one configuration in both runs. A value is absent (Has*
@@ -35,7 +40,8 @@ type CompareRow struct {
 }
 
 // Compare matches the configurations of a and b by name, in a's order
-// followed by those only in b.
+// followed by those only in b, and computes the statistics across their
+// repeats at CompareAlpha. It is pure.
 func Compare(a, b Analysis, nameA, nameB string) Comparison {
 	c := Comparison{A: a, B: b, NameA: nameA, NameB: nameB}
 	seen := map[string]bool{}
@@ -65,6 +71,8 @@ func Compare(a, b Analysis, nameA, nameB string) Comparison {
 	for _, x := range b.Configs {
 		add(x.Name)
 	}
+	c.Alpha = CompareAlpha
+	c.Stats = compareStats(c.Rows, a.Unit, b.Unit, c.Alpha)
 	return c
 }
 
@@ -152,7 +160,8 @@ func delta(a, b float64, f func(float64) string) string {
 }
 
 // WriteCompareTable renders the comparison for the terminal: which run is
-// A and B, the side-by-side table and each run's recommendation.
+// A and B, the side-by-side table, each run's recommendation and the
+// statistics across repeats.
 func WriteCompareTable(w io.Writer, c Comparison) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "A: %s — %s (SLO %s, target %s %s)\n", c.NameA, c.A.Title, sloText(c.A), formatCount(c.A.Target), c.A.Unit)
@@ -169,6 +178,9 @@ func WriteCompareTable(w io.Writer, c Comparison) error {
 		b.WriteString("Note: the runs were judged by different SLOs or targets; compare with care.\n")
 	}
 	fmt.Fprintf(&b, "\nA: %s\nB: %s\n", c.A.Recommendation.Sentence, c.B.Recommendation.Sentence)
+	if err := writeStatsTable(&b, c); err != nil {
+		return err
+	}
 	if _, err := io.WriteString(w, b.String()); err != nil {
 		return fmt.Errorf("write comparison: %w", err)
 	}
@@ -176,7 +188,8 @@ func WriteCompareTable(w io.Writer, c Comparison) error {
 }
 
 // WriteCompareMarkdown renders compare.md: the table, both
-// recommendations and links to the comparison plots under plotDir.
+// recommendations, the statistics across repeats and links to the
+// comparison plots under plotDir.
 func WriteCompareMarkdown(w io.Writer, c Comparison, plotDir string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Comparison — %s vs %s\n\n", mdEscape(c.NameA), mdEscape(c.NameB))
@@ -184,6 +197,7 @@ func WriteCompareMarkdown(w io.Writer, c Comparison, plotDir string) error {
 	b.WriteString(markdownGrid(compareGrid(c)))
 	b.WriteString("\nΔ is B − A. ≥: the configuration never breached the SLO within the tested loads.\n\n")
 	fmt.Fprintf(&b, "**A:** %s\n\n**B:** %s\n\n", mdEscape(c.A.Recommendation.Sentence), mdEscape(c.B.Recommendation.Sentence))
+	b.WriteString(statsMarkdown(c))
 	for _, name := range ComparePlots {
 		fmt.Fprintf(&b, "![%s](%s/%s.png)\n\n", PlotTitles[name], plotDir, "compare_"+name)
 	}
