@@ -20,12 +20,23 @@ func newCompareCmd() *cobra.Command {
 	c := &compareCmd{}
 	cmd := &cobra.Command{
 		Use:   "compare results/<a> results/<b>",
-		Short: "Compare two runs side by side: capacity, p95 at target and max RPS, with deltas and plots",
+		Short: "Compare two runs side by side: capacity, p95 at target and max RPS, with deltas, statistics across repeats and plots",
 		Long: `Compare two recorded runs configuration by configuration (matched by name):
 capacity, p95 at the target load and the highest RPS within the SLO, each with
 its delta (B − A). Each run is judged by its own experiment's SLO and target.
-compare.md and the comparison plots (run A solid, run B dashed) are written to
---out.`,
+
+Then the statistics a CI gate uses, across the runs' repeats (repeat: N, or
+--repeat N): p95, p50, rps, error_rate, cpu_per_request and requests_per_cpu_s
+at each run's target step, and the capacity. Each shows each run's median ± its
+95 % confidence interval and B vs A as benchstat prints it: the change of the
+median with its range, the Mann-Whitney U p-value and the repeats (n=A+B), or
+"~" when the change is not significant at α = 0.05. With one repeat on a side
+the plain change is shown with "no statistics"; when the repeats are too few
+to ever reach α whatever their values (3+3 and 3+4 cannot, 4+4 and 5+5 can),
+it says so.
+
+compare.md (with the same statistics) and the comparison plots (run A solid,
+run B dashed) are written to --out.`,
 		Example: `  loadlab compare results/20261122T120000Z-workshop results/20261129T090000Z-workshop --out results/compare`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 {
