@@ -129,6 +129,12 @@ func TestCompareStatsMissingValues(t *testing.T) {
 		t.Errorf("p95 is measured on both sides: %+v", s)
 	}
 
+	// Capacities in users and in req/s are not compared.
+	rows := compareStats(Compare(withCPU, withCPU, "a", "b").Rows, "users", "req/s", CompareAlpha)
+	if s := statRowOf(Comparison{Stats: rows}, "api", MetricCapacity); s.Tested || s.MissingB != "in req/s, A in users" {
+		t.Errorf("capacities in other units: %+v", s)
+	}
+
 	// B stopped at 10 users: nothing at the target, but a capacity.
 	short := withCPU
 	short.Configs = append([]ConfigResult(nil), withCPU.Configs...)
