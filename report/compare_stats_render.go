@@ -101,7 +101,7 @@ func spreadText(s significance.Summary) string {
 
 // statsIntro heads the statistics section: the method and the level.
 func statsIntro(c Comparison) string {
-	return fmt.Sprintf("Across repeats: B vs A is the change of the median with its interval and the two-sided Mann-Whitney U p-value of the repeats (as benchstat), "+
+	return fmt.Sprintf("Across repeats: B vs A is the change of the median, its ≥ 95 %% interval [lo, hi] (the interval that goes with the Mann-Whitney U test, on the ratios of B's repeats to A's; 4 repeats a side or more) and the test's two-sided p-value (as benchstat), "+
 		"significant below α = %s; \"~\" means no significant change. Metrics @ target are taken at each run's target step.", alphaText(c.Alpha))
 }
 

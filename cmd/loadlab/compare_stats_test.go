@@ -75,10 +75,10 @@ func TestCompareCommandPrintsStatistics(t *testing.T) {
 				}
 			}
 		}
-		if l := lines["CPU per request @ target"]; !strings.Contains(l, "200.0µs") || !strings.Contains(l, "250.0µs") || !strings.Contains(l, "+25.0% p=0.008 n=5+5") {
-			t.Errorf("%s: CPU per request row %q: want the medians and +25.0%% p=0.008 n=5+5", what, l)
+		if l := lines["CPU per request @ target"]; !strings.Contains(l, "200.0µs") || !strings.Contains(l, "250.0µs") || !strings.Contains(l, "+25.0% [+21.6%, +28.6%] p=0.008 n=5+5") {
+			t.Errorf("%s: CPU per request row %q: want the medians and +25.0%% [+21.6%%, +28.6%%] p=0.008 n=5+5", what, l)
 		}
-		if l := lines["requests per CPU-s @ target"]; !strings.Contains(l, "-20.0% p=0.008 n=5+5") {
+		if l := lines["requests per CPU-s @ target"]; !strings.Contains(l, "-20.0% [-22.2%, -17.7%] p=0.008 n=5+5") {
 			t.Errorf("%s: requests per CPU-s row %q", what, l)
 		}
 		if l := lines["p95 @ target"]; !strings.Contains(l, "~ (p=1.00 n=5+5)") {

@@ -24,10 +24,12 @@ type Summary struct {
 // Change compares a metric's per-repeat values of a baseline (Base) with a new run's (Cur).
 type Change struct {
 	Base, Cur Summary
-	// Delta is Cur.Median÷Base.Median−1 (0.261 is +26.1 %); Lo and Hi are its range from the two medians'
-	// confidence intervals (Cur.Lo÷Base.Hi−1, Cur.Hi÷Base.Lo−1). Delta is NaN when Base.Median is 0;
-	// Lo and Hi are NaN when an interval is infinite or Base.Lo is not above 0.
-	Delta, Lo, Hi float64
+	// Delta is Cur.Median÷Base.Median−1 (0.261 is +26.1 %), NaN when Base.Median is 0. Lo and Hi are
+	// the confidence interval of the change at Level (at least Confidence): the distribution-free
+	// interval that goes with the Mann-Whitney U test (Moses' interval for a shift, on the ratios of a
+	// run's values to the baseline's), minus 1. They are NaN when the sizes are too small for an
+	// interval at Confidence (3+3; 4+4 and 5+5 have one) or a baseline value is not above 0.
+	Delta, Lo, Hi, Level float64
 	// P is the Mann-Whitney U test's two-sided p-value (NaN when a side has fewer than 2 values);
 	// Alpha is the significance level it is compared with.
 	P, Alpha float64
@@ -46,9 +48,8 @@ func Compare(base, cur []float64, alpha float64) Change {
 	if c.Base.Median != 0 {
 		c.Delta = c.Cur.Median/c.Base.Median - 1
 	}
-	if finite(c.Base.Lo, c.Base.Hi, c.Cur.Lo, c.Cur.Hi) && c.Base.Lo > 0 {
-		c.Lo = c.Cur.Lo/c.Base.Hi - 1
-		c.Hi = c.Cur.Hi/c.Base.Lo - 1
+	if lo, hi, level, ok := ratioInterval(base, cur, Confidence); ok {
+		c.Lo, c.Hi, c.Level = lo-1, hi-1, level
 	}
 	if len(base) < 2 || len(cur) < 2 {
 		return c
@@ -84,14 +85,4 @@ func summarize(values []float64) Summary {
 	}
 	s := benchmath.AssumeNothing.Summary(benchmath.NewSample(slices.Clone(values), nil), Confidence)
 	return Summary{Median: s.Center, Lo: s.Lo, Hi: s.Hi, Confidence: s.Confidence, N: len(values)}
-}
-
-// finite reports whether every x is neither infinite nor NaN.
-func finite(xs ...float64) bool {
-	for _, x := range xs {
-		if math.IsInf(x, 0) || math.IsNaN(x) {
-			return false
-		}
-	}
-	return true
 }
