@@ -56,7 +56,7 @@ func experimentCheck(in Input) (c Check, ok bool) {
 	if why == "" {
 		return Check{}, false
 	}
-	c = Check{Name: "baseline experiment", Metric: "experiment", Measured: in.Experiment, Limit: in.Experiment,
+	c = Check{Name: "baseline experiment", Metric: "experiment", Measured: in.Experiment, Limit: "the same experiment",
 		Baseline: in.Baseline.experiment(), Pass: in.AllowOtherExperiment}
 	if in.AllowOtherExperiment {
 		c.Message = why + " (compared as --allow-other-experiment asks)"

@@ -111,6 +111,9 @@ func WriteJUnit(w io.Writer, v Verdict) error {
 		}
 		tc := junitCase{Name: c.Name, Classname: class,
 			SystemOut: fmt.Sprintf("measured %s, limit %s, baseline %s, delta %s", c.Measured, c.Limit, dash(c.Baseline), dash(c.Delta))}
+		if c.Message != "" {
+			tc.SystemOut += " (" + c.Message + ")"
+		}
 		if !c.Pass {
 			msg := fmt.Sprintf("%s: measured %s, limit %s", c.Metric, c.Measured, c.Limit)
 			if c.Baseline != "" {
