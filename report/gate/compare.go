@@ -2,7 +2,6 @@ package gate
 
 import (
 	"fmt"
-	"slices"
 	"sort"
 
 	"github.com/loadlab/loadlab/record"
@@ -35,8 +34,12 @@ func (v *Verdict) compare(in Input, name string, recs []record.Record) {
 	l := baselineLevel(base, modelOf(recs))
 	steps := stepsAtLevel(recs, l)
 	if len(steps) == 0 {
+		why := stoppedBelow(name, l, recs)
+		if why == "" {
+			why = levelMiss(name, l, recs)
+		}
 		v.add(Check{Name: name + ": baseline level", Config: name, Metric: "baseline", Measured: "no step", Limit: l.String(),
-			Pass: false, Message: levelMiss(name, l, recs)})
+			Pass: false, Message: why})
 	} else {
 		v.saturation(name, steps)
 		metrics := make([]string, 0, len(in.Tolerance.Metrics))
@@ -137,14 +140,7 @@ func changeText(k slo.Kind, c significance.Change) string {
 // stopped early has not reached the upper rungs): the rungs a capacity
 // can sit on.
 func ladder(recs []record.Record) []float64 {
-	var loads []float64
-	for _, r := range recs {
-		if r.Failure == "" && r.Offered() > 0 && !slices.Contains(loads, r.Offered()) {
-			loads = append(loads, r.Offered())
-		}
-	}
-	sort.Float64s(loads)
-	return loads
+	return loads(recs, false)
 }
 
 // capacityFloor is the lowest capacity that stays within n steps of the

@@ -63,7 +63,10 @@ type Input struct {
 	Torn *record.TornLine
 }
 
-// Check is one evaluated gate.
+// Check is one evaluated gate. For a baseline comparison, Baseline and
+// Measured are the two sides' medians over their repeats and Delta the
+// change with its statistics (significance.Change's words, e.g. "+26.1%
+// p=0.008 n=5+5", "~ (p=0.42 n=5+5)", "+3.0% (n=1+5: no statistics)").
 type Check struct {
 	Name     string `json:"name"`   // e.g. "cpu1-mem1g-x2: p95<1s at 200 users"
 	Config   string `json:"config"` // configuration name
@@ -182,10 +185,7 @@ func (v *Verdict) add(c Check) {
 // point chooses the offered load the gates are evaluated at for one
 // configuration, and says it in words.
 func point(in Input, name string, recs []record.Record) (float64, string) {
-	unit := " users"
-	if len(recs) > 0 && recs[0].Load.Model == record.ModelRate {
-		unit = " req/s"
-	}
+	unit := unitOf(modelOf(recs))
 	switch in.At {
 	case AtCapacity:
 		c := in.Capacity[name]

@@ -36,9 +36,8 @@ func modelOf(recs []record.Record) string {
 	for _, r := range recs {
 		if r.Failure == "" && r.Load.Model == record.ModelRate {
 			return record.ModelRate
-		}
-		if r.Failure == "" {
-			return record.ModelUsers
+		} else if r.Failure == "" {
+			break
 		}
 	}
 	return record.ModelUsers
@@ -64,17 +63,17 @@ func stepsAtLevel(recs []record.Record, l level) []record.Record {
 	return stepsAt(recs, l.load)
 }
 
-// measuredLevels is the sorted distinct offered loads of recs' complete
-// measured steps.
-func measuredLevels(recs []record.Record) []float64 {
-	var loads []float64
+// loads is the sorted distinct offered loads of recs' measured steps,
+// complete ones only when complete is true.
+func loads(recs []record.Record, complete bool) []float64 {
+	var out []float64
 	for _, r := range recs {
-		if r.Failure == "" && !r.Partial && r.Offered() > 0 && !slices.Contains(loads, r.Offered()) {
-			loads = append(loads, r.Offered())
+		if r.Failure == "" && !(complete && r.Partial) && r.Offered() > 0 && !slices.Contains(out, r.Offered()) {
+			out = append(out, r.Offered())
 		}
 	}
-	sort.Float64s(loads)
-	return loads
+	sort.Float64s(out)
+	return out
 }
 
 // levelMiss says, for configuration name whose records are recs, that the
@@ -82,14 +81,31 @@ func measuredLevels(recs []record.Record) []float64 {
 // side has: "a: the baseline holds 10 users; this run measured 25, 50
 // users: re-record the baseline or run the level".
 func levelMiss(name string, l level, recs []record.Record) string {
-	loads := measuredLevels(recs)
-	measured := "no complete step"
-	if len(loads) > 0 {
-		parts := make([]string, len(loads))
-		for i, x := range loads {
+	measured, levels := "no complete step", loads(recs, true)
+	if len(levels) > 0 {
+		parts := make([]string, len(levels))
+		for i, x := range levels {
 			parts[i] = fmtLoad(x)
 		}
 		measured = strings.Join(parts, ", ") + unitOf(modelOf(recs))
 	}
 	return fmt.Sprintf("%s: the baseline holds %s; this run measured %s: re-record the baseline or run the level", name, l, measured)
+}
+
+// stoppedBelow says where and why recs' ramp (one configuration, any
+// repeat) stopped by itself (a stop reason: an SLO breached, a search
+// ended) below level l; "" when it did not. The level is then missing
+// because the configuration could not reach it: a failing comparison,
+// not a run that measured other levels (a refusal, levelMiss).
+func stoppedBelow(name string, l level, recs []record.Record) string {
+	if modelOf(recs) != l.model {
+		return ""
+	}
+	for _, r := range recs {
+		if r.Failure == "" && !r.Partial && r.StopReason != "" && r.Offered() < l.load {
+			return fmt.Sprintf("%s: the ramp stopped at %s (%s), below the baseline's level of %s: nothing to compare there",
+				name, level{r.Offered(), l.model}, r.StopReason, l)
+		}
+	}
+	return ""
 }

@@ -52,6 +52,7 @@ func TestBaselineLevel(t *testing.T) {
 		measured string
 		pass     bool
 		refusal  string // Refusal's words; "" when none
+		message  string // the check's words when there is no refusal
 		// untrusted: the run cannot be trusted (exit 3), so it is not refused.
 		untrusted bool
 	}{
@@ -71,6 +72,13 @@ func TestBaselineLevel(t *testing.T) {
 		// A partial step is no level, but its run is incomplete: exit 3, not 2.
 		{name: "a partial step is no level", recs: func() []record.Record { r := ladderRun(); r[0].Partial = true; return r }(),
 			base: base(10, record.ModelUsers, 50), check: "a: baseline level", pass: false, untrusted: true},
+		// A ramp that stopped by itself below the level regressed: a failure, not a refusal.
+		{name: "ramp stopped below the level", recs: func() []record.Record {
+			r := ladderRun()[:3]
+			r[2].StopReason = "stop condition: SLO breached on 2 consecutive steps"
+			return r
+		}(), base: base(200, record.ModelUsers, 1000), check: "a: baseline level", pass: false,
+			message: "a: the ramp stopped at 50 users (stop condition: SLO breached on 2 consecutive steps), below the baseline's level of 200 users"},
 		{name: "rate baseline, rate run", recs: rateRun(), base: base(50, record.ModelRate, 50),
 			check: "a: rps vs baseline at 50 req/s", measured: "50.0", pass: true},
 		{name: "rate baseline vs users run", recs: ladderRun(), base: base(50, record.ModelRate, 50),
@@ -105,8 +113,8 @@ func TestBaselineLevel(t *testing.T) {
 			if found.Pass != c.pass || (c.measured != "" && found.Measured != c.measured) {
 				t.Errorf("check %+v: want pass %v measured %q", *found, c.pass, c.measured)
 			}
-			if c.refusal != "" && !strings.Contains(found.Message, c.refusal) {
-				t.Errorf("check message %q, want %q", found.Message, c.refusal)
+			if !strings.Contains(found.Message, c.refusal+c.message) {
+				t.Errorf("check message %q, want %q", found.Message, c.refusal+c.message)
 			}
 			if got := v.ExitCode() == ExitUntrustworthy; got != c.untrusted {
 				t.Errorf("untrustworthy %v, want %v: %v", got, c.untrusted, v.Untrustworthy)

@@ -12,7 +12,8 @@ import (
 // baseline of another experiment is refused unless AllowOtherExperiment;
 // a configuration of both sides whose baseline level the run did not
 // measure (see baselineLevel) is refused, each such configuration named
-// with the levels of both sides. Levels are not judged on a run that
+// with the levels of both sides, unless its ramp stopped by itself below
+// the level (stoppedBelow: a failing check). Levels are not judged on a run that
 // cannot be trusted (Untrusted): its missing steps are exit 3, not 2.
 func Refusal(in Input) error {
 	if in.Baseline == nil {
@@ -30,7 +31,7 @@ func Refusal(in Input) error {
 			if !ok || !slices.ContainsFunc(recs, func(r record.Record) bool { return r.Failure == "" }) {
 				continue
 			}
-			if l := baselineLevel(base, modelOf(recs)); len(stepsAtLevel(recs, l)) == 0 {
+			if l := baselineLevel(base, modelOf(recs)); len(stepsAtLevel(recs, l)) == 0 && stoppedBelow(name, l, recs) == "" {
 				errs = append(errs, errors.New(levelMiss(name, l, recs)))
 			}
 		}
