@@ -41,7 +41,7 @@ func TestGateStatistics(t *testing.T) {
 	for _, f := range []string{summary, step} {
 		md, err := os.ReadFile(f)
 		if err != nil || !strings.HasPrefix(string(md), "### loadlab gate: FAIL — 1 of 3 gates failed") ||
-			!strings.Contains(string(md), "- **FAIL** cpu0.1-mem128m-x1: rps vs baseline at 10 users: 40.0 vs 50.0, -20.0% p=0.008 n=5+5") {
+			!strings.Contains(string(md), "- **FAIL** cpu0.1-mem128m-x1: rps vs baseline at 10 users: 40.0 vs 50.0, -20.0% \\[-23.3%, -16.5%\\] p=0.008 n=5+5") {
 			t.Errorf("%s (%v):\n%s", f, err, md)
 		}
 	}

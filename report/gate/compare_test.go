@@ -53,13 +53,13 @@ func TestRegressionStatistics(t *testing.T) {
 	}{
 		{name: "significant and beyond the tolerance fails", tolerance: "p95=10%",
 			base: BaselineMetrics{Samples: map[string][]float64{"p95": five}}, cur: repeats([]float64{126, 130, 127, 129, 128}, p95),
-			check: "p95", pass: false, significant: true, delta: "+25.5% p=0.008 n=5+5"},
+			check: "p95", pass: false, significant: true, delta: "+25.5% [+22.3%, +28.7%] p=0.008 n=5+5"},
 		{name: "beyond the tolerance but not significant passes as noise", tolerance: "p95=10%",
 			base: BaselineMetrics{Samples: map[string][]float64{"p95": {90, 140, 100, 130, 95}}}, cur: repeats([]float64{85, 150, 120, 118, 125}, p95),
 			check: "p95", pass: true, delta: "~ (p=0.84 n=5+5)", message: "beyond the tolerance but not significant at α=0.05: noise"},
 		{name: "significant within the tolerance passes, marked significant", tolerance: "p95=10%",
 			base: BaselineMetrics{Samples: map[string][]float64{"p95": five}}, cur: repeats([]float64{105, 106, 107, 108, 109}, p95),
-			check: "p95", pass: true, significant: true, delta: "+4.9% p=0.008 n=5+5"},
+			check: "p95", pass: true, significant: true, delta: "+4.9% [+1.9%, +7.9%] p=0.008 n=5+5"},
 		{name: "an old baseline has one value: threshold only", tolerance: "p95=10%",
 			base: BaselineMetrics{Metrics: map[string]float64{"p95": 102}}, cur: repeats([]float64{126, 130, 127, 129, 128}, p95),
 			check: "p95", pass: false, delta: "+25.5% (n=1+5: no statistics)"},
@@ -76,11 +76,11 @@ func TestRegressionStatistics(t *testing.T) {
 		{name: "cpu_per_request: +26% of CPU time per request", tolerance: "cpu_per_request=10%",
 			base:  BaselineMetrics{Samples: map[string][]float64{"cpu_per_request": {0.0350, 0.0352, 0.0349, 0.0355, 0.0351}}},
 			cur:   repeats([]float64{0.0444, 0.0440, 0.0447, 0.0443, 0.0445}, withCost),
-			check: "cpu_per_request", pass: false, significant: true, delta: "+26.5% p=0.008 n=5+5"},
+			check: "cpu_per_request", pass: false, significant: true, delta: "+26.5% [+25.0%, +27.5%] p=0.008 n=5+5"},
 		{name: "requests_per_cpu_s: higher is better", tolerance: "requests_per_cpu_s=10%",
 			base:  BaselineMetrics{Samples: map[string][]float64{"requests_per_cpu_s": {28490, 28410, 28650, 28170, 28570}}},
 			cur:   repeats([]float64{0.0444, 0.0440, 0.0447, 0.0443, 0.0445}, withCost),
-			check: "requests_per_cpu_s", pass: false, significant: true, delta: "-20.9% p=0.008 n=5+5"},
+			check: "requests_per_cpu_s", pass: false, significant: true, delta: "-20.9% [-21.6%, -20.0%] p=0.008 n=5+5"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tol, err := ParseTolerance(c.tolerance)
@@ -114,7 +114,7 @@ func TestRegressionAlpha(t *testing.T) {
 	base := &Baseline{Version: 1, Configs: map[string]BaselineMetrics{"a": {Load: 100, Samples: map[string][]float64{"p95": {100, 101, 102, 103}}}}}
 	cur := repeats([]float64{126, 127, 128, 129}, func(r *record.Record, x float64) { r.Latency.P95 = x })
 	for alpha, delta := range map[float64]string{
-		0:    "+25.6% p=0.03 n=4+4",
+		0:    "+25.6% [+22.3%, +29.0%] p=0.03 n=4+4",
 		0.01: "+25.6% (n=4+4: too few repeats for α=0.01, smallest p 0.03)",
 	} {
 		v := Evaluate(Input{Records: cur, SLO: mustSLO(t, "p95<1h"), TargetLoad: 100, Baseline: base, Tolerance: tol, Alpha: alpha})
@@ -196,7 +196,7 @@ func TestBaselineFolderKeepsRepeats(t *testing.T) {
 	tol, _ := ParseTolerance("p95=10%")
 	cur := repeats([]float64{126, 127, 128, 129, 130}, func(r *record.Record, x float64) { r.Latency.P95 = x })
 	v := Evaluate(Input{Records: cur, SLO: mustSLO(t, "p95<1h"), TargetLoad: 100, Baseline: b, Tolerance: tol, Experiment: "gate"})
-	if c := v.Checks[1]; c.Pass || c.Delta != "+25.5% p=0.008 n=5+5" {
+	if c := v.Checks[1]; c.Pass || c.Delta != "+25.5% [+22.3%, +28.7%] p=0.008 n=5+5" {
 		t.Errorf("against the folder: %+v", c)
 	}
 }

@@ -42,8 +42,8 @@ func TestMarkdownForAPullRequest(t *testing.T) {
 		t.Fatalf("no folded table:\n%s", md)
 	}
 	for _, w := range []string{
-		"- **FAIL** a: p95 vs baseline at 100 users: 128.0ms vs 102.0ms, +25.5% p=0.008 n=5+5 (limit ≤ 112.2ms)",
-		"- **PASS** a: rps vs baseline at 100 users: 95.3 vs 90.2, +5.6% p=0.008 n=5+5 (limit ≥ 81.2)",
+		"- **FAIL** a: p95 vs baseline at 100 users: 128.0ms vs 102.0ms, +25.5% \\[+22.3%, +28.7%\\] p=0.008 n=5+5 (limit ≤ 112.2ms)",
+		"- **PASS** a: rps vs baseline at 100 users: 95.3 vs 90.2, +5.6% \\[+4.7%, +6.5%\\] p=0.008 n=5+5 (limit ≥ 81.2)",
 	} {
 		if !strings.Contains(changed, w) {
 			t.Errorf("changed checks lack %q:\n%s", w, changed)
@@ -83,7 +83,7 @@ func TestJUnitCarriesStatistics(t *testing.T) {
 	if n := strings.Count(out, "<testcase "); n != 4 {
 		t.Errorf("%d testcases, want 4:\n%s", n, out)
 	}
-	want := `message="p95: measured 128.0ms, limit ≤ 112.2ms, baseline 102.0ms, change +25.5% p=0.008 n=5+5"`
+	want := `message="p95: measured 128.0ms, limit ≤ 112.2ms, baseline 102.0ms, change +25.5% [+22.3%, +28.7%] p=0.008 n=5+5"`
 	if !strings.Contains(out, want) {
 		t.Errorf("JUnit lacks %s:\n%s", want, out)
 	}
