@@ -39,14 +39,16 @@ func checkExtraCPU(d time.Duration) error {
 // a sleep, that runs until the calling OS thread's CPU time has advanced by
 // d. It holds the goroutine on its thread meanwhile, so the thread's CPU
 // clock counts this loop alone; the amount is therefore CPU time however
-// much the process is throttled or preempted (its wall time is ≥ d). It
+// much the process is throttled or preempted (its wall time is ≥ d); it
+// overshoots by about a microsecond (the last chunk and clock read). It
 // returns at once for d ≤ 0 and an error only if the thread's CPU clock
 // cannot be read.
 //
 // The process's CPU time rises by a little more than d, as it would for
 // any handler that keeps a P busy for d: the Go runtime's monitor thread
 // (sysmon) polls every 20µs or so while a P is busy, and on a 2-core VM
-// those wake-ups cost about a tenth of d (measured per thread in /proc).
+// those wake-ups cost up to about a tenth of d (measured per thread in
+// /proc, the same without LockOSThread).
 func burnCPU(d time.Duration) error {
 	if d <= 0 {
 		return nil
@@ -57,28 +59,39 @@ func burnCPU(d time.Duration) error {
 	if err != nil {
 		return err
 	}
-	x := uint64(start) | 1
+	x, n, last := uint64(start)|1, minSpin, start
 	for {
-		x = spin(x)
+		x = spin(x, n)
 		now, err := threadCPUTime()
 		if err != nil {
 			return err
 		}
-		if now-start >= d {
+		left := d - (now - start)
+		if left <= 0 {
 			spinSink = x
 			return nil
 		}
+		// The next chunk takes about half of what is left, at this chunk's
+		// pace: few clock reads for a long burn, a small overshoot for any.
+		if took := now - last; took > 0 {
+			n = max(minSpin, int(float64(n)*float64(left)/2/float64(took)))
+		}
+		last = now
 	}
 }
+
+// minSpin is the smallest chunk of spin between two clock reads, in
+// iterations: a few tens of nanoseconds, well under one clock read (a
+// system call of about 0.4µs).
+const minSpin = 64
 
 // spinSink keeps spin's result alive so the compiler cannot drop the loop.
 var spinSink uint64
 
-// spin is about a microsecond of arithmetic between two reads of the
-// thread's CPU clock, so the loop's time goes mostly to user-space work
-// rather than to the clock's system call.
-func spin(x uint64) uint64 {
-	for range 4096 {
+// spin is n rounds of xorshift arithmetic on x: CPU work the compiler
+// cannot skip (its result is kept) and that touches no memory.
+func spin(x uint64, n int) uint64 {
+	for range n {
 		x ^= x << 13
 		x ^= x >> 7
 		x ^= x << 17
