@@ -14,7 +14,7 @@ package experiments
 // on this 2-core VM those wake-ups cost about a tenth of the busy time:
 // measured per thread in /proc, the same with or without the fixture's
 // LockOSThread). That is real CPU, which the measurement rightly counts;
-// runs here gave +0.29 to +0.37 ms per 300µs with an 8 s window (local
+// runs here gave +0.29 to +0.35 ms per 300µs with an 8 s window (local
 // and Docker).
 
 import (
