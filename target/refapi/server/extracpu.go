@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -68,7 +69,7 @@ func burnCPU(d time.Duration) error {
 		}
 		left := d - (now - start)
 		if left <= 0 {
-			spinSink = x
+			spinSink.Store(x)
 			return nil
 		}
 		// The next chunk takes about half of what is left, at this chunk's
@@ -85,8 +86,9 @@ func burnCPU(d time.Duration) error {
 // system call of about 0.4µs).
 const minSpin = 64
 
-// spinSink keeps spin's result alive so the compiler cannot drop the loop.
-var spinSink uint64
+// spinSink keeps spin's result alive so the compiler cannot drop the
+// loop; atomic, since requests burn concurrently.
+var spinSink atomic.Uint64
 
 // spin is n rounds of xorshift arithmetic on x: CPU work the compiler
 // cannot skip (its result is kept) and that touches no memory.
