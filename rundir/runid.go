@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/loadlab/loadlab/record"
@@ -58,4 +60,29 @@ func CreateSteps(dir string) (*record.Writer, error) {
 		return nil, fmt.Errorf("%s %w (%s)", dir, ErrStepsExist, StepsFile)
 	}
 	return w, err
+}
+
+// runIDSuffix is the random suffix NewRunID ends a run ID with
+// ("-3fa9c2"); run IDs made before it have none.
+var runIDSuffix = regexp.MustCompile(`-[0-9a-f]{6}$`)
+
+// ExperimentOf derives the experiment name from a run ID of
+// NewRunID, "<UTC time>-<name>-<6 hex>" ("20261122T120000Z-quick-3fa9c2"
+// → "quick"), or of the earlier form without the suffix
+// ("20261122T155504Z-quick" → "quick"). It is "" when runID does not start
+// with such a time. A name that itself ends in a dash and 6 hex digits
+// cannot be told from a suffixed ID: baselines store their experiment for
+// that reason.
+func ExperimentOf(runID string) string {
+	stamp, rest, ok := strings.Cut(runID, "-")
+	if !ok || rest == "" {
+		return ""
+	}
+	if _, err := time.Parse("20060102T150405Z", stamp); err != nil {
+		return ""
+	}
+	if name := runIDSuffix.ReplaceAllString(rest, ""); name != "" {
+		return name
+	}
+	return rest
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/rundir"
 )
 
 // Baseline is what a later gate compares with: per configuration, the
@@ -18,7 +19,7 @@ type Baseline struct {
 	Run     string `json:"run"`
 	// Experiment is the name of the experiment the run was of; a
 	// baseline saved without it is of the experiment its Run ID names
-	// (ExperimentOf).
+	// (rundir.ExperimentOf).
 	Experiment string                     `json:"experiment,omitempty"`
 	CreatedAt  time.Time                  `json:"created_at"`
 	At         string                     `json:"at"`
@@ -88,7 +89,7 @@ func NewBaseline(in Input, now time.Time) (Baseline, error) {
 		b.Configs[name] = m
 	}
 	if b.Experiment == "" {
-		b.Experiment = ExperimentOf(b.Run)
+		b.Experiment = rundir.ExperimentOf(b.Run)
 	}
 	if len(b.Configs) == 0 {
 		return b, errors.New("no configuration has a measured step to keep as a baseline")

@@ -2,37 +2,10 @@ package gate
 
 import (
 	"fmt"
-	"regexp"
-	"strings"
-	"time"
 
 	"github.com/loadlab/loadlab/report"
+	"github.com/loadlab/loadlab/rundir"
 )
-
-// runIDSuffix is the random suffix rundir.NewRunID ends a run ID with
-// ("-3fa9c2"); run IDs made before it have none.
-var runIDSuffix = regexp.MustCompile(`-[0-9a-f]{6}$`)
-
-// ExperimentOf derives the experiment name from a run ID of
-// rundir.NewRunID, "<UTC time>-<name>-<6 hex>" ("20261122T120000Z-quick-3fa9c2"
-// → "quick"), or of the earlier form without the suffix
-// ("20261122T155504Z-quick" → "quick"). It is "" when runID does not start
-// with such a time. A name that itself ends in a dash and 6 hex digits
-// cannot be told from a suffixed ID: baselines store their experiment for
-// that reason.
-func ExperimentOf(runID string) string {
-	stamp, rest, ok := strings.Cut(runID, "-")
-	if !ok || rest == "" {
-		return ""
-	}
-	if _, err := time.Parse("20060102T150405Z", stamp); err != nil {
-		return ""
-	}
-	if name := runIDSuffix.ReplaceAllString(rest, ""); name != "" {
-		return name
-	}
-	return rest
-}
 
 // experimentOf is the experiment of results folder in: the name in its
 // experiment.yaml, else the one its run ID carries; "" when neither says.
@@ -42,7 +15,7 @@ func experimentOf(in report.Input) string {
 	}
 	for _, r := range in.Records {
 		if r.Run != "" {
-			return ExperimentOf(r.Run)
+			return rundir.ExperimentOf(r.Run)
 		}
 	}
 	return ""
@@ -54,7 +27,7 @@ func (b Baseline) experiment() string {
 	if b.Experiment != "" {
 		return b.Experiment
 	}
-	return ExperimentOf(b.Run)
+	return rundir.ExperimentOf(b.Run)
 }
 
 // otherExperiment says that in's baseline comes from another experiment
