@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -13,6 +14,14 @@ import (
 // modelEnv names the environment variable that sets --model's default.
 const modelEnv = "LOADLAB_MODEL"
 
+// extraCPUFlag and extraCPUEnv name the two ways to set the reference API's
+// extra CPU work per POST /predict (server.Config.ExtraCPUPerRequest); the
+// flag wins over the variable.
+const (
+	extraCPUFlag = "extra-cpu-per-request"
+	extraCPUEnv  = "LOADLAB_EXTRA_CPU_PER_REQUEST"
+)
+
 // serveCmd runs the reference inference API until SIGINT/SIGTERM, then
 // shuts down gracefully (in-flight requests finish) and exits 0.
 type serveCmd struct {
@@ -21,6 +30,7 @@ type serveCmd struct {
 	leads       int
 	logLevel    string
 	logRequests bool
+	extraCPU    string
 }
 
 func newServeCmd() *cobra.Command {
@@ -35,7 +45,13 @@ GET /predictions, GET /stats, GET /health, GET /metrics and GET /model.
 The model is the one embedded in the binary unless --model (or the
 ` + modelEnv + ` environment variable) names an artifact written by
 'loadlab train'. Logs are JSON lines on stderr. SIGTERM or SIGINT stops
-accepting connections, lets in-flight requests finish and exits 0.`,
+accepting connections, lets in-flight requests finish and exits 0.
+
+--` + extraCPUFlag + ` (or the ` + extraCPUEnv + ` environment
+variable, which an experiment's target.env sets inside a container) is a
+fixture for testing performance gates: every POST /predict first burns that
+much CPU time in a busy loop, so the API's CPU per request rises by a known
+amount. Off (0) by default.`,
 		Args: cobra.NoArgs,
 		RunE: c.run,
 	}
@@ -46,6 +62,7 @@ accepting connections, lets in-flight requests finish and exits 0.`,
 	f.IntVar(&c.leads, "leads", def.Leads, "size of the precomputed lead table served by GET /predictions")
 	f.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.BoolVar(&c.logRequests, "log-requests", false, "log every request at debug level (costs throughput)")
+	f.StringVar(&c.extraCPU, extraCPUFlag, "", "gate-testing fixture: CPU time every POST /predict burns in a busy loop, such as 300us; 0 is off (env "+extraCPUEnv+", default 0)")
 	return cmd
 }
 
@@ -58,6 +75,11 @@ func (c *serveCmd) run(cmd *cobra.Command, _ []string) error {
 	cfg.Addr = c.addr
 	cfg.Leads = c.leads
 	cfg.LogRequests = c.logRequests
+	extra, err := extraCPUSetting(c.extraCPU, cmd.Flags().Changed(extraCPUFlag), os.Getenv(extraCPUEnv))
+	if err != nil {
+		return err
+	}
+	cfg.ExtraCPUPerRequest = extra
 	cfg.Logger = slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
@@ -68,4 +90,26 @@ func (c *serveCmd) run(cmd *cobra.Command, _ []string) error {
 		load = func() (*model.Model, error) { return model.Load(c.modelPath) }
 	}
 	return server.Run(cmd.Context(), cfg, source, load)
+}
+
+// extraCPUSetting is the extra CPU per request serve runs with: the flag's
+// value when the flag was given, else the environment variable's when it is
+// set and not empty, else 0 (off). A bad value is a usage error naming where
+// it came from.
+func extraCPUSetting(flag string, flagGiven bool, env string) (time.Duration, error) {
+	switch {
+	case flagGiven:
+		d, err := server.ParseExtraCPU(flag)
+		if err != nil {
+			return 0, usagef("--%s: %w", extraCPUFlag, err)
+		}
+		return d, nil
+	case env != "":
+		d, err := server.ParseExtraCPU(env)
+		if err != nil {
+			return 0, usagef("environment variable %s: %w; fix or unset it, or give --%s", extraCPUEnv, err, extraCPUFlag)
+		}
+		return d, nil
+	}
+	return 0, nil
 }

@@ -104,3 +104,77 @@ func isExitCode(err error, code int) bool {
 	var ee *exitError
 	return errors.As(err, &ee) && ee.Code == code
 }
+
+func TestServeExtraCPUSetting(t *testing.T) {
+	for _, tc := range []struct {
+		flag      string
+		flagGiven bool
+		env       string
+		want      time.Duration
+		err       string // a part of the usage error; "" for none
+	}{
+		{want: 0},
+		{env: "300us", want: 300 * time.Microsecond},
+		{flag: "600us", flagGiven: true, env: "300us", want: 600 * time.Microsecond},
+		{flag: "0", flagGiven: true, env: "300us", want: 0},
+		{flag: "0", flagGiven: true, env: "lots", want: 0}, // the flag wins, the variable is not read
+		{flag: "300", flagGiven: true, err: "--extra-cpu-per-request: \"300\" is not a duration: give one such as 300us"},
+		{flag: "-1ms", flagGiven: true, err: "--extra-cpu-per-request: -1ms is out of range: give 0 (off) to 1s"},
+		{env: "2s", err: "environment variable LOADLAB_EXTRA_CPU_PER_REQUEST: 2s is out of range: give 0 (off) to 1s, such as 300us; fix or unset it"},
+	} {
+		got, err := extraCPUSetting(tc.flag, tc.flagGiven, tc.env)
+		if tc.err == "" && (err != nil || got != tc.want) {
+			t.Errorf("extraCPUSetting(%q, %v, %q) = %v, %v; want %v", tc.flag, tc.flagGiven, tc.env, got, err, tc.want)
+		}
+		if tc.err != "" && (!isUsage(err) || !strings.Contains(err.Error(), tc.err)) {
+			t.Errorf("extraCPUSetting(%q, %v, %q) = %v, %v; want a usage error containing %q", tc.flag, tc.flagGiven, tc.env, got, err, tc.err)
+		}
+	}
+}
+
+// serve takes the extra CPU from the environment, lets the flag override
+// it, says so in its start-up line, and refuses a bad value before listening.
+func TestServeExtraCPUPerRequest(t *testing.T) {
+	for _, tc := range []struct {
+		env  string
+		args []string
+		want string // "" for no mention of extra CPU
+	}{
+		{"", nil, ""},
+		{"1ms", nil, `"extra_cpu_per_request":"1ms"`},
+		{"1ms", []string{"--extra-cpu-per-request", "300us"}, `"extra_cpu_per_request":"300µs"`},
+	} {
+		t.Setenv(extraCPUEnv, tc.env)
+		addr := testsrv.FreeAddr(t)
+		ctx, cancel := context.WithCancel(context.Background())
+		type result struct {
+			out string
+			err error
+		}
+		served := make(chan result, 1)
+		go func() {
+			out, err := execCLI(ctx, append([]string{"serve", "--addr", addr, "--leads", "10"}, tc.args...)...)
+			served <- result{out, err}
+		}()
+		testsrv.WaitUntil(t, 10*time.Second, "healthy", func() error {
+			_, err := execCLI(context.Background(), "healthcheck", "--url", "http://"+addr+"/health", "--timeout", "1s")
+			return err
+		})
+		cancel()
+		var r result
+		select {
+		case r = <-served:
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+		mentioned := strings.Contains(r.out, "extra_cpu_per_request")
+		if r.err != nil || !strings.Contains(r.out, `"msg":"listening"`) || !strings.Contains(r.out, tc.want) || mentioned != (tc.want != "") {
+			t.Errorf("serve %v with %s=%q: %v, want a listening line with %q:\n%s", tc.args, extraCPUEnv, tc.env, r.err, tc.want, r.out)
+		}
+	}
+	t.Setenv(extraCPUEnv, "")
+	out, err := execCLI(context.Background(), "serve", "--addr", testsrv.FreeAddr(t), "--extra-cpu-per-request", "5s")
+	if !isUsage(err) || !strings.Contains(err.Error(), "--extra-cpu-per-request: 5s is out of range") {
+		t.Errorf("--extra-cpu-per-request 5s: %v, want a usage error naming the flag\n%s", err, out)
+	}
+}

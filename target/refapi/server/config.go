@@ -32,6 +32,11 @@ type Config struct {
 	// LogRequests logs one line per request at debug level (off by
 	// default: it costs throughput).
 	LogRequests bool
+	// ExtraCPUPerRequest is a fixture for testing performance gates: every
+	// POST /predict served with a model first burns this much CPU time of
+	// its thread in a busy loop (see burnCPU). 0, the default, is off; at
+	// most MaxExtraCPUPerRequest.
+	ExtraCPUPerRequest time.Duration
 }
 
 // DefaultConfig is `loadlab serve` without flags.
@@ -75,6 +80,9 @@ func (c Config) Validate() error {
 		if d.v <= 0 {
 			errs = append(errs, fmt.Errorf("%s: %v, want > 0", d.name, d.v))
 		}
+	}
+	if err := checkExtraCPU(c.ExtraCPUPerRequest); err != nil {
+		errs = append(errs, fmt.Errorf("extra_cpu_per_request: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -91,6 +91,10 @@ func (s *Server) dispatch(ep endpoint, w http.ResponseWriter, r *http.Request) i
 	}
 	switch ep {
 	case epPredict:
+		if err := burnCPU(s.cfg.ExtraCPUPerRequest); err != nil {
+			s.log.Error("extra CPU per request", "error", err.Error())
+			return writeDetail(w, http.StatusInternalServerError, "extra CPU per request: "+err.Error())
+		}
 		return s.predict(w, r, st)
 	case epPrediction:
 		return s.prediction(w, r, st)

@@ -95,7 +95,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	s.log.Info("listening", "addr", ln.Addr().String())
+	attrs := []any{"addr", ln.Addr().String()}
+	if d := s.cfg.ExtraCPUPerRequest; d > 0 {
+		attrs = append(attrs, "extra_cpu_per_request", d.String())
+	}
+	s.log.Info("listening", attrs...)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
