@@ -53,6 +53,13 @@ type StepResult struct {
 	MemPct      Stat `json:"memory_pct_of_limit"`
 	MemoryBytes Stat `json:"memory_bytes"`
 	ThrottledS  Stat `json:"throttled_s"`
+	// CPUPerRequestMs (ms of target CPU per completed request) and
+	// RequestsPerCPUS (requests per target CPU-second) combine the repeats
+	// that measured them (record.Target.SetCost); both are nil (absent
+	// from JSON) when none did: no target telemetry, or no CPU time or no
+	// request in the window.
+	CPUPerRequestMs *Stat `json:"cpu_per_request_ms,omitempty"`
+	RequestsPerCPUS *Stat `json:"requests_per_cpu_s,omitempty"`
 	// OOMKills and Restarts are summed over every repeat.
 	OOMKills int `json:"oom_kills"`
 	Restarts int `json:"restarts"`
@@ -186,6 +193,16 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 		st.MemoryBytes = tp(func(t *record.Target) float64 { return float64(t.MemoryBytes) })
 		st.ThrottledS = tp(func(t *record.Target) float64 { return t.ThrottledS })
 	}
+	var costs, perCPU []float64
+	for _, r := range withTarget {
+		if r.Target.CPUPerRequestMs > 0 && r.Target.RequestsPerCPUS > 0 {
+			costs, perCPU = append(costs, r.Target.CPUPerRequestMs), append(perCPU, r.Target.RequestsPerCPUS)
+		}
+	}
+	if len(costs) > 0 {
+		cost, per := statOf(costs), statOf(perCPU)
+		st.CPUPerRequestMs, st.RequestsPerCPUS = &cost, &per
+	}
 
 	st.median = medianRecord(used, st)
 	st.Pass, st.Breaches = judge(used, st.median, s)
@@ -196,7 +213,8 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 // the SLO grammar's metrics apply to combined steps. Its Latency is nil
 // when any repeat had no answer at all, its LatencyOK when any had no
 // successful one: a repeat without answers is never outvoted, and a nil
-// latency is never averaged in as 0 ms.
+// latency is never averaged in as 0 ms. Its Target holds only the median
+// cost per request, and only when measured.
 func medianRecord(used []record.Record, st StepResult) record.Record {
 	summary := func(ok bool) *record.Latency {
 		ls := make([]*record.Latency, len(used))
@@ -219,10 +237,14 @@ func medianRecord(used []record.Record, st StepResult) record.Record {
 		return &record.Latency{Min: med("min"), Mean: med("mean"), P50: med("p50"), P90: med("p90"),
 			P95: med("p95"), P99: med("p99"), Max: med("max")}
 	}
-	return record.Record{
+	med := record.Record{
 		RPS: st.RPS.Median, OKRPS: st.OKRPS.Median, ErrorRate: st.ErrorRate.Median,
 		Latency: summary(false), LatencyOK: summary(true),
 	}
+	if st.CPUPerRequestMs != nil {
+		med.Target = &record.Target{CPUPerRequestMs: st.CPUPerRequestMs.Median, RequestsPerCPUS: st.RequestsPerCPUS.Median}
+	}
+	return med
 }
 
 // NoAnswersBreach is the first breach of a step without a single answer.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +37,10 @@ func WriteSummary(w io.Writer, a Analysis) error {
 
 // StepsCSVHeader is the header row of steps.csv. Columns are only ever
 // added at the end, so a column keeps its position: the search_ columns
-// are the step's search mark (record.Search), empty for a plain ramp.
+// are the step's search mark (record.Search), empty for a plain ramp; the
+// last two are the target's CPU time per request in ms and requests per
+// target CPU-second (record.Target.CPUPerRequestMs, RequestsPerCPUS),
+// empty when not measured.
 var StepsCSVHeader = []string{
 	"run", "repeat", "step", "config", "cpus", "memory_bytes", "replicas", "runtime", "approximate",
 	"started_at", "window_s", "model", "users", "rate", "think_min_s", "think_max_s",
@@ -48,7 +52,16 @@ var StepsCSVHeader = []string{
 	"target_throttled_s", "target_oom_kills", "target_restarts",
 	"slo_pass", "slo_breaches", "partial", "stop_reason", "failure",
 	"search_kind", "search_phase", "search_probe", "search_verdict", "search_trial",
+	"target_cpu_per_request_ms", "target_requests_per_cpu_s",
 }
+
+// Positions in StepsCSVHeader of the groups of columns a row fills in
+// only when the record has them.
+var (
+	csvTargetCol = slices.Index(StepsCSVHeader, "target_cpu_cores")
+	csvSearchCol = slices.Index(StepsCSVHeader, "search_kind")
+	csvCostCol   = slices.Index(StepsCSVHeader, "target_cpu_per_request_ms")
+)
 
 // WriteStepsCSV renders every record as one row of steps.csv (repeats and
 // failed configurations included), columns as StepsCSVHeader. Latencies
@@ -61,6 +74,12 @@ func WriteStepsCSV(w io.Writer, recs []record.Record) error {
 	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 	i := func(v int64) string { return strconv.FormatInt(v, 10) }
 	b := strconv.FormatBool
+	measured := func(v float64) string { // 0: not measured (record.Target.SetCost)
+		if v <= 0 {
+			return ""
+		}
+		return f(v)
+	}
 	for _, r := range recs {
 		started := ""
 		if !r.StartedAt.IsZero() {
@@ -77,13 +96,15 @@ func WriteStepsCSV(w io.Writer, recs []record.Record) error {
 			"", "", "", "", "", "", "",
 			b(r.SLO.Pass), strings.Join(r.SLO.Breaches, "; "), b(r.Partial), r.StopReason, r.Failure,
 			"", "", "", "", "",
+			"", "",
 		}
 		if t := r.Target; t != nil {
-			copy(row[35:42], []string{f(t.CPUCores), f(t.CPUPctOfLimit), i(t.MemoryBytes), f(t.MemoryPctOfLimit),
+			copy(row[csvTargetCol:], []string{f(t.CPUCores), f(t.CPUPctOfLimit), i(t.MemoryBytes), f(t.MemoryPctOfLimit),
 				f(t.ThrottledS), strconv.Itoa(t.OOMKills), strconv.Itoa(t.Restarts)})
+			copy(row[csvCostCol:], []string{measured(t.CPUPerRequestMs), measured(t.RequestsPerCPUS)})
 		}
 		if s := r.Search; s != nil {
-			copy(row[len(row)-5:], []string{s.Kind, s.Phase, strconv.Itoa(s.Probe), s.Verdict, s.Trial})
+			copy(row[csvSearchCol:], []string{s.Kind, s.Phase, strconv.Itoa(s.Probe), s.Verdict, s.Trial})
 		}
 		if err := cw.Write(row); err != nil {
 			return fmt.Errorf("write steps.csv: %w", err)

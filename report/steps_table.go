@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strings"
+
+	"github.com/loadlab/loadlab/slo"
 )
 
 // stepGrid is the per-step table of one configuration: medians with the
@@ -29,7 +31,7 @@ func stepGrid(a Analysis, c ConfigResult) grid {
 			strings.Join(stepNotes(c, i), "; "),
 		}
 		if st.HasTarget {
-			row[7] = formatPercent(st.CPUPct.Median)
+			row[7] = cpuCell(st)
 			row[8] = formatPercent(st.MemPct.Median)
 			row[9] = formatSeconds(st.ThrottledS.Median)
 		}
@@ -44,6 +46,16 @@ func stepGrid(a Analysis, c ConfigResult) grid {
 		g.Rows = append(g.Rows, row)
 	}
 	return g
+}
+
+// cpuCell renders a step's target CPU: the median percentage of the limit,
+// and the median CPU time per request when measured ("12 % · 35.2µs/req").
+func cpuCell(st StepResult) string {
+	cell := formatPercent(st.CPUPct.Median)
+	if st.CPUPerRequestMs != nil {
+		cell += " · " + slo.FormatValue(slo.KindCPU, st.CPUPerRequestMs.Median) + "/req"
+	}
+	return cell
 }
 
 // stepNotes marks the notable steps of a configuration.

@@ -50,7 +50,7 @@ func comparisonGrid(a Analysis) grid {
 				}
 			}
 			if st, ok := c.Step(c.CapacityStep); ok && st.HasTarget {
-				row[6] = formatPercent(st.CPUPct.Median)
+				row[6] = cpuCell(st)
 				row[7] = formatPercent(st.MemPct.Median)
 			}
 		}
