@@ -23,14 +23,23 @@ baseline. Thresholds come from --slo, else the experiment's gates:, else its slo
 They are evaluated at the target users (default; the highest step when unknown),
 at --at-users N, or --at capacity.
 
-Writes gate.junit.xml into the results folder (or --junit PATH) and appends a
-Markdown summary to $GITHUB_STEP_SUMMARY when that variable is set.
+A baseline is compared with, per configuration, at the load level it holds
+(whatever --at says); a run without a complete step at that level exits 2.
+With repeats on both sides a regression beyond --tolerance fails only when it
+is also significant (Mann-Whitney U, p < --alpha); "~" marks a change that is
+not. A configuration missing from either side fails unless --allow-missing; a
+baseline of another experiment exits 2 unless --allow-other-experiment.
+
+Writes gate.junit.xml into the results folder (or --junit PATH), a Markdown
+summary to --summary FILE, and appends it to $GITHUB_STEP_SUMMARY when that
+variable is set.
 
 Exit codes: 0 every gate passed, 1 a gate failed, 2 usage or input error,
 3 the run cannot be trusted (incomplete, failed configuration, or the load
 generator was saturated).`,
 		Example: `  loadlab gate results/20261122T120000Z-quick --slo 'p95<1s,error_rate<1%,rps>=500'
-  loadlab gate results/new --baseline baselines/quick.json --tolerance p95=10%,rps=5%,capacity=1step`,
+  loadlab gate results/new --baseline baselines/quick.json --tolerance p95=10%,rps=5%,capacity=1step
+  loadlab gate results/new --baseline results/main-run --tolerance cpu_per_request=10% --summary gate.md`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("gate takes one results folder (got %d arguments)", len(args))
@@ -53,7 +62,11 @@ func bindGateFlags(cmd *cobra.Command, o *gate.Options) {
 	f.StringVar(&o.At, "at", "", "where to evaluate: target (default), capacity")
 	f.StringVar(&o.Baseline, "baseline", "", "baseline JSON (from `loadlab baseline save`) or a results folder to compare with")
 	f.StringVar(&o.Tolerance, "tolerance", "", "allowed regressions vs the baseline (default "+gate.DefaultTolerance+")")
+	f.Float64Var(&o.Alpha, "alpha", gate.DefaultAlpha, "significance level: with repeats, a regression beyond the tolerance fails only when its Mann-Whitney U p-value is below it")
+	f.BoolVar(&o.AllowMissing, "allow-missing", false, "accept configurations that the run or the baseline lacks (noted instead of failing)")
+	f.BoolVar(&o.AllowOtherExperiment, "allow-other-experiment", false, "compare with a baseline of another experiment (noted instead of refused)")
 	f.StringVar(&o.JUnit, "junit", "", "JUnit XML path (default <results>/gate.junit.xml)")
+	f.StringVar(&o.Summary, "summary", "", "also write the Markdown summary (for a pull-request comment) to this file")
 }
 
 // baselineCmd groups baseline management; `baseline save` stores what a

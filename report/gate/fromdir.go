@@ -3,6 +3,7 @@ package gate
 import (
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/loadlab/loadlab/report"
 	"github.com/loadlab/loadlab/slo"
@@ -25,16 +26,29 @@ type Options struct {
 	// DefaultTolerance, and is the only value allowed without Baseline).
 	Baseline  string
 	Tolerance string
+	// Alpha is the significance level of the baseline comparison (0
+	// means DefaultAlpha; else between 0 and 1 exclusive).
+	Alpha float64
+	// AllowMissing accepts configurations that the run or the baseline
+	// lacks (a passing check with a note instead of a failure);
+	// AllowOtherExperiment accepts a baseline of another experiment
+	// (noted in the verdict instead of refused with ExitUsage).
+	AllowMissing         bool
+	AllowOtherExperiment bool
 	// JUnit is where Run writes its JUnit XML ("" means
-	// <results folder>/gate.junit.xml).
-	JUnit string
+	// <results folder>/gate.junit.xml); Summary, when set, is a file Run
+	// writes the Markdown summary to (WriteMarkdown), as well as
+	// appending it to $GITHUB_STEP_SUMMARY when that is set.
+	JUnit   string
+	Summary string
 }
 
 // FromDir builds the gate input of results folder dir: its records, plan
 // and torn line (report.ReadDir: a run without any step is read, not
 // refused, for Evaluate to call incomplete), the thresholds, where to
 // evaluate them, and each configuration's capacity and ramp step
-// (report.Capacities). Every error is a usage error (ExitUsage): the
+// (report.Capacities), its experiment's name and the baseline options.
+// Every error is a usage error (ExitUsage): the
 // folder cannot be read, or the options are wrong.
 func FromDir(dir string, o Options) (Input, error) {
 	in, err := report.ReadDir(dir)
@@ -52,7 +66,11 @@ func FromDir(dir string, o Options) (Input, error) {
 	if len(conds) == 0 {
 		return Input{}, errors.New("no thresholds: give --slo, or gates:/slo: in the experiment file")
 	}
-	g := Input{Records: in.Records, SLO: conds, TargetLoad: float64(in.TargetLoad), Plan: in.Plan, Torn: in.Torn}
+	if o.Alpha < 0 || o.Alpha >= 1 || math.IsNaN(o.Alpha) {
+		return Input{}, fmt.Errorf("--alpha %g: want a significance level between 0 and 1, e.g. 0.05", o.Alpha)
+	}
+	g := Input{Records: in.Records, SLO: conds, TargetLoad: float64(in.TargetLoad), Plan: in.Plan, Torn: in.Torn,
+		Experiment: experimentOf(in), Alpha: o.Alpha, AllowMissing: o.AllowMissing, AllowOtherExperiment: o.AllowOtherExperiment}
 	switch {
 	case o.AtLoad > 0 && o.At != "":
 		return Input{}, errors.New("give --at-users or --at, not both")

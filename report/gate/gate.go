@@ -43,9 +43,18 @@ type Input struct {
 	// its ramp step size, as computed by report.Analyze.
 	Capacity map[string]float64
 	Step     map[string]float64
-	// Baseline, when set, is compared with Tolerance.
-	Baseline  *Baseline
-	Tolerance Tolerance
+	// Baseline, when set, is compared with Tolerance, for each
+	// configuration at the level the baseline holds for it (whatever At
+	// says), its per-repeat values tested at significance level Alpha (0
+	// means DefaultAlpha). A configuration missing from either side fails
+	// unless AllowMissing; a baseline of another experiment (Experiment
+	// is the run's, "" when unknown) fails unless AllowOtherExperiment.
+	Baseline             *Baseline
+	Tolerance            Tolerance
+	Alpha                float64
+	Experiment           string
+	AllowMissing         bool
+	AllowOtherExperiment bool
 	// Plan is what the run set out to measure (plan.json; nil when
 	// unknown) and Torn the torn last line of steps.jsonl (nil when the
 	// file is whole): with the records' partial steps they tell whether
@@ -54,18 +63,24 @@ type Input struct {
 	Torn *record.TornLine
 }
 
-// Check is one evaluated gate.
+// Check is one evaluated gate. For a baseline comparison, Baseline and
+// Measured are the two sides' medians over their repeats and Delta the
+// change with its statistics (significance.Change's words, e.g. "+26.1%
+// p=0.008 n=5+5", "~ (p=0.42 n=5+5)", "+3.0% (n=1+5: no statistics)").
 type Check struct {
-	Name     string   `json:"name"`   // e.g. "cpu1-mem1g-x2: p95<1s at 200 users"
-	Config   string   `json:"config"` // configuration name
-	Metric   string   `json:"metric"`
-	Measured string   `json:"measured"`
-	Limit    string   `json:"limit"`
-	Baseline string   `json:"baseline,omitempty"`
-	Delta    string   `json:"delta,omitempty"`
-	Pass     bool     `json:"pass"`
-	Message  string   `json:"message,omitempty"`
-	value    *float64 // measured value in canonical units, when there is one
+	Name     string `json:"name"`   // e.g. "cpu1-mem1g-x2: p95<1s at 200 users"
+	Config   string `json:"config"` // configuration name
+	Metric   string `json:"metric"`
+	Measured string `json:"measured"`
+	Limit    string `json:"limit"`
+	Baseline string `json:"baseline,omitempty"`
+	Delta    string `json:"delta,omitempty"`
+	Pass     bool   `json:"pass"`
+	Message  string `json:"message,omitempty"`
+	// Significant is true for a baseline comparison whose change is
+	// statistically significant (significance.Change.Significant).
+	Significant bool     `json:"significant,omitempty"`
+	value       *float64 // measured value in canonical units, when there is one
 }
 
 // Verdict is the outcome of every check.
@@ -90,49 +105,74 @@ func (v Verdict) ExitCode() int {
 	return ExitPass
 }
 
-// Evaluate computes the verdict.
+// Evaluate computes the verdict: the thresholds at the point In.At
+// selects, and the baseline comparison (see Input.Baseline).
 func Evaluate(in Input) Verdict {
 	v := Verdict{Pass: true}
 	order, byConfig := record.ByConfig(in.Records)
+	if in.Baseline != nil {
+		if c, ok := experimentCheck(in); ok {
+			v.add(c)
+		}
+	}
 	for _, name := range order {
 		recs := byConfig[name]
 		if !slices.ContainsFunc(recs, func(r record.Record) bool { return r.Failure == "" }) {
 			continue // failed in every repeat: nothing to check (Untrusted says why)
 		}
-		at, label := point(in, name, recs)
-		steps := stepsAt(recs, at)
-		if len(steps) == 0 {
-			highest := 0.0
-			for _, r := range recs {
-				highest = math.Max(highest, r.Offered())
-			}
-			for _, c := range in.SLO {
-				v.add(Check{Name: fmt.Sprintf("%s: %s %s", name, c.Text, label), Config: name, Metric: c.Metric,
-					Measured: "no step", Limit: c.Text, Pass: false,
-					Message: fmt.Sprintf("no measured step at %s (the ramp reached %s)", fmtLoad(at), fmtLoad(highest))})
-			}
-			continue
-		}
-		for _, r := range steps {
-			if r.Generator.Saturated {
-				v.Untrustworthy = append(v.Untrustworthy, fmt.Sprintf("%s: the load generator was saturated at %s (%s)", name, fmtLoad(r.Offered()), r.Generator.Warning))
-			}
-		}
-		for _, c := range in.SLO {
-			m := measure(steps, c.Metric)
-			check := Check{Name: fmt.Sprintf("%s: %s %s", name, c.Text, label), Config: name, Metric: c.Metric,
-				Measured: m.text(c.Format), Limit: c.Text, Pass: m.ok() && c.Holds(m.value), Message: m.message()}
-			if m.measured {
-				check.value = &m.value
-			}
-			v.add(check)
-		}
+		v.thresholds(in, name, recs)
 		if in.Baseline != nil {
-			v.compare(in, name, label, steps)
+			v.compare(in, name, recs)
 		}
+	}
+	if in.Baseline != nil {
+		v.missingFromRun(in, order)
 	}
 	v.Untrustworthy = append(Untrusted(in.Records, in.Plan, in.Torn), v.Untrustworthy...)
 	return v
+}
+
+// thresholds adds one check per SLO condition for configuration name,
+// whose records are recs, at the point in selects.
+func (v *Verdict) thresholds(in Input, name string, recs []record.Record) {
+	at, label := point(in, name, recs)
+	steps := stepsAt(recs, at)
+	if len(steps) == 0 {
+		highest := 0.0
+		for _, r := range recs {
+			highest = math.Max(highest, r.Offered())
+		}
+		for _, c := range in.SLO {
+			v.add(Check{Name: fmt.Sprintf("%s: %s %s", name, c.Text, label), Config: name, Metric: c.Metric,
+				Measured: "no step", Limit: c.Text, Pass: false,
+				Message: fmt.Sprintf("no measured step at %s (the ramp reached %s)", fmtLoad(at), fmtLoad(highest))})
+		}
+		return
+	}
+	v.saturation(name, steps)
+	for _, c := range in.SLO {
+		m := measure(steps, c.Metric)
+		check := Check{Name: fmt.Sprintf("%s: %s %s", name, c.Text, label), Config: name, Metric: c.Metric,
+			Measured: m.text(c.Format), Limit: c.Text, Pass: m.ok() && c.Holds(m.value), Message: m.message()}
+		if m.measured {
+			check.value = &m.value
+		}
+		v.add(check)
+	}
+}
+
+// saturation makes the verdict untrustworthy for each of steps (of
+// configuration name) whose load generator was saturated, once per step.
+func (v *Verdict) saturation(name string, steps []record.Record) {
+	for _, r := range steps {
+		if !r.Generator.Saturated {
+			continue
+		}
+		why := fmt.Sprintf("%s: the load generator was saturated at %s (%s)", name, fmtLoad(r.Offered()), r.Generator.Warning)
+		if !slices.Contains(v.Untrustworthy, why) {
+			v.Untrustworthy = append(v.Untrustworthy, why)
+		}
+	}
 }
 
 func (v *Verdict) add(c Check) {
@@ -145,10 +185,7 @@ func (v *Verdict) add(c Check) {
 // point chooses the offered load the gates are evaluated at for one
 // configuration, and says it in words.
 func point(in Input, name string, recs []record.Record) (float64, string) {
-	unit := " users"
-	if len(recs) > 0 && recs[0].Load.Model == record.ModelRate {
-		unit = " req/s"
-	}
+	unit := unitOf(modelOf(recs))
 	switch in.At {
 	case AtCapacity:
 		c := in.Capacity[name]
@@ -182,10 +219,12 @@ func stepsAt(recs []record.Record, at float64) []record.Record {
 
 // measured is a metric of one step combined across its repeats.
 type measured struct {
-	// value is the median across repeats, in the metric's canonical unit;
+	// value is the median across repeats, in the metric's canonical unit,
+	// and values the value of each step (repeat) in recorded order;
 	// measured is false when a repeat has no value (a latency of a step
 	// without answers, an _ok latency without successes).
 	value    float64
+	values   []float64
 	measured bool
 	// answered is false when a repeat received no response at all: such a
 	// step fails every gate, whatever its other numbers say.
@@ -206,7 +245,7 @@ func measure(recs []record.Record, metric string) measured {
 		}
 		vals = append(vals, x)
 	}
-	m.value = record.Median(vals)
+	m.value, m.values = record.Median(vals), vals
 	return m
 }
 

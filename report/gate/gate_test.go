@@ -144,11 +144,11 @@ func TestBaselineCompare(t *testing.T) {
 		pass  bool
 		delta string
 	}{
-		"a: p95 vs baseline at 200 users": {false, "+20.0%"},
-		"a: rps vs baseline at 200 users": {true, "+0.0%"},
+		"a: p95 vs baseline at 200 users": {false, "+20.0% (n=1+1: no statistics)"},
+		"a: rps vs baseline at 200 users": {true, "+0.0% (n=1+1: no statistics)"},
 		"a: capacity vs baseline":         {true, "+0.0"},
-		"b: p95 vs baseline at 200 users": {true, "+0.0%"},
-		"b: rps vs baseline at 200 users": {false, "-10.0%"},
+		"b: p95 vs baseline at 200 users": {true, "+0.0% (n=1+1: no statistics)"},
+		"b: rps vs baseline at 200 users": {false, "-10.0% (n=1+1: no statistics)"},
 		"b: capacity vs baseline":         {false, "-200.0"},
 	}
 	for name, w := range want {

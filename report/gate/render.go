@@ -4,11 +4,9 @@ import (
 	"encoding/xml"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
 )
 
 var tableHeader = []string{"gate", "measured", "limit", "baseline", "delta", "result"}
@@ -50,24 +48,6 @@ func WriteTable(w io.Writer, v Verdict) error {
 	return err
 }
 
-// WriteMarkdown renders the verdict as a Markdown section (for
-// $GITHUB_STEP_SUMMARY).
-func WriteMarkdown(w io.Writer, v Verdict) error {
-	if _, err := fmt.Fprintf(w, "### loadlab gate: %s\n\n", summaryLine(v)); err != nil {
-		return err
-	}
-	t := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()))
-	t.Header(tableHeader)
-	if err := t.Bulk(rows(v)); err != nil {
-		return fmt.Errorf("gate summary: %w", err)
-	}
-	if err := t.Render(); err != nil {
-		return fmt.Errorf("gate summary: %w", err)
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
-}
-
 func summaryLine(v Verdict) string {
 	failed := 0
 	for _, c := range v.Checks {
@@ -85,24 +65,6 @@ func summaryLine(v Verdict) string {
 		fmt.Fprintf(&b, "PASS — %d gates passed", len(v.Checks))
 	}
 	return b.String()
-}
-
-// AppendStepSummary appends the Markdown verdict to the file named by
-// $GITHUB_STEP_SUMMARY; it does nothing when the variable is unset.
-func AppendStepSummary(v Verdict) error {
-	path := os.Getenv("GITHUB_STEP_SUMMARY")
-	if path == "" {
-		return nil
-	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
-	}
-	if err := WriteMarkdown(f, v); err != nil {
-		f.Close()
-		return fmt.Errorf("GITHUB_STEP_SUMMARY %s: %w", path, err)
-	}
-	return f.Close()
 }
 
 // JUnit XML, the shape Jenkins and GitLab read: one testsuite, one
@@ -143,10 +105,23 @@ type junitProblem struct {
 func WriteJUnit(w io.Writer, v Verdict) error {
 	s := junitSuite{Name: "loadlab gate"}
 	for _, c := range v.Checks {
-		tc := junitCase{Name: c.Name, Classname: "loadlab." + c.Config,
+		class := "loadlab." + c.Config
+		if c.Config == "" {
+			class = "loadlab.run" // a check of the whole run, as the baseline's experiment
+		}
+		tc := junitCase{Name: c.Name, Classname: class,
 			SystemOut: fmt.Sprintf("measured %s, limit %s, baseline %s, delta %s", c.Measured, c.Limit, dash(c.Baseline), dash(c.Delta))}
+		if c.Message != "" {
+			tc.SystemOut += " (" + c.Message + ")"
+		}
 		if !c.Pass {
 			msg := fmt.Sprintf("%s: measured %s, limit %s", c.Metric, c.Measured, c.Limit)
+			if c.Baseline != "" {
+				msg += fmt.Sprintf(", baseline %s", c.Baseline)
+			}
+			if c.Delta != "" {
+				msg += ", change " + c.Delta
+			}
 			if c.Message != "" {
 				msg += " (" + c.Message + ")"
 			}

@@ -61,6 +61,9 @@ func Run(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) e
 			return usage(err)
 		}
 		in.Baseline, in.Tolerance = b, tol
+		if err := Refusal(in); err != nil {
+			return usage(fmt.Errorf("baseline %s: %w", o.Baseline, err))
+		}
 	}
 	v := Evaluate(in)
 	if err := WriteTable(stdout, v); err != nil {
@@ -75,6 +78,11 @@ func Run(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) e
 	}
 	if err := AppendStepSummary(v); err != nil {
 		return err
+	}
+	if o.Summary != "" {
+		if err := writeSummaryFile(o.Summary, v); err != nil {
+			return err
+		}
 	}
 	code := v.ExitCode()
 	if _, err := fmt.Fprintf(stderr, "loadlab: gate: %s (JUnit: %s)\n", [...]string{"pass", "FAIL", "usage", "UNTRUSTWORTHY"}[code], junit); err != nil {

@@ -1,0 +1,170 @@
+package gate
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/report/significance"
+	"github.com/loadlab/loadlab/slo"
+)
+
+// DefaultAlpha is the significance level of baseline comparisons when
+// Input.Alpha is 0.
+const DefaultAlpha = 0.05
+
+// alpha is in's significance level: Alpha, or DefaultAlpha when unset.
+func (in Input) alpha() float64 {
+	if in.Alpha > 0 {
+		return in.Alpha
+	}
+	return DefaultAlpha
+}
+
+// compare adds, for configuration name whose records are recs, one check
+// per toleranced metric at the level the baseline holds for it (see
+// baselineLevel) and one for capacity; a configuration the baseline does
+// not hold is a missing one (missingCheck).
+func (v *Verdict) compare(in Input, name string, recs []record.Record) {
+	base, ok := in.Baseline.Configs[name]
+	if !ok {
+		v.add(missingCheck(name, "configuration not in the baseline (it holds "+baselineNames(in.Baseline)+"): nothing to compare", in.AllowMissing))
+		return
+	}
+	l := baselineLevel(base, modelOf(recs))
+	steps := stepsAtLevel(recs, l)
+	if len(steps) == 0 {
+		why := stoppedBelow(name, l, recs)
+		if why == "" {
+			why = levelMiss(name, l, recs)
+		}
+		v.add(Check{Name: name + ": baseline level", Config: name, Metric: "baseline", Measured: "no step", Limit: l.String(),
+			Pass: false, Message: why})
+	} else {
+		v.saturation(name, steps)
+		metrics := make([]string, 0, len(in.Tolerance.Metrics))
+		for m := range in.Tolerance.Metrics {
+			metrics = append(metrics, m)
+		}
+		sort.Strings(metrics)
+		for _, metric := range metrics {
+			v.add(regression(in, name+": "+metric+" vs baseline at "+l.String(), name, metric, base, steps))
+		}
+	}
+	if in.Tolerance.CapacitySteps >= 0 {
+		cur := in.Capacity[name]
+		step := base.Step
+		if step <= 0 {
+			step = in.Step[name]
+		}
+		limit := capacityFloor(ladder(in.Records), base.Capacity, in.Tolerance.CapacitySteps, step)
+		v.add(Check{Name: name + ": capacity vs baseline", Config: name, Metric: "capacity",
+			Measured: fmtLoad(cur), Limit: "≥ " + fmtLoad(limit), Baseline: fmtLoad(base.Capacity),
+			Delta: signed(cur-base.Capacity, ""), Pass: cur >= limit})
+	}
+}
+
+// regression is the check of metric against the baseline base on steps
+// (the run's steps at the baseline's level, every repeat). The regression
+// is the change of the medians in the bad direction beyond the tolerance:
+// relative for every metric but error_rate, which is in absolute points.
+// When both sides have at least 2 values and their sizes can reach the
+// significance level (significance.Change.Testable), the check fails only
+// when the regression is also significant (Mann-Whitney U, p < alpha);
+// otherwise it is judged on the medians alone and its delta says so.
+func regression(in Input, checkName, name, metric string, base BaselineMetrics, steps []record.Record) Check {
+	tol := in.Tolerance.Metrics[metric]
+	cond, _ := slo.ParseCondition(metric + "<1")
+	check := Check{Name: checkName, Config: name, Metric: metric}
+	m := measure(steps, metric)
+	refs, ok := base.samples(metric)
+	switch {
+	case !m.ok():
+		check.Measured, check.Limit, check.Message = m.text(cond.Format), "a measured value", m.message()
+		check.Baseline = "not measured"
+		if ok {
+			check.Baseline = cond.Format(record.Median(refs))
+		}
+		return check
+	case !ok:
+		check.Measured, check.Limit, check.Baseline, check.Pass = cond.Format(m.value), "-", "not measured", true
+		check.Message = "the baseline has no " + metric + " (not measured there): nothing to compare"
+		return check
+	}
+	c := significance.Compare(refs, m.values, in.alpha())
+	ref, cur := c.Base.Median, m.value
+	var limit float64
+	var within bool
+	switch {
+	case cond.Kind.HigherIsBetter():
+		limit = ref * (1 - tol)
+		within = cur >= limit
+		check.Limit = "≥ " + cond.Format(limit)
+	case cond.Kind == slo.KindRate: // absolute points
+		limit = ref + tol
+		within = cur <= limit
+		check.Limit = "≤ " + cond.Format(limit)
+	default: // latency, CPU per request: lower is better
+		limit = ref * (1 + tol)
+		within = cur <= limit
+		check.Limit = "≤ " + cond.Format(limit)
+	}
+	check.Measured, check.Baseline = cond.Format(cur), cond.Format(ref)
+	check.Delta, check.Significant = changeText(cond.Kind, c), c.Significant
+	check.Pass = within || (c.Testable && !c.Significant)
+	if !within && check.Pass {
+		check.Message = fmt.Sprintf("beyond the tolerance but not significant at α=%g: noise", c.Alpha)
+	}
+	return check
+}
+
+// changeText is the change c as a check's delta: significance.Change's
+// words, with error_rate's change in absolute points ("+0.5 pts p=0.008
+// n=5+5") since its tolerance is in points.
+func changeText(k slo.Kind, c significance.Change) string {
+	if k != slo.KindRate {
+		return c.String()
+	}
+	pts := signed((c.Cur.Median-c.Base.Median)*100, " pts")
+	switch {
+	case c.Significant:
+		return pts + " " + c.Note()
+	case c.Testable:
+		return "~ (" + c.Note() + ")"
+	}
+	return pts + " (" + c.Note() + ")"
+}
+
+// ladder is the sorted distinct offered loads (users or req/s) measured
+// in the run, over every configuration (they share one ramp, and one that
+// stopped early has not reached the upper rungs): the rungs a capacity
+// can sit on.
+func ladder(recs []record.Record) []float64 {
+	return loads(recs, false)
+}
+
+// capacityFloor is the lowest capacity that stays within n steps of the
+// baseline capacity base. Steps are counted as rungs of the run's ladder,
+// so an uneven ramp (steps: [10, 25, 50, 100]) allows n rungs down, not n
+// times the smallest gap; below the first rung the floor is 0 (the
+// configuration may fail its first step). A base above the top rung (the
+// run stopped early, or the baseline's ramp went further) counts as one
+// rung above it: the rungs in between were never measured, so they cannot
+// be granted. Without a ladder it falls back to base - n*step.
+func capacityFloor(loads []float64, base float64, n int, step float64) float64 {
+	if len(loads) == 0 {
+		return base - float64(n)*step
+	}
+	i := sort.SearchFloat64s(loads, base) // first rung ≥ base; len(loads) above the top
+	if i < len(loads) && loads[i] > base {
+		i-- // between rungs: the highest rung below base; -1 below the ladder
+	}
+	if i-n < 0 {
+		return 0
+	}
+	return loads[i-n]
+}
+
+func signed(f float64, unit string) string {
+	return fmt.Sprintf("%+.1f%s", f, unit)
+}

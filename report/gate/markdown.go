@@ -1,0 +1,108 @@
+package gate
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+)
+
+// WriteMarkdown renders the verdict as a Markdown section short enough for
+// a pull-request comment ($GITHUB_STEP_SUMMARY, --summary): the verdict
+// first; then only the changed checks (failed, or a significant change
+// against the baseline) with their statistics; then a table of every
+// gate, folded, without links.
+func WriteMarkdown(w io.Writer, v Verdict) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### loadlab gate: %s\n\n", summaryLine(v))
+	var changed []string
+	for _, c := range v.Checks {
+		if c.Pass && !c.Significant {
+			continue
+		}
+		res := "PASS"
+		if !c.Pass {
+			res = "FAIL"
+		}
+		line := fmt.Sprintf("- **%s** %s: %s", res, mdText(c.Name), mdText(c.Measured))
+		if c.Baseline != "" {
+			line += " vs " + mdText(c.Baseline)
+		}
+		if c.Delta != "" {
+			line += ", " + mdText(c.Delta)
+		}
+		line += " (limit " + mdText(c.Limit) + ")"
+		if c.Message != "" {
+			line += " — " + mdText(c.Message)
+		}
+		changed = append(changed, line)
+	}
+	if len(changed) > 0 {
+		b.WriteString("Changed:\n\n" + strings.Join(changed, "\n") + "\n\n")
+	} else {
+		b.WriteString("No gate failed and no metric changed significantly.\n\n")
+	}
+	fmt.Fprintf(&b, "<details><summary>All %d gates</summary>\n\n", len(v.Checks))
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return err
+	}
+	t := tablewriter.NewTable(w, tablewriter.WithRenderer(renderer.NewMarkdown()))
+	t.Header(tableHeader)
+	if err := t.Bulk(rows(v)); err != nil {
+		return fmt.Errorf("gate summary: %w", err)
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("gate summary: %w", err)
+	}
+	_, err := io.WriteString(w, "\n</details>\n\n")
+	return err
+}
+
+// mdText escapes the characters of s that Markdown would read as markup
+// (emphasis, code, links, HTML) so that it shows as written.
+func mdText(s string) string {
+	return mdEscaper.Replace(s)
+}
+
+var mdEscaper = strings.NewReplacer(`\`, `\\`, "*", `\*`, "_", `\_`, "`", "\\`", "[", `\[`, "]", `\]`, "<", "&lt;", ">", "&gt;", "|", `\|`)
+
+// AppendStepSummary appends the Markdown verdict to the file named by
+// $GITHUB_STEP_SUMMARY; it does nothing when the variable is unset.
+func AppendStepSummary(v Verdict) error {
+	path := os.Getenv("GITHUB_STEP_SUMMARY")
+	if path == "" {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
+	}
+	if err := WriteMarkdown(f, v); err != nil {
+		f.Close()
+		return fmt.Errorf("GITHUB_STEP_SUMMARY %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("GITHUB_STEP_SUMMARY %s: %w", path, err)
+	}
+	return nil
+}
+
+// writeSummaryFile writes the Markdown verdict to path (--summary),
+// replacing what it held.
+func writeSummaryFile(path string, v Verdict) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("write --summary: %w", err)
+	}
+	if err := WriteMarkdown(f, v); err != nil {
+		f.Close()
+		return fmt.Errorf("write --summary %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write --summary %s: %w", path, err)
+	}
+	return nil
+}

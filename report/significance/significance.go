@@ -1,0 +1,97 @@
+// Package significance compares a metric's per-repeat values of a baseline with a new run's the way
+// benchstat does: the change of the medians, a range for it from the medians' confidence intervals, and
+// the Mann-Whitney U test's two-sided p-value. It is pure: it reads no clock and no file.
+package significance
+
+import (
+	"math"
+	"slices"
+
+	"golang.org/x/perf/benchmath"
+)
+
+// Confidence is the level of every median's confidence interval, as benchstat's default.
+const Confidence = 0.95
+
+// Summary is one side's per-repeat values: the median and its confidence interval.
+// Lo and Hi are ±Inf when N is too small for an interval at Confidence (fewer than 6 values at 0.95);
+// Confidence is the interval's actual level, at least the requested one. Median is NaN when N is 0.
+type Summary struct {
+	Median, Lo, Hi, Confidence float64
+	N                          int
+}
+
+// Change compares a metric's per-repeat values of a baseline (Base) with a new run's (Cur).
+type Change struct {
+	Base, Cur Summary
+	// Delta is Cur.Median÷Base.Median−1 (0.261 is +26.1 %); Lo and Hi are its range from the two medians'
+	// confidence intervals (Cur.Lo÷Base.Hi−1, Cur.Hi÷Base.Lo−1). Delta is NaN when Base.Median is 0;
+	// Lo and Hi are NaN when an interval is infinite or Base.Lo is not above 0.
+	Delta, Lo, Hi float64
+	// P is the Mann-Whitney U test's two-sided p-value (NaN when a side has fewer than 2 values);
+	// Alpha is the significance level it is compared with.
+	P, Alpha float64
+	// Testable is true when both sides have at least 2 values and the smallest p their sizes can
+	// reach (2÷C(n1+n2, n1), no ties) is below Alpha: 3+3 reaches only 0.10, so it is false at 0.05.
+	Testable bool
+	// Significant is Testable && P < Alpha.
+	Significant bool
+}
+
+// Compare summarizes base and cur and tests whether they differ at level alpha (e.g. 0.05).
+// It does not modify its arguments.
+func Compare(base, cur []float64, alpha float64) Change {
+	c := Change{Base: summarize(base), Cur: summarize(cur), Alpha: alpha, P: math.NaN()}
+	c.Delta, c.Lo, c.Hi = math.NaN(), math.NaN(), math.NaN()
+	if c.Base.Median != 0 {
+		c.Delta = c.Cur.Median/c.Base.Median - 1
+	}
+	if finite(c.Base.Lo, c.Base.Hi, c.Cur.Lo, c.Cur.Hi) && c.Base.Lo > 0 {
+		c.Lo = c.Cur.Lo/c.Base.Hi - 1
+		c.Hi = c.Cur.Hi/c.Base.Lo - 1
+	}
+	if len(base) < 2 || len(cur) < 2 {
+		return c
+	}
+	thresholds := benchmath.Thresholds{CompareAlpha: alpha}
+	cmp := benchmath.AssumeNothing.Compare(
+		benchmath.NewSample(slices.Clone(base), &thresholds),
+		benchmath.NewSample(slices.Clone(cur), &thresholds))
+	c.P = cmp.P
+	c.Testable = SmallestP(len(base), len(cur)) < alpha
+	c.Significant = c.Testable && c.P < alpha
+	return c
+}
+
+// SmallestP is the smallest two-sided p-value the Mann-Whitney U test can reach with samples of n1
+// and n2 values and no ties: 2÷C(n1+n2, n1), at most 1. It is 1 when a side has no value.
+func SmallestP(n1, n2 int) float64 {
+	if n1 <= 0 || n2 <= 0 {
+		return 1
+	}
+	// C(n1+n2, n1) as a float: the product of (n2+i)÷i for i in 1..n1.
+	ways := 1.0
+	for i := 1; i <= n1; i++ {
+		ways *= float64(n2+i) / float64(i)
+	}
+	return math.Min(1, 2/ways)
+}
+
+// summarize is the median of values and its confidence interval at Confidence.
+func summarize(values []float64) Summary {
+	if len(values) == 0 {
+		return Summary{Median: math.NaN(), Lo: math.Inf(-1), Hi: math.Inf(1)}
+	}
+	s := benchmath.AssumeNothing.Summary(benchmath.NewSample(slices.Clone(values), nil), Confidence)
+	return Summary{Median: s.Center, Lo: s.Lo, Hi: s.Hi, Confidence: s.Confidence, N: len(values)}
+}
+
+// finite reports whether every x is neither infinite nor NaN.
+func finite(xs ...float64) bool {
+	for _, x := range xs {
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return false
+		}
+	}
+	return true
+}
