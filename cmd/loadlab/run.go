@@ -35,7 +35,7 @@ type runCmd struct {
 func newRunCmd() *cobra.Command {
 	c := &runCmd{}
 	cmd := &cobra.Command{
-		Use:   "run [experiment.yaml | quick | workshop | workshop-search]",
+		Use:   "run [experiment.yaml | quick | workshop | workshop-search | gate]",
 		Short: "Run an experiment: deploy each configuration, ramp load, measure, report",
 		Long: `Run an experiment file. For each configuration (CPU, memory, replicas) and
 repeat: deploy the target, wait until healthy, warm up, ramp the scenario with
