@@ -137,6 +137,17 @@ func TestRampRepeatRunsTheWholeRampNTimes(t *testing.T) {
 	if !strings.Contains(stderr.String(), "runs 3 times (--repeat)") {
 		t.Errorf("stderr does not announce the repeats:\n%s", stderr.String())
 	}
+	// The gate sees the repeats: compared with itself, each metric has
+	// 3+3 values, the same on both sides.
+	stdout.Reset()
+	root = newRootCmd("test")
+	root.SetArgs([]string{"gate", out, "--slo", "p95<1s", "--at-users", "4", "--baseline", out, "--tolerance", "p50=50%",
+		"--junit", filepath.Join(t.TempDir(), "junit.xml")})
+	root.SetOut(&stdout)
+	root.SetErr(&stderr)
+	if err := root.ExecuteContext(context.Background()); err != nil || !strings.Contains(stdout.String(), "n=3+3") {
+		t.Errorf("gate against itself: %v; want a pass comparing 3+3 repeats:\n%s", err, stdout.String())
+	}
 }
 
 // TestRunRepeatOverridesTheExperiment: an experiment that says repeat: 1,
