@@ -74,8 +74,8 @@ bench-search: build
 # significant at GATE_ALPHA (Mann-Whitney U over the 7+7 repeats). Both
 # values come from `make gate-study` (see the README's "The self-gate").
 # In CI the Docker runtime is required.
-GATE_TOLERANCE ?= cpu_per_request=10%,requests_per_cpu_s=10%,p50=50%,error_rate=1%
-GATE_ALPHA ?= 0.05
+GATE_TOLERANCE ?= cpu_per_request=15%,requests_per_cpu_s=15%,p50=10%,error_rate=1%
+GATE_ALPHA ?= 0.01
 export GATE_TOLERANCE GATE_ALPHA
 gate: build
 	@set -e; runtime=$(RUNTIME); if [ "$$CI" = true ]; then runtime=docker; fi; \
