@@ -101,9 +101,12 @@ gate-study: build
 	GATE_STUDY_N=$(GATE_STUDY_N) bash scripts/gate-study.sh
 
 # What `make test` runs instead of the whole study (~2.5 minutes): one
-# unmodified run must pass and one knob run must fail on cpu_per_request.
+# unmodified run must pass and one knob run must fail on cpu_per_request,
+# both without the neighbour. Its knob aims at a 50 % rise: at 25 % the
+# study saw cpu_per_request fail in 9 of 10 runs without the neighbour
+# (the tenth failed on p50), too often a flaky `make test`.
 gate-check: build
-	GATE_STUDY_N=1 GATE_STUDY_CHECK=1 bash scripts/gate-study.sh
+	GATE_STUDY_N=1 GATE_STUDY_CHECK=1 GATE_STUDY_RISE=50 bash scripts/gate-study.sh
 
 report-check:
 	bash scripts/report-check.sh

@@ -25,15 +25,18 @@
 #   GATE_TOLERANCE, GATE_ALPHA  the gate's --tolerance and --alpha (required:
 #                               the Makefile owns their values)
 #   GATE_STUDY_N                runs per set (default 10)
-#   GATE_STUDY_EXTRA            the knob, e.g. 6us (default: derived from the
+#   GATE_STUDY_EXTRA            the knob, e.g. 8us (default: derived from the
 #                               baseline, see below)
+#   GATE_STUDY_RISE             the rise of CPU per request the derived knob
+#                               aims at, in % (default 25; make gate-check 50)
 #   GATE_STUDY_CHECK=1          exit 1 unless every unmodified run passed and
 #                               every knob run was detected (make gate-check)
 #   GATE_BASELINE               default baselines/gate.json
 #   BIN, OUT                    default bin/loadlab, results (the study
 #                               writes OUT/gate-study/<UTC time>/)
 # The default knob is derived from the baseline's CPU per request C so that
-# C rises by ~25 %: X = 25 % of C minus the knob's own cost of being on,
+# C rises by ~GATE_STUDY_RISE %: X = that share of C minus the knob's own
+# cost of being on,
 # GATE_STUDY_KNOB_ONCOST_US (default 7 µs: on this machine at 3,000 req/s,
 # 1us already raised C by ~10 µs and 10us by ~19 µs — the thread lock and
 # the CPU clock's system calls cost more than the busy loop itself), at
@@ -60,8 +63,9 @@ case $N in '' | *[!0-9]* | 0) die "GATE_STUDY_N=$N: want a number of runs ≥ 1"
 # The knob: GATE_STUDY_EXTRA, else derived from the baseline (see above).
 base_us=$(jq -r '[.configs[].metrics.cpu_per_request] | first * 1000' "$BASELINE") ||
 	die "cannot read cpu_per_request from $BASELINE"
-EXTRA=${GATE_STUDY_EXTRA:-$(awk -v c="$base_us" -v on="${GATE_STUDY_KNOB_ONCOST_US:-7}" \
-	'BEGIN { x = int(0.25 * c - on + 0.5); if (x < 1) x = 1; print x "us" }')}
+RISE=${GATE_STUDY_RISE:-25}
+EXTRA=${GATE_STUDY_EXTRA:-$(awk -v c="$base_us" -v r="$RISE" -v on="${GATE_STUDY_KNOB_ONCOST_US:-7}" \
+	'BEGIN { x = int(r / 100 * c - on + 0.5); if (x < 1) x = 1; print x "us" }')}
 
 STUDY=${OUT:-results}/gate-study/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$STUDY" || die "cannot create $STUDY"
