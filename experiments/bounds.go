@@ -25,7 +25,7 @@ func explicitZeros(written func(path string) bool, e Experiment) []FieldError {
 		zero                      bool
 	}
 	zeros := []zero{
-		{"repeat", "from 1 to 100", "0", "the default 1", e.Repeat == 0},
+		{"repeat", fmt.Sprintf("from 1 to %d", MaxRepeat), "0", "the default 1", e.Repeat == 0},
 		{"target.port", "a port from 1 to 65535", "0", "the image's exposed port", e.Target.Port == 0},
 		{"target.health_timeout", "a positive duration such as 60s", "0s", "the default " + runtime.DefaultHealthTimeout.String(), e.Target.HealthTimeout == 0},
 	}

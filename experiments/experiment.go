@@ -5,6 +5,7 @@
 package experiments
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/loadlab/loadlab/record"
@@ -40,7 +41,8 @@ type Experiment struct {
 	// TargetUsers is the load the capacity question asks about: users, or
 	// requests per second for an open-loop scenario.
 	TargetUsers int `yaml:"target_users,omitempty"`
-	// Repeat runs every configuration this many times (default 1).
+	// Repeat runs every configuration this many times (default 1, from 1
+	// to MaxRepeat; see CheckRepeat).
 	Repeat int `yaml:"repeat,omitempty"`
 	// Cooldown is the pause between configurations.
 	Cooldown time.Duration `yaml:"cooldown,omitempty"`
@@ -100,6 +102,20 @@ type Matrix struct {
 	CPUs     []float64      `yaml:"cpus,omitempty"`
 	Memory   []record.Bytes `yaml:"memory,omitempty"`
 	Replicas []int          `yaml:"replicas,omitempty"`
+}
+
+// MaxRepeat bounds an experiment's repeat: and the --repeat flags of run
+// and ramp: every configuration (or ramp) runs from 1 to MaxRepeat times.
+const MaxRepeat = 100
+
+// CheckRepeat says why n runs of every configuration are refused: nil
+// when 1 ≤ n ≤ MaxRepeat, else an error such as "must be from 1 to 100
+// (got 0)". The repeat: field and the --repeat flags share it.
+func CheckRepeat(n int) error {
+	if n < 1 || n > MaxRepeat {
+		return fmt.Errorf("must be from 1 to %d (got %d)", MaxRepeat, n)
+	}
+	return nil
 }
 
 // DefaultSLO judges every step when the file sets no slo.

@@ -131,8 +131,8 @@ func (e Experiment) problems() []FieldError {
 	if e.TargetUsers < 0 {
 		add("target_users", "must be ≥ 0 (got %d)", e.TargetUsers)
 	}
-	if e.Repeat < 1 || e.Repeat > 100 {
-		add("repeat", "must be from 1 to 100 (got %d)", e.Repeat)
+	if err := CheckRepeat(e.Repeat); err != nil {
+		add("repeat", "%v", err)
 	}
 	if e.Cooldown < 0 {
 		add("cooldown", "must be ≥ 0 (got %s)", e.Cooldown)

@@ -52,6 +52,7 @@ type rampCmd struct {
 	caFile      string
 	insecure    bool
 	search      string
+	repeat      int
 }
 
 func newRampCmd() *cobra.Command {
@@ -77,8 +78,14 @@ With --search the steps are a capacity search's probes: bracket from FROM
 (doubling while probes meet --slo), bisect until the gap is within
 RESOLUTION, confirm; the ramp ends when the search has its answer.
 
+With --repeat N the whole ramp (ladder or search) runs N times, one after
+the other; each step record carries its 0-based repeat, and the summary,
+reports and gates combine the repeats of a step (its median, and the
+gate's statistics across repeats).
+
   loadlab ramp --url http://127.0.0.1:8000 --users 50:500:50 --hold 30s --slo 'p95<1s,error_rate<1%'
   loadlab ramp --url http://127.0.0.1:8000 --rate 100:2000:100 --hold 20s --settle 5s
+  loadlab ramp --url http://127.0.0.1:8000 --rate 200 --hold 10s --repeat 5
   loadlab ramp --url http://127.0.0.1:8000 --search 100:20000:5% --hold 20s --slo 'p95<1s,error_rate<1%'
   loadlab ramp --url http://127.0.0.1:8001 --url http://127.0.0.1:8002 --scenario my.yaml --out results/mine`,
 		Args: cobra.NoArgs,
@@ -96,6 +103,7 @@ func (c *rampCmd) flags(f *pflag.FlagSet) {
 	f.StringVar(&c.users, "users", "", "closed-loop users per step: FROM:TO:BY (e.g. 500:10000:500) or one level")
 	f.StringVar(&c.rate, "rate", "", "open-loop requests/s per step: FROM:TO:BY (e.g. 100:2000:100) or one level")
 	f.StringVar(&c.search, "search", "", "find the capacity instead of walking a ladder: FROM:MAX[:RESOLUTION] (e.g. 100:20000:5%), judged by --slo; users, or requests/s when the --scenario says model: rate")
+	f.IntVar(&c.repeat, "repeat", 1, fmt.Sprintf("run the whole ramp N times (1 to %d), each step record carrying its 0-based repeat; reports and gates combine the repeats", experiments.MaxRepeat))
 	f.DurationVar(&c.hold, "hold", 0, "duration of each step (default 30s)")
 	f.DurationVar(&c.settle, "settle", 0, "start of each step left out of its measurement window")
 	f.StringVar(&c.think, "think", "", "think time between a user's requests: MIN-MAX (1s-2.5s), a constant (1s) or 0")
@@ -159,7 +167,7 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	w.RedactWith(red)
 	cfg := record.Config{Name: "url", Replicas: len(c.urls), Runtime: "url"}
 	// The plan tells a ramp killed between steps from a finished one.
-	plan := record.Plan{Configs: []record.Config{cfg}, Repeat: 1}
+	plan := record.Plan{Configs: []record.Config{cfg}, Repeat: c.repeat}
 	plan.Model, plan.Steps = experiments.RampSteps(sc)
 	if err := record.WritePlan(dir, plan); err != nil {
 		return err
@@ -181,6 +189,9 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 	}
 
 	fmt.Fprintf(stderr, "loadlab: ramp %s: %s\n", runID, sc.Describe())
+	if c.repeat > 1 {
+		fmt.Fprintf(stderr, "loadlab: the whole ramp runs %d times (--repeat), its records carrying repeat 0 to %d\n", c.repeat, c.repeat-1)
+	}
 	for i, u := range c.urls {
 		fmt.Fprintf(stderr, "loadlab: load goes to %s (%s)\n", u, strings.Join(addrs[i], ", "))
 	}
@@ -188,11 +199,11 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 
 	prog, finish := newProgress(term)
 	prog.red = red
-	opt.Progress = func(pr engine.Progress) { prog.show(progressLine(pr), pr) }
 	opt.Hooks.Emit = w.Append
 	started := time.Now()
-	out, runErr := engine.Run(ctx, sc, c.urls, opt)
+	outs, runErr := rampRepeats(ctx, sc, c.urls, opt, c.repeat, prog)
 	finish()
+	out := allSteps(outs)
 
 	var errs []error
 	if runErr != nil {
@@ -206,20 +217,20 @@ func (c *rampCmd) run(ctx context.Context, flags *pflag.FlagSet, stdout, stderr 
 		}
 	}
 	if len(out.Steps) > 0 {
-		if err := writeRampSummary(dir, out, verdict, sc, c.urls, addrs, started, c.saveResults, red); err != nil {
+		if err := writeRampSummary(dir, outs, verdict, sc, c.urls, addrs, started, c.saveResults, red); err != nil {
 			errs = append(errs, err)
 		}
-		if err := engine.RenderTable(stdout, out.Steps); err != nil {
+		if err := renderRepeatTables(stdout, outs); err != nil {
 			errs = append(errs, err)
 		}
 	}
-	switch {
-	case out.Interrupted:
+	if out.Interrupted {
 		fmt.Fprintf(stderr, "loadlab: interrupted: %d step(s) recorded in %s, the last one partial\n", len(out.Steps), dir)
-	case searchResult(out) != nil:
-		fmt.Fprintf(stderr, "loadlab: %s\n", out.StopReason) // "search done: capacity …", from the engine
-	case out.StopReason != "":
-		fmt.Fprintf(stderr, "loadlab: ramp stopped after step %d: %s\n", out.Steps[len(out.Steps)-1].Step, out.StopReason)
+	}
+	for i, o := range outs {
+		if end := rampEnd(o, i, c.repeat); end != "" {
+			fmt.Fprintf(stderr, "loadlab: %s\n", end)
+		}
 	}
 	if len(errs) == 0 {
 		fmt.Fprintf(stderr, "loadlab: results in %s\n", dir)

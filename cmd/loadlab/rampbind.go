@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/loadlab/loadlab/experiments"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/engine"
@@ -71,6 +72,9 @@ func (c *rampCmd) bind(flags *pflag.FlagSet) (scenarios.Scenario, error) {
 	}
 	changed := flags.Changed
 	errs = append(errs, c.explicitZeros(changed)...)
+	if err := experiments.CheckRepeat(c.repeat); err != nil {
+		errs = append(errs, fmt.Errorf("--repeat: %w", err))
+	}
 	if changed("allow-large") {
 		sc.AllowLarge = c.allowLarge
 	}

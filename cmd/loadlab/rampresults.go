@@ -18,8 +18,10 @@ import (
 )
 
 // writeRampSummary writes DIR/summary.json in the report's layout, with
-// the ramp's own facts in its environment.
-func writeRampSummary(dir string, out engine.Outcome, verdict slo.SLO, sc scenarios.Scenario, urls []string, addrs [][]string, started time.Time, saved bool, red *redact.Redactor) error {
+// the ramp's own facts in its environment; outs holds one outcome per
+// repeat (the report combines the repeats of each step).
+func writeRampSummary(dir string, outs []engine.Outcome, verdict slo.SLO, sc scenarios.Scenario, urls []string, addrs [][]string, started time.Time, saved bool, red *redact.Redactor) error {
+	out := allSteps(outs)
 	env := map[string]any{
 		"tool":        "loadlab ramp",
 		"version":     version,
@@ -30,6 +32,10 @@ func writeRampSummary(dir string, out engine.Outcome, verdict slo.SLO, sc scenar
 		"finished_at": time.Now().UTC(),
 		"stop_reason": red.String(out.StopReason),
 		"interrupted": out.Interrupted,
+		"repeats":     len(outs),
+	}
+	if len(outs) > 1 {
+		env["stop_reasons"] = redactAll(red, stopReasons(outs))
 	}
 	if saved {
 		env["results"] = rundir.ResultsFile
@@ -51,6 +57,15 @@ func writeRampSummary(dir string, out engine.Outcome, verdict slo.SLO, sc scenar
 		return fmt.Errorf("write summary: %w", err)
 	}
 	return nil
+}
+
+// redactAll is ss with red applied to each.
+func redactAll(red *redact.Redactor, ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = red.String(s)
+	}
+	return out
 }
 
 // redactURLs is urls as results may show them (see redact.URL).

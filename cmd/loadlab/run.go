@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 
@@ -21,18 +22,20 @@ type runCmd struct {
 	seed        int64
 	slo         string
 	targetUsers int
+	repeat      int
 	gate        bool
 	baseline    string
 	tolerance   string
 
-	// targetUsersSet says --target-users was given (an explicit 0 is refused).
-	targetUsersSet bool
+	// targetUsersSet says --target-users was given (an explicit 0 is
+	// refused); repeatSet says --repeat was.
+	targetUsersSet, repeatSet bool
 }
 
 func newRunCmd() *cobra.Command {
 	c := &runCmd{}
 	cmd := &cobra.Command{
-		Use:   "run [experiment.yaml | quick | workshop | workshop-search]",
+		Use:   "run [experiment.yaml | quick | workshop | workshop-search | gate]",
 		Short: "Run an experiment: deploy each configuration, ramp load, measure, report",
 		Long: `Run an experiment file. For each configuration (CPU, memory, replicas) and
 repeat: deploy the target, wait until healthy, warm up, ramp the scenario with
@@ -48,6 +51,7 @@ With no argument the built-in "quick" experiment runs.`,
 				name = args[0]
 			}
 			c.targetUsersSet = cmd.Flags().Changed("target-users")
+			c.repeatSet = cmd.Flags().Changed("repeat")
 			return c.run(cmd.Context(), name, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -57,6 +61,7 @@ With no argument the built-in "quick" experiment runs.`,
 	f.Int64Var(&c.seed, "seed", 1, "seed for generated request bodies and think times")
 	f.StringVar(&c.slo, "slo", "", "override the experiment's SLO, e.g. 'p95<1s,error_rate<1%'")
 	f.IntVar(&c.targetUsers, "target-users", 0, "override the experiment's target_users (the capacity question)")
+	f.IntVar(&c.repeat, "repeat", 0, fmt.Sprintf("override the experiment's repeat: run every configuration N times (1 to %d), e.g. for a gate's statistics", experiments.MaxRepeat))
 	f.BoolVar(&c.gate, "gate", false, "after the run, evaluate the experiment's gates (exit 1 if one fails)")
 	f.StringVar(&c.baseline, "baseline", "", "with --gate: a baseline JSON or results folder to compare with")
 	f.StringVar(&c.tolerance, "tolerance", "", "with --gate: allowed regressions, e.g. p95=10%,rps=5%,capacity=1step")
@@ -114,6 +119,12 @@ func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Exper
 			return e, usagef("--target-users 0: must be ≥ 1 user; leave it out to keep the experiment's target_users")
 		}
 		e.TargetUsers = c.targetUsers
+	}
+	if c.repeatSet {
+		if err := experiments.CheckRepeat(c.repeat); err != nil {
+			return e, usagef("--repeat: %w; leave it out to keep the experiment's repeat (%d)", err, e.Repeat)
+		}
+		e.Repeat = c.repeat
 	}
 	if err := e.Validate(); err != nil {
 		return e, usagef("%s: %w", name, err)
