@@ -8,7 +8,7 @@
 #               any other exit code is a false alarm.
 #   knob        the same experiment with the reference API's
 #               LOADLAB_EXTRA_CPU_PER_REQUEST=<X> in target.env (a copy of
-#               the file with that target: appended, same name "gate"):
+#               the file with the variable added, same name "gate"):
 #               every /predict burns X more CPU; a detection is exit 1 with
 #               the cpu_per_request comparison failing.
 #
@@ -32,15 +32,21 @@
 #   GATE_STUDY_CHECK=1          exit 1 unless every unmodified run passed and
 #                               every knob run was detected (make gate-check)
 #   GATE_BASELINE               default baselines/gate.json
+#   GATE_STUDY_FRESH=1          record the baseline first, in this job: one
+#                               unmodified run whose results folder is the
+#                               baseline (make gate-check: CPU per request
+#                               belongs to the CPU model, and a CI runner
+#                               need not be the machine that recorded
+#                               baselines/gate.json)
 #   BIN, OUT                    default bin/loadlab, results (the study
 #                               writes OUT/gate-study/<UTC time>/)
 # The default knob is derived from the baseline's CPU per request C so that
 # C rises by ~GATE_STUDY_RISE %: X = that share of C minus the knob's own
 # cost of being on,
-# GATE_STUDY_KNOB_ONCOST_US (default 7 µs: on this machine at 3,000 req/s,
-# 1us already raised C by ~10 µs and 10us by ~19 µs — the thread lock and
-# the CPU clock's system calls cost more than the busy loop itself), at
-# least 1 µs.
+# GATE_STUDY_KNOB_ONCOST_US (default 3 µs: on this machine at capacity,
+# 2us raised C by ~5 µs, 3us by ~5–6 µs and 5us by ~8 µs — the thread lock
+# and the CPU clock's system calls cost a few µs of their own), at least
+# 1 µs.
 # Docker is required. Ctrl-C (or the script's end) stops the neighbour
 # and the run in progress, which tears its containers down; any left are
 # removed by `loadlab clean --run <its run ID>`.
@@ -56,25 +62,9 @@ EXPERIMENT=experiments/gate.yaml
 
 die() { echo "gate-study: $*" >&2; exit 2; }
 [ -x "$BIN" ] || die "$BIN is missing: run make build"
-[ -f "$BASELINE" ] || die "$BASELINE is missing: record it with make baseline"
+[ "${GATE_STUDY_FRESH:-}" = 1 ] || [ -f "$BASELINE" ] || die "$BASELINE is missing: record it with make baseline"
 docker info >/dev/null 2>&1 || die "Docker does not answer: the study needs the docker runtime"
 case $N in '' | *[!0-9]* | 0) die "GATE_STUDY_N=$N: want a number of runs ≥ 1" ;; esac
-
-# The knob: GATE_STUDY_EXTRA, else derived from the baseline (see above).
-base_us=$(jq -r '[.configs[].metrics.cpu_per_request] | first * 1000' "$BASELINE") ||
-	die "cannot read cpu_per_request from $BASELINE"
-RISE=${GATE_STUDY_RISE:-25}
-EXTRA=${GATE_STUDY_EXTRA:-$(awk -v c="$base_us" -v r="$RISE" -v on="${GATE_STUDY_KNOB_ONCOST_US:-7}" \
-	'BEGIN { x = int(r / 100 * c - on + 0.5); if (x < 1) x = 1; print x "us" }')}
-
-STUDY=${OUT:-results}/gate-study/$(date -u +%Y%m%dT%H%M%SZ)
-mkdir -p "$STUDY" || die "cannot create $STUDY"
-KNOB=$STUDY/gate-knob.yaml
-{
-	cat "$EXPERIMENT"
-	printf '\n# gate-study: the same experiment with the regression fixture on.\n'
-	printf 'target:\n  env: {LOADLAB_EXTRA_CPU_PER_REQUEST: %s}\n  public_env: [LOADLAB_EXTRA_CPU_PER_REQUEST]\n' "$EXTRA"
-} >"$KNOB"
 
 neighbour= # PID of the busy loop, while one runs
 child=     # PID of the loadlab run in progress
@@ -103,6 +93,38 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'echo "gate-study: interrupted" >&2; exit 130' INT TERM
+
+STUDY=${OUT:-results}/gate-study/$(date -u +%Y%m%dT%H%M%SZ)
+mkdir -p "$STUDY" || die "cannot create $STUDY"
+
+# The knob: GATE_STUDY_EXTRA, else derived from the baseline (see above).
+if [ "${GATE_STUDY_FRESH:-}" = 1 ]; then
+	echo "gate-study: recording a fresh baseline (one unmodified run) into $STUDY/baseline"
+	current=$STUDY/baseline
+	"$BIN" run "$EXPERIMENT" --runtime docker --out "$current" >"$current.run.log" 2>&1 &
+	child=$!
+	wait "$child" || die "the baseline run failed: see $current.run.log"
+	child= current=
+	BASELINE=$(ls -td "$STUDY"/baseline/*/ | head -1)
+	# Its median CPU per request over the repeats, in µs.
+	base_us=$(jq -s '[.[] | .target.cpu_per_request_ms // empty] | sort | .[length / 2 | floor] * 1000' "$BASELINE/steps.jsonl") ||
+		die "cannot read cpu_per_request from $BASELINE/steps.jsonl"
+else
+	base_us=$(jq -r '[.configs[].metrics.cpu_per_request] | first * 1000' "$BASELINE") ||
+		die "cannot read cpu_per_request from $BASELINE"
+fi
+RISE=${GATE_STUDY_RISE:-25}
+EXTRA=${GATE_STUDY_EXTRA:-$(awk -v c="$base_us" -v r="$RISE" -v on="${GATE_STUDY_KNOB_ONCOST_US:-3}" \
+	'BEGIN { x = int(r / 100 * c - on + 0.5); if (x < 1) x = 1; print x "us" }')}
+
+# The knob's experiment: gate.yaml with the fixture's variable added to
+# its target.env (and public_env), same name "gate".
+KNOB=$STUDY/gate-knob.yaml
+grep -q '^  env: {GOMAXPROCS: "1"}$' "$EXPERIMENT" && grep -q '^  public_env: \[GOMAXPROCS\]$' "$EXPERIMENT" ||
+	die "$EXPERIMENT: its target.env/public_env lines changed: update the knob's sed below"
+sed -e "s/^  env: {GOMAXPROCS: \"1\"}\$/  env: {GOMAXPROCS: \"1\", LOADLAB_EXTRA_CPU_PER_REQUEST: $EXTRA}/" \
+	-e 's/^  public_env: \[GOMAXPROCS\]$/  public_env: [GOMAXPROCS, LOADLAB_EXTRA_CPU_PER_REQUEST]/' \
+	"$EXPERIMENT" >"$KNOB"
 
 # run_one SET I FILE NEIGHBOUR: runs FILE into STUDY/SET-I, gates it, and
 # prints the table line; sets RC and CHANGE, CPU_FAILED.
