@@ -74,7 +74,7 @@ bench-search: build
 # 7+7 repeats). Both values come from `make gate-study` (see the README's
 # "The self-gate"). In CI the Docker runtime is required.
 GATE_TOLERANCE ?= cpu_per_request=10%,requests_per_cpu_s=10%,rps=15%,error_rate=1%
-GATE_ALPHA ?= 0.01
+GATE_ALPHA ?= 0.05
 export GATE_TOLERANCE GATE_ALPHA
 gate: build
 	@set -e; runtime=$(RUNTIME); if [ "$$CI" = true ]; then runtime=docker; fi; \
