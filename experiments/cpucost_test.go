@@ -18,13 +18,11 @@ package experiments
 // and Docker).
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"testing"
 	"time"
 
-	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime"
 	"github.com/loadlab/loadlab/target/runtime/local"
@@ -126,17 +124,7 @@ func runOn(rt runtime.Runtime, check func(t *testing.T, run string)) runExperime
 		if check != nil {
 			t.Cleanup(func() { check(t, run) })
 		}
-		dir := t.TempDir()
-		log := &apitest.SyncBuffer{}
-		r := &Runner{Runtime: rt, Dir: dir, RunID: run, Log: log, Seed: 1, Binary: referenceBinary(t)}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		res, runErr := r.Run(ctx, e)
-		recs, err := record.ReadFile(dir)
-		if err != nil {
-			t.Fatalf("read steps: %v\nlog:\n%s", err, log.String())
-		}
-		return res, runErr, recs, log.String()
+		return runRecorded(t, &Runner{Runtime: rt, RunID: run}, e, 2*time.Minute)
 	}
 }
 

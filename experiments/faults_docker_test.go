@@ -111,10 +111,19 @@ func faultRunOn(t *testing.T, rt runtime.Runtime, text string, progress func(Run
 	}
 	run := faultRunID(t)
 	t.Cleanup(func() { assertRunRemoved(t, run) })
+	return runRecorded(t, &Runner{Runtime: rt, RunID: run, Progress: progress}, e, 3*time.Minute)
+}
+
+// runRecorded runs e with r (its Runtime, RunID and Progress set by the
+// caller) into a fresh folder, with the reference binary, seed 1 and a
+// log, for at most timeout, and returns the result, the run's error, the
+// records it appended and its log.
+func runRecorded(t *testing.T, r *Runner, e Experiment, timeout time.Duration) (Result, error, []record.Record, string) {
+	t.Helper()
 	dir := t.TempDir()
 	log := &apitest.SyncBuffer{}
-	r := &Runner{Runtime: rt, Dir: dir, RunID: run, Log: log, Seed: 1, Binary: referenceBinary(t), Progress: progress}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	r.Dir, r.Log, r.Seed, r.Binary = dir, log, 1, referenceBinary(t)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
 	res, runErr := r.Run(ctx, e)
 	recs, err := record.ReadFile(dir)

@@ -76,33 +76,5 @@ func AppendStepSummary(v Verdict) error {
 	if path == "" {
 		return nil
 	}
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
-	if err != nil {
-		return fmt.Errorf("GITHUB_STEP_SUMMARY: %w", err)
-	}
-	if err := WriteMarkdown(f, v); err != nil {
-		f.Close()
-		return fmt.Errorf("GITHUB_STEP_SUMMARY %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("GITHUB_STEP_SUMMARY %s: %w", path, err)
-	}
-	return nil
-}
-
-// writeSummaryFile writes the Markdown verdict to path (--summary),
-// replacing what it held.
-func writeSummaryFile(path string, v Verdict) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("write --summary: %w", err)
-	}
-	if err := WriteMarkdown(f, v); err != nil {
-		f.Close()
-		return fmt.Errorf("write --summary %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("write --summary %s: %w", path, err)
-	}
-	return nil
+	return writeVerdict(path, os.O_APPEND, "GITHUB_STEP_SUMMARY", WriteMarkdown, v)
 }

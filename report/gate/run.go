@@ -73,14 +73,14 @@ func Run(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) e
 	if junit == "" {
 		junit = filepath.Join(dir, "gate.junit.xml")
 	}
-	if err := writeJUnitFile(junit, v); err != nil {
+	if err := writeVerdict(junit, os.O_TRUNC, "JUnit", WriteJUnit, v); err != nil {
 		return err
 	}
 	if err := AppendStepSummary(v); err != nil {
 		return err
 	}
 	if o.Summary != "" {
-		if err := writeSummaryFile(o.Summary, v); err != nil {
+		if err := writeVerdict(o.Summary, os.O_TRUNC, "--summary", WriteMarkdown, v); err != nil {
 			return err
 		}
 	}
@@ -115,18 +115,21 @@ func (o Options) ParseTolerance() (Tolerance, error) {
 	return Tolerance{}, nil
 }
 
-// writeJUnitFile writes the verdict's JUnit XML to path.
-func writeJUnitFile(path string, v Verdict) error {
-	f, err := os.Create(path)
+// writeVerdict writes v with render into the file at path, created if
+// missing and opened with flag: os.O_TRUNC replaces what it held
+// (gate.junit.xml, --summary), os.O_APPEND adds to it
+// ($GITHUB_STEP_SUMMARY). what names the file in errors.
+func writeVerdict(path string, flag int, what string, render func(io.Writer, Verdict) error, v Verdict) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|flag, 0o644)
 	if err != nil {
-		return fmt.Errorf("write JUnit: %w", err)
+		return fmt.Errorf("write %s: %w", what, err)
 	}
-	if err := WriteJUnit(f, v); err != nil {
+	if err := render(f, v); err != nil {
 		f.Close()
-		return fmt.Errorf("write JUnit %s: %w", path, err)
+		return fmt.Errorf("write %s %s: %w", what, path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write JUnit %s: %w", path, err)
+		return fmt.Errorf("write %s %s: %w", what, path, err)
 	}
 	return nil
 }
