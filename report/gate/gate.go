@@ -65,8 +65,9 @@ type Input struct {
 
 // Check is one evaluated gate. For a baseline comparison, Baseline and
 // Measured are the two sides' medians over their repeats and Delta the
-// change with its statistics (significance.Change's words, e.g. "+26.1%
-// p=0.008 n=5+5", "~ (p=0.42 n=5+5)", "+3.0% (n=1+5: no statistics)").
+// change with its statistics (significance.Change's words, e.g. "+25.5%
+// [+22.3%, +28.7%] p=0.008 n=5+5", "~ (p=0.42 n=5+5)", "+3.0% (n=1+5: no
+// statistics)").
 type Check struct {
 	Name     string `json:"name"`   // e.g. "cpu1-mem1g-x2: p95<1s at 200 users"
 	Config   string `json:"config"` // configuration name
