@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
@@ -102,15 +101,7 @@ func TestExtraCPUPerRequestBurnsInPredictOnly(t *testing.T) {
 	const extra, n = 20 * time.Millisecond, 5
 	cfg := testConfig()
 	cfg.ExtraCPUPerRequest = extra
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetModel(embedded(t), "embedded"); err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s)
-	t.Cleanup(ts.Close)
+	_, ts := newLoadedServerWith(t, cfg)
 	body := leadJSON(model.Lead{Age: 35, Salary: 75000, WebVisits: 15, LastAction: model.FormSubmit})
 	cpu0 := processCPU(t)
 	for range n {

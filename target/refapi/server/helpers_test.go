@@ -36,7 +36,13 @@ func embedded(t testing.TB) *model.Model {
 // loopback HTTP server.
 func newLoadedServer(t testing.TB) (*Server, *httptest.Server) {
 	t.Helper()
-	s, err := New(testConfig())
+	return newLoadedServerWith(t, testConfig())
+}
+
+// newLoadedServerWith is newLoadedServer with configuration cfg.
+func newLoadedServerWith(t testing.TB, cfg Config) (*Server, *httptest.Server) {
+	t.Helper()
+	s, err := New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
