@@ -87,8 +87,10 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 		}
 		return check
 	case !ok:
-		check.Measured, check.Limit, check.Baseline, check.Pass = cond.Format(m.value), "-", "not measured", true
-		check.Message = "the baseline has no " + metric + " (not measured there): nothing to compare"
+		// Nothing to compare fails, as a configuration missing from the
+		// baseline does, unless missing is allowed.
+		check.Measured, check.Limit, check.Baseline = cond.Format(m.value), "-", "not measured"
+		check.Pass, check.Message = missing("the baseline has no "+metric+" (not measured there: re-record it to compare)", in.AllowMissing)
 		return check
 	}
 	c := significance.Compare(refs, m.values, in.alpha())

@@ -200,3 +200,25 @@ func TestBaselineFolderKeepsRepeats(t *testing.T) {
 		t.Errorf("against the folder: %+v", c)
 	}
 }
+
+// TestToleranceOnMetricTheBaselineLacks: a tolerance on a metric the
+// baseline does not hold (a baseline saved before cpu_per_request existed,
+// or from a runtime without target telemetry) has nothing to compare with:
+// it fails saying so, as a configuration missing from the baseline does,
+// unless AllowMissing, which keeps the note on a passing check.
+func TestToleranceOnMetricTheBaselineLacks(t *testing.T) {
+	tol, _ := ParseTolerance("cpu_per_request=10%")
+	base := &Baseline{Version: 1, Configs: map[string]BaselineMetrics{"a": {Load: 100, Metrics: map[string]float64{"p95": 100}}}}
+	cur := repeats([]float64{0.05, 0.05, 0.05}, withCost)
+	for _, allow := range []bool{false, true} {
+		v := Evaluate(Input{Records: cur, SLO: mustSLO(t, "p95<1h"), TargetLoad: 100, Baseline: base, Tolerance: tol, AllowMissing: allow})
+		c := v.Checks[len(v.Checks)-1]
+		if c.Metric != "cpu_per_request" || c.Pass != allow || c.Baseline != "not measured" ||
+			!strings.Contains(c.Message, "the baseline has no cpu_per_request") || !strings.Contains(c.Message, "--allow-missing") {
+			t.Errorf("AllowMissing %v: %+v, want pass %v saying the baseline lacks the metric and naming --allow-missing", allow, c, allow)
+		}
+		if v.Pass != allow {
+			t.Errorf("AllowMissing %v: verdict pass %v", allow, v.Pass)
+		}
+	}
+}

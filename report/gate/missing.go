@@ -11,12 +11,18 @@ import (
 // (--allow-missing), which turns it into a passing check with the note.
 func missingCheck(name, why string, allow bool) Check {
 	c := Check{Name: name + ": baseline", Config: name, Metric: "baseline", Measured: "-", Limit: "in both"}
-	if allow {
-		c.Pass, c.Message = true, why+" (accepted by --allow-missing)"
-	} else {
-		c.Message = why + "; pass --allow-missing to accept"
-	}
+	c.Pass, c.Message = missing(why, allow)
 	return c
+}
+
+// missing is the verdict on something one side lacks, said by why: a
+// failure that names --allow-missing, or, when allow, a pass that keeps
+// the note. Nothing to compare is never evidence of a pass by itself.
+func missing(why string, allow bool) (pass bool, message string) {
+	if allow {
+		return true, why + " (accepted by --allow-missing)"
+	}
+	return false, why + "; pass --allow-missing to accept"
 }
 
 // missingFromRun adds a missingCheck for each configuration of in's
