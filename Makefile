@@ -69,9 +69,9 @@ bench-search: build
 # CPU driven to its capacity, 7 repeats) gated on its sanity floor and
 # against baselines/gate.json on the metrics that survive a noisy machine:
 # the target's CPU time per request and its inverse, rps at capacity, and
-# the error rate. A metric fails only when its change is beyond
-# GATE_TOLERANCE and significant at GATE_ALPHA (Mann-Whitney U over the
-# 7+7 repeats). Both values come from `make gate-study` (see the README's
+# the error rate. A metric fails only when its change is significantly
+# beyond GATE_TOLERANCE at GATE_ALPHA (one-sided Mann-Whitney U of the 7+7
+# repeats against the baseline moved to the tolerance's limit). Both values come from `make gate-study` (see the README's
 # "The self-gate"). In CI the Docker runtime is required.
 GATE_TOLERANCE ?= cpu_per_request=10%,requests_per_cpu_s=10%,rps=15%,error_rate=1%
 GATE_ALPHA ?= 0.05

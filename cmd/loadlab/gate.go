@@ -25,9 +25,9 @@ at --at-users N, or --at capacity.
 
 A baseline is compared with, per configuration, at the load level it holds
 (whatever --at says); a run without a complete step at that level exits 2.
-With repeats on both sides a regression beyond --tolerance fails only when it
-is also significant (Mann-Whitney U, p < --alpha); "~" marks a change that is
-not. A configuration missing from either side fails unless --allow-missing; a
+With repeats on both sides a regression fails only when it is significantly
+beyond --tolerance (one-sided Mann-Whitney U against the baseline moved to the
+tolerance's limit, p < --alpha); "~" marks a change that is not significant. A configuration missing from either side fails unless --allow-missing; a
 baseline of another experiment exits 2 unless --allow-other-experiment.
 
 Writes gate.junit.xml into the results folder (or --junit PATH), a Markdown

@@ -70,8 +70,12 @@ func (v *Verdict) compare(in Input, name string, recs []record.Record) {
 // relative for every metric but error_rate, which is in absolute points.
 // When both sides have at least 2 values and their sizes can reach the
 // significance level (significance.Change.Testable), the check fails only
-// when the regression is also significant (Mann-Whitney U, p < alpha);
-// otherwise it is judged on the medians alone and its delta says so.
+// when the data show the change beyond the tolerance itself: the one-sided
+// Mann-Whitney U test of the run against the baseline moved to its limit
+// (significance.BeyondP), p < alpha. A change that is merely significant
+// (not zero) but whose medians only drifted past the limit on a noisy
+// machine passes as noise. Otherwise the check is judged on the medians
+// alone and its delta says so.
 func regression(in Input, checkName, name, metric string, base BaselineMetrics, steps []record.Record) Check {
 	tol := in.Tolerance.Metrics[metric]
 	cond, _ := slo.ParseCondition(metric + "<1")
@@ -95,29 +99,39 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 	}
 	c := significance.Compare(refs, m.values, in.alpha())
 	ref, cur := c.Base.Median, m.value
-	var limit float64
-	var within bool
-	switch {
-	case cond.Kind.HigherIsBetter():
-		limit = ref * (1 - tol)
+	bound, higher := toleranceBound(cond.Kind, tol)
+	limit := bound(ref)
+	within := cur <= limit
+	check.Limit = "≤ " + cond.Format(limit)
+	if !higher {
 		within = cur >= limit
 		check.Limit = "≥ " + cond.Format(limit)
-	case cond.Kind == slo.KindRate: // absolute points
-		limit = ref + tol
-		within = cur <= limit
-		check.Limit = "≤ " + cond.Format(limit)
-	default: // latency, CPU per request: lower is better
-		limit = ref * (1 + tol)
-		within = cur <= limit
-		check.Limit = "≤ " + cond.Format(limit)
 	}
 	check.Measured, check.Baseline = cond.Format(cur), cond.Format(ref)
 	check.Delta, check.Significant = changeText(cond.Kind, c), c.Significant
-	check.Pass = within || (c.Testable && !c.Significant)
-	if !within && check.Pass {
-		check.Message = fmt.Sprintf("beyond the tolerance but not significant at α=%g: noise", c.Alpha)
+	if within || !c.Testable {
+		check.Pass = within
+		return check
+	}
+	p := significance.BeyondP(refs, m.values, bound, higher)
+	if check.Pass = !(p < c.Alpha); check.Pass {
+		check.Message = fmt.Sprintf("beyond the tolerance, but not significantly beyond it at α=%g (p=%.2f): noise", c.Alpha, p)
 	}
 	return check
+}
+
+// toleranceBound is the limit that tolerance tol sets for a metric of kind
+// k measured at b on the baseline, and whether a value above it (rather
+// than below) is the bad side: relative for every kind but rates, which
+// are in absolute points.
+func toleranceBound(k slo.Kind, tol float64) (bound func(b float64) float64, worseIsHigher bool) {
+	switch {
+	case k.HigherIsBetter():
+		return func(b float64) float64 { return b * (1 - tol) }, false
+	case k == slo.KindRate:
+		return func(b float64) float64 { return b + tol }, true
+	}
+	return func(b float64) float64 { return b * (1 + tol) }, true // latency, CPU per request
 }
 
 // changeText is the change c as a check's delta: significance.Change's
