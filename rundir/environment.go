@@ -21,17 +21,21 @@ type Environment struct {
 	RuntimeNote string `json:"runtime_note,omitempty"`
 	// RuntimeApproximate is set when the runtime only emulates the
 	// configurations' limits (runtime.Runtime.Approximate: local processes).
-	RuntimeApproximate bool      `json:"runtime_approximate,omitempty"`
-	DockerVersion      string    `json:"docker_version,omitempty"`
-	HostCPUs           int       `json:"host_cpus"`
-	HostMemory         int64     `json:"host_memory_bytes"`
-	GoVersion          string    `json:"go_version"`
-	OS                 string    `json:"os"`
-	Arch               string    `json:"arch"`
-	GeneratorCPUs      int       `json:"generator_gomaxprocs"`
-	StartedAt          time.Time `json:"started_at"`
-	Experiment         string    `json:"experiment"`
-	ExperimentSrc      string    `json:"experiment_file"`
+	RuntimeApproximate bool   `json:"runtime_approximate,omitempty"`
+	DockerVersion      string `json:"docker_version,omitempty"`
+	HostCPUs           int    `json:"host_cpus"`
+	// CPUModel is the host's CPU model name (/proc/cpuinfo's "model
+	// name"; empty when unknown): a target's CPU time per request belongs
+	// to it, so baselines keep it.
+	CPUModel      string    `json:"cpu_model,omitempty"`
+	HostMemory    int64     `json:"host_memory_bytes"`
+	GoVersion     string    `json:"go_version"`
+	OS            string    `json:"os"`
+	Arch          string    `json:"arch"`
+	GeneratorCPUs int       `json:"generator_gomaxprocs"`
+	StartedAt     time.Time `json:"started_at"`
+	Experiment    string    `json:"experiment"`
+	ExperimentSrc string    `json:"experiment_file"`
 }
 
 // HostEnvironment fills the host facts of an Environment: loadlab's
@@ -41,6 +45,7 @@ func HostEnvironment(version string) Environment {
 	return Environment{
 		Loadlab:       version,
 		HostCPUs:      runtime.NumCPU(),
+		CPUModel:      cpuModel(),
 		HostMemory:    hostMemory(),
 		GoVersion:     runtime.Version(),
 		OS:            runtime.GOOS,
@@ -65,6 +70,23 @@ func hostMemory() int64 {
 		}
 	}
 	return 0
+}
+
+// cpuModel is the first "model name" of /proc/cpuinfo, "" when unknown
+// (another OS, or an architecture whose cpuinfo does not name it).
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return ""
 }
 
 // WriteEnvironment writes env to dir/environment.json (indented, synced).

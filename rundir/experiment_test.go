@@ -110,6 +110,9 @@ func TestExperimentAndEnvironmentFiles(t *testing.T) {
 	if err != nil || got["loadlab_version"] != "v1.2.3" || got["runtime"] != "local" || got["host_cpus"].(float64) < 1 {
 		t.Errorf("environment read back as %v, %v", got, err)
 	}
+	if info, _ := os.ReadFile("/proc/cpuinfo"); strings.Contains(string(info), "model name") && (env.CPUModel == "" || got["cpu_model"] != env.CPUModel) {
+		t.Errorf("cpu_model %q (read back %v): /proc/cpuinfo names a model", env.CPUModel, got["cpu_model"])
+	}
 	if err := os.WriteFile(filepath.Join(dir, EnvironmentFile), []byte("[1]"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -20,10 +20,13 @@ type Baseline struct {
 	// Experiment is the name of the experiment the run was of; a
 	// baseline saved without it is of the experiment its Run ID names
 	// (rundir.ExperimentOf).
-	Experiment string                     `json:"experiment,omitempty"`
-	CreatedAt  time.Time                  `json:"created_at"`
-	At         string                     `json:"at"`
-	Configs    map[string]BaselineMetrics `json:"configs"`
+	Experiment string `json:"experiment,omitempty"`
+	// Machine is the CPU model the run was recorded on ("" when unknown):
+	// CPU per request belongs to it.
+	Machine   string                     `json:"machine,omitempty"`
+	CreatedAt time.Time                  `json:"created_at"`
+	At        string                     `json:"at"`
+	Configs   map[string]BaselineMetrics `json:"configs"`
 }
 
 // BaselineMetrics are one configuration's reference values: capacity and
@@ -65,7 +68,7 @@ func (b BaselineMetrics) samples(metric string) ([]float64, bool) {
 // NewBaseline records the reference values of a run, at the same point the
 // gate will evaluate (in.At / in.AtLoad / in.TargetLoad).
 func NewBaseline(in Input, now time.Time) (Baseline, error) {
-	b := Baseline{Version: 1, Experiment: in.Experiment, CreatedAt: now.UTC(), At: in.At, Configs: map[string]BaselineMetrics{}}
+	b := Baseline{Version: 1, Experiment: in.Experiment, Machine: in.Machine, CreatedAt: now.UTC(), At: in.At, Configs: map[string]BaselineMetrics{}}
 	order, byConfig := record.ByConfig(in.Records)
 	for _, name := range order {
 		recs := byConfig[name]

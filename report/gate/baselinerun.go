@@ -33,7 +33,7 @@ func BaselineFromDir(dir string, cur Input) (*Baseline, error) {
 		return nil, fmt.Errorf("baseline run: %w", err)
 	}
 	g := cur
-	g.Records, g.Plan, g.Torn, g.Experiment = in.Records, in.Plan, in.Torn, experimentOf(in)
+	g.Records, g.Plan, g.Torn, g.Experiment, g.Machine = in.Records, in.Plan, in.Torn, experimentOf(in), machineOf(in.Environment)
 	if err := complete(dir, g); err != nil {
 		return nil, err
 	}

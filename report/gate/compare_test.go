@@ -61,8 +61,8 @@ func TestRegressionStatistics(t *testing.T) {
 			// make gate-check on a loaded CI machine: a fresh baseline, then an unmodified run whose
 			// median drifted +12.4 % with a wide spread; a test against no change (p=0.006) called it
 			// a regression, though nothing says that the change exceeds the 10 % tolerance.
-			base: BaselineMetrics{Samples: map[string][]float64{"cpu_per_request": {0.0210, 0.0215, 0.0217, 0.0217, 0.0220, 0.0225, 0.0235}}},
-			cur:  repeats([]float64{0.0218, 0.0230, 0.0240, 0.0244, 0.0255, 0.0270, 0.0280}, withCost),
+			base:  BaselineMetrics{Samples: map[string][]float64{"cpu_per_request": {0.0210, 0.0215, 0.0217, 0.0217, 0.0220, 0.0225, 0.0235}}},
+			cur:   repeats([]float64{0.0218, 0.0230, 0.0240, 0.0244, 0.0255, 0.0270, 0.0280}, withCost),
 			check: "cpu_per_request", pass: true, significant: true, delta: "+12.4% [+2.2%, +24.4%] p=0.006 n=7+7",
 			message: "beyond the tolerance, but not significantly beyond it at α=0.05 (p=0.32): noise"},
 		{name: "significant within the tolerance passes, marked significant", tolerance: "p95=10%",

@@ -70,7 +70,7 @@ func FromDir(dir string, o Options) (Input, error) {
 		return Input{}, fmt.Errorf("--alpha %g: want a significance level between 0 and 1, e.g. 0.05", o.Alpha)
 	}
 	g := Input{Records: in.Records, SLO: conds, TargetLoad: float64(in.TargetLoad), Plan: in.Plan, Torn: in.Torn,
-		Experiment: experimentOf(in), Alpha: o.Alpha, AllowMissing: o.AllowMissing, AllowOtherExperiment: o.AllowOtherExperiment}
+		Experiment: experimentOf(in), Machine: machineOf(in.Environment), Alpha: o.Alpha, AllowMissing: o.AllowMissing, AllowOtherExperiment: o.AllowOtherExperiment}
 	switch {
 	case o.AtLoad > 0 && o.At != "":
 		return Input{}, errors.New("give --at-users or --at, not both")

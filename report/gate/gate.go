@@ -49,10 +49,14 @@ type Input struct {
 	// means DefaultAlpha). A configuration missing from either side fails
 	// unless AllowMissing; a baseline of another experiment (Experiment
 	// is the run's, "" when unknown) fails unless AllowOtherExperiment.
-	Baseline             *Baseline
-	Tolerance            Tolerance
-	Alpha                float64
-	Experiment           string
+	Baseline   *Baseline
+	Tolerance  Tolerance
+	Alpha      float64
+	Experiment string
+	// Machine is the run's CPU model (environment.json's cpu_model; ""
+	// when unknown): a baseline recorded on another one gets a note when a
+	// CPU metric is compared (machineCheck).
+	Machine              string
 	AllowMissing         bool
 	AllowOtherExperiment bool
 	// Plan is what the run set out to measure (plan.json; nil when
@@ -113,6 +117,9 @@ func Evaluate(in Input) Verdict {
 	order, byConfig := record.ByConfig(in.Records)
 	if in.Baseline != nil {
 		if c, ok := experimentCheck(in); ok {
+			v.add(c)
+		}
+		if c, ok := machineCheck(in); ok {
 			v.add(c)
 		}
 	}
