@@ -52,6 +52,9 @@ func TestBadInputExitsTwoWithClearMessage(t *testing.T) {
 		{[]string{"run", "--nosuchflag"}, []string{"unknown flag: --nosuchflag"}},
 		{[]string{"run", "--tolerance", "p95=10%", "quick"}, []string{"--gate"}},
 		{[]string{"run", "--gate", "--tolerance", "p95=10%", "quick"}, []string{"--tolerance needs --baseline"}},
+		{[]string{"run", "--alpha", "0.01", "quick"}, []string{"--alpha applies to the gate", "add --gate"}},
+		{[]string{"run", "--allow-missing", "quick"}, []string{"--allow-missing applies to the gate", "add --gate"}},
+		{[]string{"run", "--gate", "--alpha", "1.5", "quick"}, []string{"--alpha 1.5", "between 0 and 1"}},
 		{[]string{"run", "--gate", "--baseline", res, "--tolerance", "bogus", "quick"}, []string{"--tolerance", "metric=value"}},
 		{[]string{"run", "--gate", "--baseline", "/nonexistent.json", "quick"}, []string{"--baseline /nonexistent.json", "no such file"}},
 		// ramp (flags defined in ramp.go)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/loadlab/loadlab/report/gate"
 )
@@ -60,13 +61,20 @@ func bindGateFlags(cmd *cobra.Command, o *gate.Options) {
 	f.StringVar(&o.SLO, "slo", "", "thresholds, e.g. 'p95<1s,error_rate<1%,rps>=500' (default: the experiment's gates, else its slo)")
 	f.Float64Var(&o.AtLoad, "at-users", 0, "evaluate at the step with this many users (or req/s)")
 	f.StringVar(&o.At, "at", "", "where to evaluate: target (default), capacity")
-	f.StringVar(&o.Baseline, "baseline", "", "baseline JSON (from `loadlab baseline save`) or a results folder to compare with")
-	f.StringVar(&o.Tolerance, "tolerance", "", "allowed regressions vs the baseline (default "+gate.DefaultTolerance+")")
-	f.Float64Var(&o.Alpha, "alpha", gate.DefaultAlpha, "significance level: with repeats, a regression beyond the tolerance fails only when its Mann-Whitney U p-value is below it")
-	f.BoolVar(&o.AllowMissing, "allow-missing", false, "accept configurations that the run or the baseline lacks (noted instead of failing)")
-	f.BoolVar(&o.AllowOtherExperiment, "allow-other-experiment", false, "compare with a baseline of another experiment (noted instead of refused)")
+	bindBaselineFlags(f, o, "")
 	f.StringVar(&o.JUnit, "junit", "", "JUnit XML path (default <results>/gate.junit.xml)")
-	f.StringVar(&o.Summary, "summary", "", "also write the Markdown summary (for a pull-request comment) to this file")
+}
+
+// bindBaselineFlags binds the baseline comparison's flags and --summary to
+// o, for `gate` and for `run --gate`; with is prefixed to their help
+// ("with --gate: ").
+func bindBaselineFlags(f *pflag.FlagSet, o *gate.Options, with string) {
+	f.StringVar(&o.Baseline, "baseline", "", with+"baseline JSON (from `loadlab baseline save`) or a results folder to compare with")
+	f.StringVar(&o.Tolerance, "tolerance", "", with+"allowed regressions vs the baseline, e.g. p95=10%,rps=5%,capacity=1step (default "+gate.DefaultTolerance+")")
+	f.Float64Var(&o.Alpha, "alpha", gate.DefaultAlpha, with+"significance level: with repeats, a regression fails only when it is significantly beyond its tolerance (one-sided Mann-Whitney U, p below this)")
+	f.BoolVar(&o.AllowMissing, "allow-missing", false, with+"accept configurations that the run or the baseline lacks (noted instead of failing)")
+	f.BoolVar(&o.AllowOtherExperiment, "allow-other-experiment", false, with+"compare with a baseline of another experiment (noted instead of refused)")
+	f.StringVar(&o.Summary, "summary", "", with+"also write the Markdown summary (for a pull-request comment) to this file")
 }
 
 // baselineCmd groups baseline management; `baseline save` stores what a

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -24,12 +25,14 @@ type runCmd struct {
 	targetUsers int
 	repeat      int
 	gate        bool
-	baseline    string
-	tolerance   string
+	// gateOpts are --gate's baseline comparison flags (bindBaselineFlags).
+	gateOpts gate.Options
 
 	// targetUsersSet says --target-users was given (an explicit 0 is
 	// refused); repeatSet says --repeat was.
 	targetUsersSet, repeatSet bool
+	// changed says whether a flag was given on the command line.
+	changed func(name string) bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -52,6 +55,7 @@ With no argument the built-in "quick" experiment runs.`,
 			}
 			c.targetUsersSet = cmd.Flags().Changed("target-users")
 			c.repeatSet = cmd.Flags().Changed("repeat")
+			c.changed = cmd.Flags().Changed
 			return c.run(cmd.Context(), name, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -63,8 +67,7 @@ With no argument the built-in "quick" experiment runs.`,
 	f.IntVar(&c.targetUsers, "target-users", 0, "override the experiment's target_users (the capacity question)")
 	f.IntVar(&c.repeat, "repeat", 0, fmt.Sprintf("override the experiment's repeat: run every configuration N times (1 to %d), e.g. for a gate's statistics", experiments.MaxRepeat))
 	f.BoolVar(&c.gate, "gate", false, "after the run, evaluate the experiment's gates (exit 1 if one fails)")
-	f.StringVar(&c.baseline, "baseline", "", "with --gate: a baseline JSON or results folder to compare with")
-	f.StringVar(&c.tolerance, "tolerance", "", "with --gate: allowed regressions, e.g. p95=10%,rps=5%,capacity=1step")
+	bindBaselineFlags(f, &c.gateOpts, "with --gate: ")
 	return cmd
 }
 
@@ -90,7 +93,8 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 		OnForcedExit: onForcedExit.add,
 	}
 	if c.gate {
-		sess.Gate = &gate.Options{Baseline: c.baseline, Tolerance: c.tolerance}
+		o := c.gateOpts
+		sess.Gate = &o
 	}
 	// The gate stage's *gate.ExitError decides the exit code (1, 2 or 3).
 	return experiments.Execute(ctx, e, sess)
@@ -104,7 +108,7 @@ func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Exper
 	if c.runtime != "auto" && c.runtime != "docker" && c.runtime != "local" {
 		return experiments.Experiment{}, usagef("--runtime %q: use auto, docker or local", c.runtime)
 	}
-	if err := c.checkGateFlags(); err != nil {
+	if err := c.checkGateFlags(c.changed); err != nil {
 		return experiments.Experiment{}, err
 	}
 	e, err := experiments.Load(name)
@@ -133,18 +137,27 @@ func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Exper
 }
 
 // checkGateFlags rejects gate flags that could only fail after the whole
-// run: --baseline or --tolerance without --gate, a --tolerance that does
-// not parse or has no baseline, a --baseline that does not exist.
-func (c *runCmd) checkGateFlags() error {
-	if !c.gate && (c.baseline != "" || c.tolerance != "") {
-		return usagef("--baseline and --tolerance apply to the gate after the run: add --gate")
+// run: a baseline comparison flag without --gate, a --tolerance that does
+// not parse or has no baseline, an --alpha out of (0, 1), a --baseline
+// that does not exist.
+func (c *runCmd) checkGateFlags(changed func(string) bool) error {
+	if !c.gate {
+		for _, f := range []string{"baseline", "tolerance", "alpha", "allow-missing", "allow-other-experiment", "summary"} {
+			if changed(f) {
+				return usagef("--%s applies to the gate after the run: add --gate", f)
+			}
+		}
 	}
-	if _, err := (gate.Options{Baseline: c.baseline, Tolerance: c.tolerance}).ParseTolerance(); err != nil {
+	o := c.gateOpts
+	if _, err := o.ParseTolerance(); err != nil {
 		return usagef("%w", err)
 	}
-	if c.baseline != "" {
-		if _, err := os.Stat(c.baseline); err != nil {
-			return usagef("--baseline %s: %w (give a baseline JSON from `loadlab baseline save` or a results folder)", c.baseline, errors.Unwrap(err))
+	if o.Alpha <= 0 || o.Alpha >= 1 || math.IsNaN(o.Alpha) {
+		return usagef("--alpha %g: want a significance level between 0 and 1, e.g. 0.05", o.Alpha)
+	}
+	if o.Baseline != "" {
+		if _, err := os.Stat(o.Baseline); err != nil {
+			return usagef("--baseline %s: %w (give a baseline JSON from `loadlab baseline save` or a results folder)", o.Baseline, errors.Unwrap(err))
 		}
 	}
 	return nil
