@@ -46,13 +46,18 @@ func recommend(a Analysis) Recommendation {
 		return Recommendation{Sentence: withNote(s+".", incompleteNote(a, ""))}
 	}
 	sorted := byCost(measured)
-	for _, c := range sorted {
-		if !c.ReachesTarget {
-			continue
-		}
+	c, killed, ok := healthiestReaching(sorted)
+	if ok {
 		st, _ := c.Step(c.TargetStep)
 		s := fmt.Sprintf("%s %s %s %s at p95 %s, %s errors",
 			c.Config.Describe(), verbServe(c), formatCount(a.Target), a.Unit, latencyText(st.P95), formatPct(st.ErrorRate.Median))
+		switch {
+		case len(killed) > 0 && killed[0].Name == c.Name:
+			s += fmt.Sprintf(", but its replicas were OOM-killed %d times at or below %s %s: give it more memory", oomUpToTarget(c), formatCount(a.Target), a.Unit)
+		case len(killed) > 0:
+			s += fmt.Sprintf("; %s also meets the SLO there but its replicas were OOM-killed %d times at or below %s %s",
+				killed[0].Config.Describe(), oomUpToTarget(killed[0]), formatCount(a.Target), a.Unit)
+		}
 		if c.Approximate() {
 			s += " (approximate: local runtime)"
 		}
@@ -111,6 +116,39 @@ func recommend(a Analysis) Recommendation {
 	}
 	rec.Sentence = withNote(s+".", note)
 	return rec
+}
+
+// healthiestReaching is the first configuration of sorted (cheapest
+// first) that reaches the target without an OOM kill at or below it;
+// killed are the cheaper ones that reach it only with kills (a replica
+// restarted fast enough to keep errors under the SLO still lost its
+// memory and its requests: no configuration to size production on).
+// When every one that reaches the target was killed, c is the cheapest
+// of them (killed[0]). ok is false when none reaches the target.
+func healthiestReaching(sorted []ConfigResult) (c ConfigResult, killed []ConfigResult, ok bool) {
+	for _, c := range sorted {
+		switch {
+		case !c.ReachesTarget:
+		case oomUpToTarget(c) > 0:
+			killed = append(killed, c)
+		default:
+			return c, killed, true
+		}
+	}
+	if len(killed) > 0 {
+		return killed[0], killed, true
+	}
+	return ConfigResult{}, nil, false
+}
+
+// oomUpToTarget is c's OOM kills summed over its steps up to and including
+// its target step (every repeat).
+func oomUpToTarget(c ConfigResult) int {
+	n := 0
+	for i := 0; i <= c.TargetStep && i < len(c.Steps); i++ {
+		n += c.Steps[i].OOMKills
+	}
+	return n
 }
 
 // withNote appends the incomplete-run caveat to a sentence, if any.
