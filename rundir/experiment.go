@@ -9,7 +9,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 
-	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/search"
 	"github.com/loadlab/loadlab/slo"
 )
@@ -118,15 +117,16 @@ func ParseExperiment(b []byte) (Experiment, error) {
 }
 
 // parseLimits reads a search: node leniently into a limit search: cpus
-// {min, max, resolution}, memory as one size or {min, max}, replicas,
+// {min, max, resolution}, memory as one size or {min, max} (read by
+// search.MemoryRange itself, the one owner of its forms), replicas,
 // strategy; unknown keys are ignored. Values are taken as written, with no
 // defaults applied and no bounds checked: the run already used them.
 func parseLimits(n yaml.Node) (search.Limits, error) {
 	var k struct {
-		CPUs     search.CPURange `yaml:"cpus"`
-		Memory   yaml.Node       `yaml:"memory"`
-		Replicas []int           `yaml:"replicas"`
-		Strategy string          `yaml:"strategy"`
+		CPUs     search.CPURange    `yaml:"cpus"`
+		Memory   search.MemoryRange `yaml:"memory"`
+		Replicas []int              `yaml:"replicas"`
+		Strategy string             `yaml:"strategy"`
 	}
 	var l search.Limits
 	if n.Kind != yaml.MappingNode {
@@ -135,27 +135,7 @@ func parseLimits(n yaml.Node) (search.Limits, error) {
 	if err := n.Decode(&k); err != nil {
 		return l, err
 	}
-	l.CPUs, l.Replicas, l.Strategy = k.CPUs, k.Replicas, k.Strategy
-	switch k.Memory.Kind {
-	case 0:
-	case yaml.ScalarNode:
-		b, err := record.ParseBytes(k.Memory.Value)
-		if err != nil {
-			return l, fmt.Errorf("memory: %w", err)
-		}
-		l.Memory = search.MemoryRange{Min: b, Max: b}
-	case yaml.MappingNode:
-		var m struct {
-			Min record.Bytes `yaml:"min"`
-			Max record.Bytes `yaml:"max"`
-		}
-		if err := k.Memory.Decode(&m); err != nil {
-			return l, fmt.Errorf("memory: %w", err)
-		}
-		l.Memory = search.MemoryRange{Min: m.Min, Max: m.Max}
-	default:
-		return l, errors.New("memory: want a size such as 512m or {min: 64m, max: 2g}")
-	}
+	l.CPUs, l.Memory, l.Replicas, l.Strategy = k.CPUs, k.Memory, k.Replicas, k.Strategy
 	if l.CPUs.Max <= 0 {
 		return l, errors.New("cpus: want {min: 0.05, max: 2}")
 	}
