@@ -143,13 +143,15 @@ func groupTrials(recs []record.Record, limitRun bool) [][]record.Record {
 
 // decides reports whether r ends its trial: a failure record, the step
 // at the target, a capacity search's last probe, or an approach step that
-// breached.
+// breached (verdict fail) or, untrusted, ended the trial (verdict repeat:
+// scenarios.TrialPlanner).
 func decides(r record.Record) bool {
 	if r.Failure != "" {
 		return true
 	}
 	s := r.Search
-	return s != nil && (s.Phase == record.PhaseTrial || s.Result != nil || s.Phase == record.PhaseApproach && s.Verdict == record.VerdictFail)
+	ended := s != nil && s.Phase == record.PhaseApproach && (s.Verdict == record.VerdictFail || s.Verdict == record.VerdictRepeat)
+	return s != nil && (s.Phase == record.PhaseTrial || s.Result != nil || ended)
 }
 
 // analyzeLimits retraces a limit search: its trials judged by

@@ -17,13 +17,15 @@ func TestGroupTrials(t *testing.T) {
 	recs := []record.Record{
 		mark("x", a, ""), mark("x", a, ""), mark("x", t1, fail), // decided at the target
 		mark("x", a, ""), mark("x", t1, "pass"), // the same configuration again: a re-check
-		mark("y", a, fail), // breached on the way up
+		mark("y", a, fail),                      // breached on the way up
+		mark("v", a, record.VerdictRepeat),      // untrusted on the way up: ends its trial
+		mark("v", a, ""), mark("v", t1, "pass"), // run again
 		{Config: record.Config{Name: "z"}, Failure: "deploy: boom"},
 		{Config: record.Config{Name: "plain"}}, // not part of the search
 		mark("w", a, ""),                       // the run ended here
 	}
 	groups := groupTrials(recs, true)
-	sizes := []int{3, 2, 1, 1, 1}
+	sizes := []int{3, 2, 1, 1, 2, 1, 1}
 	if len(groups) != len(sizes) {
 		t.Fatalf("%d trials, want %d", len(groups), len(sizes))
 	}
@@ -32,10 +34,10 @@ func TestGroupTrials(t *testing.T) {
 			t.Errorf("trial %d has %d records, want %d", i+1, len(g), sizes[i])
 		}
 	}
-	if decides(groups[4][0]) || !decides(groups[2][0]) || !decides(groups[3][0]) {
-		t.Error("decides: an approach step that passed decides nothing; a breach on the way up and a failure do")
+	if decides(groups[6][0]) || !decides(groups[2][0]) || !decides(groups[3][0]) || !decides(groups[5][0]) {
+		t.Error("decides: an approach step that passed decides nothing; a breach on the way up, an untrusted one and a failure do")
 	}
-	if got := groupTrials(recs, false); len(got) != 4 {
-		t.Errorf("outside a limit search run a failure record is no trial: %d trials, want 4", len(got))
+	if got := groupTrials(recs, false); len(got) != 6 {
+		t.Errorf("outside a limit search run a failure record is no trial: %d trials, want 6", len(got))
 	}
 }

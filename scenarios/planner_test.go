@@ -331,3 +331,62 @@ func TestTrialPlannerJudges(t *testing.T) {
 		t.Errorf("a trial without an SLO: %v", err)
 	}
 }
+
+// TestTrialPlannerUntrustedSteps: a step whose generator was saturated, or
+// that was cut short, decides nothing: its verdict is repeat (the trial is
+// untrusted, as search.TrialOf says, and the limit search measures it
+// again), never a fail "breached on the way up" that blames the API; a
+// breaching untrusted approach step still ends the trial.
+func TestTrialPlannerUntrustedSteps(t *testing.T) {
+	verdict := mustSLO(t, "p95<100ms")
+	s := Scenario{SpawnRate: 1000, Ramp: Ramp{Hold: 8 * time.Second}}
+	for _, tc := range []struct {
+		name  string
+		spoil func(r *record.Record)
+		why   string
+	}{
+		{"saturated", func(r *record.Record) { r.Generator.Saturated, r.Generator.Warning = true, "cpu 97%" }, "the generator was saturated (cpu 97%)"},
+		{"partial", func(r *record.Record) { r.Partial = true }, "the step was cut short"},
+	} {
+		// The approach step at 20 users breaches, untrusted.
+		p := s.TrialPlanner(40, verdict, search.TrialCPU)
+		var done []record.Record
+		for len(done) < 10 {
+			st, ok := p.Next(done)
+			if !ok {
+				break
+			}
+			r := measured(st, verdict, 10)
+			if st.Users == 20 {
+				r = measured(st, verdict, 500)
+				tc.spoil(&r)
+			}
+			done = append(done, r)
+		}
+		last := done[len(done)-1]
+		if len(done) != 2 || last.Search.Verdict != record.VerdictRepeat || strings.Contains(last.Search.Note, "breached on the way up") ||
+			!strings.Contains(last.Search.Note, tc.why) {
+			t.Errorf("%s approach step: %d steps, last %+v; want the trial to end there with verdict repeat and a note %q", tc.name, len(done), last.Search, tc.why)
+		}
+		if tr := search.TrialOf(done, 40, verdict); !tr.Untrusted {
+			t.Errorf("%s: TrialOf %+v, want untrusted", tc.name, tr)
+		}
+		// At the trial step.
+		p = s.TrialPlanner(40, verdict, search.TrialCPU)
+		done = nil
+		for len(done) < 10 {
+			st, ok := p.Next(done)
+			if !ok {
+				break
+			}
+			r := measured(st, verdict, 10)
+			if st.Users == 40 {
+				tc.spoil(&r)
+			}
+			done = append(done, r)
+		}
+		if last := done[len(done)-1]; last.Search.Phase != record.PhaseTrial || last.Search.Verdict != record.VerdictRepeat || !strings.Contains(last.Search.Note, tc.why) {
+			t.Errorf("%s trial step: %+v, want verdict repeat", tc.name, last.Search)
+		}
+	}
+}

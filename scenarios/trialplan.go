@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/search"
 	"github.com/loadlab/loadlab/slo"
 )
 
@@ -30,7 +31,10 @@ const MinApproachWindow = 2 * time.Second
 // never shortened). A step passes when its record's SLO passed and verdict holds on
 // it; the trial step's verdict is pass or fail, an approach step's is
 // empty unless it breached, which ends the trial with verdict fail and a
-// note "breached on the way up: …". Probe is left 0 (the runner numbers
+// note "breached on the way up: …". A step that cannot be trusted (its
+// generator saturated, or cut short: search.Classify) gets verdict repeat
+// and a note "cannot be trusted: …" instead, when it is the trial step or
+// breached (a breaching one still ends the trial). Probe is left 0 (the runner numbers
 // trials). An empty verdict cannot run (PlannerErr: ErrNoVerdict).
 func (s Scenario) TrialPlanner(target float64, verdict slo.SLO, trial string) Planner {
 	d := s.WithDefaults()
@@ -122,7 +126,13 @@ func (p *trialPlanner) Next(done []record.Record) (Step, bool) {
 		}
 		pass, breaches := p.judge(*last)
 		end := n >= len(p.steps)
-		switch {
+		switch probe := search.Classify(*last, p.verdict, 0); {
+		case probe.Verdict == search.Untrusted && (s.Phase == record.PhaseTrial || !pass):
+			// A saturated generator or a step cut short decides nothing
+			// (search.TrialOf calls the trial untrusted): never a fail that
+			// blames the API. A breaching one on the way up ends the trial.
+			s.Verdict, s.Note = record.VerdictRepeat, "cannot be trusted: "+probe.Why
+			end = end || !pass || s.Phase == record.PhaseTrial
 		case s.Phase == record.PhaseTrial:
 			s.Verdict, end = record.VerdictFail, true
 			if pass {
