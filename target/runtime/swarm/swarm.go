@@ -24,8 +24,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker/api/types/system"
 	apiswarm "github.com/docker/docker/api/types/swarm"
+	"github.com/docker/docker/api/types/system"
 	"github.com/docker/docker/client"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime"
