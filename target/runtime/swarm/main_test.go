@@ -27,12 +27,9 @@ var (
 	runCounter atomic.Int64
 )
 
-// TestMain runs the tests on a real swarm (see swarmtest) and leaves it
-// again if it created it.
+// TestMain leaves the swarm again after the tests if the first test that
+// needed one created it (see engine and swarmtest).
 func TestMain(m *testing.M) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	sw, swErr = swarmtest.Start(ctx, 4*time.Minute)
-	cancel()
 	code := m.Run()
 	if rt != nil {
 		_ = rt.Close()
@@ -47,13 +44,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// engine returns the shared runtime on the test swarm, its tasks kept on
+// engine returns the shared runtime on the test swarm (started by the
+// first test that needs it), its tasks kept on
 // this node; it skips the test when Docker or the swarm is missing,
 // except in CI (CI=true), where that fails it.
 func engine(t testing.TB) *Runtime {
 	t.Helper()
-	apitest.RequireDocker(t, swErr)
 	rtOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if sw, swErr = swarmtest.Start(ctx, 4*time.Minute); swErr != nil {
+			rtErr = swErr
+			return
+		}
 		rt, rtErr = New(context.Background(), Options{Constraints: []string{"node.id==" + sw.NodeID}})
 	})
 	apitest.RequireDocker(t, rtErr)

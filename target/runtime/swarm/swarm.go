@@ -155,9 +155,21 @@ func New(ctx context.Context, opts Options) (*Runtime, error) {
 	return r, nil
 }
 
+// ErrNoSwarm marks CheckSwarm's errors: the engine is no manager of an
+// active swarm (`loadlab clean` then has no services to look at).
+var ErrNoSwarm = errors.New("no swarm manager")
+
 // CheckSwarm says why an engine described by info cannot deploy services:
 // not in swarm mode (with the command that enables it), or not a manager.
+// Its errors wrap ErrNoSwarm.
 func CheckSwarm(info system.Info) error {
+	if err := checkSwarm(info); err != nil {
+		return fmt.Errorf("%w: %w", ErrNoSwarm, err)
+	}
+	return nil
+}
+
+func checkSwarm(info system.Info) error {
 	switch s := info.Swarm; {
 	case s.LocalNodeState == apiswarm.LocalNodeStateInactive || s.LocalNodeState == "":
 		return fmt.Errorf("the Docker engine %s is not in swarm mode: enable it with `docker swarm init --advertise-addr <this host's address>` (loadlab never does), or use --runtime docker", info.Name)
