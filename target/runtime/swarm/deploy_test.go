@@ -3,6 +3,7 @@ package swarm
 import (
 	"context"
 	"net/url"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,6 +99,28 @@ func TestDeployTwoReplicasUnderLimits(t *testing.T) {
 	}
 	if err := d.Close(context.Background()); err != nil {
 		t.Fatalf("second Close: %v", err)
+	}
+	assertGone(t, r, spec.RunID)
+}
+
+// TestDeployCancelledLeavesNothing cancels Deploy while Swarm starts the
+// tasks: Deploy returns the cancellation, and neither the service nor a
+// task container is left.
+func TestDeployCancelledLeavesNothing(t *testing.T) {
+	r := engine(t)
+	spec := newSpec(t, record.Config{Name: "cancelled", CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 2})
+	if _, err := r.engine.ResolveImage(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	d, err := r.Deploy(ctx, spec)
+	if err == nil {
+		_ = d.Close(context.Background())
+		t.Fatal("Deploy succeeded within 300 ms; the test needs it to be cancelled mid-way")
+	}
+	if ctx.Err() == nil || !strings.Contains(err.Error(), "interrupted") {
+		t.Errorf("error %v: want the interruption", err)
 	}
 	assertGone(t, r, spec.RunID)
 }
