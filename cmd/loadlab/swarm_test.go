@@ -177,3 +177,36 @@ func TestCleanRemovesDeadOwnersServices(t *testing.T) {
 		t.Errorf("clean --force left %v:\n%s", left, out)
 	}
 }
+
+// TestSwarmRuntimeNeedsSwarmMode runs `loadlab run --runtime swarm`
+// against the real engine outside swarm mode: the run stops before
+// anything is deployed with the command that enables swarm mode, and the
+// engine is left outside swarm mode. When the engine is in a swarm
+// already (not ours to leave), the test cannot check this and skips.
+func TestSwarmRuntimeNeedsSwarmMode(t *testing.T) {
+	requireDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	inactive, release, err := swarmtest.Outside(ctx, 4*time.Minute)
+	apitest.RequireDocker(t, err)
+	defer func() {
+		if err := release(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if !inactive {
+		t.Skip("the engine is in a swarm that is not this test's to leave: the refusal outside swarm mode cannot be checked here")
+	}
+	dir := t.TempDir()
+	exp := writeTestFile(t, dir, "x.yaml", "name: needs-swarm\nconfigs:\n  - {cpus: 0.5, replicas: 1}\n")
+	code, _, stderr := runCLI(t, nil, time.Minute, "run", exp, "--runtime", "swarm", "--out", filepath.Join(dir, "results"))
+	if code == 0 || !strings.Contains(stderr, "not in swarm mode: enable it with `docker swarm init --advertise-addr <this host's address>` (loadlab never does)") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "results")); err == nil {
+		t.Error("a results folder was created before the runtime was checked")
+	}
+	if st, err := exec.Command("docker", "info", "--format", "{{.Swarm.LocalNodeState}}").Output(); err != nil || strings.TrimSpace(string(st)) != "inactive" {
+		t.Errorf("after the run the engine's swarm state is %q (%v): loadlab must never enable swarm mode", st, err)
+	}
+}
