@@ -20,7 +20,7 @@ func BenchmarkDeployTeardown(b *testing.B) {
 	r := engine(b)
 	for _, l := range []record.Config{
 		{Name: "cpu0.5-mem512m-x1", CPUs: 0.5, MemoryBytes: 512 << 20, Replicas: 1},
-		{Name: "cpu0.5-mem512m-x2", CPUs: 0.5, MemoryBytes: 512 << 20, Replicas: 2},
+		{Name: "cpu1-mem1g-x2", CPUs: 1, MemoryBytes: 1 << 30, Replicas: 2},
 	} {
 		b.Run(l.Name, func(b *testing.B) {
 			spec := newSpec(b, l)
