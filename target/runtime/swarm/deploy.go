@@ -122,6 +122,7 @@ func (d *Deployment) waitRunning(ctx context.Context, deadline time.Time) ([]tas
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	for {
+		at := time.Now()
 		ts, err := d.tasks(ctx)
 		if err != nil && ctx.Err() == nil {
 			return nil, err
@@ -138,6 +139,7 @@ func (d *Deployment) waitRunning(ctx context.Context, deadline time.Time) ([]tas
 			}
 		}
 		if len(running) >= d.replicas {
+			d.setCurrent(ts, at) // URLs answer from this listing on
 			return running, nil
 		}
 		if !time.Now().Before(deadline) {

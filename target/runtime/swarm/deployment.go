@@ -34,7 +34,8 @@ type Deployment struct {
 	mu        sync.Mutex
 	ingress   uint32
 	nodeCache map[string]apiswarm.Node
-	current   []task // the last listing of the service's tasks
+	current   []task    // the latest listing of the service's tasks
+	currentAt time.Time // when that listing began
 
 	// Event and accounting state, fed by the watcher (events.go).
 	evMu      sync.Mutex

@@ -12,6 +12,7 @@ import (
 
 	"github.com/docker/docker/api/types/image"
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/target/runtime"
 )
 
 // TestKilledTaskIsAnEventAndARestart kills one task's container: Swarm
@@ -64,9 +65,12 @@ func TestKilledTaskIsAnEventAndARestart(t *testing.T) {
 		t.Errorf("URLs %v did not change after the task was replaced", urls)
 	}
 	for _, u := range urls {
-		if n := drive(t, []string{u}, predictBody, 1, 3, 20*time.Second); n == 0 {
-			// The replacement runs; its health may need a moment.
-			t.Errorf("after the restart, %s does not answer /predict", u)
+		// Swarm says the replacement runs before its API listens.
+		if err := runtime.WaitHealthy(ctx, runtime.HealthURL(u, "/health"), 20*time.Second, nil); err != nil {
+			t.Errorf("after the restart: %v", err)
+		}
+		if n := drive(t, []string{u}, predictBody, 1, 3, 20*time.Second); n != 3 {
+			t.Errorf("after the restart, %s answered %d of 3 /predict", u, n)
 		}
 	}
 	after, err := d.Stats(ctx)
@@ -134,7 +138,9 @@ func TestOOMKilledTask(t *testing.T) {
 	spec := newSpec(t, record.Config{Name: "oom", CPUs: 0.5, MemoryBytes: 48 << 20, Replicas: 1})
 	spec.BuildContext, spec.Image = dir, "loadlab/leakyapi-swarm-test:dev"
 	// Registered before deploy's Close, so it runs after it.
-	t.Cleanup(func() { _, _ = r.cli.ImageRemove(context.Background(), spec.Image, image.RemoveOptions{Force: true, PruneChildren: true}) })
+	t.Cleanup(func() {
+		_, _ = r.cli.ImageRemove(context.Background(), spec.Image, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
 	d := deploy(t, r, spec)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
