@@ -32,6 +32,9 @@ type Controller struct {
 	joined  chan struct{}    // closed when n agents have registered
 	results chan Result
 	job     int
+
+	// observe, when set (by tests), sees every result a ramp accepts.
+	observe func(Result)
 }
 
 // peer is one registered agent.

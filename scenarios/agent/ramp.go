@@ -260,6 +260,9 @@ func (r *ramp) step(ctx context.Context, st scenarios.Step, done int) (record.Re
 			r.tick(st, done, end)
 		case res := <-r.c.results:
 			if i := r.index(res); i >= 0 && res.Job == r.jobs[i].ID && res.Step == st.Index && shares[i].Record == nil && shares[i].Lost == "" {
+				if r.c.observe != nil {
+					r.c.observe(res)
+				}
 				if res.Error != "" {
 					shares[i].Lost = "its engine stopped: " + res.Error
 				} else {
