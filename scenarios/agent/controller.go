@@ -32,6 +32,7 @@ type Controller struct {
 	joined  chan struct{}    // closed when n agents have registered
 	results chan Result
 	job     int
+	lost    string // why an agent was lost (a later ramp is refused)
 
 	// observe, when set (by tests), sees every result a ramp accepts.
 	observe func(Result)

@@ -90,6 +90,9 @@ func (c *Controller) ready() ([]*peer, error) {
 	if len(c.agents) < c.n {
 		return nil, fmt.Errorf("only %d of %d load generation agents registered", len(c.agents), c.n)
 	}
+	if c.lost != "" {
+		return nil, fmt.Errorf("%w in an earlier ramp: %s", ErrAgentLost, c.lost)
+	}
 	return append([]*peer(nil), c.agents...), nil
 }
 
@@ -200,6 +203,9 @@ func (r *ramp) run(ctx context.Context, first scenarios.Step) (engine.Outcome, e
 			return out, fmt.Errorf("ramp interrupted during step %d: %w", st.Index, ctx.Err())
 		case lost:
 			out.StopReason = rec.StopReason
+			r.c.mu.Lock()
+			r.c.lost = rec.StopReason
+			r.c.mu.Unlock()
 			return out, fmt.Errorf("step %d: %w: %s", st.Index, ErrAgentLost, rec.StopReason)
 		case rec.StopReason != "":
 			out.StopReason = rec.StopReason
