@@ -3,7 +3,9 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -68,4 +70,64 @@ func TestAgentCommand(t *testing.T) {
 	if strings.Contains(p.stderr(), token) {
 		t.Fatal("the agent printed the run's token")
 	}
+}
+
+const generatorsExperiment = `name: gens
+generators: 2
+configs:
+  - {name: api, cpus: 1, memory: 256m}
+scenario:
+  ramp: {steps: [4, 4, 4], hold: 3s, settle: 500ms}
+  think: {min: 20ms, max: 50ms}
+slo: p95<1s,error_rate<1%
+`
+
+// TestRunGeneratorsInterrupted: `loadlab run` of an experiment with
+// generators: 2 under the local runtime, SIGINT (to loadlab alone) during
+// its second step: it exits 130 within seconds, steps.jsonl holds the
+// first step merged from both agents and the second partial
+// (interrupted), and no agent process is left.
+func TestRunGeneratorsInterrupted(t *testing.T) {
+	dir := t.TempDir()
+	exp := writeTestFile(t, dir, "gens.yaml", generatorsExperiment)
+	p := startCLI(t, nil, "run", exp, "--runtime", "local", "--out", filepath.Join(dir, "results"))
+	p.waitLine(runIDLine, 60*time.Second)
+	results := p.waitLine(resultsLine, 5*time.Second)[1]
+	p.waitLine(regexp.MustCompile(`2 load generation agents registered`), 60*time.Second)
+	if n := len(agentProcs(t)); n != 2 {
+		t.Fatalf("%d agent processes running, want 2; stderr:\n%s", n, p.stderr())
+	}
+	time.Sleep(5 * time.Second) // into the second step
+	sent := p.signal(syscall.SIGINT)
+	code, exited := p.wait(60 * time.Second)
+	if code != 130 || exited.Sub(sent) > 15*time.Second {
+		t.Errorf("exit %d %s after SIGINT, want 130 within 15 s; stderr:\n%s", code, exited.Sub(sent), p.stderr())
+	}
+	if left := agentProcs(t); len(left) > 0 {
+		t.Errorf("agent processes left after loadlab exited: %v", left)
+	}
+	recs := readSteps(t, results)
+	if len(recs) != 2 || recs[0].Partial || len(recs[0].Generators) != 2 || recs[0].Requests == 0 ||
+		!recs[1].Partial || recs[1].StopReason != "interrupted" {
+		t.Fatalf("steps: want step 0 merged from 2 agents and step 1 interrupted, got %d: %+v\nstderr:\n%s", len(recs), recs, p.stderr())
+	}
+}
+
+// agentProcs lists the running `loadlab agent` processes of the test's
+// binary (by pid).
+func agentProcs(t *testing.T) []string {
+	t.Helper()
+	bin := loadlabBinary(t)
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var out []string
+	for _, p := range cmdlines {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		if strings.HasPrefix(string(b), bin+"\x00agent\x00") {
+			out = append(out, filepath.Base(filepath.Dir(p)))
+		}
+	}
+	return out
 }
