@@ -54,6 +54,8 @@ type Experiment struct {
 	Gates string `yaml:"gates,omitempty"`
 	// Generators is the number of load generators (see generators.go).
 	Generators int `yaml:"generators,omitempty" nonzero:"from 1 to 64"`
+	// Placement is the runtime: field and the swarm: block (swarm.go).
+	Placement `yaml:",inline"`
 
 	// file is the path the experiment was loaded from ("" when built in code).
 	file string
