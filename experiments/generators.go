@@ -60,8 +60,16 @@ func (r *Runner) startGenerators(ctx context.Context, e Experiment) (stop func()
 	if l == nil {
 		l = &agent.Local{Binary: r.Binary, Log: r.Log}
 	}
+	addr := "127.0.0.1:0"
+	if la, ok := l.(interface {
+		ListenAddr(context.Context) (string, error)
+	}); ok {
+		if addr, err = la.ListenAddr(ctx); err != nil {
+			return nil, fmt.Errorf("generators: %w", err)
+		}
+	}
 	t0 := time.Now()
-	f, err := agent.Start(ctx, "127.0.0.1:0", n, l)
+	f, err := agent.Start(ctx, addr, n, l)
 	if err != nil {
 		return nil, fmt.Errorf("generators: %w", err)
 	}
@@ -73,6 +81,16 @@ func (r *Runner) startGenerators(ctx context.Context, e Experiment) (stop func()
 			fmt.Fprintf(r.Log, "generators: stopping the agents: %v\n", err)
 		}
 	}, nil
+}
+
+// agents is the launcher of the run's agents on rt: a Swarm service under
+// the swarm runtime (listening on the manager's swarm address), nil (local
+// processes) under the others.
+func (rt *Runtime) agents(runID string) agent.Launcher {
+	if rt == nil || rt.swarm == nil {
+		return nil
+	}
+	return rt.swarm.Agents(runID, "")
 }
 
 // runRamp runs a ramp with the run's generators: the agents when the run

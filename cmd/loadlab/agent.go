@@ -10,6 +10,13 @@ import (
 	"github.com/loadlab/loadlab/scenarios/agent"
 )
 
+// agentIDEnv and agentNodeEnv set --id's and --node's defaults (a Swarm
+// service fills them from its task's name and node).
+const (
+	agentIDEnv   = "LOADLAB_AGENT_ID"
+	agentNodeEnv = "LOADLAB_AGENT_NODE"
+)
+
 // agentCmd runs a load generation agent: it dials a controller (`loadlab
 // run` of an experiment with generators: N), runs its share of every step
 // with the engine and posts each step's record.
@@ -44,8 +51,8 @@ only to place agents yourself.`,
 	f.StringVar(&c.controller, "controller", "", "the controller's base URL, such as http://10.0.0.1:7300 (required)")
 	f.StringVar(&c.tokenFile, "token-file", "", "file holding the run's token")
 	f.StringVar(&c.tokenEnv, "token-env", "", "environment variable holding the run's token, such as "+agent.TokenEnv)
-	f.StringVar(&c.id, "id", "", "the agent's ID, unique in the run (default: <host name>-<pid>)")
-	f.StringVar(&c.node, "node", "", "the node the agent runs on, as records show it (default: the host name)")
+	f.StringVar(&c.id, "id", os.Getenv(agentIDEnv), "the agent's ID, unique in the run (env "+agentIDEnv+"; default: <host name>-<pid>)")
+	f.StringVar(&c.node, "node", os.Getenv(agentNodeEnv), "the node the agent runs on, as records show it (env "+agentNodeEnv+"; default: the host name)")
 	return cmd
 }
 
