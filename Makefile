@@ -12,7 +12,7 @@ RUNTIME ?= auto
 OUT ?= results
 FUZZTIME ?= 30000x
 
-.PHONY: all build experiment test fuzz train image bench bench-api bench-generator bench-search report-check gate gate-study gate-check baseline soak clean
+.PHONY: all build experiment test fuzz train image bench bench-api bench-generator bench-agents bench-search report-check gate gate-study gate-check baseline soak clean
 
 all: build
 
@@ -52,13 +52,18 @@ image:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 1s ./...
-	$(MAKE) bench-api bench-generator
+	$(MAKE) bench-api bench-generator bench-agents
 
 bench-api:
 	bash scripts/bench-api.sh
 
 bench-generator:
 	bash scripts/bench-generator.sh
+
+# The same load from the in-process engine, 1 agent and 2 agents (merged):
+# rps and p95 of each, on loopback (see the script's header).
+bench-agents:
+	bash scripts/bench-agents.sh
 
 # A search against the brute force it replaces, with Docker: wall time and
 # answer of each side (an hour or more; see the script's header).

@@ -132,7 +132,7 @@ func (c *configRun) warmUp(ctx context.Context, dep runtime.Deployment) error {
 		first = c.trial.firstLoad(c.e.Scenario)
 	}
 	w := warmupScenario(c.e.Scenario, c.e.Warmup, first)
-	if _, err := engine.Run(ctx, w, dep.URLs(), engine.Options{Seed: c.r.Seed}); err != nil {
+	if _, err := c.r.runRamp(ctx, w, dep.URLs(), engine.Options{Seed: c.r.Seed}); err != nil {
 		if ctx.Err() != nil {
 			return &configStageError{StageWarmup, err}
 		}
@@ -150,7 +150,7 @@ func (c *configRun) ramp(ctx context.Context, dep runtime.Deployment) (int, erro
 	defer abort(nil)
 	tel := &telemetry{dep: dep, ramp: rctx, abort: abort}
 	count := 0
-	out, err := engine.Run(rctx, c.e.Scenario, dep.URLs(), c.engineOptions(tel, &count))
+	out, err := c.r.runRamp(rctx, c.e.Scenario, dep.URLs(), c.engineOptions(tel, &count))
 	if lost := tel.unavailable(); lost != nil && ctx.Err() == nil {
 		return count, &failure{err: fmt.Errorf("ramp: %w", lost)}
 	}

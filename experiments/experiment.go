@@ -52,6 +52,8 @@ type Experiment struct {
 	// Gates are slo expressions that `loadlab gate` and `run --gate`
 	// evaluate on the recorded run.
 	Gates string `yaml:"gates,omitempty"`
+	// Generators is the number of load generators (see generators.go).
+	Generators int `yaml:"generators,omitempty" nonzero:"from 1 to 64"`
 	// Placement is the runtime: field and the swarm: block (swarm.go).
 	Placement `yaml:",inline"`
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios/agent"
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/slo"
 	"github.com/loadlab/loadlab/target/runtime"
@@ -36,6 +37,11 @@ type Runner struct {
 	// Binary is the static loadlab executable that runs the reference API
 	// (runtime.Spec.Binary); empty means the running executable.
 	Binary string
+	// Agents launches the load generation agents of an experiment with
+	// generators > 1 (nil: local processes; see generators.go).
+	Agents agent.Launcher
+
+	fleet *agent.Fleet // the running agents (generators > 1), else nil
 }
 
 // RunProgress is the engine's progress plus where the run is.
@@ -113,6 +119,11 @@ func (r *Runner) Run(ctx context.Context, e Experiment) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("slo: %w", err)
 	}
+	stop, err := r.startGenerators(ctx, e)
+	if err != nil {
+		return res, err
+	}
+	defer stop()
 	if e.Search != nil {
 		err := r.runSearch(ctx, e, verdict, w, &res)
 		return res, err

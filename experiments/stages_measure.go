@@ -30,7 +30,7 @@ func (measureStage) Run(ctx context.Context, s *runState) error {
 			}
 		})
 	}
-	r := &Runner{Runtime: s.rt, Dir: s.dir, RunID: s.runID, Log: s.Log, Progress: s.Progress, Seed: s.Seed}
+	r := &Runner{Runtime: s.rt, Dir: s.dir, RunID: s.runID, Log: s.Log, Progress: s.Progress, Seed: s.Seed, Agents: s.rt.agents(s.runID)}
 	s.measured = true
 	s.res, s.loopErr = r.Run(ctx, s.e)
 	if s.EndProgress != nil {

@@ -108,6 +108,7 @@ func (e Experiment) problems() []FieldError {
 		}
 	}
 	ps = append(ps, e.searchProblems()...)
+	ps = append(ps, e.generatorProblems()...)
 	if n := e.configCount(); n > MaxConfigs {
 		add("matrix", "%d configurations (cpus × memory × replicas, plus configs): at most %d", n, MaxConfigs)
 	} else {

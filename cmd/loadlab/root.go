@@ -47,5 +47,6 @@ func subcommands() []*cobra.Command {
 		newRunCmd(),
 		newGateCmd(),
 		newBaselineCmd(),
+		newAgentCmd(),
 	}
 }

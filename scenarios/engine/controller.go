@@ -77,11 +77,7 @@ func (c *controller) run(ctx context.Context) (Outcome, error) {
 		if c.opt.Hooks.Enrich != nil {
 			c.opt.Hooks.Enrich(ectx, &rec)
 		}
-		rec.SLO = c.cfg.verdict.Evaluate(rec)
-		if rec.Latency == nil {
-			rec.SLO.Pass = false
-			rec.SLO.Breaches = append(rec.SLO.Breaches, noAnswers(rec))
-		}
+		c.cfg.judge(&rec)
 		var next scenarios.Step
 		more := false
 		if !interrupted {
@@ -192,7 +188,7 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 	cpu := cpuTime() - cpu0
 	w.addInFlight(fl, why, c.cfg.timeout)
 	rec.InFlight = fl.inFlight
-	if err := w.fill(&rec, wEnd); err != nil {
+	if err := w.fill(&rec, wEnd, c.opt.Histograms); err != nil {
 		rec.Generator.Warning = err.Error()
 	}
 	c.generator(&rec, cpu, wEnd.Sub(wStart))
@@ -227,18 +223,21 @@ func (c *controller) extend(ctx context.Context, st scenarios.Step, start time.T
 }
 
 // load is the offered load of a step.
-func (c *controller) load(st scenarios.Step) record.Load {
-	l := record.Load{Connections: c.cfg.connections}
-	if c.cfg.openLoop {
+func (c *controller) load(st scenarios.Step) record.Load { return c.cfg.load(st) }
+
+// load is the offered load of a step.
+func (c config) load(st scenarios.Step) record.Load {
+	l := record.Load{Connections: c.connections}
+	if c.openLoop {
 		l.Model = record.ModelRate
 		l.Rate = st.Rate
-		l.Arrival = c.cfg.arrival
+		l.Arrival = c.arrival
 		return l
 	}
 	l.Model = record.ModelUsers
 	l.Users = st.Users
-	l.ThinkMinS = c.cfg.think.Min.Seconds()
-	l.ThinkMaxS = c.cfg.think.Max.Seconds()
+	l.ThinkMinS = c.think.Min.Seconds()
+	l.ThinkMaxS = c.think.Max.Seconds()
 	return l
 }
 
@@ -274,18 +273,32 @@ func (c *controller) generator(rec *record.Record, cpu, wall time.Duration) {
 	g.Warning = strings.Join(warn, "; ")
 }
 
+// judge sets rec's SLO verdict: the verdict SLO's, failed with a
+// breach of its own when no response arrived.
+func (c config) judge(rec *record.Record) {
+	rec.SLO = c.verdict.Evaluate(*rec)
+	if rec.Latency == nil {
+		rec.SLO.Pass = false
+		rec.SLO.Breaches = append(rec.SLO.Breaches, noAnswers(*rec))
+	}
+}
+
 // stopReason applies the stop conditions to a finished step; a step in
 // which no response arrived always stops the ramp.
-func (c *controller) stopReason(rec record.Record) string {
-	if c.cfg.abortRate > 0 && rec.ErrorRate > c.cfg.abortRate {
-		return fmt.Sprintf("error rate %.2f%% exceeds abort_error_rate %.2f%%", rec.ErrorRate*100, c.cfg.abortRate*100)
+func (c *controller) stopReason(rec record.Record) string { return c.cfg.stopReason(rec) }
+
+// stopReason applies the stop conditions to a finished step (see
+// controller.stopReason).
+func (c config) stopReason(rec record.Record) string {
+	if c.abortRate > 0 && rec.ErrorRate > c.abortRate {
+		return fmt.Sprintf("error rate %.2f%% exceeds abort_error_rate %.2f%%", rec.ErrorRate*100, c.abortRate*100)
 	}
-	if len(c.cfg.stopSLO) > 0 {
-		v := c.cfg.stopSLO.EvaluateWithin(rec, c.cfg.margin)
+	if len(c.stopSLO) > 0 {
+		v := c.stopSLO.EvaluateWithin(rec, c.margin)
 		if !v.Pass {
 			reason := "slo breached: " + strings.Join(v.Breaches, ", ")
-			if c.cfg.margin > 0 {
-				reason += fmt.Sprintf(" (beyond the %.0f%% margin)", c.cfg.margin*100)
+			if c.margin > 0 {
+				reason += fmt.Sprintf(" (beyond the %.0f%% margin)", c.margin*100)
 			}
 			return reason
 		}

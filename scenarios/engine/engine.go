@@ -98,6 +98,11 @@ type Options struct {
 	// of unknown length (Len 0: a search) alone ends the ramp: the
 	// scenario's stop conditions do not.
 	Planner scenarios.Planner
+	// Histograms also encodes each step's LatencyOK and LatencyScheduled
+	// histograms (record.Record.HistogramOK, HistogramScheduled): a load
+	// generation agent sets it, so that its controller merges them
+	// exactly.
+	Histograms bool
 }
 
 // Progress is a live view of the ramp. RPS, ErrorRate and P95 cover the

@@ -248,8 +248,10 @@ func (w *window) completeSubs(now time.Time) (rps, p95 []float64) {
 	return rps, p95
 }
 
-// fill writes the window's measurements, closed at end, into rec.
-func (w *window) fill(rec *record.Record, end time.Time) error {
+// fill writes the window's measurements, closed at end, into rec; all
+// also encodes the histograms of successful and scheduled latencies
+// (Options.Histograms).
+func (w *window) fill(rec *record.Record, end time.Time, all bool) error {
 	secs := end.Sub(w.start).Seconds()
 	if secs < 0 {
 		secs = 0
@@ -295,10 +297,28 @@ func (w *window) fill(rec *record.Record, end time.Time) error {
 	}
 	rec.BytesIn = w.bytesIn
 	rec.BytesOut = w.bytesOut
-	enc, err := w.all.h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
-	if err != nil {
+	var err error
+	if rec.Histogram, err = encodeHist(w.all.h); err != nil {
 		return fmt.Errorf("encode latency histogram: %w", err)
 	}
-	rec.Histogram = string(enc)
+	if !all {
+		return nil
+	}
+	if w.ok.n > 0 {
+		if rec.HistogramOK, err = encodeHist(w.ok.h); err != nil {
+			return fmt.Errorf("encode latency histogram of successes: %w", err)
+		}
+	}
+	if w.sched != nil && w.sched.n > 0 {
+		if rec.HistogramScheduled, err = encodeHist(w.sched.h); err != nil {
+			return fmt.Errorf("encode scheduled latency histogram: %w", err)
+		}
+	}
 	return nil
+}
+
+// encodeHist is h in HdrHistogram's compressed base64 encoding.
+func encodeHist(h *hdrhistogram.Histogram) (string, error) {
+	enc, err := h.Encode(hdrhistogram.V2CompressedEncodingCookieBase)
+	return string(enc), err
 }
