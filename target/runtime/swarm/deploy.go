@@ -131,7 +131,7 @@ func (d *Deployment) waitRunning(ctx context.Context, deadline time.Time) ([]tas
 		for _, t := range ts {
 			switch {
 			case t.failed():
-				return nil, fmt.Errorf("%s failed before it was healthy: %s (exit code %d)%s", t.where(), t.message, t.exitCode, d.logTail(ctx, t))
+				return nil, fmt.Errorf("%s failed before it was healthy: %s (exit code %d)%s%s", t.where(), t.message, t.exitCode, imageHint(t), d.logTail(ctx, t))
 			case t.running() && t.url != "":
 				running = append(running, t)
 			case t.desired == apiswarm.TaskStateRunning:
@@ -151,6 +151,15 @@ func (d *Deployment) waitRunning(ctx context.Context, deadline time.Time) ([]tas
 		case <-tick.C:
 		}
 	}
+}
+
+// imageHint says how to bring the image to a node that lacks it (images
+// are built and looked up on the manager only; nothing is pulled).
+func imageHint(t task) string {
+	if !strings.Contains(strings.ToLower(t.message), "no such image") {
+		return ""
+	}
+	return fmt.Sprintf("\nthe image is only in the manager's store: load it on node %s (docker save %s | docker -H <that node's engine> load) or push it to a registry the nodes can pull from", cmpOr(t.hostname, t.nodeID), t.image)
 }
 
 // describeWaiting lists tasks that do not run yet, with Swarm's state and
