@@ -102,7 +102,7 @@ func (d *Deployment) start(ctx context.Context, spec runtime.Spec) error {
 			errMu.Lock()
 			defer errMu.Unlock()
 			if firstErr == nil && wctx.Err() == nil {
-				firstErr = fmt.Errorf("%s is not healthy: %w%s", t.where(), err, d.logTail(ctx, t))
+				firstErr = fmt.Errorf("%s is not healthy: %w%s%s", t.where(), err, d.meshHint(), d.logTail(ctx, t))
 				stop()
 			}
 		})
@@ -151,6 +151,15 @@ func (d *Deployment) waitRunning(ctx context.Context, deadline time.Time) ([]tas
 		case <-tick.C:
 		}
 	}
+}
+
+// meshHint, for a deployment behind the routing mesh, says that the mesh
+// may be what does not answer.
+func (d *Deployment) meshHint() string {
+	if d.publish != PublishIngress {
+		return ""
+	}
+	return "\nwith publish: ingress the health check goes through Swarm's routing mesh, which needs IPVS in the kernel (it does not answer on some kernels): try publish: host"
 }
 
 // imageHint says how to bring the image to a node that lacks it (images
