@@ -58,6 +58,7 @@ func TestDeployTwoReplicasUnderLimits(t *testing.T) {
 			t.Fatalf("inspect %s: %v", tk.where(), err)
 		}
 		seen++
+		t.Logf("%s: NanoCPUs %d, Memory %d, MemorySwap %d", tk.where(), c.HostConfig.NanoCPUs, c.HostConfig.Memory, c.HostConfig.MemorySwap)
 		if c.HostConfig.NanoCPUs != 500_000_000 || c.HostConfig.Memory != 64<<20 {
 			t.Errorf("%s: NanoCPUs %d, Memory %d; want 500000000 and %d", tk.where(), c.HostConfig.NanoCPUs, c.HostConfig.Memory, 64<<20)
 		}
