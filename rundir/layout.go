@@ -27,6 +27,9 @@ const (
 	// ResultsFile holds every request of `loadlab ramp --save-results`, in
 	// vegeta's gob format (read with vegeta report/plot).
 	ResultsFile = "results.gob"
+	// TimelineFile holds a rollout experiment's per-second timeline
+	// (record.Second lines), written as each second ends.
+	TimelineFile = record.TimelineFile
 )
 
 // WriteFile writes and syncs a file of the results folder before load
