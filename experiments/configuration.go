@@ -63,7 +63,7 @@ func (c *configRun) template() record.Record {
 	return record.Record{
 		Run:    r.RunID,
 		Repeat: rep,
-		Config: deployedOn(cfg, r.Runtime.Name(), r.Runtime.Approximate()),
+		Config: c.e.deployedOn(cfg, r.Runtime.Name(), r.Runtime.Approximate()),
 	}
 }
 

@@ -52,6 +52,8 @@ type Experiment struct {
 	// Gates are slo expressions that `loadlab gate` and `run --gate`
 	// evaluate on the recorded run.
 	Gates string `yaml:"gates,omitempty"`
+	// Placement is the runtime: field and the swarm: block (swarm.go).
+	Placement `yaml:",inline"`
 
 	// file is the path the experiment was loaded from ("" when built in code).
 	file string

@@ -23,17 +23,17 @@ func (e Experiment) Plan(runtime string, approximate bool) record.Plan {
 	p := record.Plan{Repeat: max(e.Repeat, 1)}
 	p.Model, p.Steps = RampSteps(e.Scenario)
 	for _, c := range e.Expand() {
-		p.Configs = append(p.Configs, deployedOn(c, runtime, approximate))
+		p.Configs = append(p.Configs, e.deployedOn(c, runtime, approximate))
 	}
 	return p
 }
 
 // deployedOn is configuration c as the records of a run on runtime
-// ("docker", "local", "url") carry it: with the runtime's name, and
+// ("docker", "local", "url", "swarm") carry it: with the runtime's name,
 // approximate when the runtime only emulates the limits
-// (runtime.Runtime.Approximate).
-func deployedOn(c record.Config, runtime string, approximate bool) record.Config {
-	c.Runtime, c.Approximate = runtime, approximate
+// (runtime.Runtime.Approximate), and the swarm runtime's publish mode.
+func (e Experiment) deployedOn(c record.Config, runtime string, approximate bool) record.Config {
+	c.Runtime, c.Approximate, c.Publish = runtime, approximate, e.publishOn(runtime)
 	return c
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/loadlab/loadlab/target/runtime"
 	"github.com/loadlab/loadlab/target/runtime/docker"
 	"github.com/loadlab/loadlab/target/runtime/local"
+	"github.com/loadlab/loadlab/target/runtime/swarm"
 	"github.com/loadlab/loadlab/target/runtime/urls"
 )
 
@@ -22,12 +23,15 @@ type Runtime struct {
 	// for (auto falling back to local); empty otherwise.
 	Note   string
 	docker *docker.Runtime
+	// swarm is the swarm runtime (docker is then its manager's engine).
+	swarm *swarm.Runtime
 }
 
 // SelectRuntime picks the runtime for e: the url runtime for running URLs;
-// otherwise mode "docker", "local", or "auto" (docker when the daemon
-// answers, else local, saying so). Docker refuses e when its limits are
-// beyond this machine (see hostProblems).
+// otherwise mode "docker", "local", "swarm" (a service per configuration
+// on the swarm the engine manages, see selectSwarm), or "auto" (docker
+// when the daemon answers, else local, saying so). Docker refuses e when
+// its limits are beyond this machine (see hostProblems).
 func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, error) {
 	if len(e.Target.URLs) > 0 {
 		return &Runtime{Runtime: urls.New()}, nil
@@ -44,6 +48,8 @@ func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, er
 			return nil, fmt.Errorf("the local runtime runs only the reference API; target %s needs --runtime docker", describeTarget(e.Target))
 		}
 		return &Runtime{Runtime: local.New()}, nil
+	case "swarm":
+		return selectSwarm(ctx, e)
 	case "auto", "":
 		d, err := docker.New(ctx)
 		if err == nil {
@@ -55,7 +61,7 @@ func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, er
 		return &Runtime{Runtime: local.New(),
 			Note: fmt.Sprintf("Docker does not answer (%v): using the local runtime, whose CPU and memory limits are approximate (GOMAXPROCS, GOMEMLIMIT)", err)}, nil
 	}
-	return nil, fmt.Errorf("runtime %q: use auto, docker or local", mode)
+	return nil, fmt.Errorf("runtime %q: use %s", mode, strings.Join(Runtimes, ", "))
 }
 
 // withDocker is the docker runtime d for e, or e's problems on this
@@ -69,6 +75,9 @@ func withDocker(d *docker.Runtime, e Experiment) (*Runtime, error) {
 
 // Close releases the runtime's client.
 func (r *Runtime) Close() error {
+	if r.swarm != nil {
+		return r.swarm.Close()
+	}
 	if r.docker != nil {
 		return r.docker.Close()
 	}
@@ -84,10 +93,14 @@ func (r *Runtime) Leftovers(ctx context.Context) string {
 		return ""
 	}
 	names, err := r.docker.Leftovers(ctx, "", runtime.IsLeftover)
+	if r.swarm != nil {
+		svcs, serr := r.swarm.Leftovers(ctx, "", runtime.IsLeftover)
+		names, err = append(svcs, names...), errors.Join(err, serr)
+	}
 	if err != nil || len(names) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("%d container(s)/network(s) from earlier runs are still there: %s", len(names), strings.Join(names, ", "))
+	return fmt.Sprintf("%d service(s)/container(s)/network(s) from earlier runs are still there: %s", len(names), strings.Join(names, ", "))
 }
 
 // Sweep removes every container and network of run runID, again and again
@@ -104,7 +117,15 @@ func (r *Runtime) Sweep(ctx context.Context, runID string, settle time.Duration)
 	var removed []string
 	deadline := time.Now().Add(settle)
 	for {
-		more, err := r.docker.CleanRun(ctx, runID)
+		var more []string
+		var err error
+		if r.swarm != nil {
+			// Services first: Swarm would replace task containers removed
+			// under a live service.
+			more, err = r.swarm.Clean(ctx, runID, nil)
+		}
+		cont, cerr := r.docker.CleanRun(ctx, runID)
+		more, err = append(more, cont...), errors.Join(err, cerr)
 		removed = append(removed, more...)
 		if !time.Now().Before(deadline) {
 			return removed, err
@@ -127,6 +148,12 @@ func (r *Runtime) EngineVersion(ctx context.Context) string {
 func (r *Runtime) Addresses(e Experiment) string {
 	if len(e.Target.URLs) > 0 {
 		return strings.Join(e.Target.URLs, ", ")
+	}
+	if r.swarm != nil {
+		if r.swarm.Publish() == swarm.PublishIngress {
+			return "127.0.0.1 (the port the swarm's routing mesh publishes for each deployment)"
+		}
+		return "each task's node: 127.0.0.1 for tasks on this node, the node's swarm address for the others (ports published by Swarm, printed when healthy)"
 	}
 	return "127.0.0.1 (ports published by each deployment, printed when it is healthy)"
 }

@@ -40,6 +40,7 @@ func (e Experiment) problems() []FieldError {
 		add("name", "%q must be letters, digits, '.', '_' or '-' (it names the results folder)", e.Name)
 	}
 
+	ps = append(ps, e.placementProblems()...)
 	t := e.Target
 	kinds := 0
 	for _, set := range []bool{t.Image != "", t.Build != "", t.Compose != "", len(t.URLs) > 0} {

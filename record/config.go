@@ -21,7 +21,11 @@ type Config struct {
 	CPUs        float64 `json:"cpus" yaml:"cpus,omitempty"`           // cores per replica; 0 = unlimited
 	MemoryBytes Bytes   `json:"memory_bytes" yaml:"memory,omitempty"` // per replica; 0 = unlimited
 	Replicas    int     `json:"replicas" yaml:"replicas,omitempty"`   // 0 in a file means 1
-	Runtime     string  `json:"runtime" yaml:"-"`                     // docker, local or url
+	Runtime     string  `json:"runtime" yaml:"-"`                     // docker, local, url or swarm
+	// Publish is how the swarm runtime published the replicas' port:
+	// "host" (each task's own port on its node's address) or "ingress"
+	// (the routing mesh on 127.0.0.1); empty for the other runtimes.
+	Publish string `json:"publish,omitempty" yaml:"-"`
 	// Approximate is true when limits are emulated (local runtime).
 	Approximate bool `json:"approximate,omitempty" yaml:"-"`
 }

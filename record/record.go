@@ -202,6 +202,11 @@ type Target struct {
 	CPUPerRequestMs float64  `json:"cpu_per_request_ms,omitempty"`
 	RequestsPerCPUS float64  `json:"requests_per_cpu_s,omitempty"`
 	Replicas        []Target `json:"replicas,omitempty"`
+	// UnmeasuredReplicas names the replicas that ran during the step but
+	// whose counters could not be read (a swarm task on a node without an
+	// engine endpoint): the totals above and Replicas cover the others
+	// only. Empty when every replica was measured.
+	UnmeasuredReplicas []string `json:"unmeasured_replicas,omitempty"`
 }
 
 // Event is something that happened to the deployment during a step.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -12,10 +13,12 @@ import (
 
 	"github.com/loadlab/loadlab/target/runtime"
 	"github.com/loadlab/loadlab/target/runtime/docker"
+	"github.com/loadlab/loadlab/target/runtime/swarm"
 )
 
-// cleanCmd removes what killed runs left in Docker: the containers and
-// networks labelled loadlab.run (or only one run's, with --run) whose
+// cleanCmd removes what killed runs left in Docker: the swarm services
+// (when the engine manages a swarm), containers and networks labelled
+// loadlab.run (or only one run's, with --run) whose
 // owner process is gone (see runtime.Leftover), or all of them with --force.
 type cleanCmd struct {
 	run    string
@@ -27,11 +30,12 @@ func newCleanCmd() *cobra.Command {
 	c := &cleanCmd{}
 	cmd := &cobra.Command{
 		Use:   "clean",
-		Short: "Remove containers and networks left by interrupted runs",
-		Long: `Remove the Docker containers (forcibly, running or not) and then the networks
-that carry a loadlab.run label and whose owner is gone: what a run killed
-before its teardown left behind. Images are kept. Prints one line per object
-removed.
+		Short: "Remove services, containers and networks left by interrupted runs",
+		Long: `Remove the Swarm services (when this engine manages a swarm; their task
+containers are awaited), then the Docker containers (forcibly, running or
+not) and then the networks that carry a loadlab.run label and whose owner is
+gone: what a run killed before its teardown left behind. Images are kept.
+Prints one line per object removed.
 
 Every object records the loadlab process that created it (labels
 loadlab.owner.pid, loadlab.owner.host, loadlab.owner.start). An object is
@@ -69,14 +73,19 @@ func (c *cleanCmd) exec(ctx context.Context, out io.Writer) error {
 		kept[labels[docker.LabelRun]] = keptReason(labels, host)
 		return false
 	}
-	var names []string
+	// Services go first: Swarm would replace task containers removed
+	// under a live service.
+	names, err := cleanServices(ctx, c.run, c.dryRun, sel)
+	var more []string
+	var derr error
 	verb := "removed"
 	if c.dryRun {
 		verb = "would remove"
-		names, err = rt.Leftovers(ctx, c.run, sel)
+		more, derr = rt.Leftovers(ctx, c.run, sel)
 	} else {
-		names, err = rt.Clean(ctx, c.run, sel)
+		more, derr = rt.Clean(ctx, c.run, sel)
 	}
+	names, err = append(names, more...), errors.Join(err, derr)
 	for _, n := range names {
 		if _, werr := fmt.Fprintf(out, "%s %s\n", verb, n); werr != nil {
 			return werr
@@ -91,9 +100,27 @@ func (c *cleanCmd) exec(ctx context.Context, out io.Writer) error {
 		return fmt.Errorf("clean: %w", err)
 	}
 	if len(names) == 0 && len(kept) == 0 {
-		_, err = fmt.Fprintln(out, "nothing to clean: no container or network carries a loadlab.run label")
+		_, err = fmt.Fprintln(out, "nothing to clean: no service, container or network carries a loadlab.run label")
 	}
 	return err
+}
+
+// cleanServices removes (or with dryRun lists) the swarm services of run
+// (every run when "") that sel selects; nothing when the engine manages
+// no swarm.
+func cleanServices(ctx context.Context, run string, dryRun bool, sel docker.Select) ([]string, error) {
+	sw, err := swarm.New(ctx, swarm.Options{})
+	if errors.Is(err, swarm.ErrNoSwarm) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("swarm services: %w", err)
+	}
+	defer sw.Close()
+	if dryRun {
+		return sw.Leftovers(ctx, run, sel)
+	}
+	return sw.Clean(ctx, run, sel)
 }
 
 // keptReason says why an object with these labels is kept.

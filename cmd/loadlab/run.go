@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -28,8 +30,9 @@ type runCmd struct {
 	tolerance   string
 
 	// targetUsersSet says --target-users was given (an explicit 0 is
-	// refused); repeatSet says --repeat was.
-	targetUsersSet, repeatSet bool
+	// refused); repeatSet says --repeat was; runtimeSet says --runtime
+	// was (it then overrides the experiment's runtime:).
+	targetUsersSet, repeatSet, runtimeSet bool
 }
 
 func newRunCmd() *cobra.Command {
@@ -52,11 +55,12 @@ With no argument the built-in "quick" experiment runs.`,
 			}
 			c.targetUsersSet = cmd.Flags().Changed("target-users")
 			c.repeatSet = cmd.Flags().Changed("repeat")
+			c.runtimeSet = cmd.Flags().Changed("runtime")
 			return c.run(cmd.Context(), name, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&c.runtime, "runtime", "auto", "where to deploy: auto (docker if the daemon answers, else local), docker, local")
+	f.StringVar(&c.runtime, "runtime", "auto", "where to deploy: auto (docker if the daemon answers, else local), docker, local, swarm (a service per configuration on the swarm this engine manages); overrides the experiment's runtime:")
 	f.StringVar(&c.out, "out", "results", "folder that receives results/<UTC time>-<experiment>/")
 	f.Int64Var(&c.seed, "seed", 1, "seed for generated request bodies and think times")
 	f.StringVar(&c.slo, "slo", "", "override the experiment's SLO, e.g. 'p95<1s,error_rate<1%'")
@@ -84,7 +88,7 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 	progress.red = red
 	stdout, stderr = red.Writer(stdout), red.Writer(stderr)
 	sess := experiments.Session{
-		RuntimeMode: c.runtime, Out: c.out, Seed: c.seed, Version: version,
+		RuntimeMode: e.RuntimeMode(), Out: c.out, Seed: c.seed, Version: version,
 		Stdout: stdout, Stderr: stderr,
 		Log: progress, Progress: progress.update, EndProgress: stopProgress,
 		OnForcedExit: onForcedExit.add,
@@ -101,8 +105,8 @@ func (c *runCmd) run(ctx context.Context, name string, stdout, stderr io.Writer)
 // file are usage errors (exit 2); a compose file that cannot be read is
 // an error (exit 1).
 func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Experiment, error) {
-	if c.runtime != "auto" && c.runtime != "docker" && c.runtime != "local" {
-		return experiments.Experiment{}, usagef("--runtime %q: use auto, docker or local", c.runtime)
+	if !slices.Contains(experiments.Runtimes, c.runtime) {
+		return experiments.Experiment{}, usagef("--runtime %q: use %s", c.runtime, strings.Join(experiments.Runtimes, ", "))
 	}
 	if err := c.checkGateFlags(); err != nil {
 		return experiments.Experiment{}, err
@@ -113,6 +117,9 @@ func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Exper
 	}
 	if c.slo != "" {
 		e.SLO = c.slo
+	}
+	if c.runtimeSet {
+		e.Runtime = c.runtime
 	}
 	if c.targetUsersSet {
 		if c.targetUsers == 0 {

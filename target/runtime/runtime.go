@@ -105,6 +105,12 @@ type Spec struct {
 type Usage struct {
 	At       time.Time
 	Replicas []ReplicaUsage
+	// Unmeasured names the replicas that run but that this runtime cannot
+	// sample (a swarm task on a node without an engine endpoint to read
+	// its stats from). They are left out of Replicas, so totals cover the
+	// measured replicas only, and Between says which were not measured:
+	// never zeros that would read as a measurement.
+	Unmeasured []string
 }
 
 // ReplicaUsage is one replica's cumulative counters at a point in time.

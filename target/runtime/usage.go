@@ -5,7 +5,9 @@ import "github.com/loadlab/loadlab/record"
 // Between turns two snapshots of the same deployment into a step's target
 // telemetry: CPU cores used on average over the interval, memory at the
 // end, throttling, OOM kills and restarts during the interval. Replicas are
-// matched by name; a replica missing from start counts from zero.
+// matched by name; a replica missing from start counts from zero. The
+// replicas end could not measure (Usage.Unmeasured) are named in the
+// result's UnmeasuredReplicas; its totals leave them out.
 func Between(start, end Usage) record.Target {
 	secs := end.At.Sub(start.At).Seconds()
 	before := make(map[string]ReplicaUsage, len(start.Replicas))
@@ -43,6 +45,7 @@ func Between(start, end Usage) record.Target {
 		memLimit += e.MemoryLimit
 		sum.Replicas = append(sum.Replicas, t)
 	}
+	sum.UnmeasuredReplicas = append([]string(nil), end.Unmeasured...)
 	if cpuLimit > 0 {
 		sum.CPUPctOfLimit = 100 * sum.CPUCores / cpuLimit
 	}

@@ -52,7 +52,19 @@ type Runtime struct {
 // daemon answers. When none does it returns an error saying so; callers
 // using --runtime auto fall back to the local runtime on that error.
 func New(ctx context.Context) (*Runtime, error) {
-	cli, err := client.NewClientWithOpts(client.FromEnv, client.WithAPIVersionNegotiation())
+	return connect(ctx, client.FromEnv)
+}
+
+// NewAt connects to the Docker daemon at host (e.g.
+// "unix:///run/docker-n2.sock" or "tcp://10.0.0.2:2375") as New does. The
+// swarm runtime uses it to sample the containers of tasks on other nodes,
+// whose stats the manager's engine cannot see.
+func NewAt(ctx context.Context, host string) (*Runtime, error) {
+	return connect(ctx, client.FromEnv, client.WithHost(host))
+}
+
+func connect(ctx context.Context, opts ...client.Opt) (*Runtime, error) {
+	cli, err := client.NewClientWithOpts(append(opts, client.WithAPIVersionNegotiation())...)
 	if err != nil {
 		return nil, fmt.Errorf("configure the Docker client: %w", err)
 	}

@@ -326,3 +326,24 @@ func (r *Runtime) fileHash(path string) (string, error) {
 	r.mu.Unlock()
 	return h, nil
 }
+
+// Image is an image ready to run on this engine: its reference in the
+// local image store, the TCP port its API listens on inside a container,
+// and whether it is the reference API image built from the loadlab binary.
+type Image struct {
+	Ref       string
+	Port      int
+	Reference bool
+}
+
+// ResolveImage makes sure the spec's image is in this engine's local
+// store, building it when the spec asks for a build or the reference API
+// (see resolveImage), and finds its container port. The swarm runtime
+// resolves its images through it: a build happens on this engine only.
+func (r *Runtime) ResolveImage(ctx context.Context, spec runtime.Spec) (Image, error) {
+	img, err := r.resolveImage(ctx, spec)
+	if err != nil {
+		return Image{}, err
+	}
+	return Image{Ref: img.ref, Port: img.port, Reference: img.reference}, nil
+}

@@ -172,3 +172,68 @@ func memoryUsage(m container.MemoryStats) uint64 {
 	}
 	return m.Usage
 }
+
+// ContainerUsage samples one container of this engine by ID, for runtimes
+// that do not own it through a Deployment (the swarm runtime's tasks):
+// cumulative CPU time, memory, CFS throttling as Stats reads them, the
+// limits of l, OOMKills 1 when the engine says the container was
+// OOM-killed and its restart count. running is false when the container
+// is not running or is gone (NotFound is not an error then): its counters
+// are empty, not a measurement, and ru holds only its name, limits and
+// OOM flag.
+func (r *Runtime) ContainerUsage(ctx context.Context, id, name string, l record.Config) (ru runtime.ReplicaUsage, running bool, err error) {
+	ru = runtime.ReplicaUsage{Name: name, CPULimit: l.CPUs, MemoryLimit: int64(l.MemoryBytes)}
+	inspect, err := r.cli.ContainerInspect(ctx, id)
+	if cerrdefs.IsNotFound(err) {
+		return ru, false, nil
+	}
+	if err != nil {
+		return ru, false, unavailable(err)
+	}
+	if inspect.ContainerJSONBase == nil || inspect.State == nil {
+		return ru, false, nil
+	}
+	oom := 0
+	if inspect.State.OOMKilled {
+		oom = 1
+	}
+	ru.OOMKills, ru.Restarts = oom, inspect.RestartCount
+	if !inspect.State.Running {
+		return ru, false, nil
+	}
+	resp, err := r.cli.ContainerStatsOneShot(ctx, id)
+	if cerrdefs.IsNotFound(err) {
+		return ru, false, nil
+	}
+	if err != nil {
+		return ru, false, unavailable(err)
+	}
+	var s container.StatsResponse
+	err = json.NewDecoder(resp.Body).Decode(&s)
+	_ = resp.Body.Close()
+	if err != nil {
+		return ru, false, fmt.Errorf("decode stats of %s: %w", name, err)
+	}
+	if s.Read.IsZero() {
+		return ru, false, nil
+	}
+	out := usageFrom(name, s, l)
+	out.OOMKills, out.Restarts = oom, inspect.RestartCount
+	return out, true, nil
+}
+
+// ContainerExit says how a container of this engine ended: its exit code
+// and whether the kernel OOM-killed it; found is false when it is gone.
+func (r *Runtime) ContainerExit(ctx context.Context, id string) (exitCode int, oomKilled, found bool, err error) {
+	inspect, err := r.cli.ContainerInspect(ctx, id)
+	if cerrdefs.IsNotFound(err) {
+		return 0, false, false, nil
+	}
+	if err != nil {
+		return 0, false, false, unavailable(err)
+	}
+	if inspect.ContainerJSONBase == nil || inspect.State == nil {
+		return 0, false, true, nil
+	}
+	return inspect.State.ExitCode, inspect.State.OOMKilled, true, nil
+}

@@ -1,0 +1,103 @@
+package swarm
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// TestDeployTwoReplicasUnderLimits deploys the reference API as a
+// 2-replica service under 0.5 CPU and 64 MiB per task: both task URLs
+// answer /predict at different ports, the containers carry the limits,
+// Stats measures CPU per replica, and Close leaves nothing.
+func TestDeployTwoReplicasUnderLimits(t *testing.T) {
+	r := engine(t)
+	cfg := record.Config{Name: "cpu0.5-mem64m-x2", CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: 2}
+	spec := newSpec(t, cfg)
+	t0 := time.Now()
+	d := deploy(t, r, spec)
+	t.Logf("deploy → healthy in %s", time.Since(t0).Round(time.Millisecond))
+
+	urls := d.URLs()
+	if len(urls) != 2 {
+		t.Fatalf("URLs = %v, want 2 (one per task)", urls)
+	}
+	ports := map[string]bool{}
+	for _, u := range urls {
+		p, err := url.Parse(u)
+		if err != nil || p.Hostname() != "127.0.0.1" {
+			t.Fatalf("URL %q: want http://127.0.0.1:<port> for a task on this node (%v)", u, err)
+		}
+		ports[p.Port()] = true
+		if n := drive(t, []string{u}, predictBody, 1, 3, 10*time.Second); n != 3 {
+			t.Errorf("task at %s: %d of 3 /predict answered 2xx", u, n)
+		}
+	}
+	if len(ports) != 2 {
+		t.Errorf("task URLs %v share a port: want one host port per task", urls)
+	}
+
+	// The kernel limits of each task's container.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	ts, err := d.tasks(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, tk := range ts {
+		if !tk.running() {
+			continue
+		}
+		c, err := r.cli.ContainerInspect(ctx, tk.container)
+		if err != nil {
+			t.Fatalf("inspect %s: %v", tk.where(), err)
+		}
+		seen++
+		if c.HostConfig.NanoCPUs != 500_000_000 || c.HostConfig.Memory != 64<<20 {
+			t.Errorf("%s: NanoCPUs %d, Memory %d; want 500000000 and %d", tk.where(), c.HostConfig.NanoCPUs, c.HostConfig.Memory, 64<<20)
+		}
+		if c.Config.Labels[LabelRun] != spec.RunID || c.Config.Labels[LabelConfig] != cfg.Name || c.Config.Labels["loadlab.owner.pid"] == "" {
+			t.Errorf("%s: labels %v lack the run, configuration or owner", tk.where(), c.Config.Labels)
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("%d running tasks, want 2", seen)
+	}
+
+	// CPU per replica under load.
+	before, err := d.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := drive(t, urls, predictBody, 4, 400, 8*time.Second); n < 50 {
+		t.Fatalf("only %d requests answered under load", n)
+	}
+	after, err := d.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after.Replicas) != 2 || len(after.Unmeasured) != 0 {
+		t.Fatalf("stats: %d replicas measured, unmeasured %v; want 2 and none", len(after.Replicas), after.Unmeasured)
+	}
+	for i, ru := range after.Replicas {
+		prev := before.Replicas[i]
+		if ru.Name != prev.Name || ru.CPUSeconds <= prev.CPUSeconds {
+			t.Errorf("replica %s: CPU %.4fs → %.4fs: want it to grow under load", ru.Name, prev.CPUSeconds, ru.CPUSeconds)
+		}
+		if ru.CPULimit != 0.5 || ru.MemoryLimit != 64<<20 || ru.MemoryBytes <= 0 {
+			t.Errorf("replica %s: limits %v CPU %d B, memory %d B", ru.Name, ru.CPULimit, ru.MemoryLimit, ru.MemoryBytes)
+		}
+	}
+
+	if err := d.Close(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Close(context.Background()); err != nil {
+		t.Fatalf("second Close: %v", err)
+	}
+	assertGone(t, r, spec.RunID)
+}
