@@ -54,6 +54,8 @@ type Experiment struct {
 	Gates string `yaml:"gates,omitempty"`
 	// Placement is the runtime: field and the swarm: block (swarm.go).
 	Placement `yaml:",inline"`
+	// Rollout, when set, measures Swarm rolling updates under load instead of a ramp (rollout.go).
+	Rollout *Rollout `yaml:"rollout,omitempty"`
 
 	// file is the path the experiment was loaded from ("" when built in code).
 	file string

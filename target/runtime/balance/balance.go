@@ -10,7 +10,11 @@
 // replica closes it; a connection whose replica cannot be dialled is
 // closed at once (no retry, so the request on it fails and is counted as
 // the engine sees it: eof or reset); with no replica listed it is closed
-// too. It never hides a failure of the target.
+// too. With a health path, a replica gets connections only once its
+// health path has answered 2xx (checked every healthEvery from when it is
+// first listed, as a load balancer's health check or a Kubernetes
+// readiness probe would): a task Swarm reports running but whose API
+// still loads is not sent load. It never hides a failure of the target.
 package balance
 
 import (
@@ -19,7 +23,9 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +33,10 @@ import (
 
 // dialTimeout bounds the connection to a replica.
 const dialTimeout = 2 * time.Second
+
+// healthEvery is how often a listed replica that is not ready yet is
+// checked.
+const healthEvery = 100 * time.Millisecond
 
 // Balancer is a listening balancer; Close stops it and every connection.
 type Balancer struct {
@@ -39,6 +49,11 @@ type Balancer struct {
 	done  chan struct{}
 
 	accepted, dialFailed, noReplica atomic.Int64
+
+	health string // "" : every listed replica is ready
+	hmu    sync.Mutex
+	ready  map[string]bool // base URL → its health path answered 2xx
+	check  map[string]bool // base URLs being checked
 }
 
 // Stats counts the balancer's connections: accepted from the engine,
@@ -51,12 +66,16 @@ type Stats struct {
 // Start listens on 127.0.0.1 (a free port) and balances over the replicas
 // urls lists (base URLs such as "http://10.213.0.2:32768"; only their
 // host:port is used).
-func Start(urls func() []string) (*Balancer, error) {
+//
+// healthPath, when not empty ("/health"), gates each replica on its
+// health check (see the package comment).
+func Start(urls func() []string, healthPath string) (*Balancer, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("balancer: listen on 127.0.0.1: %w", err)
 	}
-	b := &Balancer{ln: ln, urls: urls, conns: map[net.Conn]struct{}{}, done: make(chan struct{})}
+	b := &Balancer{ln: ln, urls: urls, conns: map[net.Conn]struct{}{}, done: make(chan struct{}),
+		health: healthPath, ready: map[string]bool{}, check: map[string]bool{}}
 	b.wg.Add(1)
 	go b.serve()
 	return b, nil
@@ -179,7 +198,7 @@ func (b *Balancer) handle(client net.Conn) {
 // pick returns the next replica's host:port, round-robin over the list of
 // the moment; "" when none is listed.
 func (b *Balancer) pick() string {
-	us := b.urls()
+	us := b.readyOf(b.urls())
 	if len(us) == 0 {
 		return ""
 	}
@@ -189,4 +208,75 @@ func (b *Balancer) pick() string {
 		return ""
 	}
 	return u.Host
+}
+
+// readyOf keeps the replicas of us whose health check passed (all of them
+// without a health path) and starts checking the others.
+func (b *Balancer) readyOf(us []string) []string {
+	if b.health == "" {
+		return us
+	}
+	b.hmu.Lock()
+	defer b.hmu.Unlock()
+	var out []string
+	for _, u := range us {
+		switch {
+		case b.ready[u]:
+			out = append(out, u)
+		case !b.check[u]:
+			b.check[u] = true
+			b.wg.Add(1)
+			go b.await(u)
+		}
+	}
+	return out
+}
+
+// await checks u's health path every healthEvery until it answers 2xx
+// (then u is ready), u is no longer listed, or the balancer closes.
+func (b *Balancer) await(u string) {
+	defer b.wg.Done()
+	client := &http.Client{Timeout: time.Second}
+	t := time.NewTicker(healthEvery)
+	defer t.Stop()
+	for {
+		if resp, err := client.Get(u + b.health); err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+				b.hmu.Lock()
+				b.ready[u] = true
+				delete(b.check, u)
+				b.hmu.Unlock()
+				return
+			}
+		}
+		select {
+		case <-b.done:
+			return
+		case <-t.C:
+		}
+		if !slices.Contains(b.urls(), u) {
+			b.hmu.Lock()
+			delete(b.check, u)
+			b.hmu.Unlock()
+			return
+		}
+	}
+}
+
+// WaitReady returns once every replica listed now has passed its health
+// check (at once without a health path), or with ctx's error.
+func (b *Balancer) WaitReady(ctx context.Context) error {
+	for {
+		listed := b.urls()
+		if len(listed) > 0 && len(b.readyOf(listed)) == len(listed) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("balancer: replicas %v not all healthy: %w", listed, ctx.Err())
+		case <-time.After(healthEvery / 2):
+		}
+	}
 }
