@@ -107,6 +107,9 @@ func (e Experiment) rolloutProblems() []FieldError {
 	if e.Search != nil {
 		add("to", "a rollout holds one load level: it cannot go with search:")
 	}
+	if n := len(e.Expand()); n != 1 && e.Search == nil {
+		add("to", "a rollout rolls one configuration: list exactly one under configs: (or a matrix of one); got %d", n)
+	}
 	if len(e.Target.URLs) > 0 {
 		add("to", "a rollout needs a target loadlab deploys, not target.urls")
 	}

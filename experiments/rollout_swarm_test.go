@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +15,7 @@ import (
 	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/internal/swarmtest"
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/report"
 	"github.com/loadlab/loadlab/report/rollout"
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/target/runtime"
@@ -119,17 +123,19 @@ func TestRolloutsOnSwarm(t *testing.T) {
 				// reset. What start-first does lose is the requests sent
 				// on a keep-alive connection at the moment the stopping
 				// task closed it as idle (Go's http.Server.Shutdown closes
-				// idle connections at once): eof, at most once per held
-				// connection and old task. (A new task gets load only once
-				// its /health answers: no 503 of a model still loading.)
+				// idle connections at once): eof, or reset when the close
+				// met the request's bytes, at most once per held connection
+				// and old task. (A new task gets load only once its /health
+				// answers: no 503 of a model still loading.)
 				if v.SilentSeconds != 0 || res.Balancer.NoReplica != 0 || res.Balancer.DialFailed != 0 {
 					t.Errorf("start-first left seconds without success (%d) or connections without a replica (%+v)", v.SilentSeconds, res.Balancer)
 				}
-				if other := v.Failed - v.FailedByKind["eof"]; other != 0 {
+				closed := v.FailedByKind["eof"] + v.FailedByKind["reset"]
+				if other := v.Failed - closed; other != 0 {
 					t.Errorf("start-first failed %d requests other than on closed keep-alive connections: %v", other, v.FailedByKind)
 				}
-				if limit := int64(ro.HoldUsers * tc.replicas); v.FailedByKind["eof"] > limit {
-					t.Errorf("start-first lost %d requests on closed connections, more than one per connection and old task (%d)", v.FailedByKind["eof"], limit)
+				if limit := int64(ro.HoldUsers * tc.replicas); closed > limit {
+					t.Errorf("start-first lost %d requests on closed connections, more than one per connection and old task (%d)", closed, limit)
 				}
 			}
 			// Stop-first on one replica leaves a gap with no task running:
@@ -150,4 +156,111 @@ func deref(p *float64) any {
 		return "none"
 	}
 	return fmt.Sprintf("%.1f", *p)
+}
+
+// TestRolloutExperimentOnSwarm runs a rollout experiment file through the
+// runner on a real single-node swarm (both orders, 2 replicas) and reports
+// it: timeline.jsonl holds both rollouts' seconds, rollouts.json both
+// windows, steps.jsonl the held load's steps as repeats 0 and 1, and the
+// report's rollout section a row and a plot per order. Nothing of the run
+// is left.
+func TestRolloutExperimentOnSwarm(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a real swarm rollout experiment takes about a minute")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
+	defer cancel()
+	sw, err := swarmtest.Start(ctx, 4*time.Minute)
+	apitest.RequireDocker(t, err)
+	t.Cleanup(func() {
+		if err := sw.Stop(); err != nil {
+			t.Error(err)
+		}
+	})
+	e, err := Parse("rollout.yaml", []byte(fmt.Sprintf(`name: rollout-e2e
+runtime: swarm
+swarm: {constraints: ["node.id==%s"]}
+configs:
+  - {name: r2, cpus: 0.5, memory: 64m, replicas: 2}
+scenario:
+  model: users
+  think: {min: 20ms, max: 40ms}
+  requests: [{method: GET, path: /health}]
+rollout:
+  to: {env: {LOADLAB_ROLLOUT_TEST: "2"}}
+  hold_users: 4
+  lead: 2s
+  tail: 2s
+  timeout: 90s
+`, sw.NodeID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := swarm.New(ctx, e.swarmOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = rt.Close() })
+	dir := t.TempDir()
+	log := &apitest.SyncBuffer{}
+	runID := fmt.Sprintf("test-%d-rollout-e2e", os.Getpid())
+	r := &Runner{Runtime: rt, Dir: dir, RunID: runID, Log: log, Seed: 1, Binary: apitest.Binary(t)}
+	res, err := r.Run(ctx, e)
+	if err != nil || len(res.Failed) > 0 {
+		t.Fatalf("run %+v: %v\n%s", res, err, log)
+	}
+	recs, err := record.ReadFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	repeats := map[int]int{}
+	for _, rec := range recs {
+		repeats[rec.Repeat]++
+		if rec.Config.Runtime != "swarm" {
+			t.Errorf("step on runtime %q", rec.Config.Runtime)
+		}
+	}
+	if repeats[0] == 0 || repeats[1] == 0 || res.Steps != len(recs) {
+		t.Errorf("steps per rollout %v, %d recorded, result %d", repeats, len(recs), res.Steps)
+	}
+	in, err := report.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Rollouts == nil || len(in.Rollouts.Windows) != 2 {
+		t.Fatalf("rollouts read back: %+v", in.Rollouts)
+	}
+	names := map[string]int{}
+	for _, s := range in.Rollouts.Seconds {
+		names[s.Rollout]++
+	}
+	for i, v := range in.Rollouts.Verdicts() {
+		w := in.Rollouts.Windows[i]
+		t.Logf("%s: %s, %.1f s, %d requests, %d failed %v, worst p95 %v ms", v.Name, v.State, v.DurationS, v.Requests, v.Failed, v.FailedByKind, deref(v.WorstP95Ms))
+		if w.Name != []string{"start-first", "stop-first"}[i] || w.State != "completed" || names[w.Name] < 5 || v.Requests == 0 {
+			t.Errorf("rollout %d: %+v, %d seconds, %+v", i, w, names[w.Name], v)
+		}
+	}
+	files, err := report.WriteAll(ctx, dir, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, report.RolloutsMarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"| start-first |", "| stop-first |", "plots/rollout-start-first.png", "plots/rollout-stop-first.png"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("%s lacks %q:\n%s", report.RolloutsMarkdownFile, want, md)
+		}
+	}
+	for _, p := range []string{"rollout-start-first.png", "rollout-stop-first.svg"} {
+		if !slices.Contains(files, filepath.Join(dir, report.PlotDir, p)) {
+			t.Errorf("plot %s not written: %v", p, files)
+		}
+	}
+	out, err := exec.Command("docker", "service", "ls", "-q", "--filter", "label=loadlab.run="+runID).Output()
+	if err != nil || strings.TrimSpace(string(out)) != "" {
+		t.Errorf("services of the run left: %q (%v)", out, err)
+	}
 }

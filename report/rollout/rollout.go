@@ -19,14 +19,17 @@ import (
 type Window struct {
 	// Name tells rollouts of one run apart ("start-first"); the timeline's
 	// seconds of this rollout carry it in record.Second.Rollout.
-	Name string
+	Name string `json:"name"`
 	// Start is when the update was handed to the orchestrator; End when
 	// the orchestrator reported it over (zero: it never ended while
 	// measured, and the verdict runs to the last second).
-	Start, End time.Time
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end,omitzero"`
 	// State is the orchestrator's last word on the update ("completed",
 	// "paused", "rollback_completed"…; empty when unknown).
-	State string
+	State string `json:"state,omitempty"`
+	// Message is the orchestrator's message about it, if any.
+	Message string `json:"message,omitempty"`
 }
 
 // Verdict is what a rollout did to the load.

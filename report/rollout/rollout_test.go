@@ -171,3 +171,27 @@ func TestWriteMarkdown(t *testing.T) {
 type failWriter struct{}
 
 func (failWriter) Write([]byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestWindowsRoundTrip(t *testing.T) {
+	ws := []Window{
+		{Name: "start-first", Start: t0, End: t0.Add(7 * time.Second), State: "completed"},
+		{Name: "stop-first", Start: t0.Add(time.Minute), State: "not over after 3m0s (updating)"},
+	}
+	var b strings.Builder
+	if err := WriteWindows(&b, ws); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), `"end": "0001`) {
+		t.Errorf("a rollout that never ended has an end:\n%s", b.String())
+	}
+	got, err := ReadWindows(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || !got[0].End.Equal(ws[0].End) || !got[1].End.IsZero() || got[1].State != ws[1].State {
+		t.Errorf("round trip: %+v", got)
+	}
+	if _, err := ReadWindows(strings.NewReader("{")); err == nil {
+		t.Error("a torn file decoded")
+	}
+}

@@ -27,7 +27,7 @@ type collector struct {
 	live   live
 	enc    vegeta.Encoder
 	encErr error
-	attack string // Attack name given to saved results: the step
+	attack string    // Attack name given to saved results: the step
 	tl     *timeline // Options.Second's seconds; nil when unset
 }
 
