@@ -2,7 +2,9 @@ package experiments
 
 import (
 	"fmt"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	apiswarm "github.com/docker/docker/api/types/swarm"
@@ -151,4 +153,24 @@ func (e Experiment) rolloutProblems() []FieldError {
 		}
 	}
 	return ps
+}
+
+// Describe is the rollout in one line: what it rolls to, the held load,
+// the orders and the update policy.
+func (r Rollout) Describe() string {
+	r = r.WithDefaults()
+	to := r.To.Image
+	if len(r.To.Env) > 0 {
+		keys := slices.Sorted(maps.Keys(r.To.Env))
+		if to != "" {
+			to += " "
+		}
+		to += "with env " + strings.Join(keys, ", ")
+	}
+	load := fmt.Sprintf("%d users", r.HoldUsers)
+	if r.HoldRate > 0 {
+		load = fmt.Sprintf("%g requests/s", r.HoldRate)
+	}
+	return fmt.Sprintf("rollout to %s under %s, %s, %d task(s) at a time, delay %s, on failure %s",
+		to, load, strings.Join(r.Orders, " then "), r.Parallelism, r.Delay, r.FailureAction)
 }

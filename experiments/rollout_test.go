@@ -84,3 +84,11 @@ func TestHoldPlanner(t *testing.T) {
 		t.Error("no first step when done already says so: a rollout's load must start")
 	}
 }
+
+func TestRolloutDescribe(t *testing.T) {
+	got := Rollout{To: RolloutTo{Image: "api:v2", Env: map[string]string{"B": "1", "A": "2"}}, HoldUsers: 10, Delay: time.Second}.Describe()
+	want := "rollout to api:v2 with env A, B under 10 users, start-first then stop-first, 1 task(s) at a time, delay 1s, on failure pause"
+	if got != want {
+		t.Errorf("Describe:\n got %s\nwant %s", got, want)
+	}
+}
