@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	apiswarm "github.com/docker/docker/api/types/swarm"
-
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/target/runtime/swarm"
 )
@@ -20,8 +18,17 @@ const (
 	DefaultRolloutTimeout = 3 * time.Minute
 )
 
-// rolloutOrders are the values of rollout.orders, Swarm's update orders.
-var rolloutOrders = []string{apiswarm.UpdateOrderStartFirst, apiswarm.UpdateOrderStopFirst}
+// Swarm's update orders and the default failure action, as its API spells
+// them (swarm.UpdatePolicy checks them again; only the runtimes import
+// the Docker API's types).
+const (
+	OrderStartFirst      = "start-first"
+	OrderStopFirst       = "stop-first"
+	defaultFailureAction = "pause"
+)
+
+// rolloutOrders are the values of rollout.orders.
+var rolloutOrders = []string{OrderStartFirst, OrderStopFirst}
 
 // Rollout is an experiment's rollout: block: hold one load level while
 // Swarm rolls the service from the experiment's target to To, once per
@@ -70,7 +77,7 @@ func (r Rollout) WithDefaults() Rollout {
 		r.Parallelism = 1
 	}
 	if r.FailureAction == "" {
-		r.FailureAction = apiswarm.UpdateFailureActionPause
+		r.FailureAction = defaultFailureAction
 	}
 	if r.Lead == 0 {
 		r.Lead = DefaultRolloutLead
@@ -141,7 +148,7 @@ func (e Experiment) rolloutProblems() []FieldError {
 		}
 		seen[o] = true
 	}
-	if err := r.policy(apiswarm.UpdateOrderStartFirst).Check(); err != nil {
+	if err := r.policy(OrderStartFirst).Check(); err != nil {
 		add("failure_action", "%v", err)
 	}
 	for _, d := range []struct {
