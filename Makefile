@@ -109,8 +109,10 @@ gate-check: build
 
 # The real two-node swarm lab (scripts/swarm-lab.sh: a second dockerd in
 # the network namespace n2 joined as a worker) brought up, checked with one
-# reference API task per node answering at 10.213.0.1 and 10.213.0.2, and
-# torn down (~15 s; root, a Docker Engine outside any swarm). On a machine
+# reference API task per node answering at 10.213.0.1 and 10.213.0.2, a
+# rollout experiment moving a task across the nodes (start-first, then
+# stop-first), and torn down (~65 s; root, a Docker Engine outside any
+# swarm). On a machine
 # whose engine is shared, LAB_LOCK names the lock file held for the lab's
 # whole life.
 LAB_LOCK ?=

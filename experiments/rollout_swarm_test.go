@@ -126,7 +126,10 @@ func TestRolloutsOnSwarm(t *testing.T) {
 				// idle connections at once): eof, or reset when the close
 				// met the request's bytes, at most once per held connection
 				// and old task. (A new task gets load only once its /health
-				// answers: no 503 of a model still loading.)
+				// answers: no 503 of a model still loading.) A connection
+				// opened in the 250 ms before the task list shows the old
+				// task gone fails the same way: at most two per user and
+				// old task.
 				if v.SilentSeconds != 0 || res.Balancer.NoReplica != 0 || res.Balancer.DialFailed != 0 {
 					t.Errorf("start-first left seconds without success (%d) or connections without a replica (%+v)", v.SilentSeconds, res.Balancer)
 				}
@@ -134,14 +137,14 @@ func TestRolloutsOnSwarm(t *testing.T) {
 				if other := v.Failed - closed; other != 0 {
 					t.Errorf("start-first failed %d requests other than on closed keep-alive connections: %v", other, v.FailedByKind)
 				}
-				if limit := int64(ro.HoldUsers * tc.replicas); closed > limit {
-					t.Errorf("start-first lost %d requests on closed connections, more than one per connection and old task (%d)", closed, limit)
+				if limit := int64(2 * ro.HoldUsers * tc.replicas); closed > limit {
+					t.Errorf("start-first lost %d requests on closed connections, more than two per connection and old task (%d)", closed, limit)
 				}
 			}
 			// Stop-first on one replica leaves a gap with no task running:
 			// connections then find no replica, and far more requests fail
 			// than the keep-alive race alone can explain.
-			if !tc.lossless && (res.Balancer.NoReplica == 0 || v.Failed <= int64(ro.HoldUsers*tc.replicas)) {
+			if !tc.lossless && (res.Balancer.NoReplica == 0 || v.Failed <= int64(2*ro.HoldUsers*tc.replicas)) {
 				t.Errorf("stop-first with one replica lost %d requests, %d connections found no replica: the old task stops before the new one runs, so requests must fail", v.Failed, res.Balancer.NoReplica)
 			}
 			if v.ServedByVersion[rolloutV2] == 0 {

@@ -54,7 +54,9 @@ type taskPort struct {
 // node with a host-mode published port, and checks that the task on the
 // host answers at 10.213.0.1 and 127.0.0.1 and the task on n2 at
 // 10.213.0.2, each at its own task's port; the lab is torn down at the end
-// (also on failure) and left with nothing behind. The caller holds the
+// (also on failure) and left with nothing behind. In between, a rollout
+// experiment rolls a task from one node's image to the other's (see
+// rolloutOnLab). The caller holds the
 // shared Docker lock for the lab's whole life (make swarm-lab-test).
 func TestSwarmLab(t *testing.T) {
 	if os.Getenv("LOADLAB_SWARM_LAB") != "1" {
@@ -153,6 +155,10 @@ func TestSwarmLab(t *testing.T) {
 		})
 	}
 	t.Logf("service of one task per node healthy at %d URLs in %s: %v", len(urls), time.Since(svcStart).Round(time.Millisecond), tasks)
+	if _, err := run(ctx, "docker", "service", "rm", name); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("rollouts", func(t *testing.T) { rolloutOnLab(t, ctx) })
 }
 
 // nodeAddrs maps each ready node's ID to its address.
