@@ -73,7 +73,7 @@ func TestTimelineSeconds(t *testing.T) {
 			}
 		}
 		last := i == len(got)-1
-		if !last && (s.DurationS < 0.95 || s.DurationS > 1.2) {
+		if !last && (s.DurationS < 0.9 || s.DurationS > 1.5) {
 			t.Errorf("second %d lasts %.3f s", i, s.DurationS)
 		}
 		if last && !(s.DurationS > 0 && s.DurationS < 1) {
