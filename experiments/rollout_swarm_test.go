@@ -248,13 +248,13 @@ rollout:
 	if err != nil {
 		t.Fatal(err)
 	}
-	md, err := os.ReadFile(filepath.Join(dir, report.RolloutsMarkdownFile))
+	md, err := os.ReadFile(filepath.Join(dir, report.MarkdownFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| start-first |", "| stop-first |", "plots/rollout-start-first.png", "plots/rollout-stop-first.png"} {
+	for _, want := range []string{"## Rollouts under load", "| start-first |", "| stop-first |", "plots/rollout-start-first.png", "plots/rollout-stop-first.png"} {
 		if !strings.Contains(string(md), want) {
-			t.Errorf("%s lacks %q:\n%s", report.RolloutsMarkdownFile, want, md)
+			t.Errorf("%s lacks %q:\n%s", report.MarkdownFile, want, md)
 		}
 	}
 	for _, p := range []string{"rollout-start-first.png", "rollout-stop-first.svg"} {
