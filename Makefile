@@ -1,6 +1,6 @@
 # loadlab — the whole loop in one command.
 #   make experiment   run the built-in quick experiment (Docker if it answers, else local processes)
-#   make test         vet, race tests (Docker integration included), short fuzz runs, the self-gate check
+#   make test         vet, race tests (Docker and a single-node Docker Swarm included: see internal/swarmtest), short fuzz runs, the self-gate check
 #   make gate         gate the reference API against baselines/gate.json (make baseline re-records it)
 SHELL := /bin/bash
 GO ?= go

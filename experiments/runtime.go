@@ -103,7 +103,8 @@ func (r *Runtime) Leftovers(ctx context.Context) string {
 	return fmt.Sprintf("%d service(s)/container(s)/network(s) from earlier runs are still there: %s", len(names), strings.Join(names, ", "))
 }
 
-// Sweep removes every container and network of run runID, again and again
+// Sweep removes every swarm service (under the swarm runtime, first),
+// container and network of run runID, again and again
 // (every 250 ms) until settle has passed: a create request cancelled
 // mid-flight (Ctrl-C during a deploy) can still complete in the daemon
 // after the deployment's own cleanup looked, and a network cannot go while

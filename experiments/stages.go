@@ -13,7 +13,7 @@ import (
 // how it talks to the user, and the command's hooks. The command fills it
 // from its flags; Execute runs the stages with it.
 type Session struct {
-	// RuntimeMode is auto, docker or local (see SelectRuntime).
+	// RuntimeMode is auto, docker, local or swarm (see SelectRuntime).
 	RuntimeMode string
 	// Out is the folder that receives <run ID>/.
 	Out string

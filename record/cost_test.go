@@ -24,6 +24,10 @@ func TestSetCost(t *testing.T) {
 			}
 		})
 	}
+	partial := Target{CPUCores: 0.5, UnmeasuredReplicas: []string{"svc.2"}}
+	if partial.SetCost(1000); partial.CPUPerRequestMs != 0 || partial.RequestsPerCPUS != 0 {
+		t.Errorf("a step with an unmeasured replica has a cost per request: %+v", partial)
+	}
 	var nilTarget *Target
 	nilTarget.SetCost(100) // no panic: a step without telemetry
 }

@@ -40,7 +40,7 @@ func TestBadInputExitsTwoWithClearMessage(t *testing.T) {
 		want []string // substrings of the message
 	}{
 		// run
-		{[]string{"run", "--runtime", "kubernetes"}, []string{"--runtime", "auto, docker or local"}},
+		{[]string{"run", "--runtime", "kubernetes"}, []string{"--runtime", "auto, docker, local, swarm"}},
 		{[]string{"run", "a.yaml", "b.yaml"}, []string{"at most 1 arg", "loadlab run --help"}},
 		{[]string{"run", "/nonexistent.yaml"}, []string{"/nonexistent.yaml does not exist", "quick, workshop"}},
 		{[]string{"run", bad}, []string{bad + ":4: bogus: unknown field", "configs[0].cpus"}},

@@ -7,7 +7,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -175,5 +177,81 @@ func TestCleanRemovesDeadOwnersServices(t *testing.T) {
 	out = clean(&cleanCmd{run: run, force: true})
 	if left := swarmLeftovers(t, run); len(left) != 0 || !strings.Contains(out, "removed "+live) {
 		t.Errorf("clean --force left %v:\n%s", left, out)
+	}
+}
+
+// TestSwarmRuntimeNeedsSwarmMode runs `loadlab run --runtime swarm`
+// against the real engine outside swarm mode: the run stops before
+// anything is deployed with the command that enables swarm mode, and the
+// engine is left outside swarm mode. When the engine is in a swarm
+// already (not ours to leave), the test cannot check this and skips.
+func TestSwarmRuntimeNeedsSwarmMode(t *testing.T) {
+	requireDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	inactive, release, err := swarmtest.Outside(ctx, 4*time.Minute)
+	apitest.RequireDocker(t, err)
+	defer func() {
+		if err := release(); err != nil {
+			t.Error(err)
+		}
+	}()
+	if !inactive {
+		t.Skip("the engine is in a swarm that is not this test's to leave: the refusal outside swarm mode cannot be checked here")
+	}
+	dir := t.TempDir()
+	exp := writeTestFile(t, dir, "x.yaml", "name: needs-swarm\nconfigs:\n  - {cpus: 0.5, replicas: 1}\n")
+	code, _, stderr := runCLI(t, nil, time.Minute, "run", exp, "--runtime", "swarm", "--out", filepath.Join(dir, "results"))
+	if code == 0 || !strings.Contains(stderr, "not in swarm mode: enable it with `docker swarm init --advertise-addr <this host's address>` (loadlab never does)") {
+		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "results")); err == nil {
+		t.Error("a results folder was created before the runtime was checked")
+	}
+	if st, err := exec.Command("docker", "info", "--format", "{{.Swarm.LocalNodeState}}").Output(); err != nil || strings.TrimSpace(string(st)) != "inactive" {
+		t.Errorf("after the run the engine's swarm state is %q (%v): loadlab must never enable swarm mode", st, err)
+	}
+}
+
+// TestSignalOnSwarm sends SIGINT to `loadlab run` on the swarm runtime,
+// once during the ramp and once while the service's tasks start: the run
+// exits 130, and neither the service nor a task container is left.
+func TestSignalOnSwarm(t *testing.T) {
+	sw := useSwarm(t)
+	for _, c := range []struct {
+		name string
+		wait *regexp.Regexp
+	}{
+		{"ramp", regexp.MustCompile(`^loadlab: config x1: healthy in `)},
+		{"deploy", regexp.MustCompile(`deploying`)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			exp := writeTestFile(t, dir, "sig.yaml", fmt.Sprintf(`name: swarm-signal
+runtime: swarm
+swarm: {constraints: ["node.id==%s"]}
+configs:
+  - {name: x1, cpus: 0.5, memory: 64m, replicas: 1}
+scenario:
+  model: users
+  ramp: {steps: [2, 2, 2], hold: 3s}
+  think: {min: 50ms, max: 100ms}
+`, sw.NodeID))
+			p := startCLI(t, nil, "run", exp, "--out", filepath.Join(dir, "results"))
+			run := p.waitLine(runIDLine, 60*time.Second)[1]
+			p.waitLine(c.wait, 2*time.Minute)
+			if c.name == "ramp" {
+				time.Sleep(time.Second)
+			}
+			sent := p.signal(syscall.SIGINT)
+			code, exited := p.wait(90 * time.Second)
+			t.Logf("exit %d %s after SIGINT during the %s", code, exited.Sub(sent).Round(time.Millisecond), c.name)
+			if code != 130 {
+				t.Errorf("exit code %d, want 130; stderr:\n%s", code, p.stderr())
+			}
+			if left := swarmLeftovers(t, run); len(left) > 0 {
+				t.Errorf("run %s left behind: %v\nstderr:\n%s", run, left, p.stderr())
+			}
+		})
 	}
 }

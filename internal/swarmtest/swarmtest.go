@@ -42,6 +42,52 @@ func Start(ctx context.Context, wait time.Duration) (*Swarm, error) {
 	if _, err := docker(ctx, "version", "--format", "{{.Server.Version}}"); err != nil {
 		return nil, fmt.Errorf("no Docker daemon answers: %w", err)
 	}
+	f, err := lock(ctx, wait)
+	if err != nil {
+		return nil, err
+	}
+	s := &Swarm{lock: f}
+	st, err := state(ctx)
+	if err != nil {
+		return nil, errors.Join(err, s.unlock())
+	}
+	switch st {
+	case "active true":
+	case "inactive false":
+		if _, err := docker(ctx, "swarm", "init", "--advertise-addr", "127.0.0.1"); err != nil {
+			return nil, errors.Join(fmt.Errorf("docker swarm init: %w", err), s.unlock())
+		}
+		s.Created = true
+	default:
+		return nil, errors.Join(fmt.Errorf("the engine's swarm state is %q: a test needs an active manager or no swarm", st), s.unlock())
+	}
+	if s.NodeID, err = docker(ctx, "info", "--format", "{{.Swarm.NodeID}}"); err != nil {
+		return nil, errors.Join(err, s.Stop())
+	}
+	return s, nil
+}
+
+// Outside takes the swarm tests' lock and reports whether the engine is
+// outside swarm mode; until release is called no swarm test of this
+// project puts it in one. inactive is false when the engine is in a swarm
+// (not ours to leave): the caller cannot test life without one then.
+func Outside(ctx context.Context, wait time.Duration) (inactive bool, release func() error, err error) {
+	if _, err := docker(ctx, "version", "--format", "{{.Server.Version}}"); err != nil {
+		return false, nil, fmt.Errorf("no Docker daemon answers: %w", err)
+	}
+	f, err := lock(ctx, wait)
+	if err != nil {
+		return false, nil, err
+	}
+	st, err := state(ctx)
+	if err != nil {
+		return false, nil, errors.Join(err, f.Close())
+	}
+	return st == "inactive false", f.Close, nil
+}
+
+// lock takes the swarm tests' file lock, waiting at most wait.
+func lock(ctx context.Context, wait time.Duration) (*os.File, error) {
 	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("swarm test lock: %w", err)
@@ -50,7 +96,7 @@ func Start(ctx context.Context, wait time.Duration) (*Swarm, error) {
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
 		if err == nil {
-			break
+			return f, nil
 		}
 		if !time.Now().Before(deadline) || ctx.Err() != nil {
 			_ = f.Close()
@@ -58,25 +104,11 @@ func Start(ctx context.Context, wait time.Duration) (*Swarm, error) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	s := &Swarm{lock: f}
-	state, err := docker(ctx, "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}")
-	if err != nil {
-		return nil, errors.Join(err, s.unlock())
-	}
-	switch state {
-	case "active true":
-	case "inactive false":
-		if _, err := docker(ctx, "swarm", "init", "--advertise-addr", "127.0.0.1"); err != nil {
-			return nil, errors.Join(fmt.Errorf("docker swarm init: %w", err), s.unlock())
-		}
-		s.Created = true
-	default:
-		return nil, errors.Join(fmt.Errorf("the engine's swarm state is %q: a test needs an active manager or no swarm", state), s.unlock())
-	}
-	if s.NodeID, err = docker(ctx, "info", "--format", "{{.Swarm.NodeID}}"); err != nil {
-		return nil, errors.Join(err, s.Stop())
-	}
-	return s, nil
+}
+
+// state is the engine's "<LocalNodeState> <ControlAvailable>".
+func state(ctx context.Context) (string, error) {
+	return docker(ctx, "info", "--format", "{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}}")
 }
 
 // Stop leaves the swarm if Start created it, and releases the lock.

@@ -1,6 +1,6 @@
 // Package runtime is how any target is deployed and observed: the Runtime
-// and Deployment interfaces that the docker, local and urls runtimes (its
-// subpackages) implement, the deployment Spec, health polling, resource
+// and Deployment interfaces that the docker, local, urls and swarm
+// runtimes (its subpackages) implement, the deployment Spec, health polling, resource
 // usage between two samples and the owner labels of a run's containers.
 // The bundled reference API itself lives in target/refapi.
 package runtime
@@ -20,7 +20,8 @@ var ErrUnavailable = errors.New("the container runtime stopped answering")
 
 // Runtime deploys a target under one configuration's limits.
 type Runtime interface {
-	// Name is "docker", "local" or "url"; it is recorded in every step.
+	// Name is "docker", "local", "url" or "swarm"; it is recorded in every
+	// step.
 	Name() string
 	// Approximate is true when the runtime only emulates a configuration's
 	// CPU and memory limits instead of having the kernel enforce them;
@@ -36,8 +37,9 @@ type Runtime interface {
 
 // Deployment is a running configuration.
 type Deployment interface {
-	// URLs are the base URLs of the replicas, always on 127.0.0.1
-	// (e.g. "http://127.0.0.1:49153"), one per replica.
+	// URLs are the base URLs of the replicas, one per replica: on
+	// 127.0.0.1 (e.g. "http://127.0.0.1:49153"), except for swarm tasks on
+	// other nodes, reached at their node's swarm address.
 	URLs() []string
 	// Stats samples the replicas' cumulative resource counters now.
 	Stats(ctx context.Context) (Usage, error)

@@ -28,9 +28,8 @@ func (r *Runtime) leftovers(ctx context.Context, run string, sel docker.Select) 
 }
 
 // Clean removes the services that carry a loadlab.run label (of run
-// runID, or of every run when it is "") and that sel selects, waits for
-// their containers to go (force-removing them after a while), and returns
-// what it removed. Services go before containers: a task container
+// runID, or of every run when it is "") and that sel selects, then their
+// containers (see awaitContainers), and returns what it removed. Services go before containers: a task container
 // removed under a live service would be replaced by Swarm.
 func (r *Runtime) Clean(ctx context.Context, runID string, sel docker.Select) ([]string, error) {
 	svcs, err := r.services(ctx, runID, sel)

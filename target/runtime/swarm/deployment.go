@@ -34,7 +34,8 @@ type Deployment struct {
 	mu        sync.Mutex
 	ingress   uint32
 	nodeCache map[string]apiswarm.Node
-	current   []task // the last listing of the service's tasks
+	current   []task    // the latest listing of the service's tasks
+	currentAt time.Time // when that listing began
 
 	// Event and accounting state, fed by the watcher (events.go).
 	evMu      sync.Mutex
@@ -132,17 +133,21 @@ func cmpOr(a, b string) string {
 }
 
 // Events returns the tasks' failures (exits, OOM kills) and their
-// replacements by Swarm (restarts) seen so far, oldest first. Removal at
-// Close and tasks Swarm shuts down itself (an update) are not events.
+// replacements by Swarm (restarts) seen so far, oldest first. An event's
+// time is when the watcher saw it, at most pollEvery (250 ms) after Swarm
+// recorded it: events are only ever appended, so a step's share of them
+// never changes. Removal at Close and tasks Swarm shuts down itself (an
+// update) are not events.
 func (d *Deployment) Events() []record.Event {
 	d.evMu.Lock()
 	defer d.evMu.Unlock()
 	return slices.Clone(d.events)
 }
 
-// Close removes the service, waits (within closeTimeout) until its
-// containers are gone from every node loadlab can see and force-removes
-// what remains. It runs on a fresh bounded context, so it works after ctx
+// Close removes the service, then force-removes its containers on every
+// engine loadlab can reach (the manager's and Options.NodeEngines) and
+// waits until they are gone (see awaitContainers); containers on other
+// nodes are left to Swarm's agents, which remove them. It runs on a fresh bounded context, so it works after ctx
 // was cancelled, and it is safe to call more than once: a later call
 // retries only if an earlier one failed. No network is created: host-mode
 // tasks use their node's default bridge, ingress ones the swarm's ingress
@@ -174,7 +179,7 @@ func (d *Deployment) close(ctx context.Context) error {
 	return nil
 }
 
-// remove deletes the service, then waits for its containers to go.
+// remove deletes the service, then its containers.
 func (d *Deployment) remove(ctx context.Context) error {
 	if err := d.r.cli.ServiceRemove(ctx, d.serviceID); err != nil && !cerrdefs.IsNotFound(err) {
 		return fmt.Errorf("remove service: %w", err)
@@ -182,24 +187,29 @@ func (d *Deployment) remove(ctx context.Context) error {
 	return d.r.awaitContainers(ctx, d.labels[LabelRun], LabelDeployment, d.labels[LabelDeployment])
 }
 
-// containerWait bounds how long Close waits for Swarm to remove a removed
-// service's containers before removing them itself.
+// containerWait bounds how long Close waits for a removed service's
+// containers to disappear.
 const containerWait = 20 * time.Second
 
-// awaitContainers waits until no container labelled key=value (of run)
-// remains on the manager's engine or a node engine, then force-removes
-// what is left after containerWait (the service is gone, so Swarm will
-// not replace them).
+// awaitContainers removes the containers labelled key=value (of run) from
+// the manager's engine and every node engine, once their service is gone
+// (Swarm will not replace them; stopping them gracefully one by one, as
+// Swarm's agents do, takes it about 1.8 s here), then waits until none is
+// listed any more, at most containerWait.
 func (r *Runtime) awaitContainers(ctx context.Context, run, key, value string) error {
 	sel := func(labels map[string]string) bool { return labels[key] == value }
 	engines := r.engines()
 	deadline := time.Now().Add(containerWait)
 	for {
 		left := 0
+		var errs []error
 		for _, e := range engines {
+			if _, err := e.Clean(ctx, run, sel); err != nil {
+				errs = append(errs, err)
+			}
 			names, err := e.Leftovers(ctx, run, sel)
 			if err != nil {
-				return fmt.Errorf("list the service's containers: %w", err)
+				return errors.Join(append(errs, fmt.Errorf("list the service's containers: %w", err))...)
 			}
 			left += len(names)
 		}
@@ -207,7 +217,7 @@ func (r *Runtime) awaitContainers(ctx context.Context, run, key, value string) e
 			return nil
 		}
 		if !time.Now().Before(deadline) {
-			break
+			return errors.Join(append(errs, fmt.Errorf("%d container(s) of the service still present after %s", left, containerWait))...)
 		}
 		select {
 		case <-ctx.Done():
@@ -215,11 +225,4 @@ func (r *Runtime) awaitContainers(ctx context.Context, run, key, value string) e
 		case <-time.After(pollEvery):
 		}
 	}
-	var errs []error
-	for _, e := range engines {
-		if _, err := e.Clean(ctx, run, sel); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
 }

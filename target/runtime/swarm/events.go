@@ -36,11 +36,10 @@ func (d *Deployment) watch() {
 		tick := time.NewTicker(pollEvery)
 		defer tick.Stop()
 		for {
+			at := time.Now()
 			ts, err := d.tasks(ctx)
 			if err == nil {
-				d.mu.Lock()
-				d.current = ts
-				d.mu.Unlock()
+				d.setCurrent(ts, at)
 				d.observe(ctx, ts)
 			}
 			d.evMu.Lock()
@@ -55,6 +54,17 @@ func (d *Deployment) watch() {
 			}
 		}
 	}()
+}
+
+// setCurrent keeps ts, a listing of the tasks begun at at, as the one
+// URLs answer from, unless a listing begun later is already kept.
+func (d *Deployment) setCurrent(ts []task, at time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if at.Before(d.currentAt) {
+		return
+	}
+	d.current, d.currentAt = ts, at
 }
 
 // observe turns the tasks' state changes since the last listing into

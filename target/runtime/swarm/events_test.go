@@ -2,12 +2,17 @@ package swarm
 
 import (
 	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/image"
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/target/runtime"
 )
 
 // TestKilledTaskIsAnEventAndARestart kills one task's container: Swarm
@@ -60,9 +65,12 @@ func TestKilledTaskIsAnEventAndARestart(t *testing.T) {
 		t.Errorf("URLs %v did not change after the task was replaced", urls)
 	}
 	for _, u := range urls {
-		if n := drive(t, []string{u}, predictBody, 1, 3, 20*time.Second); n == 0 {
-			// The replacement runs; its health may need a moment.
-			t.Errorf("after the restart, %s does not answer /predict", u)
+		// Swarm says the replacement runs before its API listens.
+		if err := runtime.WaitHealthy(ctx, runtime.HealthURL(u, "/health"), 20*time.Second, nil); err != nil {
+			t.Errorf("after the restart: %v", err)
+		}
+		if n := drive(t, []string{u}, predictBody, 1, 3, 20*time.Second); n != 3 {
+			t.Errorf("after the restart, %s answered %d of 3 /predict", u, n)
 		}
 	}
 	after, err := d.Stats(ctx)
@@ -108,4 +116,58 @@ func TestFailingTaskFailsDeploy(t *testing.T) {
 		}
 	}
 	assertGone(t, r, spec.RunID)
+}
+
+// TestOOMKilledTask builds a user's image (testdata/leakyapi of the
+// experiments package: 1 MiB kept per request) on the manager and runs
+// it under 48 MiB: the kernel kills the task under load, which is an oom
+// event, an exit with code 137 marked OOM-killed, Swarm's replacement a
+// restart, and one OOM kill in Stats.
+func TestOOMKilledTask(t *testing.T) {
+	r := engine(t)
+	dir := t.TempDir()
+	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(dir, "leakyapi"), "../../../experiments/testdata/leakyapi")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build leakyapi: %v\n%s", err, out)
+	}
+	dockerfile := "FROM scratch\nCOPY leakyapi /leakyapi\nUSER 65534:65534\nEXPOSE 8000\nENTRYPOINT [\"/leakyapi\"]\n"
+	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	spec := newSpec(t, record.Config{Name: "oom", CPUs: 0.5, MemoryBytes: 48 << 20, Replicas: 1})
+	spec.BuildContext, spec.Image = dir, "loadlab/leakyapi-swarm-test:dev"
+	// Registered before deploy's Close, so it runs after it.
+	t.Cleanup(func() {
+		_, _ = r.cli.ImageRemove(context.Background(), spec.Image, image.RemoveOptions{Force: true, PruneChildren: true})
+	})
+	d := deploy(t, r, spec)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	hasKind := func(kind string) bool {
+		return slices.ContainsFunc(d.Events(), func(e record.Event) bool { return e.Kind == kind })
+	}
+	for i := 0; i < 20 && !hasKind(record.EventRestart) && ctx.Err() == nil; i++ {
+		if urls := d.URLs(); len(urls) > 0 {
+			drive(t, urls, `{"age":40}`, 4, 100, 3*time.Second)
+		}
+		time.Sleep(300 * time.Millisecond)
+	}
+	evs := d.Events()
+	var oom, exit, restart bool
+	for _, e := range evs {
+		oom = oom || e.Kind == record.EventOOM && e.OOMKilled
+		exit = exit || e.Kind == record.EventExit && e.ExitCode == 137 && e.OOMKilled
+		restart = restart || e.Kind == record.EventRestart
+	}
+	if !oom || !exit || !restart {
+		t.Fatalf("events %+v: want an oom, an exit 137 marked OOM-killed and a restart", evs)
+	}
+	u, err := d.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Replicas) != 1 || u.Replicas[0].OOMKills < 1 || u.Replicas[0].Restarts < 1 {
+		t.Errorf("stats %+v: want the OOM kill and the restart counted", u.Replicas)
+	}
 }

@@ -42,10 +42,11 @@ func (t task) running() bool {
 	return t.desired == apiswarm.TaskStateRunning && t.state == apiswarm.TaskStateRunning
 }
 
-// failed reports a task that ended by itself: its process failed, or
-// Swarm rejected it. A task Swarm shut down (removal, update) did not.
+// failed reports a task that ended by itself: its process failed, Swarm
+// rejected it, or its node was lost (orphaned). A task Swarm shut down
+// (removal, update, scale) did not.
 func (t task) failed() bool {
-	return t.state == apiswarm.TaskStateFailed || t.state == apiswarm.TaskStateRejected
+	return t.state == apiswarm.TaskStateFailed || t.state == apiswarm.TaskStateRejected || t.state == apiswarm.TaskStateOrphaned
 }
 
 // ended reports a task in a final state.
