@@ -205,6 +205,15 @@ func TestRolloutSectionFromAResultsFolder(t *testing.T) {
 			t.Errorf("%s not written", name)
 		}
 	}
+	sum, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"rollouts": [`, `"name": "stop-first"`, `"failed": 80`, `"failed_by_kind": {`, `"worst_p95_ms": 200`, `"seconds_without_success": 1`} {
+		if !strings.Contains(string(sum), want) {
+			t.Errorf("summary.json lacks %s", want)
+		}
+	}
 	if err := os.WriteFile(filepath.Join(dir, rundir.RolloutsFile), []byte("[{"), 0o644); err != nil {
 		t.Fatal(err)
 	}
