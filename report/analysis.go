@@ -69,6 +69,9 @@ type Analysis struct {
 
 	// records are the raw steps, for the timeline and steps.csv.
 	records []record.Record
+	// rollouts is the rollout experiment's data behind Rollouts, for
+	// report.html's plots; nil for other runs.
+	rollouts *Rollouts
 }
 
 // Config returns the result of the configuration called name.
@@ -95,7 +98,7 @@ func Analyze(in Input) Analysis {
 	}
 
 	if in.Rollouts != nil {
-		a.Rollouts = in.Rollouts.Verdicts()
+		a.Rollouts, a.rollouts = in.Rollouts.Verdicts(), in.Rollouts
 	}
 	plan := searchPlan(in.Plan, in.Records, in.Search != nil)
 	order, byConfig := record.ByConfig(in.Records)

@@ -205,6 +205,15 @@ func TestRolloutSectionFromAResultsFolder(t *testing.T) {
 			t.Errorf("%s not written", name)
 		}
 	}
+	html, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<a href="#rollouts">Rollouts</a>`, `<h2>Rollouts under load</h2>`, `<td class="num">280</td>`, `refused 80`, `id="plot-rollout-stop-first"`, `id="plot-rollout-start-first"`} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report.html lacks %s", want)
+		}
+	}
 	sum, err := os.ReadFile(filepath.Join(dir, SummaryFile))
 	if err != nil {
 		t.Fatal(err)
