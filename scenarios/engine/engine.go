@@ -88,6 +88,12 @@ type Options struct {
 	// Progress, when set, is called about once a second and at the end of
 	// every step.
 	Progress func(Progress)
+	// Second, when set, receives the run cut into seconds (record.Second:
+	// requests, errors by kind, p95, offered load), each the moment it
+	// ends, from a goroutine of its own, plus the last partial second
+	// before Run returns; settle times are included. Unset, it costs
+	// nothing.
+	Second func(record.Second)
 	// Results, when set, receives every result (settle times included) in
 	// vegeta's gob format, readable by `vegeta report` and `vegeta plot`;
 	// each result's Attack names its step ("step 3").
@@ -222,6 +228,10 @@ func runPlanner(ctx context.Context, sc scenarios.Scenario, planner scenarios.Pl
 		drv = newRateDriver(src, bases, set, col, cfg, opt.Seed)
 	} else {
 		drv = newUserDriver(src, bases, set, col, cfg, opt.Seed)
+	}
+	if opt.Second != nil {
+		tl := startTimeline(col, drv.users, opt.Second)
+		defer tl.stop()
 	}
 	c := &controller{cfg: cfg, planner: planner, planned: planned, first: first, opt: opt, col: col, set: set, drv: drv}
 	out, err := c.run(ctx)
