@@ -93,7 +93,7 @@ func TestChallengerSplit(t *testing.T) {
 		champ, cha float64
 	}{
 		{10, 0.2, record.ModelUsers, 8, 2},
-		{5, 0.1, record.ModelUsers, 4, 1},  // 0.5 rounds up
+		{5, 0.1, record.ModelUsers, 4, 1},   // 0.5 rounds up
 		{14, 0.1, record.ModelUsers, 13, 1}, // 1.4 rounds down
 		{2, 0.5, record.ModelUsers, 1, 1},
 		{100, 0.1, record.ModelRate, 90, 10},

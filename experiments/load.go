@@ -22,7 +22,9 @@ var builtin embed.FS
 
 // Builtin names the embedded experiments ("quick", "workshop",
 // "workshop-search", "gate", "challenger").
-func Builtin() []string { return []string{"quick", "workshop", "workshop-search", "gate", "challenger"} }
+func Builtin() []string {
+	return []string{"quick", "workshop", "workshop-search", "gate", "challenger"}
+}
 
 // Load reads an experiment file. name may be a path or the name of a
 // built-in experiment ("quick", "workshop", "workshop-search", "gate",

@@ -52,9 +52,9 @@ type Challenger struct {
 type ChallengerStep struct {
 	// Step is 0-based; Offered is each version's offered load (users or
 	// req/s), 0 when the version has no such step.
-	Step                                int
+	Step                               int
 	OfferedChampion, OfferedChallenger float64
-	Metrics                             []VersionMetric
+	Metrics                            []VersionMetric
 }
 
 // VersionMetric is one metric of one step of both versions, compared as
@@ -156,7 +156,8 @@ func (s ChallengerStep) metric(name string) VersionMetric {
 
 // challengerVerdict is the sentence on the highest step both versions
 // measured: the challenger's p95 change (significant or not, as compare
-// says) and its error rate against the champion's.
+// says), its CPU per request change and its error rate against the
+// champion's.
 func challengerVerdict(c Challenger, unit string) string {
 	for i := len(c.Steps) - 1; i >= 0; i-- {
 		s := c.Steps[i]
@@ -174,6 +175,9 @@ func challengerVerdict(c Challenger, unit string) string {
 			fmt.Fprintf(&b, " with no p95 (%s)", p95.MissingChallenger)
 		default:
 			fmt.Fprintf(&b, " while the champion has no p95 (%s)", p95.MissingChampion)
+		}
+		if cpu := s.metric("cpu_per_request"); cpu.Tested {
+			fmt.Fprintf(&b, ", CPU per request %s", significance.FormatPercent(cpu.Change.Delta))
 		}
 		if errs.Tested {
 			fmt.Fprintf(&b, ", error rate %s vs the champion's %s", formatPct(median(errs.Challenger)), formatPct(median(errs.Champion)))
