@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/target/runtime"
 )
@@ -32,6 +33,8 @@ func newVersionPair(c *configRun) *versionPair {
 	r := *c.r
 	r.Progress = nil
 	chall.r = &r
+	ls := newLockstep()
+	champ.lockstep, chall.lockstep = ls.party(0), ls.party(1)
 	return &versionPair{champion: &champ, challenger: &chall}
 }
 
@@ -65,7 +68,10 @@ func (p *versionPair) run(ctx context.Context) (int, error) {
 	return p.ramp(ctx, d1, d2)
 }
 
-// ramp runs both ramps at once. A ramp that ends before its plan's last
+// ramp runs both ramps at once, in lockstep: a version's next step starts
+// when both have ended the step before (and been enriched with their
+// telemetry, whose cost differs by runtime: a Docker stats call takes
+// about a second). A ramp that ends before its plan's last
 // step (a stop condition, a failure) stops the other: steps of the two
 // keep sharing their time windows, and the other's running step is
 // recorded as cut short.
@@ -78,6 +84,7 @@ func (p *versionPair) ramp(ctx context.Context, d1, d2 runtime.Deployment) (int,
 	run := func(i int, c *configRun, d runtime.Deployment) func() {
 		return func() {
 			n[i], errs[i] = c.ramp(rctx, d)
+			c.lockstep.leave()
 			if n[i] < planned || errs[i] != nil {
 				stop()
 			}
@@ -124,3 +131,70 @@ func both(f, g func()) {
 }
 
 func (c *configRun) label() string { return c.cfg.Name }
+
+// lockstep keeps the two versions' ramps on the same step boundaries: a
+// party that has ended step i (its record enriched) waits, before its
+// next step, until the other has ended step i too, has left (its ramp
+// returned), or the context ends. The load of the waiting version goes on
+// meanwhile, outside any measurement window.
+type lockstep struct {
+	mu      sync.Mutex
+	ended   [2]int  // steps each party has ended
+	left    [2]bool // whose ramp has returned
+	changed chan struct{}
+}
+
+func newLockstep() *lockstep { return &lockstep{changed: make(chan struct{})} }
+
+// lockstepParty is one side of a lockstep (0: champion, 1: challenger).
+type lockstepParty struct {
+	l *lockstep
+	i int
+}
+
+func (l *lockstep) party(i int) *lockstepParty { return &lockstepParty{l: l, i: i} }
+
+// broadcast wakes every waiter; l.mu is held.
+func (l *lockstep) broadcast() {
+	close(l.changed)
+	l.changed = make(chan struct{})
+}
+
+// options makes the ramp's Enrich hook wait for the other party after
+// enriching the record.
+func (p *lockstepParty) options(opts *engine.Options) {
+	enrich := opts.Hooks.Enrich
+	opts.Hooks.Enrich = func(ctx context.Context, rec *record.Record) {
+		if enrich != nil {
+			enrich(ctx, rec)
+		}
+		p.endStep(ctx, rec.Step)
+	}
+}
+
+// endStep records that step has ended and waits for the other party.
+func (p *lockstepParty) endStep(ctx context.Context, step int) {
+	l, other := p.l, 1-p.i
+	l.mu.Lock()
+	l.ended[p.i] = max(l.ended[p.i], step+1)
+	l.broadcast()
+	for l.ended[other] <= step && !l.left[other] {
+		ch := l.changed
+		l.mu.Unlock()
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+		l.mu.Lock()
+	}
+	l.mu.Unlock()
+}
+
+// leave says the party's ramp has returned: the other waits no more.
+func (p *lockstepParty) leave() {
+	p.l.mu.Lock()
+	defer p.l.mu.Unlock()
+	p.l.left[p.i] = true
+	p.l.broadcast()
+}
