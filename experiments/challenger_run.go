@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/target/runtime"
 )
@@ -17,6 +18,7 @@ import (
 // (always, also on error and cancellation).
 type versionPair struct {
 	champion, challenger *configRun
+	lockstep             *lockstep
 }
 
 // newVersionPair makes the pair of c's configuration: the champion runs
@@ -35,7 +37,7 @@ func newVersionPair(c *configRun) *versionPair {
 	chall.r = &r
 	ls := newLockstep()
 	champ.lockstep, chall.lockstep = ls.party(0), ls.party(1)
-	return &versionPair{champion: &champ, challenger: &chall}
+	return &versionPair{champion: &champ, challenger: &chall, lockstep: ls}
 }
 
 func (p *versionPair) label() string { return p.champion.cfg.BaseName() }
@@ -68,39 +70,26 @@ func (p *versionPair) run(ctx context.Context) (int, error) {
 	return p.ramp(ctx, d1, d2)
 }
 
-// ramp runs both ramps at once, in lockstep: a version's next step starts
-// when both have ended the step before (and been enriched with their
-// telemetry, whose cost differs by runtime: a Docker stats call takes
-// about a second). A ramp that ends before its plan's last
-// step (a stop condition, a failure) stops the other: steps of the two
-// keep sharing their time windows, and the other's running step is
-// recorded as cut short.
+// ramp runs both ramps at once, in lockstep (see lockstep): a version's
+// next step starts when both have ended the step before, enriched with
+// their telemetry (whose cost differs by runtime: a Docker stats call
+// takes about a second), and a ramp that ends early (a stop condition, a
+// failure) ends the other's after the step it is running, which is
+// measured in full.
 func (p *versionPair) ramp(ctx context.Context, d1, d2 runtime.Deployment) (int, error) {
-	rctx, stop := context.WithCancel(ctx)
-	defer stop()
-	planned := len(p.champion.e.Scenario.Plan())
+	p.lockstep.ctx = ctx
 	var n [2]int
 	var errs [2]error
 	run := func(i int, c *configRun, d runtime.Deployment) func() {
 		return func() {
-			n[i], errs[i] = c.ramp(rctx, d)
-			c.lockstep.leave()
-			if n[i] < planned || errs[i] != nil {
-				stop()
-			}
+			defer c.lockstep.leave()
+			n[i], errs[i] = c.ramp(ctx, d)
 		}
 	}
 	both(run(0, p.champion, d1), run(1, p.challenger, d2))
 	total := n[0] + n[1]
 	if ctx.Err() != nil {
 		return total, &configStageError{StageRamp, ctx.Err()}
-	}
-	for i, c := range []*configRun{p.champion, p.challenger} {
-		var se *configStageError
-		if errors.As(errs[i], &se) { // stopped by the other version
-			fmt.Fprintf(c.r.Log, "config %s: ramp stopped with the other version's\n", c.cfg.Name)
-			errs[i] = nil
-		}
 	}
 	return total, errors.Join(errs[:]...)
 }
@@ -132,21 +121,27 @@ func both(f, g func()) {
 
 func (c *configRun) label() string { return c.cfg.Name }
 
-// lockstep keeps the two versions' ramps on the same step boundaries: a
-// party that has ended step i (its record enriched) waits, before its
-// next step, until the other has ended step i too, has left (its ramp
-// returned), or the context ends. The load of the waiting version goes on
-// meanwhile, outside any measurement window.
+// lockstep keeps the two versions' ramps on the same step boundaries and
+// stops them together. Each version's engine runs a lockstepPlanner: when
+// asked for the step after step i (its record enriched with telemetry and
+// judged by the stop conditions), it waits until the other version has
+// ended step i too, has left (its ramp returned) or ctx ends; when the
+// other stopped there (a stop condition) or left, this ramp stops after
+// step i as well, its record saying why. The load of a waiting version
+// goes on meanwhile, outside any measurement window.
 type lockstep struct {
+	ctx     context.Context // the ramps' context; set before they start
 	mu      sync.Mutex
-	ended   [2]int  // steps each party has ended
-	left    [2]bool // whose ramp has returned
+	ended   [2]int    // steps each party has ended
+	stopped [2]string // a party's stop reason at its last ended step
+	left    [2]bool   // whose ramp has returned
 	changed chan struct{}
 }
 
-func newLockstep() *lockstep { return &lockstep{changed: make(chan struct{})} }
+func newLockstep() *lockstep { return &lockstep{ctx: context.Background(), changed: make(chan struct{})} }
 
-// lockstepParty is one side of a lockstep (0: champion, 1: challenger).
+// lockstepParty is one side of a lockstep: 0 the champion, 1 the
+// challenger.
 type lockstepParty struct {
 	l *lockstep
 	i int
@@ -154,41 +149,70 @@ type lockstepParty struct {
 
 func (l *lockstep) party(i int) *lockstepParty { return &lockstepParty{l: l, i: i} }
 
+// versionNames are the parties' names in stop reasons.
+var versionNames = [2]string{VersionChampion, VersionChallenger}
+
 // broadcast wakes every waiter; l.mu is held.
 func (l *lockstep) broadcast() {
 	close(l.changed)
 	l.changed = make(chan struct{})
 }
 
-// options makes the ramp's Enrich hook wait for the other party after
-// enriching the record.
-func (p *lockstepParty) options(opts *engine.Options) {
-	enrich := opts.Hooks.Enrich
-	opts.Hooks.Enrich = func(ctx context.Context, rec *record.Record) {
-		if enrich != nil {
-			enrich(ctx, rec)
-		}
-		p.endStep(ctx, rec.Step)
-	}
+// options gives the ramp the party's planner around the scenario's plan.
+func (p *lockstepParty) options(c *configRun, opts *engine.Options) {
+	opts.Planner = &lockstepPlanner{inner: scenarios.Fixed(c.e.Scenario.Plan()), p: p}
 }
 
-// endStep records that step has ended and waits for the other party.
-func (p *lockstepParty) endStep(ctx context.Context, step int) {
+// lockstepPlanner is a fixed plan whose Next waits for the other version
+// (see lockstep); it is not pure, by design.
+type lockstepPlanner struct {
+	inner scenarios.Planner
+	p     *lockstepParty
+}
+
+func (lp *lockstepPlanner) Len() int                { return lp.inner.Len() }
+func (lp *lockstepPlanner) Steps() []scenarios.Step { return scenarios.Planned(lp.inner) }
+
+func (lp *lockstepPlanner) Next(done []record.Record) (scenarios.Step, bool) {
+	if len(done) == 0 {
+		return lp.inner.Next(done)
+	}
+	last := &done[len(done)-1]
+	if why := lp.p.endStep(last.Step, last.StopReason); why != "" && last.StopReason == "" {
+		last.StopReason = why
+		return scenarios.Step{}, false
+	}
+	return lp.inner.Next(done)
+}
+
+// endStep records that the party ended step with stop reason reason ("":
+// it goes on) and waits for the other party; it returns why this ramp
+// must stop with the other ("" when it may go on).
+func (p *lockstepParty) endStep(step int, reason string) string {
 	l, other := p.l, 1-p.i
 	l.mu.Lock()
-	l.ended[p.i] = max(l.ended[p.i], step+1)
+	defer l.mu.Unlock()
+	l.ended[p.i], l.stopped[p.i] = step+1, reason
 	l.broadcast()
 	for l.ended[other] <= step && !l.left[other] {
 		ch := l.changed
 		l.mu.Unlock()
 		select {
 		case <-ch:
-		case <-ctx.Done():
-			return
+		case <-l.ctx.Done():
 		}
 		l.mu.Lock()
+		if l.ctx.Err() != nil {
+			return ""
+		}
 	}
-	l.mu.Unlock()
+	switch {
+	case l.ended[other] > step && l.ended[other] == step+1 && l.stopped[other] != "":
+		return "stopped with the " + versionNames[other] + ": " + l.stopped[other]
+	case l.ended[other] <= step:
+		return "stopped with the " + versionNames[other] + ", whose ramp ended at step " + fmt.Sprint(l.ended[other])
+	}
+	return ""
 }
 
 // leave says the party's ramp has returned: the other waits no more.

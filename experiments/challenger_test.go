@@ -242,3 +242,71 @@ func runRecordedIn(t *testing.T, r *Runner, e Experiment, dir string, timeout ti
 	}
 	return res, runErr, recs, log.String()
 }
+
+// TestChallengerStopsTogether: a stop condition that only the challenger
+// breaches (it burns 20 ms of CPU per request; stop.slo p95 < 10 ms) ends
+// both ramps after the same step, the champion's step measured in full
+// and its record saying why it stopped; the report reads a complete run.
+func TestChallengerStopsTogether(t *testing.T) {
+	text := strings.NewReplacer(
+		"ramp: {steps: [5, 10], hold: 5s, settle: 1s}", "ramp: {steps: [5, 10, 15], hold: 3s, settle: 1s}\n  stop: {slo: p95<10ms}",
+	).Replace(challengerText("{env: {LOADLAB_EXTRA_CPU_PER_REQUEST: 20ms}}"))
+	e, err := Parse("cc.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	r := &Runner{Runtime: local.New(), RunID: faultRunID(t)}
+	res, runErr, recs, log := runRecordedIn(t, r, e, dir, time.Minute)
+	if runErr != nil || len(res.Failed) > 0 || res.Steps != 2 {
+		t.Fatalf("run = %+v, %v; want 2 steps (one per version)\n%s", res, runErr, log)
+	}
+	cfgs := byConfig(recs)
+	champ, chall := cfgs["api@champion"], cfgs["api@challenger"]
+	if len(champ) != 1 || len(chall) != 1 {
+		t.Fatalf("records: champion %d, challenger %d\n%s", len(champ), len(chall), log)
+	}
+	a, b := champ[0], chall[0]
+	t.Logf("champion: p95 %.2f ms, stop %q; challenger: p95 %.2f ms, stop %q", a.Latency.P95, a.StopReason, b.Latency.P95, b.StopReason)
+	if !strings.Contains(b.StopReason, "p95") || a.Partial || b.Partial {
+		t.Errorf("challenger stop %q, partial %v/%v", b.StopReason, a.Partial, b.Partial)
+	}
+	if !strings.HasPrefix(a.StopReason, "stopped with the challenger: ") {
+		t.Errorf("champion stop reason %q", a.StopReason)
+	}
+	in, err := report.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if an := report.Analyze(in); len(an.Incomplete) > 0 {
+		t.Errorf("report says incomplete: %v", an.Incomplete)
+	}
+}
+
+// TestChallengerDeployFailure: when the challenger cannot be deployed,
+// both versions are recorded as failed (the champion saying why), the
+// champion is torn down, and the run goes on.
+func TestChallengerDeployFailure(t *testing.T) {
+	rt := &fakeRuntime{failing: "api@challenger"}
+	e, err := Parse("cc.yaml", []byte(challengerFile("10", "  to: {env: {A: b}}\n  weight: 20%\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var log bytes.Buffer
+	res, err := (&Runner{Runtime: rt, Dir: dir, RunID: "run1", Log: &log, Seed: 1}).Run(context.Background(), e)
+	if err != nil || res.Steps != 0 || len(res.Failed) != 1 || !strings.HasPrefix(res.Failed[0], "api: deploy: container exited") {
+		t.Fatalf("result = %+v, %v\n%s", res, err, log.String())
+	}
+	recs, err := record.ReadFile(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2 || recs[0].Config.Name != "api@challenger" || !strings.Contains(recs[0].Failure, "model file not found") ||
+		recs[1].Config.Name != "api@champion" || recs[1].Failure != "deploy: the challenger did not deploy" {
+		t.Errorf("records %+v", recs)
+	}
+	if rt.live.Load() != 0 || len(rt.closed) != 1 || rt.closed[0] != "api@champion" {
+		t.Errorf("live deployments = %d, closed = %v", rt.live.Load(), rt.closed)
+	}
+}

@@ -196,7 +196,7 @@ func (c *configRun) engineOptions(tel *telemetry, count *int) engine.Options {
 		c.trial.options(&opts)
 	}
 	if c.lockstep != nil {
-		c.lockstep.options(&opts)
+		c.lockstep.options(c, &opts)
 	}
 	if c.r.Progress != nil {
 		opts.Progress = func(p engine.Progress) { c.r.Progress(c.position(p)) }
