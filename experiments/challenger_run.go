@@ -138,7 +138,9 @@ type lockstep struct {
 	changed chan struct{}
 }
 
-func newLockstep() *lockstep { return &lockstep{ctx: context.Background(), changed: make(chan struct{})} }
+func newLockstep() *lockstep {
+	return &lockstep{ctx: context.Background(), changed: make(chan struct{})}
+}
 
 // lockstepParty is one side of a lockstep: 0 the champion, 1 the
 // challenger.
