@@ -17,19 +17,7 @@ func TestChallengerDocker(t *testing.T) {
 	rt := dockerRuntime(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	img, err := rt.ResolveImage(ctx, runtime.Spec{Binary: referenceBinary(t)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	const v2 = "loadlab/reference-api:challenger-test-v2"
-	if out, err := dockerCLI(t, "tag", img.Ref, v2); err != nil {
-		t.Fatalf("docker tag: %v: %s", err, out)
-	}
-	t.Cleanup(func() {
-		if out, err := dockerCLI(t, "rmi", v2); err != nil {
-			t.Errorf("docker rmi %s: %v: %s", v2, err, out)
-		}
-	})
+	v2 := tagChallengerImage(t, ctx)
 	e, err := Parse("cc.yaml", []byte(challengerText("{image: "+v2+", env: {LOADLAB_EXTRA_CPU_PER_REQUEST: 2ms}}")))
 	if err != nil {
 		t.Fatal(err)
@@ -44,4 +32,25 @@ func TestChallengerDocker(t *testing.T) {
 			t.Fatalf("record of %s on %q (approximate %v)", r.Config.Name, r.Config.Runtime, r.Config.Approximate)
 		}
 	}
+}
+
+// tagChallengerImage builds the reference image when needed, tags it a
+// second time as the challenger's image and returns that tag, removed at
+// the test's end.
+func tagChallengerImage(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	img, err := dockerRuntime(t).ResolveImage(ctx, runtime.Spec{Binary: referenceBinary(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const v2 = "loadlab/reference-api:challenger-test-v2"
+	if out, err := dockerCLI(t, "tag", img.Ref, v2); err != nil {
+		t.Fatalf("docker tag: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := dockerCLI(t, "rmi", v2); err != nil {
+			t.Errorf("docker rmi %s: %v: %s", v2, err, out)
+		}
+	})
+	return v2
 }
