@@ -53,19 +53,24 @@ func (p *versionPair) run(ctx context.Context) (int, error) {
 		champ.position(engine.Progress{}).Where(), champ.cfg.Describe(), champ.rep+1, champ.e.Challenger.Weight, champ.r.Runtime.Name())
 	d1, err := champ.deploy(ctx)
 	if err != nil {
-		return 0, p.failOther(chall, "the champion did not deploy", err)
+		return 0, p.failOther(chall, "deploy", "the champion did not deploy", err)
 	}
 	defer champ.teardown(ctx, d1)
 	d2, err := chall.deploy(ctx)
 	if err != nil {
-		return 0, p.failOther(champ, "the challenger did not deploy", err)
+		return 0, p.failOther(champ, "deploy", "the challenger did not deploy", err)
 	}
 	defer chall.teardown(ctx, d2)
 
 	var werr [2]error
 	both(func() { werr[0] = champ.warmUp(ctx, d1) }, func() { werr[1] = chall.warmUp(ctx, d2) })
-	if err := errors.Join(werr[:]...); err != nil {
-		return 0, err
+	switch {
+	case werr[0] != nil && werr[1] == nil:
+		return 0, p.failOther(chall, "warm-up", "the champion's warm-up failed", werr[0])
+	case werr[1] != nil && werr[0] == nil:
+		return 0, p.failOther(champ, "warm-up", "the challenger's warm-up failed", werr[1])
+	case werr[0] != nil:
+		return 0, errors.Join(werr[:]...)
 	}
 	return p.ramp(ctx, d1, d2)
 }
@@ -94,14 +99,14 @@ func (p *versionPair) ramp(ctx context.Context, d1, d2 runtime.Deployment) (int,
 	return total, errors.Join(errs[:]...)
 }
 
-// failOther records that version c was not measured because the other
-// failed (cause), and returns the pair's failure.
-func (p *versionPair) failOther(c *configRun, why string, cause error) error {
+// failOther records that version c was not measured (in stage) because
+// the other failed (cause, why), and returns the pair's failure.
+func (p *versionPair) failOther(c *configRun, stage, why string, cause error) error {
 	var fe *failure
 	if !errors.As(cause, &fe) {
 		return cause // an interruption or a write error
 	}
-	if err := c.fail("deploy", errors.New(why)); !errors.As(err, &fe) {
+	if err := c.fail(stage, errors.New(why)); !errors.As(err, &fe) {
 		return err // a write error
 	}
 	return cause

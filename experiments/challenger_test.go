@@ -310,3 +310,30 @@ func TestChallengerDeployFailure(t *testing.T) {
 		t.Errorf("live deployments = %d, closed = %v", rt.live.Load(), rt.closed)
 	}
 }
+
+// TestChallengerRateLocal: under model rate the split is of the rate:
+// 200 req/s at 20 % is 160 req/s to the champion and 40 to the
+// challenger, each measured at its rate within 5 %.
+func TestChallengerRateLocal(t *testing.T) {
+	text := strings.NewReplacer(
+		"  model: users\n", "  model: rate\n",
+		"ramp: {steps: [5, 10], hold: 5s, settle: 1s}", "ramp: {steps: [200], hold: 4s, settle: 1s}",
+		"  think: {min: 40ms, max: 60ms}\n", "",
+	).Replace(challengerText("{env: {LOADLAB_EXTRA_CPU_PER_REQUEST: 2ms}}"))
+	e, err := Parse("cc.yaml", []byte(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &Runner{Runtime: local.New(), RunID: faultRunID(t)}
+	res, runErr, recs, log := runRecordedIn(t, r, e, t.TempDir(), time.Minute)
+	if runErr != nil || len(res.Failed) > 0 || res.Steps != 2 {
+		t.Fatalf("run = %+v, %v; want 2 steps\n%s", res, runErr, log)
+	}
+	for _, rec := range recs {
+		want := map[string]float64{"api@champion": 160, "api@challenger": 40}[rec.Config.Name]
+		t.Logf("%s: offered %g req/s, measured %.1f rps, p95 %.2f ms", rec.Config.Name, rec.Load.Rate, rec.RPS, rec.Latency.P95)
+		if rec.Load.Rate != want || math.Abs(rec.RPS/want-1) > 0.05 || rec.Errors > 0 {
+			t.Errorf("%s: rate %g, %.1f rps, %d errors; want %g req/s", rec.Config.Name, rec.Load.Rate, rec.RPS, rec.Errors, want)
+		}
+	}
+}
