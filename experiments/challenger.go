@@ -185,6 +185,9 @@ func (e Experiment) challengerProblems() []FieldError {
 	if e.Scenario.Stability.Enabled {
 		add("challenger", "stability (scenario.stability.enabled) would extend each version's steps on its own and break the shared time windows: disable it")
 	}
+	if e.Rollout != nil {
+		add("challenger", "a rollout (rollout:) holds one load while Swarm rolls the service: compare the versions with a challenger or a rollout, not both in one experiment")
+	}
 	if e.generatorCount() > 1 {
 		add("challenger", "generators > 1 is not supported with a challenger yet: use generators: 1")
 	}

@@ -62,6 +62,13 @@ challenger: {to: {env: {A: b}}, weight: 10%}
 		{"with stability", strings.Replace(challengerFile("10", "  to: {env: {A: b}}\n  weight: 10%\n"),
 			"  model: users\n", "  model: users\n  stability: {enabled: true}\n", 1),
 			[]string{"challenger: stability (scenario.stability.enabled)"}},
+		{"with a rollout", `name: cc
+runtime: swarm
+configs: [{cpus: 1}]
+scenario: {ramp: {steps: [10], hold: 2s}}
+rollout: {to: {image: x:v2}, hold_users: 10}
+challenger: {to: {env: {A: b}}, weight: 10%}
+`, []string{"cc.yaml:6: challenger: a rollout (rollout:)"}},
 		{"with urls", `name: cc
 target: {urls: ["http://127.0.0.1:1"]}
 scenario: {ramp: {steps: [10], hold: 2s}}
