@@ -31,6 +31,10 @@ type configRun struct {
 	// trial, for a trial of a limit search, plans its steps and collects
 	// its records; nil for a configuration of the experiment's list.
 	trial *trialRun
+	// lockstep, for a version of a champion/challenger experiment, holds
+	// each step's end until the other version's step has ended too (see
+	// challenger_run.go); nil otherwise.
+	lockstep *lockstepParty
 }
 
 // run measures the configuration and returns how many steps it appended.
@@ -190,6 +194,9 @@ func (c *configRun) engineOptions(tel *telemetry, count *int) engine.Options {
 	}
 	if c.trial != nil {
 		c.trial.options(&opts)
+	}
+	if c.lockstep != nil {
+		c.lockstep.options(c, &opts)
 	}
 	if c.r.Progress != nil {
 		opts.Progress = func(p engine.Progress) { c.r.Progress(c.position(p)) }

@@ -54,6 +54,9 @@ type Experiment struct {
 	Gates string `yaml:"gates,omitempty"`
 	// Generators is the number of load generators (see generators.go).
 	Generators int `yaml:"generators,omitempty" nonzero:"from 1 to 64"`
+	// Challenger, when set, runs a second version of the target beside it
+	// under one load split by weight (see challenger.go).
+	Challenger *Challenger `yaml:"challenger,omitempty"`
 	// Placement is the runtime: field and the swarm: block (swarm.go).
 	Placement `yaml:",inline"`
 	// Rollout, when set, measures Swarm rolling updates under load instead of a ramp (rollout.go).

@@ -22,8 +22,14 @@ func (e Experiment) Plan(runtime string, approximate bool) record.Plan {
 	}
 	p := record.Plan{Repeat: max(e.Repeat, 1)}
 	p.Model, p.Steps = RampSteps(e.Scenario)
+	if e.Challenger != nil {
+		// Each version offers its share; the champion's is the larger.
+		p.Model, p.Steps = RampSteps(e.versionScenario(VersionChampion))
+	}
 	for _, c := range e.Expand() {
-		p.Configs = append(p.Configs, e.deployedOn(c, runtime, approximate))
+		for _, v := range e.versions(c) {
+			p.Configs = append(p.Configs, e.deployedOn(v, runtime, approximate))
+		}
 	}
 	return p
 }

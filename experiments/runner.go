@@ -135,7 +135,10 @@ func (r *Runner) Run(ctx context.Context, e Experiment) (Result, error) {
 	configs := e.Expand()
 	for i, cfg := range configs {
 		for rep := 0; rep < e.Repeat; rep++ {
-			c := &configRun{r: r, e: e, verdict: verdict, cfg: cfg, i: i, n: len(configs), rep: rep, w: w}
+			var c repeatRun = &configRun{r: r, e: e, verdict: verdict, cfg: cfg, i: i, n: len(configs), rep: rep, w: w}
+			if e.Challenger != nil {
+				c = newVersionPair(c.(*configRun)) // see challenger.go
+			}
 			if err := r.runRepeat(ctx, c, &res); err != nil {
 				return res, err
 			}
@@ -150,11 +153,18 @@ func (r *Runner) Run(ctx context.Context, e Experiment) (Result, error) {
 	return res, nil
 }
 
+// repeatRun is one configuration × repeat: a configRun, or the
+// versionPair of a champion/challenger experiment. label names it.
+type repeatRun interface {
+	run(ctx context.Context) (int, error)
+	label() string
+}
+
 // runRepeat runs one configuration × repeat and adds what it measured or
 // why it failed to res. A failed configuration is not an error (the run
 // goes on); an interruption, a write error or a runtime that stopped
 // answering is, and ends the run.
-func (r *Runner) runRepeat(ctx context.Context, c *configRun, res *Result) error {
+func (r *Runner) runRepeat(ctx context.Context, c repeatRun, res *Result) error {
 	if ctx.Err() != nil {
 		res.Interrupted = true
 		return ctx.Err()
@@ -169,18 +179,18 @@ func (r *Runner) runRepeat(ctx context.Context, c *configRun, res *Result) error
 		if se := (*configStageError)(nil); errors.As(err, &se) {
 			res.Stage = se.stage
 		}
-		return fmt.Errorf("configuration %s: %w", c.cfg.Name, ctx.Err())
+		return fmt.Errorf("configuration %s: %w", c.label(), ctx.Err())
 	}
 	var fe *failure
 	if !errors.As(err, &fe) {
 		return err // a write error: nothing more can be kept
 	}
-	res.Failed = append(res.Failed, c.cfg.Name+": "+fe.Error())
+	res.Failed = append(res.Failed, c.label()+": "+fe.Error())
 	if errors.Is(err, runtime.ErrUnavailable) {
 		// Nothing more can be deployed, measured or removed.
 		return fmt.Errorf("configuration %s: %w; the steps measured so far are kept, and "+
 			"containers or networks labelled loadlab.run=%s may remain: run `loadlab clean` once the runtime answers again",
-			c.cfg.Name, err, r.RunID)
+			c.label(), err, r.RunID)
 	}
 	return nil
 }

@@ -47,6 +47,9 @@ func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, er
 		if !e.Target.IsReference() {
 			return nil, fmt.Errorf("the local runtime runs only the reference API; target %s needs --runtime docker", describeTarget(e.Target))
 		}
+		if err := e.challengerOnLocal(); err != nil {
+			return nil, err
+		}
 		return &Runtime{Runtime: local.New()}, nil
 	case "swarm":
 		return selectSwarm(ctx, e)
@@ -57,6 +60,9 @@ func SelectRuntime(ctx context.Context, mode string, e Experiment) (*Runtime, er
 		}
 		if !e.Target.IsReference() {
 			return nil, fmt.Errorf("target %s needs Docker, which does not answer: %w", describeTarget(e.Target), err)
+		}
+		if lerr := e.challengerOnLocal(); lerr != nil {
+			return nil, fmt.Errorf("%w; Docker does not answer: %w", lerr, err)
 		}
 		return &Runtime{Runtime: local.New(),
 			Note: fmt.Sprintf("Docker does not answer (%v): using the local runtime, whose CPU and memory limits are approximate (GOMAXPROCS, GOMEMLIMIT)", err)}, nil

@@ -19,6 +19,13 @@ func (e Experiment) Redactor() *redact.Redactor {
 			known = append(known, e.Target.Env[k])
 		}
 	}
+	if e.Challenger != nil {
+		for _, k := range slices.Sorted(maps.Keys(e.Challenger.To.Env)) {
+			if !slices.Contains(e.Target.PublicEnv, k) {
+				known = append(known, e.Challenger.To.Env[k])
+			}
+		}
+	}
 	for _, u := range e.Target.URLs {
 		known = append(known, redact.Values(u)...)
 	}
@@ -31,6 +38,11 @@ func (e Experiment) Redactor() *redact.Redactor {
 // scenario redacts its own headers and paths when encoded).
 func (e Experiment) redacted() Experiment {
 	e.Target.Env = redact.Env(e.Target.Env, e.Target.PublicEnv)
+	if e.Challenger != nil {
+		ch := *e.Challenger
+		ch.To.Env = redact.Env(ch.To.Env, e.Target.PublicEnv)
+		e.Challenger = &ch
+	}
 	e.Target.URLs = slices.Clone(e.Target.URLs)
 	for i, u := range e.Target.URLs {
 		e.Target.URLs[i] = redact.URL(u)

@@ -28,6 +28,25 @@ type Config struct {
 	Publish string `json:"publish,omitempty" yaml:"-"`
 	// Approximate is true when limits are emulated (local runtime).
 	Approximate bool `json:"approximate,omitempty" yaml:"-"`
+	// Version is VersionChampion or VersionChallenger in a
+	// champion/challenger experiment, whose Name is then
+	// "<configuration>@<version>"; empty otherwise.
+	Version string `json:"version,omitempty" yaml:"-"`
+}
+
+// The versions of a champion/challenger experiment (Config.Version).
+const (
+	VersionChampion   = "champion"
+	VersionChallenger = "challenger"
+)
+
+// BaseName is the configuration's name without its version's "@<version>"
+// suffix; Name itself when it has no Version.
+func (c Config) BaseName() string {
+	if c.Version == "" {
+		return c.Name
+	}
+	return strings.TrimSuffix(c.Name, "@"+c.Version)
 }
 
 // AutoName names a configuration after its limits: cpu0.5-mem512m-x2;

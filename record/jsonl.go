@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strconv"
+	"sync"
 
 	"github.com/loadlab/loadlab/redact"
 )
@@ -17,8 +18,11 @@ const FileName = "steps.jsonl"
 
 // Writer appends records to a steps.jsonl file, one line each, and syncs
 // after every record so that a crash keeps every completed step. Every
-// record is redacted first (see Record.Redacted and RedactWith).
+// record is redacted first (see Record.Redacted and RedactWith). Append
+// is safe for concurrent use (a champion/challenger experiment records two
+// versions' steps at once); each record stays one whole line.
 type Writer struct {
+	mu   sync.Mutex
 	f    *os.File
 	path string
 	red  *redact.Redactor
@@ -55,6 +59,8 @@ func (w *Writer) Append(r Record) error {
 		return fmt.Errorf("encode step %d of %s: %w", r.Step, r.Config.Name, err)
 	}
 	b = append(b, '\n')
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if _, err := w.f.Write(b); err != nil {
 		return fmt.Errorf("append to %s: %w", w.path, err)
 	}

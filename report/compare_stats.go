@@ -100,7 +100,14 @@ func repeatValues(c ConfigResult, m statMetric) ([]float64, string) {
 		}
 		return c.repeatCaps, ""
 	}
-	st, ok := c.Step(c.TargetStep)
+	return stepValues(c, c.TargetStep, m)
+}
+
+// stepValues returns metric m (not MetricCapacity) of step i of
+// configuration c, one value per repeat combined into the step, or why it
+// has none ("not reached", "not measured", NoAnswersText).
+func stepValues(c ConfigResult, i int, m statMetric) ([]float64, string) {
+	st, ok := c.Step(i)
 	if !ok {
 		return nil, "not reached"
 	}

@@ -47,6 +47,10 @@ type htmlPage struct {
 	Rollouts     grid
 	RolloutNote  string
 	RolloutPlots []htmlPlot
+	// Challengers is the "Champion vs challenger" section, one table per
+	// configuration (its verdict as the note); nil without a challenger.
+	Challengers    []htmlTitled
+	ChallengerNote string
 }
 
 // htmlSearch is the "Search" section: the grids of search_render.go and
@@ -113,6 +117,7 @@ func WriteHTML(w io.Writer, a Analysis) error {
 		}
 		page.Configs = append(page.Configs, hc)
 	}
+	page.Challengers, page.ChallengerNote = htmlChallengers(a), challengerNote
 	if a.Search != nil {
 		hs, err := htmlSearchOf(a)
 		if err != nil {

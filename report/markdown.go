@@ -12,8 +12,8 @@ import (
 
 // WriteMarkdown renders report.md: why the run is incomplete (when it
 // is), the recommendation, the searches (when the run had any: their
-// answers, paths, the trials plot and any projection), the comparison and
-// resource tables, warnings, the replicas' events, links to the plots (plotDir relative to the
+// answers, paths, the trials plot and any projection), the comparison
+// table, champion vs challenger (when the run had one), the resource table, warnings, the replicas' events, links to the plots (plotDir relative to the
 // report, e.g. "plots"), a per-step table per configuration, the
 // environment and the experiment definition.
 func WriteMarkdown(w io.Writer, a Analysis, plotDir string) error {
@@ -28,6 +28,7 @@ func WriteMarkdown(w io.Writer, a Analysis, plotDir string) error {
 
 	b.WriteString("## Comparison\n\n")
 	b.WriteString(markdownGrid(comparisonGrid(a)))
+	writeChallengerMarkdown(&b, a)
 	b.WriteString("\n## Cost and resources\n\n")
 	b.WriteString(markdownGrid(resourceGrid(a)))
 	b.WriteString("\nCost is CPUs × replicas and memory × replicas. RPS/CPU is the highest throughput within the SLO per CPU. " +

@@ -136,6 +136,9 @@ func WriteTable(w io.Writer, a Analysis) error {
 	if err := writeSearchTable(w, a); err != nil {
 		return err
 	}
+	if err := writeChallengerTable(w, a); err != nil {
+		return err
+	}
 	b.Reset()
 	fmt.Fprintf(&b, "\nRecommendation: %s\n", a.Recommendation.Sentence)
 	if len(a.Warnings) > 0 {

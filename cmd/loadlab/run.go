@@ -41,7 +41,7 @@ type runCmd struct {
 func newRunCmd() *cobra.Command {
 	c := &runCmd{}
 	cmd := &cobra.Command{
-		Use:   "run [experiment.yaml | quick | workshop | workshop-search | gate]",
+		Use:   "run [experiment.yaml | quick | workshop | workshop-search | gate | challenger]",
 		Short: "Run an experiment: deploy each configuration, ramp load, measure, report",
 		Long: `Run an experiment file. For each configuration (CPU, memory, replicas) and
 repeat: deploy the target, wait until healthy, warm up, ramp the scenario with
