@@ -56,6 +56,8 @@ type Experiment struct {
 	Generators int `yaml:"generators,omitempty" nonzero:"from 1 to 64"`
 	// Placement is the runtime: field and the swarm: block (swarm.go).
 	Placement `yaml:",inline"`
+	// Rollout, when set, measures Swarm rolling updates under load instead of a ramp (rollout.go).
+	Rollout *Rollout `yaml:"rollout,omitempty"`
 
 	// file is the path the experiment was loaded from ("" when built in code).
 	file string

@@ -128,6 +128,10 @@ func (r *Runner) Run(ctx context.Context, e Experiment) (Result, error) {
 		err := r.runSearch(ctx, e, verdict, w, &res)
 		return res, err
 	}
+	if e.Rollout != nil {
+		err := r.runRollouts(ctx, e, w, &res)
+		return res, err
+	}
 	configs := e.Expand()
 	for i, cfg := range configs {
 		for rep := 0; rep < e.Repeat; rep++ {

@@ -48,7 +48,9 @@ func (resultsStage) Run(ctx context.Context, s *runState) error {
 		return err
 	}
 	s.dir = dir
-	if l := s.e.Search; l != nil {
+	if ro := s.e.Rollout; ro != nil {
+		fmt.Fprintf(s.Stderr, "loadlab: run %s: %s, runtime %s\n", s.runID, ro.Describe(), s.rt.Name())
+	} else if l := s.e.Search; l != nil {
 		fmt.Fprintf(s.Stderr, "loadlab: run %s: limit search for %d users: %s, %s, runtime %s\n",
 			s.runID, s.e.TargetUsers, describeSearch(*l), s.e.Scenario.Describe(), s.rt.Name())
 	} else {

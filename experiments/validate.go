@@ -41,6 +41,7 @@ func (e Experiment) problems() []FieldError {
 	}
 
 	ps = append(ps, e.placementProblems()...)
+	ps = append(ps, e.rolloutProblems()...)
 	t := e.Target
 	kinds := 0
 	for _, set := range []bool{t.Image != "", t.Build != "", t.Compose != "", len(t.URLs) > 0} {

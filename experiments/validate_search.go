@@ -57,9 +57,10 @@ func (e Experiment) searchProblems() []FieldError {
 
 // scenarioProblems is the scenario's validation; under a limit search the
 // ramp needs no load levels (each trial plans its own steps up to
-// target_users), as the engine checks it then (Scenario.ValidateSteps).
+// target_users), as the engine checks it then (Scenario.ValidateSteps);
+// nor under a rollout, which holds rollout.hold_users or hold_rate.
 func (e Experiment) scenarioProblems() error {
-	if e.Search != nil {
+	if e.Search != nil || e.Rollout != nil {
 		return e.Scenario.ValidateSteps()
 	}
 	return e.Scenario.Validate()

@@ -52,6 +52,9 @@ type Input struct {
 	// either way.
 	Search        *search.Limits
 	SearchProblem string
+	// Rollouts is a rollout experiment's timeline and rollouts
+	// (timeline.jsonl, rollouts.json); nil for other runs.
+	Rollouts *Rollouts
 }
 
 // LoadDir reads a results directory: steps.jsonl (required; a torn last
@@ -94,6 +97,9 @@ func ReadDir(dir string) (Input, error) {
 	in.Experiment, in.SLO, in.Gates, in.TargetLoad, in.Title = exp.Text, exp.SLO, exp.Gates, exp.TargetLoad, exp.Name
 	in.Search, in.SearchProblem = exp.Search, exp.SearchProblem
 	if in.Environment, err = rundir.ReadEnvironment(dir); err != nil {
+		return in, err
+	}
+	if in.Rollouts, err = readRollouts(dir); err != nil {
 		return in, err
 	}
 	return in, nil

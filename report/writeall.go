@@ -48,6 +48,20 @@ func WriteAll(ctx context.Context, dir string, in Input) (files []string, err er
 			}{filepath.Join(PlotDir, name+"."+format), func(w io.Writer) error { return WritePlot(w, a, name, format) }})
 		}
 	}
+	if r := in.Rollouts; r != nil {
+		steps = append(steps, struct {
+			name   string
+			render func(io.Writer) error
+		}{RolloutsMarkdownFile, func(w io.Writer) error { return WriteRolloutsMarkdown(w, *r, PlotDir) }})
+		for _, win := range r.Windows {
+			for _, format := range []string{"png", "svg"} {
+				steps = append(steps, struct {
+					name   string
+					render func(io.Writer) error
+				}{filepath.Join(PlotDir, rolloutPlotName(win.Name, format)), func(w io.Writer) error { return WriteRolloutPlot(w, r.Seconds, win, format) }})
+			}
+		}
+	}
 	var errs []error
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {

@@ -27,6 +27,12 @@ const (
 	// ResultsFile holds every request of `loadlab ramp --save-results`, in
 	// vegeta's gob format (read with vegeta report/plot).
 	ResultsFile = "results.gob"
+	// TimelineFile holds a rollout experiment's per-second timeline
+	// (record.Second lines), written as each second ends.
+	TimelineFile = record.TimelineFile
+	// RolloutsFile lists a rollout experiment's rollouts (name, start,
+	// end, Swarm's final state), read with report/rollout.ReadWindows.
+	RolloutsFile = "rollouts.json"
 )
 
 // WriteFile writes and syncs a file of the results folder before load

@@ -27,7 +27,8 @@ type collector struct {
 	live   live
 	enc    vegeta.Encoder
 	encErr error
-	attack string // Attack name given to saved results: the step
+	attack string    // Attack name given to saved results: the step
+	tl     *timeline // Options.Second's seconds; nil when unset
 }
 
 // live holds the progress figures since the last snapshot.
@@ -64,6 +65,9 @@ func (c *collector) add(s *sample, res *vegeta.Result, fl *flightSlot) {
 		c.live.errs++
 	}
 	recordUs(c.live.h, s.latency)
+	if c.tl != nil {
+		c.tl.add(s)
+	}
 	if w := c.cur; w != nil && !s.counted && !s.end.Before(w.start) {
 		w.add(s)
 	}

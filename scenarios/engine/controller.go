@@ -132,6 +132,7 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 	rec.StartedAt = start.UTC()
 	c.stepEnd = start.Add(st.Hold)
 	c.col.setAttack(fmt.Sprintf("step %d", st.Index))
+	c.col.timeline().setStep(st)
 	c.drv.begin(st)
 
 	interrupted := c.sleepUntil(ctx, start.Add(st.Settle), st)

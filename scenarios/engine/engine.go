@@ -103,6 +103,12 @@ type Options struct {
 	// generation agent sets it, so that its controller merges them
 	// exactly.
 	Histograms bool
+	// Second, when set, receives the run cut into seconds (record.Second:
+	// requests, errors by kind, p95, offered load), each the moment it
+	// ends, from a goroutine of its own, plus the last partial second
+	// before Run returns; settle times are included. Unset, it costs
+	// nothing.
+	Second func(record.Second)
 }
 
 // Progress is a live view of the ramp. RPS, ErrorRate and P95 cover the
@@ -222,6 +228,10 @@ func runPlanner(ctx context.Context, sc scenarios.Scenario, planner scenarios.Pl
 		drv = newRateDriver(src, bases, set, col, cfg, opt.Seed)
 	} else {
 		drv = newUserDriver(src, bases, set, col, cfg, opt.Seed)
+	}
+	if opt.Second != nil {
+		tl := startTimeline(col, drv.users, opt.Second)
+		defer tl.stop()
 	}
 	c := &controller{cfg: cfg, planner: planner, planned: planned, first: first, opt: opt, col: col, set: set, drv: drv}
 	out, err := c.run(ctx)
