@@ -32,8 +32,10 @@ type task struct {
 	image     string
 	created   time.Time
 	// url is http://<address>:<port> once the task runs and its port is
-	// known: 127.0.0.1 for a task on the manager's node (or any task
-	// behind the ingress mesh), else its node's address.
+	// known: its node's swarm address (reachable from every node, where
+	// load generation agents may run; 127.0.0.1 for a task on the
+	// manager's node whose address is unknown), or 127.0.0.1 for any task
+	// behind the ingress mesh (which answers on every node).
 	url string
 }
 
@@ -109,9 +111,12 @@ func taskOf(t apiswarm.Task, nodes map[string]apiswarm.Node, ep endpoint) task {
 			if p.TargetPort != ep.targetPort || p.PublishedPort == 0 || p.PublishMode != apiswarm.PortConfigPublishModeHost {
 				continue
 			}
-			addr := "127.0.0.1"
-			if t.NodeID != ep.localNode {
-				addr = nodeAddr(nodes[t.NodeID])
+			// The node's swarm address, which every node reaches (load
+			// generation agents run on other nodes too); 127.0.0.1 for a
+			// task on the manager's node when its address is unknown.
+			addr := nodeAddr(nodes[t.NodeID])
+			if addr == "" && t.NodeID == ep.localNode {
+				addr = "127.0.0.1"
 			}
 			if addr != "" {
 				out.url = baseURL(addr, p.PublishedPort)
