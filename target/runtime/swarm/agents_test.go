@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/loadlab/loadlab/target/runtime/docker"
 )
 
 // TestAgentSpecNamesNodeByID: an agent names its node by hostname and
@@ -27,5 +29,29 @@ func TestAgentSpecNamesNodeByID(t *testing.T) {
 	}
 	if n := *spec.Mode.Replicated.Replicas; n != 2 {
 		t.Errorf("replicas %d, want 2", n)
+	}
+}
+
+// TestNodeEngine: the manager's tasks are sampled on its own engine; a
+// node_engines entry by node ID wins over one by hostname, so that nodes
+// sharing a hostname can each have their engine.
+func TestNodeEngine(t *testing.T) {
+	mgr, byHost, byID := &docker.Runtime{}, &docker.Runtime{}, &docker.Runtime{}
+	r := &Runtime{nodeID: "m", engine: mgr, nodes: map[string]*docker.Runtime{"vm": byHost, "w2": byID}}
+	for _, tc := range []struct {
+		id, host string
+		want     *docker.Runtime
+	}{
+		{"m", "vm", mgr},
+		{"w2", "vm", byID},
+		{"w3", "vm", byHost},
+		{"w4", "other", nil},
+	} {
+		if got := r.nodeEngine(tc.id, tc.host); got != tc.want {
+			t.Errorf("nodeEngine(%s, %s) = %p, want %p", tc.id, tc.host, got, tc.want)
+		}
+	}
+	if r.sampler("w4", "other") != nil {
+		t.Error("sampler of a node without an engine is not nil")
 	}
 }

@@ -141,4 +141,15 @@ func TestTaskOf(t *testing.T) {
 	if w := taskOf(mk("n2", apiswarm.TaskStatePending, ports), nodes, host).where(); w != "task t (slot 1) on node n2" {
 		t.Errorf("where = %q", w)
 	}
+	// Two nodes of one hostname (the lab's) are told apart by node ID.
+	twins := map[string]apiswarm.Node{
+		"aaaaaaaaaaaaaaaaaaaaaaaaa": {Description: apiswarm.NodeDescription{Hostname: "vm"}},
+		"bbbbbbbbbbbbbbbbbbbbbbbbb": {Description: apiswarm.NodeDescription{Hostname: "vm"}},
+	}
+	if w := taskOf(mk("bbbbbbbbbbbbbbbbbbbbbbbbb", apiswarm.TaskStatePending, ports), twins, host).where(); w != "task t (slot 1) on node vm/bbbbbbbbbbbb" {
+		t.Errorf("where on a shared hostname = %q", w)
+	}
+	if w := taskOf(mk("n9", apiswarm.TaskStatePending, ports), nodes, host).where(); w != "task t (slot 1) on node n9" {
+		t.Errorf("where on an unknown node = %q", w)
+	}
 }

@@ -24,6 +24,7 @@ type task struct {
 	slot      int
 	nodeID    string
 	hostname  string // its node's hostname ("" when the node is unknown)
+	shared    bool   // another node of the swarm has the same hostname
 	container string // container ID on its node, once created
 	state     apiswarm.TaskState
 	desired   apiswarm.TaskState
@@ -61,12 +62,23 @@ func (t task) ended() bool {
 	return false
 }
 
+// nodeName names the task's node for people: its hostname, followed by
+// "/" and the first 12 characters of its node ID when another node shares
+// that hostname (the lab's two nodes both run on this machine); its node
+// ID when the node is unknown.
+func (t task) nodeName() string {
+	switch {
+	case t.hostname == "":
+		return t.nodeID
+	case t.shared:
+		return fmt.Sprintf("%s/%.12s", t.hostname, t.nodeID)
+	}
+	return t.hostname
+}
+
 // where names the task for errors: "task <id> (slot 2) on node n2".
 func (t task) where() string {
-	node := t.hostname
-	if node == "" {
-		node = t.nodeID
-	}
+	node := t.nodeName()
 	if node == "" {
 		node = "no node yet"
 	} else {
@@ -93,6 +105,9 @@ func taskOf(t apiswarm.Task, nodes map[string]apiswarm.Node, ep endpoint) task {
 	}
 	if n, ok := nodes[t.NodeID]; ok {
 		out.hostname = n.Description.Hostname
+		for id, o := range nodes {
+			out.shared = out.shared || (id != t.NodeID && o.Description.Hostname == out.hostname)
+		}
 	}
 	if cs := t.Status.ContainerStatus; cs != nil {
 		out.container, out.exitCode = cs.ContainerID, cs.ExitCode
