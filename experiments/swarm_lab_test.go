@@ -53,7 +53,8 @@ func labCmd(name string, args ...string) (string, error) {
 // TestSwarmLabAcceptance: the acceptance tests of issue 14 §4 on the
 // two-node lab, each bounded in time and count; the lab is brought up
 // once and torn down at the end, and each subtest leaves no service,
-// secret or container of its run on either node.
+// secret or container of its run on either node. The reference image is
+// removed from n2 after up: the swarm runtime loads it there itself.
 func TestSwarmLabAcceptance(t *testing.T) {
 	if os.Getenv("LOADLAB_SWARM_LAB") != "1" {
 		t.Skip("the two-node swarm lab needs root, a Docker Engine outside any swarm, and LOADLAB_SWARM_LAB=1 (make swarm-lab-accept)")
@@ -77,6 +78,11 @@ func TestSwarmLabAcceptance(t *testing.T) {
 		t.Fatalf("swarm-lab.sh up: %v %s", err, out)
 	}
 	t.Logf("lab up in %s", time.Since(start).Round(time.Millisecond))
+	// The swarm runtime, not the lab, must give n2 the manager's image
+	// (node_engines): remove the copy up loaded.
+	if out, err := labCmd("docker", "-H", labN2, "rmi", docker.ReferenceImage); err != nil {
+		t.Fatalf("remove the reference image from n2: %v %s", err, out)
+	}
 	host, err := os.Hostname()
 	if err != nil {
 		t.Fatal(err)

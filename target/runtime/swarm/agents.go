@@ -84,6 +84,9 @@ func (a *Agents) Launch(ctx context.Context, n int, url, secret string) error {
 	if err != nil {
 		return fmt.Errorf("agents: the reference image: %w", err)
 	}
+	if err := a.r.spreadImage(ctx, img.Ref); err != nil {
+		return fmt.Errorf("agents: %w", err)
+	}
 	tok := token()
 	labels := runtime.Self().Labels()
 	labels[LabelRun] = a.runID

@@ -57,6 +57,9 @@ func (r *Runtime) deploy(ctx context.Context, spec runtime.Spec) (*Deployment, e
 	if err != nil {
 		return nil, fmt.Errorf("deploy %s: %w (the image is built or looked up on the manager's engine only)", spec.Config.Name, err)
 	}
+	if err := r.spreadImage(ctx, img.Ref); err != nil {
+		return nil, fmt.Errorf("deploy %s: %w", spec.Config.Name, err)
+	}
 	d := newDeployment(r, spec, uint32(img.Port))
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("deploy %s: interrupted: %w", spec.Config.Name, err)

@@ -229,6 +229,21 @@ func (r *Runtime) sampler(nodeID, hostname string) Sampler {
 	return nil
 }
 
+// spreadImage gives every node engine loadlab reaches (Options.NodeEngines)
+// the image the manager holds under ref, loading it where it is missing or
+// another build of the same tag (the manager may just have rebuilt the
+// reference image from this binary): a task or agent placed there must
+// not start an older image. Nodes without an engine endpoint need the
+// image from a registry or loaded by hand.
+func (r *Runtime) spreadImage(ctx context.Context, ref string) error {
+	for _, node := range slices.Sorted(maps.Keys(r.nodes)) {
+		if _, err := r.engine.CopyImageTo(ctx, ref, r.nodes[node]); err != nil {
+			return fmt.Errorf("give node %s the image: %w", node, err)
+		}
+	}
+	return nil
+}
+
 // nodeEngine is the engine of the node with ID nodeID and hostname: the
 // manager's own, else Options.NodeEngines' entry for its node ID, else
 // for its hostname (nodes may share a hostname: an entry by node ID
