@@ -83,8 +83,8 @@ slo: p95<2s
 }
 
 // truthServer answers every request after a random service time in
-// [50, 250) ms, so that service time dominates, and records each
-// answer's service time as its handler measured it and when it answered.
+// [lo, hi), so that service time dominates, and records each answer's
+// service time as its handler measured it and when it answered.
 type truthServer struct {
 	*httptest.Server
 	mu     sync.Mutex
@@ -96,8 +96,8 @@ type truthAnswer struct {
 	end time.Time
 }
 
-// newTruthServer listens on addr (host:0).
-func newTruthServer(t *testing.T, addr string) *truthServer {
+// newTruthServer listens on addr (host:0), answering in [lo, hi).
+func newTruthServer(t testing.TB, addr string, lo, hi time.Duration) *truthServer {
 	t.Helper()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -108,7 +108,7 @@ func newTruthServer(t *testing.T, addr string) *truthServer {
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rng := rand.New(rand.NewSource(seq.Add(1)))
-		time.Sleep(50*time.Millisecond + time.Duration(rng.Int63n(int64(200*time.Millisecond))))
+		time.Sleep(lo + time.Duration(rng.Int63n(int64(hi-lo))))
 		w.Header().Set("Content-Type", "application/json")
 		_, _ = w.Write([]byte(`{"ok":true}`))
 		end := time.Now()
@@ -161,7 +161,7 @@ func truthPercentiles(ds []time.Duration) [3]float64 {
 // count in the window, and its p50/p95/p99 are within 1 % of one
 // histogram of the server's own service times.
 func (l labEnv) truth(t *testing.T) {
-	srv := newTruthServer(t, labManager+":0")
+	srv := newTruthServer(t, labManager+":0", 50*time.Millisecond, 250*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rt, err := SelectRuntime(ctx, "swarm", l.experiment(t, "lab-truth", "configs: [{name: x, replicas: 1}]\n"))
