@@ -12,7 +12,7 @@ RUNTIME ?= auto
 OUT ?= results
 FUZZTIME ?= 30000x
 
-.PHONY: all build experiment test fuzz train image bench bench-api bench-generator bench-agents bench-search report-check gate gate-study gate-check baseline soak clean swarm-lab-test swarm-lab-accept bench-swarm
+.PHONY: all build experiment test fuzz train image bench bench-api bench-generator bench-agents bench-search report-check gate gate-study gate-check baseline soak clean swarm-lab-accept bench-swarm
 
 all: build
 
@@ -121,6 +121,7 @@ gate-check: build
 # whose engine is shared, LAB_LOCK names the lock file held for the lab's
 # whole life.
 LAB_LOCK ?=
+.PHONY: swarm-lab-test
 swarm-lab-test:
 	$(if $(LAB_LOCK),flock $(LAB_LOCK)) env LOADLAB_SWARM_LAB=1 $(GO) test -count=1 -v -run '^TestSwarmLab$$' -timeout 10m ./internal/swarmlab/
 

@@ -167,12 +167,11 @@ func (e Experiment) rolloutProblems() []FieldError {
 func (r Rollout) Describe() string {
 	r = r.WithDefaults()
 	to := r.To.Image
+	if to == "" {
+		to = "the same image"
+	}
 	if len(r.To.Env) > 0 {
-		keys := slices.Sorted(maps.Keys(r.To.Env))
-		if to != "" {
-			to += " "
-		}
-		to += "with env " + strings.Join(keys, ", ")
+		to += " with env " + strings.Join(slices.Sorted(maps.Keys(r.To.Env)), ", ")
 	}
 	load := fmt.Sprintf("%d users", r.HoldUsers)
 	if r.HoldRate > 0 {

@@ -73,7 +73,7 @@ func (r *Runner) rolloutOnce(ctx context.Context, e Experiment, ro Rollout, cfg 
 	fmt.Fprintf(r.Log, "rollout %s: deploying %s (%d replicas)\n", order, cfg.Name, cfg.Replicas)
 	dep, err := r.Runtime.Deploy(ctx, spec)
 	if err != nil {
-		return heldRollout{}, fmt.Errorf("deploy %s: %w", cfg.Name, err)
+		return heldRollout{}, err // the runtime's error names the deploy and the configuration
 	}
 	defer func() {
 		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)

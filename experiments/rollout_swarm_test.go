@@ -32,8 +32,9 @@ const rolloutV2 = "loadlab/reference-api:rollout-test-v2"
 // (no second without success, nothing refused or reset; only requests on
 // keep-alive connections the stopping tasks closed fail, as eof) and ends
 // with every task on v2; stop-first with 1 replica has a gap without any
-// task, and the timeline counts every lost request by kind. Each rollout runs on its own fresh
-// service, removed at the end.
+// task, and the timeline counts every lost request by kind. With the API
+// draining on SIGTERM (LOADLAB_DRAIN), start-first loses no request at all.
+// Each rollout runs on its own fresh service, removed at the end.
 func TestRolloutsOnSwarm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real swarm rollouts take about a minute")
@@ -62,15 +63,24 @@ func TestRolloutsOnSwarm(t *testing.T) {
 		order    string
 		replicas int
 		lossless bool
+		drain    bool // the API drains on SIGTERM (LOADLAB_DRAIN=3s)
 	}{
-		{"start-first", 2, true},
-		{"stop-first", 1, false},
+		{"start-first", 2, true, false},
+		{"start-first", 2, true, true},
+		{"stop-first", 1, false, false},
 	} {
-		t.Run(tc.order, func(t *testing.T) {
+		name := tc.order
+		if tc.drain {
+			name += ", draining"
+		}
+		t.Run(name, func(t *testing.T) {
 			spec := runtime.Spec{
-				RunID:  fmt.Sprintf("test-%d-rollout-%s", os.Getpid(), tc.order),
+				RunID:  fmt.Sprintf("test-%d-rollout-%s-%v", os.Getpid(), tc.order, tc.drain),
 				Config: record.Config{Name: "r", CPUs: 0.5, MemoryBytes: 64 << 20, Replicas: tc.replicas},
 				Binary: apitest.Binary(t), HealthTimeout: 60 * time.Second,
+			}
+			if tc.drain {
+				spec.Env = map[string]string{"LOADLAB_DRAIN": "3s"}
 			}
 			dep, err := rt.Deploy(ctx, spec)
 			if err != nil {
@@ -139,6 +149,13 @@ func TestRolloutsOnSwarm(t *testing.T) {
 				}
 				if limit := int64(2 * ro.HoldUsers * tc.replicas); closed > limit {
 					t.Errorf("start-first lost %d requests on closed connections, more than two per connection and old task (%d)", closed, limit)
+				}
+				// An API that drains (it goes on serving with Connection:
+				// close, /health 503, before it stops accepting; Swarm's
+				// task list drops it at once as its desired state is
+				// shutdown) loses nothing at all.
+				if tc.drain && v.Failed != 0 {
+					t.Errorf("start-first with a draining API lost %d requests %v, want none", v.Failed, v.FailedByKind)
 				}
 			}
 			// Stop-first on one replica leaves a gap with no task running:
@@ -248,13 +265,13 @@ rollout:
 	if err != nil {
 		t.Fatal(err)
 	}
-	md, err := os.ReadFile(filepath.Join(dir, report.RolloutsMarkdownFile))
+	md, err := os.ReadFile(filepath.Join(dir, report.MarkdownFile))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"| start-first |", "| stop-first |", "plots/rollout-start-first.png", "plots/rollout-stop-first.png"} {
+	for _, want := range []string{"## Rollouts under load", "| start-first |", "| stop-first |", "plots/rollout-start-first.png", "plots/rollout-stop-first.png"} {
 		if !strings.Contains(string(md), want) {
-			t.Errorf("%s lacks %q:\n%s", report.RolloutsMarkdownFile, want, md)
+			t.Errorf("%s lacks %q:\n%s", report.MarkdownFile, want, md)
 		}
 	}
 	for _, p := range []string{"rollout-start-first.png", "rollout-stop-first.svg"} {

@@ -92,3 +92,11 @@ func TestRolloutDescribe(t *testing.T) {
 		t.Errorf("Describe:\n got %s\nwant %s", got, want)
 	}
 }
+
+func TestRolloutDescribeEnvOnly(t *testing.T) {
+	got := Rollout{To: RolloutTo{Env: map[string]string{"V": "2"}}, HoldRate: 50, Orders: []string{"stop-first"}}.Describe()
+	want := "rollout to the same image with env V under 50 requests/s, stop-first, 1 task(s) at a time, delay 0s, on failure pause"
+	if got != want {
+		t.Errorf("Describe:\n got %s\nwant %s", got, want)
+	}
+}

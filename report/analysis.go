@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/report/rollout"
 	"github.com/loadlab/loadlab/slo"
 )
 
@@ -62,9 +63,15 @@ type Analysis struct {
 	// Experiment and Environment are carried through from the Input.
 	Experiment  string         `json:"-"`
 	Environment map[string]any `json:"environment,omitempty"`
+	// Rollouts are a rollout experiment's verdicts (report/rollout.Judge),
+	// one per rollout in the order measured; nil for other runs.
+	Rollouts []rollout.Verdict `json:"rollouts,omitempty"`
 
 	// records are the raw steps, for the timeline and steps.csv.
 	records []record.Record
+	// rollouts is the rollout experiment's data behind Rollouts, for
+	// report.html's plots; nil for other runs.
+	rollouts *Rollouts
 }
 
 // Config returns the result of the configuration called name.
@@ -90,6 +97,9 @@ func Analyze(in Input) Analysis {
 		a.SLO = a.sloConds.String()
 	}
 
+	if in.Rollouts != nil {
+		a.Rollouts, a.rollouts = in.Rollouts.Verdicts(), in.Rollouts
+	}
 	plan := searchPlan(in.Plan, in.Records, in.Search != nil)
 	order, byConfig := record.ByConfig(in.Records)
 	a.Runs, a.StartedAt, a.EndedAt = runSpan(in.Records)

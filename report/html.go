@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/report/rollout"
 )
 
 //go:embed report.html.tmpl
@@ -41,6 +42,11 @@ type htmlPage struct {
 	Swatches   map[string]template.CSS
 	// Search is the "Search" section; nil for a run without a search.
 	Search *htmlSearch
+	// Rollouts and RolloutPlots are the "Rollouts under load" section
+	// (no rows: a run without rollouts).
+	Rollouts     grid
+	RolloutNote  string
+	RolloutPlots []htmlPlot
 }
 
 // htmlSearch is the "Search" section: the grids of search_render.go and
@@ -113,6 +119,17 @@ func WriteHTML(w io.Writer, a Analysis) error {
 			return fmt.Errorf("write report.html: %w", err)
 		}
 		page.Search = hs
+	}
+	if r := a.rollouts; r != nil {
+		h, rows := rollout.Table(a.Rollouts)
+		page.Rollouts, page.RolloutNote = grid{Header: h, Rows: rows, Numeric: rollout.Numeric}, rollout.Note
+		for _, win := range r.Windows {
+			var buf bytes.Buffer
+			if err := WriteRolloutPlot(&buf, r.Seconds, win, "svg"); err != nil {
+				return fmt.Errorf("write report.html: %w", err)
+			}
+			page.RolloutPlots = append(page.RolloutPlots, htmlPlot{ID: "rollout-" + sanitizeName(win.Name), Title: "rollout " + win.Name, SVG: template.HTML(inlineSVG(buf.String()))})
+		}
 	}
 	for _, name := range Plots {
 		var buf bytes.Buffer

@@ -2,13 +2,18 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"image"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/report/rollout"
+	"github.com/loadlab/loadlab/rundir"
 )
 
 // rolloutTimeline is 10 seconds at 100 successes/s and p95 10 ms, with a
@@ -137,5 +142,91 @@ func TestRolloutPlotEmptyAndAllErrors(t *testing.T) {
 	}
 	if err := WriteRolloutPlot(&bytes.Buffer{}, secs, win, "gif"); err == nil || !strings.Contains(err.Error(), "gif") {
 		t.Errorf("format gif: %v", err)
+	}
+}
+
+// TestRolloutSectionFromAResultsFolder reads a results folder with a
+// timeline and two rollouts (and no step) and writes the report: report.md
+// ends with the rollout table and links the plots WriteAll drew; a
+// rollouts.json that does not decode is an error naming it.
+func TestRolloutSectionFromAResultsFolder(t *testing.T) {
+	dir := t.TempDir()
+	secs, win := rolloutTimeline()
+	tw, err := record.CreateTimeline(filepath.Join(dir, rundir.TimelineFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secs {
+		if err := tw.Append(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	other := rollout.Window{Name: "start-first", Start: win.Start}
+	var b bytes.Buffer
+	if err := rollout.WriteWindows(&b, []rollout.Window{other, win}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, rundir.RolloutsFile), b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, rundir.StepsFile), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	in, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Rollouts == nil || len(in.Rollouts.Seconds) != 10 || len(in.Rollouts.Windows) != 2 {
+		t.Fatalf("rollouts read: %+v", in.Rollouts)
+	}
+	files, err := WriteAll(context.Background(), dir, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	md, err := os.ReadFile(filepath.Join(dir, MarkdownFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"## Rollouts under load",
+		"| stop-first | 3.0 s | yes | 280 | 80 (28.57 %) | refused 80 | 200.0 ms | 10.0 ms | 1 | v1 100, v2 100 |",
+		"| start-first | 0.0 s | not ended when measured | 0 | no requests |",
+		"(plots/rollout-stop-first.png)",
+	} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report.md lacks %q:\n%s", want, md)
+		}
+	}
+	for _, name := range []string{"rollout-stop-first.png", "rollout-stop-first.svg", "rollout-start-first.png"} {
+		if !slices.Contains(files, filepath.Join(dir, PlotDir, name)) {
+			t.Errorf("%s not written", name)
+		}
+	}
+	html, err := os.ReadFile(filepath.Join(dir, HTMLFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`<a href="#rollouts">Rollouts</a>`, `<h2>Rollouts under load</h2>`, `<td class="num">280</td>`, `refused 80`, `id="plot-rollout-stop-first"`, `id="plot-rollout-start-first"`} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("report.html lacks %s", want)
+		}
+	}
+	sum, err := os.ReadFile(filepath.Join(dir, SummaryFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"rollouts": [`, `"name": "stop-first"`, `"failed": 80`, `"failed_by_kind": {`, `"worst_p95_ms": 200`, `"seconds_without_success": 1`} {
+		if !strings.Contains(string(sum), want) {
+			t.Errorf("summary.json lacks %s", want)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, rundir.RolloutsFile), []byte("[{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadDir(dir); err == nil || !strings.Contains(err.Error(), rundir.RolloutsFile) {
+		t.Errorf("a torn rollouts.json: %v", err)
 	}
 }

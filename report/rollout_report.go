@@ -12,10 +12,6 @@ import (
 	"github.com/loadlab/loadlab/rundir"
 )
 
-// RolloutsMarkdownFile is the rollout section WriteAll writes for a run
-// that measured rollouts (its plots are plots/rollout-<name>.png/.svg).
-const RolloutsMarkdownFile = "rollouts.md"
-
 // Rollouts is a rollout experiment's data: the per-second timeline and
 // the rollouts measured in it.
 type Rollouts struct {
@@ -54,10 +50,11 @@ func readRollouts(dir string) (*Rollouts, error) {
 	return &Rollouts{Seconds: secs, Windows: ws}, nil
 }
 
-// WriteRolloutsMarkdown writes the rollout section: the verdict table and
-// a plot per rollout (under plotDir, as WriteAll names them).
+// WriteRolloutsMarkdown writes the rollout section of report.md: the
+// verdict table and a plot per rollout (under plotDir, as WriteAll names
+// them).
 func WriteRolloutsMarkdown(w io.Writer, r Rollouts, plotDir string) error {
-	if _, err := io.WriteString(w, "# Rollouts under load\n\nEach rollout was measured on a fresh deployment under the same held load; the failed requests, the worst one-second p95 and the duration count the seconds from the update's start to its end.\n\n"); err != nil {
+	if _, err := io.WriteString(w, "\n## Rollouts under load\n\nEach rollout was measured on a fresh deployment under the same held load; the failed requests, the worst one-second p95 and the duration count the seconds from the update's start to its end.\n\n"); err != nil {
 		return fmt.Errorf("write the rollout section: %w", err)
 	}
 	if err := rollout.WriteMarkdown(w, r.Verdicts()); err != nil {

@@ -20,8 +20,10 @@ const (
 )
 
 // WriteAll analyses in and writes every rendering into dir: summary.json
-// and steps.csv first (they need no drawing), then report.md, report.html
-// and plots/<name>.png and .svg for each of Plots and SearchPlots. Each file is written to
+// and steps.csv first (they need no drawing), then report.md (ending with
+// the rollout section when the run measured rollouts), report.html and
+// plots/<name>.png and .svg for each of Plots and SearchPlots (and
+// plots/rollout-<name>.png and .svg for each rollout). Each file is written to
 // a temporary name and renamed, so a reader never sees half a report and
 // no temporary file stays behind. A file that fails to render does not
 // stop the others: WriteAll returns the paths written, in order, and every
@@ -37,7 +39,15 @@ func WriteAll(ctx context.Context, dir string, in Input) (files []string, err er
 	}{
 		{SummaryFile, func(w io.Writer) error { return WriteSummary(w, a) }},
 		{StepsCSVFile, func(w io.Writer) error { return WriteStepsCSV(w, in.Records) }},
-		{MarkdownFile, func(w io.Writer) error { return WriteMarkdown(w, a, PlotDir) }},
+		{MarkdownFile, func(w io.Writer) error {
+			if err := WriteMarkdown(w, a, PlotDir); err != nil {
+				return err
+			}
+			if in.Rollouts == nil {
+				return nil
+			}
+			return WriteRolloutsMarkdown(w, *in.Rollouts, PlotDir)
+		}},
 		{HTMLFile, func(w io.Writer) error { return WriteHTML(w, a) }},
 	}
 	for _, name := range append(slices.Clone(Plots), SearchPlots(a)...) {
@@ -49,10 +59,6 @@ func WriteAll(ctx context.Context, dir string, in Input) (files []string, err er
 		}
 	}
 	if r := in.Rollouts; r != nil {
-		steps = append(steps, struct {
-			name   string
-			render func(io.Writer) error
-		}{RolloutsMarkdownFile, func(w io.Writer) error { return WriteRolloutsMarkdown(w, *r, PlotDir) }})
 		for _, win := range r.Windows {
 			for _, format := range []string{"png", "svg"} {
 				steps = append(steps, struct {

@@ -20,6 +20,8 @@ const modelEnv = "LOADLAB_MODEL"
 const (
 	extraCPUFlag = "extra-cpu-per-request"
 	extraCPUEnv  = "LOADLAB_EXTRA_CPU_PER_REQUEST"
+	drainFlag    = "drain"
+	drainEnv     = "LOADLAB_DRAIN"
 )
 
 // serveCmd runs the reference inference API until SIGINT/SIGTERM, then
@@ -31,6 +33,7 @@ type serveCmd struct {
 	logLevel    string
 	logRequests bool
 	extraCPU    string
+	drain       string
 }
 
 func newServeCmd() *cobra.Command {
@@ -51,7 +54,14 @@ accepting connections, lets in-flight requests finish and exits 0.
 variable, which an experiment's target.env sets inside a container) is a
 fixture for testing performance gates: every POST /predict first burns that
 much CPU time in a busy loop, so the API's CPU per request rises by a known
-amount. Off (0) by default.`,
+amount. Off (0) by default.
+
+--` + drainFlag + ` 3s (or ` + drainEnv + `=3s) makes shutdown a lame duck first:
+for that long the API goes on serving, every response with Connection:
+close, and GET /health answers 503 "draining", so that clients and balancers
+move to other replicas before it stops accepting; a rolling update then
+loses no request. Off (0) by default; keep it below the orchestrator's stop
+grace period (10 s in Docker and Swarm).`,
 		Args: cobra.NoArgs,
 		RunE: c.run,
 	}
@@ -63,6 +73,7 @@ amount. Off (0) by default.`,
 	f.StringVar(&c.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	f.BoolVar(&c.logRequests, "log-requests", false, "log every request at debug level (costs throughput)")
 	f.StringVar(&c.extraCPU, extraCPUFlag, "", "gate-testing fixture: CPU time every POST /predict burns in a busy loop, such as 300us; 0 is off (env "+extraCPUEnv+", default 0)")
+	f.StringVar(&c.drain, drainFlag, "", "on SIGTERM, keep serving this long with Connection: close and /health 503 before stopping, such as 3s; 0 is off (env "+drainEnv+", default 0)")
 	return cmd
 }
 
@@ -75,11 +86,15 @@ func (c *serveCmd) run(cmd *cobra.Command, _ []string) error {
 	cfg.Addr = c.addr
 	cfg.Leads = c.leads
 	cfg.LogRequests = c.logRequests
-	extra, err := extraCPUSetting(c.extraCPU, cmd.Flags().Changed(extraCPUFlag), os.Getenv(extraCPUEnv))
+	extra, err := durationSetting(extraCPUFlag, c.extraCPU, cmd.Flags().Changed(extraCPUFlag), extraCPUEnv, os.Getenv(extraCPUEnv), server.ParseExtraCPU)
 	if err != nil {
 		return err
 	}
-	cfg.ExtraCPUPerRequest = extra
+	drain, err := durationSetting(drainFlag, c.drain, cmd.Flags().Changed(drainFlag), drainEnv, os.Getenv(drainEnv), server.ParseDrain)
+	if err != nil {
+		return err
+	}
+	cfg.ExtraCPUPerRequest, cfg.DrainTimeout = extra, drain
 	cfg.Logger = slog.New(slog.NewJSONHandler(cmd.ErrOrStderr(), &slog.HandlerOptions{Level: level}))
 	if err := cfg.Validate(); err != nil {
 		return usagef("%v", err)
@@ -92,22 +107,22 @@ func (c *serveCmd) run(cmd *cobra.Command, _ []string) error {
 	return server.Run(cmd.Context(), cfg, source, load)
 }
 
-// extraCPUSetting is the extra CPU per request serve runs with: the flag's
-// value when the flag was given, else the environment variable's when it is
-// set and not empty, else 0 (off). A bad value is a usage error naming where
-// it came from.
-func extraCPUSetting(flag string, flagGiven bool, env string) (time.Duration, error) {
-	switch {
+// durationSetting is a duration serve runs with, given as --flag or as the
+// environment variable env (whose value is envValue): the flag's value when the flag was given, else
+// the variable's when it is set and not empty, else 0 (off), each read by
+// parse. A bad value is a usage error naming where it came from.
+func durationSetting(flag, value string, flagGiven bool, env, envValue string, parse func(string) (time.Duration, error)) (time.Duration, error) {
+	switch e := envValue; {
 	case flagGiven:
-		d, err := server.ParseExtraCPU(flag)
+		d, err := parse(value)
 		if err != nil {
-			return 0, usagef("--%s: %w", extraCPUFlag, err)
+			return 0, usagef("--%s: %w", flag, err)
 		}
 		return d, nil
-	case env != "":
-		d, err := server.ParseExtraCPU(env)
+	case e != "":
+		d, err := parse(e)
 		if err != nil {
-			return 0, usagef("environment variable %s: %w; fix or unset it, or give --%s", extraCPUEnv, err, extraCPUFlag)
+			return 0, usagef("environment variable %s: %w; fix or unset it, or give --%s", env, err, flag)
 		}
 		return d, nil
 	}

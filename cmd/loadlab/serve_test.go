@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/loadlab/loadlab/target/refapi/server"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -105,8 +106,9 @@ func isExitCode(err error, code int) bool {
 	return errors.As(err, &ee) && ee.Code == code
 }
 
-func TestServeExtraCPUSetting(t *testing.T) {
+func TestServeDurationSettings(t *testing.T) {
 	for _, tc := range []struct {
+		drain     bool // the --drain setting, else --extra-cpu-per-request
 		flag      string
 		flagGiven bool
 		env       string
@@ -121,13 +123,22 @@ func TestServeExtraCPUSetting(t *testing.T) {
 		{flag: "300", flagGiven: true, err: "--extra-cpu-per-request: \"300\" is not a duration: give one such as 300us"},
 		{flag: "-1ms", flagGiven: true, err: "--extra-cpu-per-request: -1ms is out of range: give 0 (off) to 1s"},
 		{env: "2s", err: "environment variable LOADLAB_EXTRA_CPU_PER_REQUEST: 2s is out of range: give 0 (off) to 1s, such as 300us; fix or unset it"},
+		{drain: true, want: 0},
+		{drain: true, env: "3s", want: 3 * time.Second},
+		{drain: true, flag: "1s", flagGiven: true, env: "3s", want: time.Second},
+		{drain: true, flag: "45s", flagGiven: true, err: "--drain: 45s is out of range: give 0 (off) to 30s"},
+		{drain: true, env: "soon", err: "environment variable LOADLAB_DRAIN: \"soon\" is not a duration: give one such as 3s"},
 	} {
-		got, err := extraCPUSetting(tc.flag, tc.flagGiven, tc.env)
+		flag, env, parse := extraCPUFlag, extraCPUEnv, server.ParseExtraCPU
+		if tc.drain {
+			flag, env, parse = drainFlag, drainEnv, server.ParseDrain
+		}
+		got, err := durationSetting(flag, tc.flag, tc.flagGiven, env, tc.env, parse)
 		if tc.err == "" && (err != nil || got != tc.want) {
-			t.Errorf("extraCPUSetting(%q, %v, %q) = %v, %v; want %v", tc.flag, tc.flagGiven, tc.env, got, err, tc.want)
+			t.Errorf("--%s %q (given %v), %s=%q: %v, %v; want %v", flag, tc.flag, tc.flagGiven, env, tc.env, got, err, tc.want)
 		}
 		if tc.err != "" && (!isUsage(err) || !strings.Contains(err.Error(), tc.err)) {
-			t.Errorf("extraCPUSetting(%q, %v, %q) = %v, %v; want a usage error containing %q", tc.flag, tc.flagGiven, tc.env, got, err, tc.err)
+			t.Errorf("--%s %q (given %v), %s=%q: %v, %v; want a usage error containing %q", flag, tc.flag, tc.flagGiven, env, tc.env, got, err, tc.err)
 		}
 	}
 }

@@ -50,7 +50,8 @@ type taskPort struct {
 	port       int
 }
 
-// TestSwarmLab brings the two-node lab up, runs one reference API task per
+// TestSwarmLab first removes a partial lab (a namespace, a veth pair and a
+// data dir left by an up that failed), then brings the two-node lab up, runs one reference API task per
 // node with a host-mode published port, and checks that the task on the
 // host answers at 10.213.0.1 and 127.0.0.1 and the task on n2 at
 // 10.213.0.2, each at its own task's port; the lab is torn down at the end
@@ -65,6 +66,31 @@ func TestSwarmLab(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 8*time.Minute)
 	defer cancel()
 	sh := script(t)
+
+	// down after a partial up: a namespace, a veth pair and a data dir,
+	// but no daemon and no swarm.
+	for _, c := range [][]string{
+		{"ip", "netns", "add", "n2"},
+		{"ip", "link", "add", "veth-n2h", "type", "veth", "peer", "name", "veth-n2c"},
+		{"mkdir", "-p", "/var/lib/docker-n2/partial"},
+	} {
+		if _, err := run(ctx, c[0], c[1:]...); err != nil {
+			_, _ = run(context.Background(), "bash", sh, "down")
+			t.Fatalf("simulate a partial up: %v", err)
+		}
+	}
+	if out, err := run(ctx, "bash", sh, "down"); err != nil {
+		t.Fatalf("swarm-lab.sh down after a partial up: %v %s", err, out)
+	}
+	if out, _ := run(ctx, "ip", "netns", "list"); strings.Contains(out, "n2") {
+		t.Errorf("netns n2 left after down of a partial up: %q", out)
+	}
+	if _, err := run(ctx, "ip", "link", "show", "veth-n2h"); err == nil {
+		t.Error("veth-n2h left after down of a partial up")
+	}
+	if _, err := os.Stat("/var/lib/docker-n2"); !os.IsNotExist(err) {
+		t.Errorf("/var/lib/docker-n2 left after down of a partial up (%v)", err)
+	}
 
 	t.Cleanup(func() {
 		start := time.Now()

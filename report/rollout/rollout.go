@@ -34,34 +34,36 @@ type Window struct {
 
 // Verdict is what a rollout did to the load.
 type Verdict struct {
-	Name  string
-	State string
+	Name  string `json:"name"`
+	State string `json:"state,omitempty"`
 	// Ended is false when the rollout had not ended at the last second
 	// measured; DurationS then runs to that second's end.
-	Ended     bool
-	DurationS float64
+	Ended     bool    `json:"ended"`
+	DurationS float64 `json:"duration_s"`
 	// Seconds counts the timeline's seconds that overlap the rollout (a
 	// second that straddles its start or end counts whole).
-	Seconds int
+	Seconds int `json:"seconds"`
 	// Requests, Successes and Failed are the results of those seconds;
 	// FailedByKind splits Failed by error kind.
-	Requests, Successes, Failed int64
-	FailedByKind                map[string]int64
+	Requests     int64            `json:"requests"`
+	Successes    int64            `json:"successes"`
+	Failed       int64            `json:"failed"`
+	FailedByKind map[string]int64 `json:"failed_by_kind,omitempty"`
 	// WorstP95Ms is the highest one-second p95 during the rollout, in
 	// milliseconds, at WorstP95At (the second's start); nil when no result
 	// arrived in any of its seconds.
-	WorstP95Ms *float64
-	WorstP95At time.Time
+	WorstP95Ms *float64  `json:"worst_p95_ms"`
+	WorstP95At time.Time `json:"worst_p95_at,omitzero"`
 	// BeforeP95Ms is the median one-second p95 of the seconds before the
 	// rollout (the level it started from); nil when there were none.
-	BeforeP95Ms *float64
+	BeforeP95Ms *float64 `json:"before_p95_ms"`
 	// SilentSeconds counts the rollout's seconds without a single success.
-	SilentSeconds int
+	SilentSeconds int `json:"seconds_without_success"`
 	// ServedByVersion estimates the successes per version: each second's
 	// successes split in proportion to its running tasks per version
 	// (record.Second.Tasks), which is what round-robin over tasks serves;
 	// seconds without a task count go to "unknown". Nil when no success.
-	ServedByVersion map[string]float64
+	ServedByVersion map[string]float64 `json:"served_by_version_estimated,omitempty"`
 }
 
 // Lost reports whether the rollout failed any request.

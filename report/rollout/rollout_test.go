@@ -195,3 +195,18 @@ func TestWindowsRoundTrip(t *testing.T) {
 		t.Error("a torn file decoded")
 	}
 }
+
+// TestMarkdownEscapesPipes: a name with "|" does not break the table.
+func TestMarkdownEscapesPipes(t *testing.T) {
+	var b strings.Builder
+	if err := WriteMarkdown(&b, []Verdict{{Name: "a|b", Ended: true}}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `| a\|b |`) {
+		t.Errorf("pipe not escaped:\n%s", b.String())
+	}
+	h, rows := Table([]Verdict{{Name: "a|b"}})
+	if len(h) != len(Numeric) || rows[0][0] != "a|b" {
+		t.Errorf("Table: %d columns (%d numeric flags), first cell %q", len(h), len(Numeric), rows[0][0])
+	}
+}

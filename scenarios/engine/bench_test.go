@@ -30,7 +30,17 @@ func BenchmarkGeneratorClosedLoop(b *testing.B) {
 	benchGenerator(b, record.ModelUsers)
 }
 
-func benchGenerator(b *testing.B, model string) {
+// BenchmarkGeneratorClosedLoopTimeline is the closed loop with the run cut
+// into seconds (Options.Second): the cost per request of the timeline.
+func BenchmarkGeneratorClosedLoopTimeline(b *testing.B) {
+	benchGenerator(b, record.ModelUsers, func(o *Options) { o.Second = func(record.Second) {} })
+}
+
+func benchGenerator(b *testing.B, model string, opts ...func(*Options)) {
+	var opt Options
+	for _, o := range opts {
+		o(&opt)
+	}
 	url := os.Getenv("LOADLAB_BENCH_URL")
 	if url == "" {
 		srv := newTestServer(b, func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(`{"label":1}`)) })
@@ -51,7 +61,7 @@ func benchGenerator(b *testing.B, model string) {
 	var cpu time.Duration
 	for b.Loop() {
 		cpu0 := cpuTime()
-		_, recs, err := runTest(b, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/predict")}}, []string{url}, Options{})
+		_, recs, err := runTest(b, sc, steps, &cycleSource{reqs: []scenarios.Request{get("/predict")}}, []string{url}, opt)
 		cpu += cpuTime() - cpu0
 		if err != nil {
 			b.Fatal(err)

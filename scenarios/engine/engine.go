@@ -88,6 +88,12 @@ type Options struct {
 	// Progress, when set, is called about once a second and at the end of
 	// every step.
 	Progress func(Progress)
+	// Second, when set, receives the run cut into seconds (record.Second:
+	// requests, errors by kind, p95, offered load), each the moment it
+	// ends, from a goroutine of its own, plus the last partial second
+	// before Run returns; settle times are included. Unset, it costs
+	// nothing.
+	Second func(record.Second)
 	// Results, when set, receives every result (settle times included) in
 	// vegeta's gob format, readable by `vegeta report` and `vegeta plot`;
 	// each result's Attack names its step ("step 3").
@@ -103,12 +109,6 @@ type Options struct {
 	// generation agent sets it, so that its controller merges them
 	// exactly.
 	Histograms bool
-	// Second, when set, receives the run cut into seconds (record.Second:
-	// requests, errors by kind, p95, offered load), each the moment it
-	// ends, from a goroutine of its own, plus the last partial second
-	// before Run returns; settle times are included. Unset, it costs
-	// nothing.
-	Second func(record.Second)
 }
 
 // Progress is a live view of the ramp. RPS, ErrorRate and P95 cover the

@@ -27,6 +27,16 @@ type Config struct {
 	// ShutdownTimeout bounds how long in-flight requests may take to
 	// finish after shutdown begins.
 	ShutdownTimeout time.Duration
+	// DrainTimeout is how long the server goes on serving once shutdown
+	// begins (a lame duck), before it stops accepting: every response
+	// then carries Connection: close, so that clients leave their
+	// keep-alive connections after their next answer instead of sending
+	// on a connection the server is about to close, and /health answers
+	// 503 "draining", so that balancers stop sending it new ones. A
+	// rolling update that replaces a draining replica then loses no
+	// request. 0, the default, stops accepting at once; at most
+	// MaxDrainTimeout.
+	DrainTimeout time.Duration
 	// Logger receives structured logs; nil discards them.
 	Logger *slog.Logger
 	// LogRequests logs one line per request at debug level (off by
@@ -83,6 +93,9 @@ func (c Config) Validate() error {
 	}
 	if err := checkExtraCPU(c.ExtraCPUPerRequest); err != nil {
 		errs = append(errs, fmt.Errorf("extra_cpu_per_request: %w", err))
+	}
+	if err := checkDrain(c.DrainTimeout); err != nil {
+		errs = append(errs, fmt.Errorf("drain_timeout: %w", err))
 	}
 	return errors.Join(errs...)
 }

@@ -36,6 +36,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	ep = route(r.URL.Path)
+	s.markDraining(w)
 	status = s.dispatch(ep, w, r)
 }
 
@@ -277,6 +278,11 @@ func (s *Server) health(w http.ResponseWriter) int {
 	st := s.state.Load()
 	if st == nil {
 		b := append([]byte(`{"status":"loading","model_loaded":false,"model_version":null,"uptime_seconds":`), appendFloat(nil, uptime)...)
+		return writeJSON(w, http.StatusServiceUnavailable, append(b, "}\n"...))
+	}
+	if s.draining.Load() {
+		b := append([]byte(`{"status":"draining","model_loaded":true,"model_version":`), appendString(nil, st.model.Version())...)
+		b = append(append(b, `,"uptime_seconds":`...), appendFloat(nil, uptime)...)
 		return writeJSON(w, http.StatusServiceUnavailable, append(b, "}\n"...))
 	}
 	b := append([]byte(`{"status":"ok","model_loaded":true,"model_version":`), appendString(nil, st.model.Version())...)

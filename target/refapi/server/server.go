@@ -35,6 +35,8 @@ type Server struct {
 	metrics *metrics
 	started time.Time
 	state   atomic.Pointer[state]
+	// draining is set for the lame-duck period of Config.DrainTimeout.
+	draining atomic.Bool
 }
 
 // state is everything derived from one model, swapped atomically.
@@ -81,8 +83,8 @@ func (s *Server) SetModel(m *model.Model, source string) error {
 }
 
 // Serve serves HTTP on ln until ctx ends, then shuts down gracefully:
-// it stops accepting, lets in-flight requests finish (up to
-// ShutdownTimeout) and returns nil.
+// it drains for DrainTimeout (see Config.DrainTimeout), stops accepting,
+// lets in-flight requests finish (up to ShutdownTimeout) and returns nil.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           s,
@@ -105,6 +107,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve on %s: %w", ln.Addr(), err)
 	case <-ctx.Done():
 	}
+	s.drain()
 	s.log.Info("shutting down: finishing in-flight requests", "timeout", s.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

@@ -11,10 +11,11 @@
 // closed at once (no retry, so the request on it fails and is counted as
 // the engine sees it: eof or reset); with no replica listed it is closed
 // too. With a health path, a replica gets connections only once its
-// health path has answered 2xx (checked every healthEvery from when it is
-// first listed, as a load balancer's health check or a Kubernetes
-// readiness probe would): a task Swarm reports running but whose API
-// still loads is not sent load. It never hides a failure of the target.
+// health path has answered 2xx (checked in the background every
+// healthEvery from when it is listed, as a load balancer's health check or
+// a Kubernetes readiness probe would): a task Swarm reports running but
+// whose API still loads is not sent load. It never hides a failure of the
+// target.
 package balance
 
 import (
@@ -78,6 +79,10 @@ func Start(urls func() []string, healthPath string) (*Balancer, error) {
 		health: healthPath, ready: map[string]bool{}, check: map[string]bool{}}
 	b.wg.Add(1)
 	go b.serve()
+	if healthPath != "" {
+		b.wg.Add(1)
+		go b.watch()
+	}
 	return b, nil
 }
 
@@ -208,6 +213,25 @@ func (b *Balancer) pick() string {
 		return ""
 	}
 	return u.Host
+}
+
+// watch starts the health checks of newly listed replicas every
+// healthEvery, so that a replica is ready by the time a connection needs
+// it (connections are rare under keep-alive: checking only when one
+// arrives would leave the new tasks of a rollout unchecked at the moment
+// the old ones close their connections).
+func (b *Balancer) watch() {
+	defer b.wg.Done()
+	t := time.NewTicker(healthEvery)
+	defer t.Stop()
+	for {
+		b.readyOf(b.urls())
+		select {
+		case <-b.done:
+			return
+		case <-t.C:
+		}
+	}
 }
 
 // readyOf keeps the replicas of us whose health check passed (all of them

@@ -105,7 +105,7 @@ func (d *Deployment) start(ctx context.Context, spec runtime.Spec) error {
 			errMu.Lock()
 			defer errMu.Unlock()
 			if firstErr == nil && wctx.Err() == nil {
-				firstErr = fmt.Errorf("%s is not healthy: %w%s", t.where(), err, d.logTail(ctx, t))
+				firstErr = fmt.Errorf("%s is not healthy: %w%s%s", t.where(), err, d.meshHint(), d.logTail(ctx, t))
 				stop()
 			}
 		})
@@ -134,7 +134,7 @@ func (d *Deployment) waitRunning(ctx context.Context, deadline time.Time) ([]tas
 		for _, t := range ts {
 			switch {
 			case t.failed():
-				return nil, fmt.Errorf("%s failed before it was healthy: %s (exit code %d)%s", t.where(), t.message, t.exitCode, d.logTail(ctx, t))
+				return nil, fmt.Errorf("%s failed before it was healthy: %s (exit code %d)%s%s", t.where(), t.message, t.exitCode, imageHint(t), d.logTail(ctx, t))
 			case t.running() && t.url != "":
 				running = append(running, t)
 			case t.desired == apiswarm.TaskStateRunning:
@@ -154,6 +154,24 @@ func (d *Deployment) waitRunning(ctx context.Context, deadline time.Time) ([]tas
 		case <-tick.C:
 		}
 	}
+}
+
+// meshHint, for a deployment behind the routing mesh, says that the mesh
+// may be what does not answer.
+func (d *Deployment) meshHint() string {
+	if d.publish != PublishIngress {
+		return ""
+	}
+	return "\nwith publish: ingress the health check goes through Swarm's routing mesh, which needs IPVS in the kernel (it does not answer on some kernels): try publish: host"
+}
+
+// imageHint says how to bring the image to a node that lacks it (images
+// are built and looked up on the manager only; nothing is pulled).
+func imageHint(t task) string {
+	if !strings.Contains(strings.ToLower(t.message), "no such image") {
+		return ""
+	}
+	return fmt.Sprintf("\nthe image is only in the manager's store: name node %s's engine in swarm.node_engines (loadlab then loads the image there itself), load it by hand (docker save %s | docker -H <that node's engine> load) or push it to a registry the nodes can pull from", t.nodeName(), t.image)
 }
 
 // describeWaiting lists tasks that do not run yet, with Swarm's state and

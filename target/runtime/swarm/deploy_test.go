@@ -58,6 +58,7 @@ func TestDeployTwoReplicasUnderLimits(t *testing.T) {
 			t.Fatalf("inspect %s: %v", tk.where(), err)
 		}
 		seen++
+		t.Logf("%s: NanoCPUs %d, Memory %d, MemorySwap %d", tk.where(), c.HostConfig.NanoCPUs, c.HostConfig.Memory, c.HostConfig.MemorySwap)
 		if c.HostConfig.NanoCPUs != 500_000_000 || c.HostConfig.Memory != 64<<20 {
 			t.Errorf("%s: NanoCPUs %d, Memory %d; want 500000000 and %d", tk.where(), c.HostConfig.NanoCPUs, c.HostConfig.Memory, 64<<20)
 		}
@@ -123,4 +124,36 @@ func TestDeployCancelledLeavesNothing(t *testing.T) {
 		t.Errorf("error %v: want the interruption", err)
 	}
 	assertGone(t, r, spec.RunID)
+}
+
+// TestIngressWorksOrSaysWhy deploys with publish: ingress: where the
+// routing mesh works, the task answers /predict at the mesh's port on
+// 127.0.0.1; where the kernel lacks IPVS (this machine), Deploy fails at
+// the health timeout saying to use publish: host, and removes the service.
+func TestIngressWorksOrSaysWhy(t *testing.T) {
+	r := engine(t)
+	mesh := *r
+	mesh.opts.Publish = PublishIngress
+	spec := newSpec(t, record.Config{Name: "ingress", Replicas: 1})
+	spec.HealthTimeout = 8 * time.Second
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	dep, err := mesh.Deploy(ctx, spec)
+	if err != nil {
+		if !strings.Contains(err.Error(), "try publish: host") {
+			t.Errorf("ingress deploy failed without the hint: %v", err)
+		}
+		t.Logf("the routing mesh does not answer here: %v", err)
+		assertGone(t, r, spec.RunID)
+		return
+	}
+	d := dep.(*Deployment)
+	defer d.Close(context.Background())
+	urls := d.URLs()
+	if len(urls) != 1 || !strings.HasPrefix(urls[0], "http://127.0.0.1:") || d.Publish() != PublishIngress {
+		t.Fatalf("ingress URLs %v", urls)
+	}
+	if n := drive(t, urls, predictBody, 1, 3, 10*time.Second); n != 3 {
+		t.Errorf("%d of 3 /predict answered through the mesh", n)
+	}
 }

@@ -126,8 +126,11 @@ func (d *Deployment) Tasks() []string {
 }
 
 // Events returns the tasks' failures (exits, OOM kills) and their
-// replacements by Swarm (restarts) seen so far, oldest first. Removal at
-// Close and tasks Swarm shuts down itself (an update) are not events.
+// replacements by Swarm (restarts) seen so far, oldest first. An event's
+// time is when the watcher saw it, at most pollEvery (250 ms) after Swarm
+// recorded it: events are only ever appended, so a step's share of them
+// never changes. Removal at Close and tasks Swarm shuts down itself (an
+// update) are not events.
 func (d *Deployment) Events() []record.Event {
 	d.evMu.Lock()
 	defer d.evMu.Unlock()

@@ -153,3 +153,13 @@ func TestTaskOf(t *testing.T) {
 		t.Errorf("where on an unknown node = %q", w)
 	}
 }
+
+func TestImageHint(t *testing.T) {
+	tk := task{hostname: "n2", image: "loadlab/reference-api:dev", message: `No such image: loadlab/reference-api:dev`}
+	if h := imageHint(tk); !strings.Contains(h, "name node n2's engine in swarm.node_engines") || !strings.Contains(h, "load it by hand (docker save loadlab/reference-api:dev | docker -H") {
+		t.Errorf("hint %q", h)
+	}
+	if h := imageHint(task{message: "task: non-zero exit (1)"}); h != "" {
+		t.Errorf("hint for an exit: %q", h)
+	}
+}
