@@ -128,8 +128,9 @@ swarm-lab-test:
 # Issue 14 §4's acceptance tests on the two-node lab (~3 minutes; root, a
 # Docker Engine outside any swarm): a spread service ramped by 2 agents
 # (one per node), merged percentiles against a truth server's own
-# timings, a task killed on n2, an agent killed on n2; the lab is brought
-# up and torn down by the test. LAB_LOCK as for swarm-lab-test.
+# timings, a task killed on n2, an agent killed on n2, rolling updates
+# (experiments/rollout.yaml, then stop-first on one replica); the lab is
+# brought up and torn down by the test. LAB_LOCK as for swarm-lab-test.
 swarm-lab-accept:
 	$(if $(LAB_LOCK),flock $(LAB_LOCK)) env LOADLAB_SWARM_LAB=1 $(GO) test -count=1 -v -run '^TestSwarmLabAcceptance$$' -timeout 10m ./experiments/
 

@@ -92,6 +92,7 @@ func TestSwarmLabAcceptance(t *testing.T) {
 	t.Run("Truth", lab.truth)
 	t.Run("TaskKilled", lab.taskKilled)
 	t.Run("AgentKilled", lab.agentKilled)
+	t.Run("Rollouts", lab.rollouts)
 }
 
 // labEnv is what the lab's subtests share.
