@@ -12,7 +12,7 @@ RUNTIME ?= auto
 OUT ?= results
 FUZZTIME ?= 30000x
 
-.PHONY: all build experiment test fuzz train image bench bench-api bench-generator bench-agents bench-search report-check gate gate-study gate-check baseline soak clean
+.PHONY: all build experiment test fuzz train image bench bench-api bench-generator bench-agents bench-search report-check gate gate-study gate-check baseline soak clean swarm-lab-accept bench-swarm
 
 all: build
 
@@ -124,6 +124,21 @@ LAB_LOCK ?=
 .PHONY: swarm-lab-test
 swarm-lab-test:
 	$(if $(LAB_LOCK),flock $(LAB_LOCK)) env LOADLAB_SWARM_LAB=1 $(GO) test -count=1 -v -run '^TestSwarmLab$$' -timeout 10m ./internal/swarmlab/
+
+# Issue 14 §4's acceptance tests on the two-node lab (~3 minutes; root, a
+# Docker Engine outside any swarm): a spread service ramped by 2 agents
+# (one per node), merged percentiles against a truth server's own
+# timings, a task killed on n2, an agent killed on n2, rolling updates
+# (experiments/rollout.yaml, then stop-first on one replica); the lab is
+# brought up and torn down by the test. LAB_LOCK as for swarm-lab-test.
+swarm-lab-accept:
+	$(if $(LAB_LOCK),flock $(LAB_LOCK)) env LOADLAB_SWARM_LAB=1 $(GO) test -count=1 -v -run '^TestSwarmLabAcceptance$$' -timeout 10m ./experiments/
+
+# Issue 14's benchmark on the two-node lab, which the script brings up and
+# down (~3 minutes): 2 agents against 1 at the same load, deploy → healthy
+# for swarm vs docker, the controller's merge cost. LAB_LOCK as above.
+bench-swarm:
+	$(if $(LAB_LOCK),flock $(LAB_LOCK)) bash scripts/bench-swarm.sh
 
 report-check:
 	bash scripts/report-check.sh

@@ -23,6 +23,10 @@ import (
 // of the service's spec.
 const agentTokenFile = "/run/secrets/loadlab-agent-token"
 
+// agentNode is the Swarm template of an agent's node name
+// (record.GeneratorShare.Node): "<hostname>/<node ID>".
+const agentNode = "{{.Node.Hostname}}/{{.Node.ID}}"
+
 // agentsConfig is the loadlab.config label of an agent service.
 const agentsConfig = "load-generators"
 
@@ -80,6 +84,9 @@ func (a *Agents) Launch(ctx context.Context, n int, url, secret string) error {
 	if err != nil {
 		return fmt.Errorf("agents: the reference image: %w", err)
 	}
+	if err := a.r.spreadImage(ctx, img.Ref); err != nil {
+		return fmt.Errorf("agents: %w", err)
+	}
 	tok := token()
 	labels := runtime.Self().Labels()
 	labels[LabelRun] = a.runID
@@ -129,8 +136,11 @@ func agentSpec(name, image string, n int, url, secretID, secretName string, labe
 				Command: []string{"/loadlab", "agent"},
 				Args:    []string{"--controller", url, "--token-file", agentTokenFile},
 				// Swarm's templates: each agent is named after its task
-				// and its node.
-				Env:             []string{"LOADLAB_AGENT_ID={{.Task.Name}}", "LOADLAB_AGENT_NODE={{.Node.Hostname}}"},
+				// and its node: the node's hostname and ID, since nodes
+				// may share a hostname (cloned machines, or the two-node
+				// lab's second engine in a network namespace of this
+				// host).
+				Env:             []string{"LOADLAB_AGENT_ID={{.Task.Name}}", "LOADLAB_AGENT_NODE=" + agentNode},
 				ReadOnly:        true,
 				Privileges:      &apiswarm.Privileges{NoNewPrivileges: true},
 				CapabilityDrop:  []string{"ALL"},

@@ -57,6 +57,9 @@ func (r *Runtime) deploy(ctx context.Context, spec runtime.Spec) (*Deployment, e
 	if err != nil {
 		return nil, fmt.Errorf("deploy %s: %w (the image is built or looked up on the manager's engine only)", spec.Config.Name, err)
 	}
+	if err := r.spreadImage(ctx, img.Ref); err != nil {
+		return nil, fmt.Errorf("deploy %s: %w", spec.Config.Name, err)
+	}
 	d := newDeployment(r, spec, uint32(img.Port))
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("deploy %s: interrupted: %w", spec.Config.Name, err)
@@ -168,7 +171,7 @@ func imageHint(t task) string {
 	if !strings.Contains(strings.ToLower(t.message), "no such image") {
 		return ""
 	}
-	return fmt.Sprintf("\nthe image is only in the manager's store: load it on node %s (docker save %s | docker -H <that node's engine> load) or push it to a registry the nodes can pull from", cmpOr(t.hostname, t.nodeID), t.image)
+	return fmt.Sprintf("\nthe image is only in the manager's store: name node %s's engine in swarm.node_engines (loadlab then loads the image there itself), load it by hand (docker save %s | docker -H <that node's engine> load) or push it to a registry the nodes can pull from", t.nodeName(), t.image)
 }
 
 // describeWaiting lists tasks that do not run yet, with Swarm's state and

@@ -30,7 +30,7 @@ func TestDeployTwoReplicasUnderLimits(t *testing.T) {
 	for _, u := range urls {
 		p, err := url.Parse(u)
 		if err != nil || p.Hostname() != "127.0.0.1" {
-			t.Fatalf("URL %q: want http://127.0.0.1:<port> for a task on this node (%v)", u, err)
+			t.Fatalf("URL %q: want http://127.0.0.1:<port>, the address of the single-node swarm's only node (%v)", u, err)
 		}
 		ports[p.Port()] = true
 		if n := drive(t, []string{u}, predictBody, 1, 3, 10*time.Second); n != 3 {

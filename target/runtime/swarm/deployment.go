@@ -119,17 +119,10 @@ func (d *Deployment) Tasks() []string {
 	var out []string
 	for _, t := range d.current {
 		if t.running() {
-			out = append(out, fmt.Sprintf("%d %.12s %s %s", t.slot, t.id, cmpOr(t.hostname, t.nodeID), t.url))
+			out = append(out, fmt.Sprintf("%d %.12s %s %s", t.slot, t.id, t.nodeName(), t.url))
 		}
 	}
 	return out
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // Events returns the tasks' failures (exits, OOM kills) and their

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/record"
-	"github.com/loadlab/loadlab/target/runtime/docker"
 )
 
 // seenTask is what the watcher remembers of one task.
@@ -94,7 +93,7 @@ func (d *Deployment) observe(ctx context.Context, ts []task) {
 				slot.restarts++
 				d.events = append(d.events, record.Event{
 					Time: time.Now().UTC(), Replica: d.replicaName(t.slot), Kind: record.EventRestart,
-					Message: fmt.Sprintf("Swarm replaced the failed task with task %.12s on %s", t.id, cmpOr(t.hostname, t.nodeID)),
+					Message: fmt.Sprintf("Swarm replaced the failed task with task %.12s on %s", t.id, t.nodeName()),
 				})
 			}
 		case t.ended() && !s.ended:
@@ -117,7 +116,7 @@ func (d *Deployment) observe(ctx context.Context, ts []task) {
 					Message: "killed by the kernel OOM killer (memory limit reached)"})
 			}
 			ev := record.Event{Time: at, Replica: d.replicaName(t.slot), Kind: record.EventExit, ExitCode: t.exitCode, OOMKilled: oom && t.exitCode == 137}
-			ev.Message = fmt.Sprintf("task %.12s on %s %s: %s", t.id, cmpOr(t.hostname, t.nodeID), t.state, t.message)
+			ev.Message = fmt.Sprintf("task %.12s on %s %s: %s", t.id, t.nodeName(), t.state, t.message)
 			d.events = append(d.events, ev)
 		}
 		d.evMu.Unlock()
@@ -151,12 +150,7 @@ func (d *Deployment) oomKilled(ctx context.Context, t task) bool {
 	if t.container == "" {
 		return false
 	}
-	var e *docker.Runtime
-	if t.nodeID == d.r.nodeID {
-		e = d.r.engine
-	} else {
-		e = d.r.nodes[t.hostname]
-	}
+	e := d.r.nodeEngine(t.nodeID, t.hostname)
 	if e == nil {
 		return false
 	}

@@ -58,6 +58,9 @@ func (d *Deployment) Update(ctx context.Context, image string, env map[string]st
 		if _, err := d.r.engine.ResolveImage(ctx, runtime.Spec{Image: image, Port: int(d.targetPort)}); err != nil {
 			return fmt.Errorf("update service %s: %w", d.name, err)
 		}
+		if err := d.r.spreadImage(ctx, image); err != nil {
+			return fmt.Errorf("update service %s: %w", d.name, err)
+		}
 	}
 	svc, _, err := d.r.cli.ServiceInspectWithRaw(ctx, d.serviceID, apiswarm.ServiceInspectOptions{})
 	if err != nil {

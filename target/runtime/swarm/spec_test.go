@@ -103,13 +103,15 @@ func TestOptionsCheck(t *testing.T) {
 	}
 }
 
-// TestTaskOf: a running task's URL is 127.0.0.1 on the manager's node,
-// its node's address elsewhere, the mesh's port with ingress; a task
-// without a port or not running has none.
+// TestTaskOf: a running task's URL is its node's swarm address, on the
+// manager's node too (agents on other nodes must reach it; 127.0.0.1 only
+// when the manager's address is unknown), the mesh's port with ingress; a
+// task without a port or not running has none.
 func TestTaskOf(t *testing.T) {
 	nodes := map[string]apiswarm.Node{
 		"n1": {ID: "n1", Description: apiswarm.NodeDescription{Hostname: "vm"}, Status: apiswarm.NodeStatus{Addr: "10.213.0.1"}},
 		"n2": {ID: "n2", Description: apiswarm.NodeDescription{Hostname: "n2"}, Status: apiswarm.NodeStatus{Addr: "10.213.0.2"}},
+		"n3": {ID: "n3", Description: apiswarm.NodeDescription{Hostname: "n3"}, Status: apiswarm.NodeStatus{Addr: "0.0.0.0"}},
 	}
 	ports := apiswarm.PortStatus{Ports: []apiswarm.PortConfig{{TargetPort: 8000, PublishedPort: 32768, PublishMode: apiswarm.PortConfigPublishModeHost}}}
 	mk := func(node string, st apiswarm.TaskState, ps apiswarm.PortStatus) apiswarm.Task {
@@ -123,7 +125,9 @@ func TestTaskOf(t *testing.T) {
 		ep   endpoint
 		url  string
 	}{
-		{"local", mk("n1", apiswarm.TaskStateRunning, ports), host, "http://127.0.0.1:32768"},
+		{"local", mk("n1", apiswarm.TaskStateRunning, ports), host, "http://10.213.0.1:32768"},
+		{"local, address unknown", mk("n3", apiswarm.TaskStateRunning, ports), endpoint{publish: PublishHost, targetPort: 8000, localNode: "n3"}, "http://127.0.0.1:32768"},
+		{"remote, address unknown", mk("n3", apiswarm.TaskStateRunning, ports), host, ""},
 		{"remote", mk("n2", apiswarm.TaskStateRunning, ports), host, "http://10.213.0.2:32768"},
 		{"starting", mk("n1", apiswarm.TaskStateStarting, ports), host, ""},
 		{"no port yet", mk("n1", apiswarm.TaskStateRunning, apiswarm.PortStatus{}), host, ""},
@@ -137,11 +141,22 @@ func TestTaskOf(t *testing.T) {
 	if w := taskOf(mk("n2", apiswarm.TaskStatePending, ports), nodes, host).where(); w != "task t (slot 1) on node n2" {
 		t.Errorf("where = %q", w)
 	}
+	// Two nodes of one hostname (the lab's) are told apart by node ID.
+	twins := map[string]apiswarm.Node{
+		"aaaaaaaaaaaaaaaaaaaaaaaaa": {Description: apiswarm.NodeDescription{Hostname: "vm"}},
+		"bbbbbbbbbbbbbbbbbbbbbbbbb": {Description: apiswarm.NodeDescription{Hostname: "vm"}},
+	}
+	if w := taskOf(mk("bbbbbbbbbbbbbbbbbbbbbbbbb", apiswarm.TaskStatePending, ports), twins, host).where(); w != "task t (slot 1) on node vm/bbbbbbbbbbbb" {
+		t.Errorf("where on a shared hostname = %q", w)
+	}
+	if w := taskOf(mk("n9", apiswarm.TaskStatePending, ports), nodes, host).where(); w != "task t (slot 1) on node n9" {
+		t.Errorf("where on an unknown node = %q", w)
+	}
 }
 
 func TestImageHint(t *testing.T) {
 	tk := task{hostname: "n2", image: "loadlab/reference-api:dev", message: `No such image: loadlab/reference-api:dev`}
-	if h := imageHint(tk); !strings.Contains(h, "load it on node n2 (docker save loadlab/reference-api:dev | docker -H") {
+	if h := imageHint(tk); !strings.Contains(h, "name node n2's engine in swarm.node_engines") || !strings.Contains(h, "load it by hand (docker save loadlab/reference-api:dev | docker -H") {
 		t.Errorf("hint %q", h)
 	}
 	if h := imageHint(task{message: "task: non-zero exit (1)"}); h != "" {

@@ -62,7 +62,8 @@ type Options struct {
 	// MaxReplicasPerNode caps the tasks of one service on one node; 0 is
 	// no cap.
 	MaxReplicasPerNode uint64
-	// NodeEngines maps a node's hostname to the address of its Docker
+	// NodeEngines maps a node's hostname (or its node ID, which tells
+	// apart nodes that share a hostname) to the address of its Docker
 	// Engine (e.g. "unix:///run/docker-n2.sock"), from which the tasks on
 	// that node are sampled. Tasks on the manager's node are sampled
 	// through the manager's engine; tasks on other nodes without an entry
@@ -114,7 +115,8 @@ type Runtime struct {
 	opts   Options
 	nodeID string // the manager's own node
 
-	// nodes are the engines of other nodes by hostname (Options.NodeEngines).
+	// nodes are the engines of other nodes by hostname or node ID
+	// (Options.NodeEngines).
 	nodes map[string]*docker.Runtime
 }
 
@@ -221,13 +223,39 @@ func (r *Runtime) Close() error {
 // sampler is the engine that samples containers on node (by hostname and
 // ID), or nil when none can.
 func (r *Runtime) sampler(nodeID, hostname string) Sampler {
-	if nodeID == r.nodeID {
-		return r.engine
-	}
-	if e, ok := r.nodes[hostname]; ok {
+	if e := r.nodeEngine(nodeID, hostname); e != nil {
 		return e
 	}
 	return nil
+}
+
+// spreadImage gives every node engine loadlab reaches (Options.NodeEngines)
+// the image the manager holds under ref, loading it where it is missing or
+// another build of the same tag (the manager may just have rebuilt the
+// reference image from this binary): a task or agent placed there must
+// not start an older image. Nodes without an engine endpoint need the
+// image from a registry or loaded by hand.
+func (r *Runtime) spreadImage(ctx context.Context, ref string) error {
+	for _, node := range slices.Sorted(maps.Keys(r.nodes)) {
+		if _, err := r.engine.CopyImageTo(ctx, ref, r.nodes[node]); err != nil {
+			return fmt.Errorf("give node %s the image: %w", node, err)
+		}
+	}
+	return nil
+}
+
+// nodeEngine is the engine of the node with ID nodeID and hostname: the
+// manager's own, else Options.NodeEngines' entry for its node ID, else
+// for its hostname (nodes may share a hostname: an entry by node ID
+// tells them apart); nil when there is none.
+func (r *Runtime) nodeEngine(nodeID, hostname string) *docker.Runtime {
+	if nodeID == r.nodeID {
+		return r.engine
+	}
+	if e, ok := r.nodes[nodeID]; ok && nodeID != "" {
+		return e
+	}
+	return r.nodes[hostname]
 }
 
 var (

@@ -24,6 +24,7 @@ type task struct {
 	slot      int
 	nodeID    string
 	hostname  string // its node's hostname ("" when the node is unknown)
+	shared    bool   // another node of the swarm has the same hostname
 	container string // container ID on its node, once created
 	state     apiswarm.TaskState
 	desired   apiswarm.TaskState
@@ -32,8 +33,10 @@ type task struct {
 	image     string
 	created   time.Time
 	// url is http://<address>:<port> once the task runs and its port is
-	// known: 127.0.0.1 for a task on the manager's node (or any task
-	// behind the ingress mesh), else its node's address.
+	// known: its node's swarm address (reachable from every node, where
+	// load generation agents may run; 127.0.0.1 for a task on the
+	// manager's node whose address is unknown), or 127.0.0.1 for any task
+	// behind the ingress mesh (which answers on every node).
 	url string
 }
 
@@ -59,12 +62,23 @@ func (t task) ended() bool {
 	return false
 }
 
+// nodeName names the task's node for people: its hostname, followed by
+// "/" and the first 12 characters of its node ID when another node shares
+// that hostname (the lab's two nodes both run on this machine); its node
+// ID when the node is unknown.
+func (t task) nodeName() string {
+	switch {
+	case t.hostname == "":
+		return t.nodeID
+	case t.shared:
+		return fmt.Sprintf("%s/%.12s", t.hostname, t.nodeID)
+	}
+	return t.hostname
+}
+
 // where names the task for errors: "task <id> (slot 2) on node n2".
 func (t task) where() string {
-	node := t.hostname
-	if node == "" {
-		node = t.nodeID
-	}
+	node := t.nodeName()
 	if node == "" {
 		node = "no node yet"
 	} else {
@@ -91,6 +105,9 @@ func taskOf(t apiswarm.Task, nodes map[string]apiswarm.Node, ep endpoint) task {
 	}
 	if n, ok := nodes[t.NodeID]; ok {
 		out.hostname = n.Description.Hostname
+		for id, o := range nodes {
+			out.shared = out.shared || (id != t.NodeID && o.Description.Hostname == out.hostname)
+		}
 	}
 	if cs := t.Status.ContainerStatus; cs != nil {
 		out.container, out.exitCode = cs.ContainerID, cs.ExitCode
@@ -109,9 +126,12 @@ func taskOf(t apiswarm.Task, nodes map[string]apiswarm.Node, ep endpoint) task {
 			if p.TargetPort != ep.targetPort || p.PublishedPort == 0 || p.PublishMode != apiswarm.PortConfigPublishModeHost {
 				continue
 			}
-			addr := "127.0.0.1"
-			if t.NodeID != ep.localNode {
-				addr = nodeAddr(nodes[t.NodeID])
+			// The node's swarm address, which every node reaches (load
+			// generation agents run on other nodes too); 127.0.0.1 for a
+			// task on the manager's node when its address is unknown.
+			addr := nodeAddr(nodes[t.NodeID])
+			if addr == "" && t.NodeID == ep.localNode {
+				addr = "127.0.0.1"
 			}
 			if addr != "" {
 				out.url = baseURL(addr, p.PublishedPort)
