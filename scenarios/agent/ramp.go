@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/loadlab/loadlab/record"
@@ -91,7 +92,7 @@ func (c *Controller) ready() ([]*peer, error) {
 		return nil, fmt.Errorf("only %d of %d load generation agents registered", len(c.agents), c.n)
 	}
 	if c.lost != "" {
-		return nil, fmt.Errorf("%w in an earlier ramp: %s", ErrAgentLost, c.lost)
+		return nil, fmt.Errorf("%w in an earlier ramp: %s", ErrAgentLost, strings.TrimPrefix(c.lost, ErrAgentLost.Error()+": "))
 	}
 	return append([]*peer(nil), c.agents...), nil
 }
@@ -206,7 +207,7 @@ func (r *ramp) run(ctx context.Context, first scenarios.Step) (engine.Outcome, e
 			r.c.mu.Lock()
 			r.c.lost = rec.StopReason
 			r.c.mu.Unlock()
-			return out, fmt.Errorf("step %d: %w: %s", st.Index, ErrAgentLost, rec.StopReason)
+			return out, fmt.Errorf("step %d: %w: %s", st.Index, ErrAgentLost, strings.TrimPrefix(rec.StopReason, ErrAgentLost.Error()+": "))
 		case rec.StopReason != "":
 			out.StopReason = rec.StopReason
 			return out, nil

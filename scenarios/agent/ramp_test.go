@@ -155,6 +155,9 @@ func TestLostAgentMarksStepPartial(t *testing.T) {
 	if !errors.Is(err, ErrAgentLost) {
 		t.Fatalf("err = %v, want ErrAgentLost", err)
 	}
+	if n := strings.Count(err.Error(), ErrAgentLost.Error()); n != 1 {
+		t.Errorf("err = %q says %q %d times, want once", err, ErrAgentLost, n)
+	}
 	if len(out.Steps) != 2 {
 		t.Fatalf("%d steps, want 2 (the ramp ends at the partial one)", len(out.Steps))
 	}
