@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/loadlab/loadlab/internal/apitest"
+	"github.com/loadlab/loadlab/internal/testsrv"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/agent"
@@ -135,7 +136,7 @@ func BenchmarkLabAgents(b *testing.B) {
 	// p95 is scheduling noise of the shared cores), and a server in this
 	// process on the manager's lab address answering in 20–40 ms, where
 	// the merged p95 is the service time's, as in production APIs.
-	fixed := newTruthServer(b, labManager+":0", 20*time.Millisecond, 40*time.Millisecond)
+	fixed := testsrv.NewTruth(b, labManager+":0", 20*time.Millisecond, 40*time.Millisecond)
 	targets := []struct {
 		name string
 		urls []string

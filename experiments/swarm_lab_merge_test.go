@@ -3,19 +3,14 @@ package experiments
 import (
 	"context"
 	"math"
-	"math/rand"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/loadlab/loadlab/internal/testsrv"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 	"github.com/loadlab/loadlab/scenarios/agent"
@@ -82,75 +77,6 @@ slo: p95<2s
 	}
 }
 
-// truthServer answers every request after a random service time in
-// [lo, hi), so that service time dominates, and records each answer's
-// service time as its handler measured it and when it answered.
-type truthServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	served []truthAnswer
-}
-
-type truthAnswer struct {
-	dur time.Duration
-	end time.Time
-}
-
-// newTruthServer listens on addr (host:0), answering in [lo, hi).
-func newTruthServer(t testing.TB, addr string, lo, hi time.Duration) *truthServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &truthServer{}
-	var seq atomic.Int64
-	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rng := rand.New(rand.NewSource(seq.Add(1)))
-		time.Sleep(lo + time.Duration(rng.Int63n(int64(hi-lo))))
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"ok":true}`))
-		end := time.Now()
-		s.mu.Lock()
-		s.served = append(s.served, truthAnswer{dur: end.Sub(start), end: end})
-		s.mu.Unlock()
-	}))
-	s.Listener.Close()
-	s.Listener = ln
-	s.Start()
-	t.Cleanup(s.Close)
-	return s
-}
-
-// between returns the service times of answers in [from, to), sorted.
-func (s *truthServer) between(from, to time.Time) []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []time.Duration
-	for _, x := range s.served {
-		if !x.end.Before(from) && x.end.Before(to) {
-			out = append(out, x.dur)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
-// truthPercentiles are p50, p95 and p99 in milliseconds of one HDR
-// histogram (the engine's geometry: microseconds, 3 significant digits).
-func truthPercentiles(ds []time.Duration) [3]float64 {
-	h := hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)
-	for _, d := range ds {
-		_ = h.RecordValue(int64(d / time.Microsecond))
-	}
-	var out [3]float64
-	for i, q := range []float64{50, 95, 99} {
-		out[i] = float64(h.ValueAtQuantile(q)) / 1000
-	}
-	return out
-}
-
 // truth: the merged steps against a single-histogram truth. The truth
 // server runs in this process on the host's side of the lab's veth
 // (10.213.0.1, which both nodes reach); two agents launched as the Swarm
@@ -161,7 +87,7 @@ func truthPercentiles(ds []time.Duration) [3]float64 {
 // count in the window, and its p50/p95/p99 are within 1 % of one
 // histogram of the server's own service times.
 func (l labEnv) truth(t *testing.T) {
-	srv := newTruthServer(t, labManager+":0", 50*time.Millisecond, 250*time.Millisecond)
+	srv := testsrv.NewTruth(t, labManager+":0", 50*time.Millisecond, 250*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rt, err := SelectRuntime(ctx, "swarm", l.experiment(t, "lab-truth", "configs: [{name: x, replicas: 1}]\n"))
@@ -216,11 +142,11 @@ func (l labEnv) truth(t *testing.T) {
 		}
 		from := rec.StartedAt.Add(settle)
 		to := from.Add(time.Duration(rec.WindowS * float64(time.Second)))
-		truth := srv.between(from, to)
+		truth := srv.Between(from, to)
 		if d := int64(len(truth)) - rec.Requests; d > int64(users) || d < -int64(users) {
 			t.Errorf("step %d: the server answered %d in the window, the merged step counts %d (more than %d apart)", i, len(truth), rec.Requests, users)
 		}
-		want := truthPercentiles(truth)
+		want := testsrv.Percentiles(truth)
 		got := [3]float64{rec.Latency.P50, rec.Latency.P95, rec.Latency.P99}
 		for k, name := range []string{"p50", "p95", "p99"} {
 			if math.Abs(got[k]-want[k]) > 0.01*want[k] {

@@ -4,17 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand"
-	"net/http"
-	"net/http/httptest"
 	"os"
-	"sort"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
-
-	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/loadlab/loadlab/internal/apitest"
 	"github.com/loadlab/loadlab/record"
@@ -25,70 +18,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	apitest.Cleanup()
 	os.Exit(code)
-}
-
-// truthServer is a loopback API whose every answer takes a random service
-// time (uniform in [lo, hi)); it records, for every request, the service
-// time its handler measured and when it answered: the truth the merged
-// steps are checked against.
-type truthServer struct {
-	*httptest.Server
-	mu     sync.Mutex
-	served []served
-	n      atomic.Int64
-}
-
-type served struct {
-	dur time.Duration
-	end time.Time
-}
-
-func newTruthServer(t *testing.T, lo, hi time.Duration) *truthServer {
-	t.Helper()
-	s := &truthServer{}
-	var seq atomic.Int64
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		rng := rand.New(rand.NewSource(seq.Add(1)))
-		time.Sleep(lo + time.Duration(rng.Int63n(int64(hi-lo))))
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write([]byte(`{"ok":true}`))
-		end := time.Now()
-		s.n.Add(1)
-		s.mu.Lock()
-		s.served = append(s.served, served{dur: end.Sub(start), end: end})
-		s.mu.Unlock()
-	}))
-	t.Cleanup(s.Close)
-	return s
-}
-
-// between returns the service times of requests answered in [from, to).
-func (s *truthServer) between(from, to time.Time) []time.Duration {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var out []time.Duration
-	for _, x := range s.served {
-		if !x.end.Before(from) && x.end.Before(to) {
-			out = append(out, x.dur)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
-}
-
-// percentiles are p50, p95 and p99 in milliseconds of one HDR histogram
-// (the engine's geometry: microseconds, 3 significant digits) of ds.
-func percentiles(ds []time.Duration) [3]float64 {
-	h := hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)
-	for _, d := range ds {
-		_ = h.RecordValue(int64(d / time.Microsecond))
-	}
-	var out [3]float64
-	for i, q := range []float64{50, 95, 99} {
-		out[i] = float64(h.ValueAtQuantile(q)) / 1000
-	}
-	return out
 }
 
 // closedScenario ramps users through steps without think time against

@@ -22,7 +22,7 @@ import (
 // ErrAgentLost, and closing the fleet leaves no agent process.
 func TestLocalAgentProcesses(t *testing.T) {
 	bin := apitest.Binary(t)
-	srv := newTruthServer(t, 5*time.Millisecond, 20*time.Millisecond)
+	srv := testsrv.NewTruth(t, "", 5*time.Millisecond, 20*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	log := &apitest.SyncBuffer{}

@@ -11,6 +11,7 @@ import (
 
 	hdrhistogram "github.com/HdrHistogram/hdrhistogram-go"
 
+	"github.com/loadlab/loadlab/internal/testsrv"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios/engine"
 	"github.com/loadlab/loadlab/slo"
@@ -46,7 +47,7 @@ func (r *rawResults) of(step int) []record.Record {
 // within 1 % of one histogram of the server's own service times, and the
 // per-generator breakdown holds both agents' halves.
 func TestTwoAgentsMergeExactly(t *testing.T) {
-	srv := newTruthServer(t, 50*time.Millisecond, 250*time.Millisecond)
+	srv := testsrv.NewTruth(t, "", 50*time.Millisecond, 250*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	g := &goLauncher{}
@@ -112,11 +113,11 @@ func TestTwoAgentsMergeExactly(t *testing.T) {
 		// fall on either side.
 		from := rec.StartedAt.Add(settle)
 		to := from.Add(time.Duration(rec.WindowS * float64(time.Second)))
-		truth := srv.between(from, to)
+		truth := srv.Between(from, to)
 		if d := int64(len(truth)) - rec.Requests; d > int64(users) || d < -int64(users) {
 			t.Errorf("step %d: server answered %d in the window, merged step counts %d (more than %d apart)", i, len(truth), rec.Requests, users)
 		}
-		want := percentiles(truth)
+		want := testsrv.Percentiles(truth)
 		got := [3]float64{rec.Latency.P50, rec.Latency.P95, rec.Latency.P99}
 		for k, name := range []string{"p50", "p95", "p99"} {
 			if math.Abs(got[k]-want[k]) > 0.01*want[k] {
@@ -132,7 +133,7 @@ func TestTwoAgentsMergeExactly(t *testing.T) {
 // step partial, naming it, with what the other agent measured, and the
 // ramp ends with ErrAgentLost.
 func TestLostAgentMarksStepPartial(t *testing.T) {
-	srv := newTruthServer(t, 5*time.Millisecond, 20*time.Millisecond)
+	srv := testsrv.NewTruth(t, "", 5*time.Millisecond, 20*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	g := &goLauncher{}

@@ -48,9 +48,8 @@ type Deployment struct {
 	statsMu sync.Mutex
 	last    map[string]runtime.ReplicaUsage
 
-	closeMu  sync.Mutex
-	closed   bool
-	closeErr error
+	// teardown makes Close safe to call more than once.
+	teardown runtime.Teardown
 }
 
 // replica is one container of a deployment.
@@ -151,27 +150,20 @@ func (d *Deployment) Close(ctx context.Context) error {
 }
 
 func (d *Deployment) close(ctx context.Context) error {
-	d.closeMu.Lock()
-	defer d.closeMu.Unlock()
-	if d.closed && d.closeErr == nil {
+	return d.teardown.Run(ctx, closeTimeout, func(ctx context.Context) error {
+		d.evMu.Lock()
+		d.closing = true
+		d.evMu.Unlock()
+		err := d.remove(ctx)
+		if d.stopEvents != nil {
+			d.stopEvents()
+			<-d.eventsDone
+		}
+		if err != nil {
+			return fmt.Errorf("tear down %s: %w", d.network, err)
+		}
 		return nil
-	}
-	d.evMu.Lock()
-	d.closing = true
-	d.evMu.Unlock()
-
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
-	defer cancel()
-	err := d.remove(cctx)
-	if d.stopEvents != nil {
-		d.stopEvents()
-		<-d.eventsDone
-	}
-	d.closed, d.closeErr = true, err
-	if err != nil {
-		return fmt.Errorf("tear down %s: %w", d.network, err)
-	}
-	return nil
+	})
 }
 
 // remove deletes the deployment's containers, found both by the IDs it

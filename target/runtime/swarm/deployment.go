@@ -47,9 +47,8 @@ type Deployment struct {
 	stopWatch context.CancelFunc
 	watchDone chan struct{}
 
-	closeMu  sync.Mutex
-	closed   bool
-	closeErr error
+	// teardown makes Close safe to call more than once.
+	teardown runtime.Teardown
 }
 
 func newDeployment(r *Runtime, spec runtime.Spec, targetPort uint32) *Deployment {
@@ -150,26 +149,20 @@ func (d *Deployment) Close(ctx context.Context) error {
 }
 
 func (d *Deployment) close(ctx context.Context) error {
-	d.closeMu.Lock()
-	defer d.closeMu.Unlock()
-	if d.closed && d.closeErr == nil {
+	return d.teardown.Run(ctx, closeTimeout, func(ctx context.Context) error {
+		d.evMu.Lock()
+		d.closing = true
+		d.evMu.Unlock()
+		err := d.remove(ctx)
+		if d.stopWatch != nil {
+			d.stopWatch()
+			<-d.watchDone
+		}
+		if err != nil {
+			return fmt.Errorf("tear down service %s: %w", d.name, err)
+		}
 		return nil
-	}
-	d.evMu.Lock()
-	d.closing = true
-	d.evMu.Unlock()
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), closeTimeout)
-	defer cancel()
-	err := d.remove(cctx)
-	if d.stopWatch != nil {
-		d.stopWatch()
-		<-d.watchDone
-	}
-	d.closed, d.closeErr = true, err
-	if err != nil {
-		return fmt.Errorf("tear down service %s: %w", d.name, err)
-	}
-	return nil
+	})
 }
 
 // remove deletes the service, then its containers.
