@@ -37,6 +37,10 @@ func (e Experiment) generatorProblems() []FieldError {
 			add("generators", "stability (scenario.stability.enabled) is not supported with generators > 1: "+
 				"each generator would extend its own window; disable stability or use generators: 1")
 		}
+		if e.Rollout != nil {
+			add("generators", "generators > 1 is not supported with rollout: yet (the held load goes through one balancer "+
+				"on this machine): use generators: 1")
+		}
 		if e.Scenario.Model == "" || e.Scenario.Model == "users" {
 			if first := e.Scenario.FirstLoad(); first > 0 && first < float64(e.Generators) {
 				add("generators", "%d generators for a first step of %g users leaves some without a user: use at most %g generators", e.Generators, first, first)

@@ -27,6 +27,7 @@ func TestRolloutProblems(t *testing.T) {
 		{"not swarm", strings.Replace(head, "runtime: swarm", "runtime: docker", 1) + "rollout: {to: {image: x}, hold_users: 2}\n", []string{"set runtime: swarm"}},
 		{"two configurations", strings.Replace(head, "configs: [{name: a, cpus: 0.5, memory: 64m}]", "configs: [{name: a, cpus: 0.5}, {name: b, cpus: 1}]", 1) + "rollout: {to: {image: x}, hold_users: 2}\n", []string{"exactly one under configs", "got 2"}},
 		{"unknown field", head + "rollout: {to: {image: x}, hold_users: 2, hold: 3}\n", []string{"rollout.hold"}},
+		{"several generators", head + "generators: 2\nrollout: {to: {image: x}, hold_users: 4}\n", []string{"rollout.yaml:5: generators:", "not supported with rollout", "generators: 1"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
