@@ -17,7 +17,7 @@ import (
 
 // labV2Tag is the tag the lab's rollouts roll to: the reference image
 // tagged again on the manager only (the swarm runtime loads it into n2).
-const labV2Tag = "loadlab/reference-api:lab-h4-v2"
+const labV2Tag = "loadlab/reference-api:lab-rollout-v2"
 
 // rollouts: experiments/rollout.yaml itself on the lab (2 replicas, 10
 // users held, the API draining on SIGTERM, start-first then stop-first
