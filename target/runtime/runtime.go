@@ -132,3 +132,16 @@ type ReplicaUsage struct {
 	OOMKills int
 	Restarts int
 }
+
+// WithDefaults is s with its health defaults applied: HealthPath
+// DefaultHealthPath when empty, HealthTimeout DefaultHealthTimeout when not
+// positive. Every runtime's Deploy starts from it.
+func (s Spec) WithDefaults() Spec {
+	if s.HealthPath == "" {
+		s.HealthPath = DefaultHealthPath
+	}
+	if s.HealthTimeout <= 0 {
+		s.HealthTimeout = DefaultHealthTimeout
+	}
+	return s
+}

@@ -48,3 +48,14 @@ func TestBetweenUnlimitedAndEmpty(t *testing.T) {
 		t.Errorf("empty: %+v", z)
 	}
 }
+
+// TestSpecWithDefaults: an empty health path and a non-positive timeout
+// take the defaults; set values are kept.
+func TestSpecWithDefaults(t *testing.T) {
+	if d := (Spec{HealthTimeout: -1}).WithDefaults(); d.HealthPath != DefaultHealthPath || d.HealthTimeout != DefaultHealthTimeout {
+		t.Errorf("defaults: %q %v", d.HealthPath, d.HealthTimeout)
+	}
+	if d := (Spec{HealthPath: "/ready", HealthTimeout: 5 * time.Second}).WithDefaults(); d.HealthPath != "/ready" || d.HealthTimeout != 5*time.Second {
+		t.Errorf("set values changed: %q %v", d.HealthPath, d.HealthTimeout)
+	}
+}

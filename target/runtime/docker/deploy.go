@@ -73,12 +73,7 @@ func (r *Runtime) deploy(ctx context.Context, spec runtime.Spec) (*Deployment, e
 	if err != nil {
 		return nil, err
 	}
-	if spec.HealthPath == "" {
-		spec.HealthPath = runtime.DefaultHealthPath
-	}
-	if spec.HealthTimeout <= 0 {
-		spec.HealthTimeout = runtime.DefaultHealthTimeout
-	}
+	spec = spec.WithDefaults()
 	img, err := r.resolveImage(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("deploy %s: %w", spec.Config.Name, err)

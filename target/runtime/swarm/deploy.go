@@ -47,12 +47,7 @@ func (r *Runtime) deploy(ctx context.Context, spec runtime.Spec) (*Deployment, e
 	if err != nil {
 		return nil, err
 	}
-	if spec.HealthPath == "" {
-		spec.HealthPath = runtime.DefaultHealthPath
-	}
-	if spec.HealthTimeout <= 0 {
-		spec.HealthTimeout = runtime.DefaultHealthTimeout
-	}
+	spec = spec.WithDefaults()
 	img, err := r.engine.ResolveImage(ctx, spec)
 	if err != nil {
 		return nil, fmt.Errorf("deploy %s: %w (the image is built or looked up on the manager's engine only)", spec.Config.Name, err)
