@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,22 +20,8 @@ import (
 func TestDrainKeepsServingWithConnectionClose(t *testing.T) {
 	cfg := testConfig()
 	cfg.DrainTimeout = 1500 * time.Millisecond
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetModel(embedded(t), "embedded"); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
+	sv := serveLoaded(t, cfg)
+	ln, url, cancel, served := sv.ln, sv.url, sv.cancel, sv.served
 
 	keep := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 1}}
 	defer keep.CloseIdleConnections()

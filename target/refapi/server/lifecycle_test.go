@@ -18,22 +18,8 @@ import (
 // A request whose body is still arriving when shutdown starts must be
 // answered; Serve then returns nil and the listener is closed.
 func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
-	s, err := New(testConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.SetModel(embedded(t), "embedded"); err != nil {
-		t.Fatal(err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	served := make(chan error, 1)
-	go func() { served <- s.Serve(ctx, ln) }()
+	sv := serveLoaded(t, testConfig())
+	ln, url, cancel, served := sv.ln, sv.url, sv.cancel, sv.served
 
 	// Start a request and send only half of its body.
 	body := `{"age":35,"salary":75000,"web_visits":15,"last_action":"form_submit"}`
