@@ -1,5 +1,7 @@
 package scenarios
 
+import "time"
+
 // RequestSpec is one weighted entry of a scenario's request mix. Each call
 // of Source.Next picks an entry with probability Weight / (sum of weights)
 // and builds a concrete Request from it.
@@ -44,6 +46,18 @@ type RequestSpec struct {
 	// Expect lists the statuses that count as success for valid requests;
 	// empty means any 2xx.
 	Expect []int `yaml:"expect,omitempty" json:"expect,omitempty"`
+	// Stream declares a streamed response: "sse" (text/event-stream,
+	// OpenAI-style "data: {...}" chunks ending with "data: [DONE]") or
+	// "ndjson" (one JSON object per line, as Ollama streams). The engine
+	// then reads the body as it arrives and measures time to first token,
+	// inter-token latency, time per output token and tokens (see
+	// record.Stream). Empty: the body is read whole and not parsed.
+	Stream string `yaml:"stream,omitempty" json:"stream,omitempty"`
+	// ChunkTimeout, with Stream, bounds the wait for each chunk after the
+	// response's header: a longer silence ends the request as a
+	// "stream_timeout" error (the request's timeout still bounds the
+	// whole). 0 means no bound per chunk.
+	ChunkTimeout time.Duration `yaml:"chunk_timeout,omitempty" json:"chunk_timeout,omitempty" nonzero:"> 0"`
 
 	// loaded is BodyFile as Parse read it (see Scenario.loadInputs).
 	loaded *bodyFile
@@ -59,3 +73,9 @@ type Invalid struct {
 	Body         JSON    `yaml:"body,omitempty" json:"body,omitempty"`
 	ExpectStatus int     `yaml:"expect_status,omitempty" json:"expect_status,omitempty" nonzero:"an HTTP status 100..599"`
 }
+
+// Stream formats (RequestSpec.Stream).
+const (
+	StreamSSE    = "sse"
+	StreamNDJSON = "ndjson"
+)

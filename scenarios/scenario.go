@@ -42,6 +42,11 @@ type Scenario struct {
 	MaxWorkers int       `yaml:"max_workers,omitempty" json:"max_workers,omitempty" nonzero:"> 0"`
 	Stability  Stability `yaml:"stability,omitempty" json:"stability,omitempty"`
 	Stop       Stop      `yaml:"stop,omitempty" json:"stop,omitempty"`
+	// Goodput lists per-request conditions (slo.ParseGoodput, e.g.
+	// "ttft<1s,tpot<100ms"): a successful request that meets them all
+	// counts towards the step's goodput_rps. Empty: every successful
+	// request counts.
+	Goodput string `yaml:"goodput,omitempty" json:"goodput,omitempty"`
 	// Requests is the weighted request mix.
 	Requests []RequestSpec `yaml:"requests,omitempty" json:"requests,omitempty"`
 	// TargetsFile is a vegeta targets file (format TargetsFormat: "http",
@@ -147,6 +152,14 @@ type Request struct {
 	// Invalid marks a deliberately invalid request (RequestSpec.Invalid):
 	// Expect then holds its declared status.
 	Invalid bool
+	// Stream is the entry's RequestSpec.Stream ("", StreamSSE or
+	// StreamNDJSON) and ChunkTimeout its bound per chunk (0: none).
+	Stream       string
+	ChunkTimeout time.Duration
+	// InputTokens is the prompt's length in tokens when the source
+	// generated or read it (0: unknown); the engine uses it when the
+	// server reports no usage.
+	InputTokens int
 }
 
 // Source yields requests; Next must be safe for concurrent use. A returned

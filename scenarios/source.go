@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 )
 
 // NewSource compiles the scenario's request mix (with its defaults) into a
@@ -71,6 +72,8 @@ type entry struct {
 	invalidFrac       float64
 	batch             int
 	size              int // typical body size
+	stream            string
+	chunkTimeout      time.Duration
 }
 
 // Next is safe for concurrent use: its only shared state is an atomic call
@@ -81,7 +84,8 @@ func (s *mixSource) Next() Request {
 	if len(s.entries) > 1 {
 		e = &s.entries[s.pick(r.float64()*s.total)]
 	}
-	req := Request{Name: e.name, Method: e.method, Path: e.path, Headers: e.headers, Expect: e.expect}
+	req := Request{Name: e.name, Method: e.method, Path: e.path, Headers: e.headers, Expect: e.expect,
+		Stream: e.stream, ChunkTimeout: e.chunkTimeout}
 	t := e.body
 	if e.invalidFrac > 0 && r.float64() < e.invalidFrac {
 		req.Name, req.Expect, req.Invalid, t = e.invalidName, e.invalidExpect, true, e.invalid
@@ -133,6 +137,7 @@ func compileEntry(q RequestSpec, at, baseDir string) (entry, error) {
 		method: q.Method, path: q.Path,
 		headers: q.Headers, expect: q.Expect,
 		batch: max(q.Batch, 0), invalidFrac: q.Invalid.Fraction,
+		stream: q.Stream, chunkTimeout: q.ChunkTimeout,
 	}
 	hasBody := len(q.Body) > 0 || q.BodyFile != ""
 	if hasBody && !hasHeader(q.Headers, "Content-Type") {

@@ -237,6 +237,11 @@ func (s Scenario) checkStop(p *problems) {
 	if st.AbortErrorRate != 0 && !(st.AbortErrorRate > 0 && st.AbortErrorRate <= 1) {
 		p.Add("stop.abort_error_rate", "must be a fraction in (0, 1], e.g. 0.5; 0 or absent never aborts (got %s)", num(st.AbortErrorRate))
 	}
+	if _, err := slo.ParseGoodput(s.Goodput); err != nil {
+		for _, e := range unjoin(err) {
+			p.Add("goodput", "%v", e)
+		}
+	}
 	if _, err := slo.Parse(st.SLO); err != nil {
 		for _, e := range unjoin(err) {
 			p.Add("stop.slo", "%v", e)
@@ -353,6 +358,16 @@ func (q RequestSpec) check(p *problems, at, dir string) {
 	}
 	if inv.ExpectStatus != 0 && !validStatus(inv.ExpectStatus) {
 		p.Add(at+".invalid.expect_status", "must be an HTTP status 100..599 (got %d)", inv.ExpectStatus)
+	}
+	switch q.Stream {
+	case "", StreamSSE, StreamNDJSON:
+	default:
+		p.Add(at+".stream", "unknown stream format %q (allowed: %s for text/event-stream, %s for JSON lines)", q.Stream, StreamSSE, StreamNDJSON)
+	}
+	if q.ChunkTimeout < 0 {
+		p.Add(at+".chunk_timeout", "must be > 0, the longest wait for one chunk (got %s)", q.ChunkTimeout)
+	} else if q.ChunkTimeout > 0 && q.Stream == "" {
+		p.Add(at+".chunk_timeout", "only used with stream: sse or stream: ndjson")
 	}
 	for i, c := range q.Expect {
 		if !validStatus(c) {

@@ -1,0 +1,119 @@
+package slo
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Goodput is a list of per-request conditions: a request counts towards
+// goodput when it succeeded and meets every one, as vLLM's --goodput and
+// GuideLLM's SLO attainment define it. The zero value has no conditions:
+// every successful request is good.
+//
+// Grammar: comma-separated "metric op duration" with metric one of
+//   - ttft: the request's time to first token;
+//   - tpot: its time per output token after the first;
+//   - itl:  its largest inter-token gap;
+//   - e2e:  its end-to-end latency;
+//
+// op < or <=, and a duration such as 500ms or 1s (a bare number is
+// milliseconds). A condition on ttft, tpot or itl fails for a request
+// that did not measure it (no streamed content, or one token for tpot
+// and itl).
+type Goodput []Condition
+
+// GoodputMetrics lists the per-request metrics, for error messages.
+const GoodputMetrics = "ttft, tpot, itl, e2e"
+
+// goodputMetrics are the per-request metric names.
+var goodputMetrics = map[string]bool{"ttft": true, "tpot": true, "itl": true, "e2e": true}
+
+// ParseGoodput parses a goodput expression; empty is no condition. Every
+// malformed condition is reported, joined into one error.
+func ParseGoodput(expr string) (Goodput, error) {
+	if strings.TrimSpace(expr) == "" {
+		return nil, nil
+	}
+	var out Goodput
+	var errs []error
+	for _, part := range strings.Split(expr, ",") {
+		c, err := parseGoodputCondition(part)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		out = append(out, c)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return out, nil
+}
+
+func parseGoodputCondition(s string) (Condition, error) {
+	text := strings.TrimSpace(s)
+	if text == "" {
+		return Condition{}, errors.New("empty condition: remove the extra comma")
+	}
+	i := strings.IndexAny(text, "<>=!")
+	if i <= 0 {
+		return Condition{}, fmt.Errorf("goodput condition %q: want metric, operator and duration, e.g. ttft<1s", text)
+	}
+	metric := strings.ToLower(strings.TrimSpace(text[:i]))
+	if !goodputMetrics[metric] {
+		return Condition{}, fmt.Errorf("goodput condition %q: unknown per-request metric %q (allowed: %s)", text, metric, GoodputMetrics)
+	}
+	rest := text[i:]
+	op := ""
+	for _, cand := range []string{"<=", "<"} {
+		if strings.HasPrefix(rest, cand) {
+			op = cand
+			break
+		}
+	}
+	if op == "" {
+		return Condition{}, fmt.Errorf("goodput condition %q: operator must be < or <= (a per-request latency bound)", text)
+	}
+	raw := strings.TrimSpace(rest[len(op):])
+	v, err := parseValue(KindLatency, raw)
+	if err != nil {
+		return Condition{}, fmt.Errorf("goodput condition %q: %w", text, err)
+	}
+	return Condition{Metric: metric, Op: op, Value: v, Kind: KindLatency, Text: metric + op + raw}, nil
+}
+
+// Timing is what one request measured, for Goodput.Met. A zero TTFT,
+// TPOT or MaxITL means not measured.
+type Timing struct {
+	TTFT, TPOT, MaxITL, E2E time.Duration
+}
+
+// Met reports whether a successful request with timing t meets every
+// condition.
+func (g Goodput) Met(t Timing) bool {
+	for _, c := range g {
+		var d time.Duration
+		switch c.Metric {
+		case "ttft":
+			d = t.TTFT
+		case "tpot":
+			d = t.TPOT
+		case "itl":
+			d = t.MaxITL
+		case "e2e":
+			d = t.E2E
+		}
+		if d <= 0 && c.Metric != "e2e" {
+			return false
+		}
+		if !c.Holds(float64(d) / float64(time.Millisecond)) {
+			return false
+		}
+	}
+	return true
+}
+
+// String renders the conditions back in the grammar.
+func (g Goodput) String() string { return SLO(g).String() }
