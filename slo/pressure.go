@@ -11,7 +11,8 @@ import (
 // and limit ÷ measured for a lower bound (rps>=500). Below 1 every
 // condition holds with room to spare, above 1 one breaches; 1 is the edge.
 // Text names the condition that decides it. An unmeasured metric (a step
-// without answers) and a zero measured against a lower bound give +Inf; a
+// without answers, or without streamed responses for ttft_p95 and the
+// other streaming metrics) and a zero measured against a lower bound give +Inf; a
 // measured 0 against a limit of 0 (error_rate<=0) gives 0, anything above
 // it +Inf. An empty SLO has pressure 0.
 func (s SLO) Pressure(rec record.Record) (p float64, text string) {

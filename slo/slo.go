@@ -6,12 +6,25 @@
 //   - metric: min, mean, p50, p90, p95, p99, max (all requests); the same
 //     with an "_ok" suffix (successful requests only); error_rate; rps;
 //     ok_rps; cpu_per_request (the target's CPU time per request) and
-//     requests_per_cpu_s (its inverse), from the target's telemetry.
+//     requests_per_cpu_s (its inverse), from the target's telemetry;
+//     for streamed responses (stream: sse or ndjson), ttft_<stat>,
+//     itl_<stat> and tpot_<stat> with stat one of min, mean, p50, p90,
+//     p95, p99, max (time to first token, inter-token latency, time per
+//     output token: ttft_p95<500ms, itl_p99<100ms, tpot_p50<50ms),
+//     output_tokens_per_s (output tokens per second of the window:
+//     output_tokens_per_s>=200) and goodput_rps (requests per second that
+//     met every per-request goodput condition: goodput_rps>=5).
 //   - op: <, <=, >, >=.
 //   - value: latencies and cpu_per_request take a duration (500ms, 1s,
 //     1.5s, 250us; a bare number is milliseconds); error_rate takes a
-//     percentage (1%) or a fraction (0.01); rps takes a number of requests
-//     per second, requests_per_cpu_s a number of requests per CPU-second.
+//     percentage (1%) or a fraction (0.01); rps, ok_rps and goodput_rps
+//     take a number of requests per second, requests_per_cpu_s a number of
+//     requests per CPU-second, output_tokens_per_s a number of tokens per
+//     second.
+//
+// A step that did not measure a metric (no answers for a latency, no
+// streamed responses for the streaming metrics, no telemetry for the CPU
+// metrics) has no value to compare: every verdict counts it as a breach.
 package slo
 
 import (
@@ -34,16 +47,27 @@ const (
 	KindRPS                 // requests per second
 	KindCPU                 // target CPU time per request, milliseconds
 	KindPerCPU              // requests per target CPU-second
+	// KindStreamLatency is a streamed response's time to first token,
+	// inter-token latency or time per output token, in milliseconds. It is
+	// not KindLatency: that one bounds whole requests (the engine claims
+	// requests outstanding beyond it, plots draw it on request latency).
+	KindStreamLatency
+	KindTokens // output tokens per second
 )
 
 // HigherIsBetter reports whether a larger value of the kind is an
 // improvement (throughputs), as opposed to a regression (latencies, error
 // rates, CPU per request).
-func (k Kind) HigherIsBetter() bool { return k == KindRPS || k == KindPerCPU }
+func (k Kind) HigherIsBetter() bool { return k == KindRPS || k == KindPerCPU || k == KindTokens }
+
+// Milliseconds reports whether values of the kind are latencies in
+// milliseconds (KindLatency and KindStreamLatency).
+func (k Kind) Milliseconds() bool { return k == KindLatency || k == KindStreamLatency }
 
 // Condition is one parsed "metric op value". Value is in the metric's
 // canonical unit: milliseconds for latencies, a fraction for error_rate,
-// requests per second for rps.
+// requests per second for rps, ok_rps and goodput_rps, tokens per second
+// for output_tokens_per_s.
 type Condition struct {
 	Metric string
 	Op     string
@@ -57,17 +81,43 @@ type Condition struct {
 // passes.
 type SLO []Condition
 
-var metrics = map[string]Kind{
-	"min": KindLatency, "mean": KindLatency, "p50": KindLatency, "p90": KindLatency,
-	"p95": KindLatency, "p99": KindLatency, "max": KindLatency,
-	"min_ok": KindLatency, "mean_ok": KindLatency, "p50_ok": KindLatency, "p90_ok": KindLatency,
-	"p95_ok": KindLatency, "p99_ok": KindLatency, "max_ok": KindLatency,
-	"error_rate": KindRate, "rps": KindRPS, "ok_rps": KindRPS,
-	"cpu_per_request": KindCPU, "requests_per_cpu_s": KindPerCPU,
-}
+// Stats are the statistics of a latency summary (record.Latency.Value).
+var Stats = []string{"min", "mean", "p50", "p90", "p95", "p99", "max"}
+
+// StreamLatencies are the prefixes of the streaming latency metrics
+// (ttft_p95, itl_p99, tpot_p50): record.Record's TTFT, ITL and TPOT.
+var StreamLatencies = []string{"ttft", "itl", "tpot"}
+
+// Streaming metric names besides the latencies.
+const (
+	OutputTokensPerS = "output_tokens_per_s"
+	GoodputRPS       = "goodput_rps"
+)
+
+var metrics = func() map[string]Kind {
+	m := map[string]Kind{
+		"error_rate": KindRate, "rps": KindRPS, "ok_rps": KindRPS,
+		"cpu_per_request": KindCPU, "requests_per_cpu_s": KindPerCPU,
+		OutputTokensPerS: KindTokens, GoodputRPS: KindRPS,
+	}
+	for _, st := range Stats {
+		m[st], m[st+"_ok"] = KindLatency, KindLatency
+		for _, p := range StreamLatencies {
+			m[p+"_"+st] = KindStreamLatency
+		}
+	}
+	return m
+}()
 
 // Metrics lists the accepted metric names, for error messages.
-const Metrics = "min, mean, p50, p90, p95, p99, max (and each with _ok), error_rate, rps, ok_rps, cpu_per_request, requests_per_cpu_s"
+const Metrics = "min, mean, p50, p90, p95, p99, max (and each with _ok), error_rate, rps, ok_rps, cpu_per_request, requests_per_cpu_s, " +
+	"and for streamed responses ttft_<stat>, itl_<stat>, tpot_<stat> (stat: min, mean, p50, p90, p95, p99, max), output_tokens_per_s, goodput_rps"
+
+// KindOf returns the kind of a metric name; false for an unknown one.
+func KindOf(metric string) (Kind, bool) {
+	k, ok := metrics[metric]
+	return k, ok
+}
 
 // Parse parses an expression. An empty expression is an empty SLO. Every
 // malformed condition is reported, joined into one error.
@@ -130,7 +180,7 @@ func parseValue(kind Kind, raw string) (float64, error) {
 		return 0, errors.New("missing value")
 	}
 	switch kind {
-	case KindLatency, KindCPU:
+	case KindLatency, KindStreamLatency, KindCPU:
 		if f, err := strconv.ParseFloat(raw, 64); err == nil {
 			if f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 				return 0, fmt.Errorf("latency %q must be a positive duration", raw)
@@ -159,8 +209,11 @@ func parseValue(kind Kind, raw string) (float64, error) {
 		f, err := strconv.ParseFloat(raw, 64)
 		if err != nil || f < 0 || math.IsNaN(f) || math.IsInf(f, 0) {
 			unit := "rps"
-			if kind == KindPerCPU {
+			switch kind {
+			case KindPerCPU:
 				unit = "requests per CPU-second"
+			case KindTokens:
+				unit = "tokens per second"
 			}
 			return 0, fmt.Errorf("%s %q must be a non-negative number", unit, raw)
 		}
@@ -175,37 +228,6 @@ func (s SLO) String() string {
 		parts[i] = c.Text
 	}
 	return strings.Join(parts, ",")
-}
-
-// Measure returns the value of metric in rec, in the metric's canonical
-// unit. It is false for an unknown metric and for a latency of a step that
-// has none (no result arrived, or none succeeded for the _ok metrics), and
-// for a CPU cost of a step without one (no target telemetry, as under the
-// url runtime, or no request): such a step has no value to compare, and
-// every verdict treats it as a breach.
-func Measure(metric string, rec record.Record) (float64, bool) {
-	switch metric {
-	case "error_rate":
-		return rec.ErrorRate, true
-	case "rps":
-		return rec.RPS, true
-	case "ok_rps":
-		return rec.OKRPS, true
-	case "cpu_per_request":
-		if rec.Target == nil || rec.Target.CPUPerRequestMs <= 0 {
-			return 0, false
-		}
-		return rec.Target.CPUPerRequestMs, true
-	case "requests_per_cpu_s":
-		if rec.Target == nil || rec.Target.RequestsPerCPUS <= 0 {
-			return 0, false
-		}
-		return rec.Target.RequestsPerCPUS, true
-	}
-	if name, ok := strings.CutSuffix(metric, "_ok"); ok {
-		return rec.LatencyOK.Value(name)
-	}
-	return rec.Latency.Value(metric)
 }
 
 // Holds reports whether measured satisfies the condition.
@@ -241,9 +263,11 @@ func (c Condition) Format(v float64) string { return FormatValue(c.Kind, v) }
 
 // FormatValue renders a value of kind k for humans: latencies as ms or s,
 // CPU per request as µs or ms, rates as percentages, rps and requests per
-// CPU-second as numbers.
+// CPU-second as numbers, output tokens per second as "212.5 tokens/s".
 func FormatValue(k Kind, v float64) string {
 	switch k {
+	case KindTokens:
+		return strconv.FormatFloat(v, 'f', 1, 64) + " tokens/s"
 	case KindCPU:
 		if v < 1 {
 			return strconv.FormatFloat(v*1000, 'f', 1, 64) + "µs"
@@ -251,7 +275,7 @@ func FormatValue(k Kind, v float64) string {
 		return strconv.FormatFloat(v, 'f', 2, 64) + "ms"
 	case KindPerCPU:
 		return strconv.FormatFloat(v, 'f', 0, 64)
-	case KindLatency:
+	case KindLatency, KindStreamLatency:
 		if v >= 1000 {
 			return strconv.FormatFloat(v/1000, 'f', 2, 64) + "s"
 		}
@@ -277,12 +301,8 @@ func (s SLO) EvaluateWithin(rec record.Record, margin float64) record.SLOResult 
 	for _, c := range s {
 		v, ok := Measure(c.Metric, rec)
 		if !ok {
-			why := "no answers"
-			if c.Kind == KindCPU || c.Kind == KindPerCPU {
-				why = "no target CPU telemetry or no requests"
-			}
 			res.Pass = false
-			res.Breaches = append(res.Breaches, fmt.Sprintf("%s not measured (%s) breaches %s", c.Metric, why, c.Text))
+			res.Breaches = append(res.Breaches, fmt.Sprintf("%s not measured (%s) breaches %s", c.Metric, NotMeasured(c.Metric, rec), c.Text))
 			continue
 		}
 		if !c.holdsWithin(v, margin) {
