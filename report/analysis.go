@@ -25,6 +25,11 @@ type Analysis struct {
 	// the offered load: "users" or "req/s".
 	Model string `json:"model"`
 	Unit  string `json:"unit"`
+	// Streaming is true when a measured step of the run had streamed
+	// responses (record.Stream): the tables then show TTFT, TPOT and
+	// tokens/s and the report draws StreamPlots. False (and absent from
+	// JSON) otherwise, and the reports are those of any other run.
+	Streaming bool `json:"streaming,omitempty"`
 	// SLO is the expression every step was judged by; empty when the
 	// steps' recorded verdicts were used (SLOSource says which).
 	SLO       string `json:"slo"`
@@ -107,6 +112,7 @@ func Analyze(in Input) Analysis {
 		a.Title = a.Runs[0]
 	}
 	a.Model, a.Unit = modelOf(in.Records)
+	a.Streaming = hasStreams(in.Records)
 
 	maxOffered := 0.0
 	for _, r := range in.Records {

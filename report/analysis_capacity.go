@@ -338,7 +338,7 @@ func breachSummary(st StepResult, s slo.SLO) string {
 		if cond.Holds(v) {
 			continue
 		}
-		if cond.Kind == slo.KindLatency {
+		if cond.Kind.Milliseconds() {
 			return cond.Metric + " " + formatMs(v)
 		}
 		return metricLabel(cond.Metric) + " " + formatKind(cond.Kind, v)
@@ -359,6 +359,10 @@ func metricLabel(m string) string {
 		return "errors"
 	case "ok_rps":
 		return "ok rps"
+	case slo.OutputTokensPerS:
+		return "output"
+	case slo.GoodputRPS:
+		return "goodput"
 	}
 	return m
 }

@@ -96,7 +96,7 @@ func sloPhrase(conds slo.SLO) string {
 		switch {
 		case c.Metric == "error_rate":
 			parts[i] = c.Op + " " + formatKind(c.Kind, c.Value) + " errors"
-		case c.Kind == slo.KindLatency:
+		case c.Kind.Milliseconds():
 			parts[i] = c.Metric + " " + c.Op + " " + formatKind(c.Kind, c.Value)
 		default:
 			parts[i] = conditionText(c)

@@ -66,6 +66,10 @@ type StepResult struct {
 
 	GeneratorCPUPct Stat `json:"generator_cpu_pct"`
 
+	// Stream holds the streamed responses (TTFT, ITL, TPOT, tokens/s,
+	// goodput); nil, and absent from JSON, for a step without any.
+	Stream *StepStream `json:"stream,omitempty"`
+
 	// Pass is the SLO verdict of the combined step; Breaches say why not.
 	Pass     bool     `json:"pass"`
 	Breaches []string `json:"breaches"`
@@ -207,6 +211,7 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 		st.CPUPerRequestMs, st.RequestsPerCPUS = &cost, &per
 	}
 
+	st.Stream = combineStream(used)
 	st.repeats = used
 	st.median = medianRecord(used, st)
 	st.Pass, st.Breaches = judge(used, st.median, s)
@@ -218,16 +223,13 @@ func combineStep(rs []record.Record, s slo.SLO) StepResult {
 // when any repeat had no answer at all, its LatencyOK when any had no
 // successful one: a repeat without answers is never outvoted, and a nil
 // latency is never averaged in as 0 ms. Its Target holds only the median
-// cost per request, and only when measured.
+// cost per request, and only when measured; its streaming measurements are
+// medianStream's.
 func medianRecord(used []record.Record, st StepResult) record.Record {
-	summary := func(ok bool) *record.Latency {
+	summary := func(of func(record.Record) *record.Latency) *record.Latency {
 		ls := make([]*record.Latency, len(used))
 		for i, r := range used {
-			ls[i] = r.Latency
-			if ok {
-				ls[i] = r.LatencyOK
-			}
-			if ls[i] == nil {
+			if ls[i] = of(r); ls[i] == nil {
 				return nil
 			}
 		}
@@ -243,8 +245,10 @@ func medianRecord(used []record.Record, st StepResult) record.Record {
 	}
 	med := record.Record{
 		RPS: st.RPS.Median, OKRPS: st.OKRPS.Median, ErrorRate: st.ErrorRate.Median,
-		Latency: summary(false), LatencyOK: summary(true),
+		Latency:   summary(func(r record.Record) *record.Latency { return r.Latency }),
+		LatencyOK: summary(func(r record.Record) *record.Latency { return r.LatencyOK }),
 	}
+	medianStream(&med, used, summary)
 	if st.CPUPerRequestMs != nil {
 		med.Target = &record.Target{CPUPerRequestMs: st.CPUPerRequestMs.Median, RequestsPerCPUS: st.RequestsPerCPUS.Median}
 	}

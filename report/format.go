@@ -46,6 +46,10 @@ func formatRPS(v float64) string {
 	return formatCount(math.Round(v))
 }
 
+// formatTokens renders output tokens per second: "212 tokens/s",
+// "8.5 tokens/s".
+func formatTokens(v float64) string { return formatRPS(v) + " tokens/s" }
+
 // formatMs renders a latency in milliseconds: "7.9 ms", "420 ms", "1.16 s".
 func formatMs(ms float64) string {
 	switch {
@@ -82,8 +86,10 @@ func formatPercent(p float64) string {
 // formatKind renders a value of an SLO metric kind.
 func formatKind(k slo.Kind, v float64) string {
 	switch k {
-	case slo.KindLatency:
+	case slo.KindLatency, slo.KindStreamLatency:
 		return formatMs(v)
+	case slo.KindTokens:
+		return formatTokens(v)
 	case slo.KindRate:
 		return formatPct(v)
 	case slo.KindCPU, slo.KindPerCPU:

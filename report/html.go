@@ -18,6 +18,10 @@ var htmlTemplateText string
 
 var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 	"numeric": func(g grid, i int) bool { return i < len(g.Numeric) && g.Numeric[i] },
+	// fromEnd is column i's place counted from the last column (0), so
+	// that the template finds the verdict and notes columns whatever
+	// columns a run adds before them (the streaming ones).
+	"fromEnd": func(g grid, i int) int { return len(g.Header) - 1 - i },
 	"count":   formatCount,
 	// split separates "338 ms (316–360)" into the value and its range.
 	"split": func(cell string) []string {

@@ -9,7 +9,9 @@ import (
 )
 
 // stepGrid is the per-step table of one configuration: medians with the
-// min–max across repeats in parentheses.
+// min–max across repeats in parentheses; for a run with streamed
+// responses, with TTFT p50 and p95, ITL p95, TPOT p95, output tokens/s
+// and goodput (req/s) after the errors.
 func stepGrid(a Analysis, c ConfigResult) grid {
 	unit := unitOf(c.Steps)
 	title := strings.ToUpper(unit[:1]) + unit[1:]
@@ -45,7 +47,12 @@ func stepGrid(a Analysis, c ConfigResult) grid {
 		}
 		g.Rows = append(g.Rows, row)
 	}
-	return g
+	if !a.Streaming {
+		return g
+	}
+	return insertColumns(g, 7, streamStepHeader, func(r int) []string {
+		return streamCells(c.Steps[r], "ttft_p50", "ttft_p95", "itl_p95", "tpot_p95", "tokens", "goodput")
+	})
 }
 
 // cpuCell renders a step's target CPU: the median percentage of the limit,

@@ -19,7 +19,9 @@ type grid struct {
 	Numeric []bool
 }
 
-// comparisonGrid is the main comparison table: one row per configuration.
+// comparisonGrid is the main comparison table: one row per configuration;
+// for a run with streamed responses, with TTFT p95, TPOT p95 and output
+// tokens/s at the target after the errors.
 func comparisonGrid(a Analysis) grid {
 	at := "@ " + formatCount(a.Target)
 	g := grid{
@@ -56,7 +58,13 @@ func comparisonGrid(a Analysis) grid {
 		}
 		g.Rows = append(g.Rows, row)
 	}
-	return g
+	if !a.Streaming {
+		return g
+	}
+	return insertColumns(g, 6, streamTargetHeader(at), func(r int) []string {
+		st, _ := a.Configs[r].Step(a.Configs[r].TargetStep)
+		return streamCells(st, "ttft_p95", "tpot_p95", "tokens")
+	})
 }
 
 // resourceGrid is the cost and resources table: one row per configuration.
