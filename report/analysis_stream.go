@@ -57,6 +57,22 @@ func combineStream(used []record.Record) *StepStream {
 	}
 }
 
+// targetLatencyText is what the recommendation says of the step at the
+// target: "p95 442 ms, 0.1 % errors", or for streamed responses the times
+// users feel, "TTFT p95 400 ms, TPOT p95 45 ms, 0 % errors".
+func targetLatencyText(st StepResult) string {
+	errs := formatPct(st.ErrorRate.Median) + " errors"
+	s := st.Stream
+	if s == nil || s.TTFTP95 == nil {
+		return "p95 " + latencyText(st.P95) + ", " + errs
+	}
+	out := "TTFT p95 " + formatMs(s.TTFTP95.Median)
+	if s.TPOTP95 != nil {
+		out += ", TPOT p95 " + formatMs(s.TPOTP95.Median)
+	}
+	return out + ", " + errs
+}
+
 // measuredStat combines metric (of the SLO grammar) across recs; nil when
 // some record did not measure it (a missing value is never outvoted).
 func measuredStat(recs []record.Record, metric string) *Stat {

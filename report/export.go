@@ -38,9 +38,13 @@ func WriteSummary(w io.Writer, a Analysis) error {
 // StepsCSVHeader is the header row of steps.csv. Columns are only ever
 // added at the end, so a column keeps its position: the search_ columns
 // are the step's search mark (record.Search), empty for a plain ramp; the
-// last two are the target's CPU time per request in ms and requests per
-// target CPU-second (record.Target.CPUPerRequestMs, RequestsPerCPUS),
-// empty when not measured.
+// two after them are the target's CPU time per request in ms and requests
+// per target CPU-second (record.Target.CPUPerRequestMs, RequestsPerCPUS),
+// empty when not measured; the last ones are the streamed responses
+// (record.Stream and the TTFT, ITL and TPOT summaries in ms), present in
+// every steps.csv and empty in a step without streamed responses (a
+// summary the step did not measure, and goodput_rps when nil, are empty
+// too).
 var StepsCSVHeader = []string{
 	"run", "repeat", "step", "config", "cpus", "memory_bytes", "replicas", "runtime", "approximate",
 	"started_at", "window_s", "model", "users", "rate", "think_min_s", "think_max_s",
@@ -53,6 +57,9 @@ var StepsCSVHeader = []string{
 	"slo_pass", "slo_breaches", "partial", "stop_reason", "failure",
 	"search_kind", "search_phase", "search_probe", "search_verdict", "search_trial",
 	"target_cpu_per_request_ms", "target_requests_per_cpu_s",
+	"streamed", "ttft_p50_ms", "ttft_p95_ms", "ttft_p99_ms", "itl_p50_ms", "itl_p95_ms", "itl_p99_ms",
+	"tpot_p50_ms", "tpot_p95_ms", "tpot_p99_ms", "output_tokens", "output_tokens_per_s", "input_tokens", "tokens_from",
+	"goodput_requests", "goodput_rps",
 }
 
 // Positions in StepsCSVHeader of the groups of columns a row fills in
@@ -61,6 +68,7 @@ var (
 	csvTargetCol = slices.Index(StepsCSVHeader, "target_cpu_cores")
 	csvSearchCol = slices.Index(StepsCSVHeader, "search_kind")
 	csvCostCol   = slices.Index(StepsCSVHeader, "target_cpu_per_request_ms")
+	csvStreamCol = slices.Index(StepsCSVHeader, "streamed")
 )
 
 // WriteStepsCSV renders every record as one row of steps.csv (repeats and
@@ -98,6 +106,7 @@ func WriteStepsCSV(w io.Writer, recs []record.Record) error {
 			"", "", "", "", "",
 			"", "",
 		}
+		row = append(row, streamCSV(r)...)
 		if t := r.Target; t != nil {
 			copy(row[csvTargetCol:], []string{f(t.CPUCores), f(t.CPUPctOfLimit), i(t.MemoryBytes), f(t.MemoryPctOfLimit),
 				f(t.ThrottledS), strconv.Itoa(t.OOMKills), strconv.Itoa(t.Restarts)})
@@ -115,6 +124,27 @@ func WriteStepsCSV(w io.Writer, recs []record.Record) error {
 		return fmt.Errorf("write steps.csv: %w", err)
 	}
 	return nil
+}
+
+// streamCSV renders the streaming columns of r (StepsCSVHeader from
+// "streamed"): all empty for a step without streamed responses.
+func streamCSV(r record.Record) []string {
+	out := make([]string, len(StepsCSVHeader)-csvStreamCol)
+	if !streamedStep(r) {
+		return out
+	}
+	i := func(v int64) string { return strconv.FormatInt(v, 10) }
+	goodput := ""
+	if r.GoodputRPS != nil {
+		goodput = strconv.FormatFloat(*r.GoodputRPS, 'f', -1, 64)
+	}
+	copy(out, []string{i(r.Streamed),
+		lat(r.TTFT, "p50"), lat(r.TTFT, "p95"), lat(r.TTFT, "p99"),
+		lat(r.ITL, "p50"), lat(r.ITL, "p95"), lat(r.ITL, "p99"),
+		lat(r.TPOT, "p50"), lat(r.TPOT, "p95"), lat(r.TPOT, "p99"),
+		i(r.OutputTokens), strconv.FormatFloat(r.OutputTokensPerS, 'f', -1, 64), i(r.InputTokens), r.TokensFrom,
+		i(r.GoodputRequests), goodput})
+	return out
 }
 
 // lat renders a latency statistic in ms for CSV: empty when not measured.

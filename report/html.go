@@ -140,7 +140,7 @@ func WriteHTML(w io.Writer, a Analysis) error {
 			page.RolloutPlots = append(page.RolloutPlots, htmlPlot{ID: "rollout-" + sanitizeName(win.Name), Title: "rollout " + win.Name, SVG: template.HTML(inlineSVG(buf.String()))})
 		}
 	}
-	for _, name := range Plots {
+	for _, name := range ReportPlots(a) {
 		var buf bytes.Buffer
 		if err := WritePlot(&buf, a, name, "svg"); err != nil {
 			return fmt.Errorf("write report.html: %w", err)

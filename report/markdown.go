@@ -48,7 +48,7 @@ func WriteMarkdown(w io.Writer, a Analysis, plotDir string) error {
 	}
 
 	b.WriteString("\n## Plots\n\n")
-	for _, name := range Plots {
+	for _, name := range ReportPlots(a) {
 		fmt.Fprintf(&b, "### %s\n\n![%s](%s/%s.png)\n\n[SVG](%s/%s.svg)\n\n", PlotTitles[name], PlotTitles[name], plotDir, name, plotDir, name)
 	}
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 
@@ -46,7 +47,7 @@ func SearchPlots(a Analysis) []string {
 	return nil
 }
 
-// WritePlot renders plot name (one of Plots) of a in format "png" or "svg",
+// WritePlot renders plot name (one of Plots, StreamPlots or SearchPlots) of a in format "png" or "svg",
 // PlotWidthPx × PlotHeightPx, one line per configuration.
 func WritePlot(w io.Writer, a Analysis, name, format string) error {
 	f, err := plotFigure(a, name)
@@ -71,8 +72,10 @@ func plotFigure(a Analysis, name string) (figure, error) {
 		f = timelineFigure(a)
 	case PlotSearch:
 		f = searchFigure(a)
+	case PlotTTFT, PlotITL, PlotTokens, PlotGoodput:
+		f = streamFigure(a, name)
 	default:
-		return f, fmt.Errorf("unknown plot %q (one of %s)", name, strings.Join(Plots, ", "))
+		return f, fmt.Errorf("unknown plot %q (one of %s)", name, strings.Join(slices.Concat(Plots, streamPlots, []string{PlotSearch}), ", "))
 	}
 	f.title = PlotTitles[name] + " — " + a.Title
 	if !hasData(f) {
@@ -325,9 +328,15 @@ func timelineFigure(a Analysis) figure {
 // sloLines are the SLO limits of one kind as reference lines; scale
 // converts the canonical unit to the axis unit.
 func sloLines(s slo.SLO, kind slo.Kind, scale float64) []refLine {
+	return sloLinesWhere(s, scale, func(c slo.Condition) bool { return c.Kind == kind })
+}
+
+// sloLinesWhere are the SLO limits of the conditions keep selects as
+// reference lines; scale converts the canonical unit to the axis unit.
+func sloLinesWhere(s slo.SLO, scale float64, keep func(slo.Condition) bool) []refLine {
 	var out []refLine
 	for _, c := range s {
-		if c.Kind != kind || c.Value <= 0 {
+		if !keep(c) || c.Value <= 0 {
 			continue
 		}
 		out = append(out, refLine{label: "SLO " + conditionText(c), y: c.Value * scale, color: sloColor})

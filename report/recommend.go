@@ -49,8 +49,7 @@ func recommend(a Analysis) Recommendation {
 	c, killed, ok := healthiestReaching(sorted)
 	if ok {
 		st, _ := c.Step(c.TargetStep)
-		s := fmt.Sprintf("%s %s %s %s at p95 %s, %s errors",
-			c.Config.Describe(), verbServe(c), formatCount(a.Target), a.Unit, latencyText(st.P95), formatPct(st.ErrorRate.Median))
+		s := fmt.Sprintf("%s %s %s %s at %s", c.Config.Describe(), verbServe(c), formatCount(a.Target), a.Unit, targetLatencyText(st))
 		switch {
 		case len(killed) > 0 && killed[0].Name == c.Name:
 			s += fmt.Sprintf(", but its replicas were OOM-killed %d times at or below %s %s: give it more memory", oomUpToTarget(c), formatCount(a.Target), a.Unit)

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 )
 
 // Names of the files WriteAll writes, relative to its directory.
@@ -22,7 +21,7 @@ const (
 // WriteAll analyses in and writes every rendering into dir: summary.json
 // and steps.csv first (they need no drawing), then report.md (ending with
 // the rollout section when the run measured rollouts), report.html and
-// plots/<name>.png and .svg for each of Plots and SearchPlots (and
+// plots/<name>.png and .svg for each of ReportPlots and SearchPlots (and
 // plots/rollout-<name>.png and .svg for each rollout). Each file is written to
 // a temporary name and renamed, so a reader never sees half a report and
 // no temporary file stays behind. A file that fails to render does not
@@ -50,7 +49,7 @@ func WriteAll(ctx context.Context, dir string, in Input) (files []string, err er
 		}},
 		{HTMLFile, func(w io.Writer) error { return WriteHTML(w, a) }},
 	}
-	for _, name := range append(slices.Clone(Plots), SearchPlots(a)...) {
+	for _, name := range append(ReportPlots(a), SearchPlots(a)...) {
 		for _, format := range []string{"png", "svg"} {
 			steps = append(steps, struct {
 				name   string
