@@ -26,7 +26,7 @@ var challengerMetrics = []statMetric{
 
 // statMetricNamed is the statMetric of compare called name.
 func statMetricNamed(name string) statMetric {
-	for _, m := range statMetrics {
+	for _, m := range statMetricsFor(true) {
 		if m.name == name {
 			return m
 		}

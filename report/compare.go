@@ -72,7 +72,7 @@ func Compare(a, b Analysis, nameA, nameB string) Comparison {
 		add(x.Name)
 	}
 	c.Alpha = CompareAlpha
-	c.Stats = compareStats(c.Rows, a.Unit, b.Unit, c.Alpha)
+	c.Stats = compareStats(c.Rows, a.Unit, b.Unit, c.Alpha, a.Streaming || b.Streaming)
 	return c
 }
 

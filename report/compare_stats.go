@@ -38,13 +38,34 @@ var statMetrics = []statMetric{
 	{MetricCapacity, "capacity", slo.KindRPS},
 }
 
+// streamStatMetrics are compared after statMetrics when either run has
+// streamed responses (Analysis.Streaming), and only then, so that other
+// comparisons stay as they were.
+var streamStatMetrics = []statMetric{
+	{"ttft_p95", "TTFT p95 @ target", slo.KindStreamLatency},
+	{"tpot_p95", "TPOT p95 @ target", slo.KindStreamLatency},
+	{"itl_p95", "ITL p95 @ target", slo.KindStreamLatency},
+	{slo.OutputTokensPerS, "output tokens/s @ target", slo.KindTokens},
+	{slo.GoodputRPS, "goodput @ target", slo.KindRPS},
+}
+
+// statMetricsFor are the metrics compared: statMetrics, and
+// streamStatMetrics when streaming.
+func statMetricsFor(streaming bool) []statMetric {
+	if !streaming {
+		return statMetrics
+	}
+	return append(append([]statMetric{}, statMetrics...), streamStatMetrics...)
+}
+
 // StatRow is one metric of one configuration compared across the repeats
 // of two runs: run A is the baseline, run B the new run.
 type StatRow struct {
 	Config string
 	// Metric is an SLO metric name ("p95", "p50", "rps", "error_rate",
-	// "cpu_per_request", "requests_per_cpu_s") taken at each run's target
-	// step, or MetricCapacity.
+	// "cpu_per_request", "requests_per_cpu_s", and for streamed responses
+	// "ttft_p95", "tpot_p95", "itl_p95", "output_tokens_per_s",
+	// "goodput_rps") taken at each run's target step, or MetricCapacity.
 	Metric string
 	// A and B are the per-repeat values in the metric's canonical unit
 	// (milliseconds for latencies and CPU per request, a fraction for the
@@ -63,16 +84,17 @@ type StatRow struct {
 }
 
 // compareStats computes the statistics of every configuration measured in
-// both runs of rows, metric by metric in statMetrics order. unitA and
-// unitB are the runs' offered-load units: capacities in different units
-// are not compared. It is pure: the same rows always give the same result.
-func compareStats(rows []CompareRow, unitA, unitB string, alpha float64) []StatRow {
+// both runs of rows, metric by metric in statMetricsFor(streaming) order.
+// unitA and unitB are the runs' offered-load units: capacities in
+// different units are not compared. It is pure: the same rows always give
+// the same result.
+func compareStats(rows []CompareRow, unitA, unitB string, alpha float64, streaming bool) []StatRow {
 	out := []StatRow{}
 	for _, r := range rows {
 		if !r.InA || !r.InB {
 			continue
 		}
-		for _, m := range statMetrics {
+		for _, m := range statMetricsFor(streaming) {
 			s := StatRow{Config: r.Config, Metric: m.name}
 			s.A, s.MissingA = repeatValues(r.CapA, m)
 			s.B, s.MissingB = repeatValues(r.CapB, m)
@@ -125,10 +147,15 @@ func stepValues(c ConfigResult, i int, m statMetric) ([]float64, string) {
 	return vs, ""
 }
 
-// missingText says why slo.Measure found no value of m in r.
+// missingText says why slo.Measure found no value of m in r: no answers,
+// for a streaming metric slo.NotMeasured's reason ("no streamed
+// responses"), else "not measured".
 func missingText(m statMetric, r record.Record) string {
-	if m.kind == slo.KindLatency && r.Latency == nil {
+	switch {
+	case m.kind.Milliseconds() && r.Latency == nil:
 		return NoAnswersText
+	case m.kind == slo.KindStreamLatency || m.kind == slo.KindTokens || m.name == slo.GoodputRPS:
+		return slo.NotMeasured(m.name, r)
 	}
 	return "not measured"
 }

@@ -48,7 +48,7 @@ func statsGrid(c Comparison) grid {
 
 // statMetricOf returns the statMetric called name.
 func statMetricOf(name string) statMetric {
-	for _, m := range statMetrics {
+	for _, m := range statMetricsFor(true) {
 		if m.name == name {
 			return m
 		}
@@ -114,7 +114,11 @@ func statsNotes(c Comparison) []string {
 	notes := []string{"A, B: the median of the repeats ± its confidence interval; n=A+B counts the repeats."}
 	shown, hidden := shownStats(c)
 	if hidden > 0 {
-		notes = append(notes, fmt.Sprintf("Left out: %d %s with no value in either run (target not reached, no answers, no CPU telemetry).", hidden, map[bool]string{true: "metric", false: "metrics"}[hidden == 1]))
+		why := "target not reached, no answers, no CPU telemetry"
+		if c.A.Streaming || c.B.Streaming {
+			why += ", no streamed responses"
+		}
+		notes = append(notes, fmt.Sprintf("Left out: %d %s with no value in either run (%s).", hidden, map[bool]string{true: "metric", false: "metrics"}[hidden == 1], why))
 	}
 	var inf, single, untestable bool
 	for _, s := range shown {

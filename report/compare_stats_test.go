@@ -130,7 +130,7 @@ func TestCompareStatsMissingValues(t *testing.T) {
 	}
 
 	// Capacities in users and in req/s are not compared.
-	rows := compareStats(Compare(withCPU, withCPU, "a", "b").Rows, "users", "req/s", CompareAlpha)
+	rows := compareStats(Compare(withCPU, withCPU, "a", "b").Rows, "users", "req/s", CompareAlpha, false)
 	if s := statRowOf(Comparison{Stats: rows}, "api", MetricCapacity); s.Tested || s.MissingB != "in req/s, A in users" {
 		t.Errorf("capacities in other units: %+v", s)
 	}
