@@ -30,9 +30,11 @@ type Baseline struct {
 }
 
 // BaselineMetrics are one configuration's reference values: capacity and
-// step in offered load (users or req/s), latencies in milliseconds,
-// CPU per request in milliseconds, error_rate as a fraction, rps in
-// requests per second, requests_per_cpu_s in requests per CPU-second.
+// step in offered load (users or req/s), latencies (ttft_, itl_ and
+// tpot_ ones too) in milliseconds, CPU per request in milliseconds,
+// error_rate as a fraction, rps and goodput_rps in requests per second,
+// requests_per_cpu_s in requests per CPU-second, output_tokens_per_s in
+// tokens per second.
 type BaselineMetrics struct {
 	Capacity float64 `json:"capacity"`
 	Step     float64 `json:"step"`
@@ -50,8 +52,12 @@ type BaselineMetrics struct {
 }
 
 // baselineMetrics are the metrics stored per configuration.
+// A metric the run did not measure (the streaming ones of a run without
+// streamed responses) is not stored.
 var baselineMetrics = []string{"p50", "p90", "p95", "p99", "mean", "max", "p95_ok", "p99_ok", "error_rate", "rps", "ok_rps",
-	"cpu_per_request", "requests_per_cpu_s"}
+	"cpu_per_request", "requests_per_cpu_s",
+	"ttft_p50", "ttft_p95", "ttft_p99", "itl_p50", "itl_p95", "itl_p99", "tpot_p50", "tpot_p95", "tpot_p99",
+	"output_tokens_per_s", "goodput_rps"}
 
 // samples is the per-repeat values of metric: Samples', else Metrics' one
 // value; false when the baseline has neither.

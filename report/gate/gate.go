@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/slo"
@@ -238,14 +239,20 @@ type measured struct {
 	// step fails every gate, whatever its other numbers say.
 	answered bool
 	inFlight int64
+	// metric is the metric's name; why is slo.NotMeasured's reason for
+	// the first repeat without a value ("" when every repeat has one).
+	metric, why string
 }
 
 // measure combines metric across the repeats of one step.
 func measure(recs []record.Record, metric string) measured {
-	m := measured{measured: true, answered: true}
+	m := measured{measured: true, answered: true, metric: metric}
 	vals := make([]float64, 0, len(recs))
 	for _, r := range recs {
 		x, ok := slo.Measure(metric, r)
+		if !ok && m.why == "" {
+			m.why = slo.NotMeasured(metric, r)
+		}
 		m.measured = m.measured && ok
 		if r.Latency == nil {
 			m.answered = false
@@ -259,13 +266,22 @@ func measure(recs []record.Record, metric string) measured {
 
 func (m measured) ok() bool { return m.measured && m.answered }
 
+// successLatency reports whether m is a latency of successful requests
+// (p95_ok), unmeasured only when no request succeeded.
+func (m measured) successLatency() bool {
+	k, _ := slo.KindOf(m.metric)
+	return k == slo.KindLatency && strings.HasSuffix(m.metric, "_ok")
+}
+
 // text renders the measurement with format, or why there is none.
 func (m measured) text(format func(float64) string) string {
 	switch {
 	case !m.answered && !m.measured:
 		return "no answers"
-	case !m.measured:
+	case !m.measured && m.successLatency():
 		return "no successful answers"
+	case !m.measured:
+		return "not measured (" + m.why + ")"
 	case !m.answered:
 		return format(m.value) + " (no answers)"
 	}
@@ -277,8 +293,10 @@ func (m measured) message() string {
 	switch {
 	case !m.answered:
 		return fmt.Sprintf("no response arrived in the measurement window (%d requests in flight at its end): an API that does not answer fails", m.inFlight)
-	case !m.measured:
+	case !m.measured && m.successLatency():
 		return "no request succeeded: there is no latency of successful requests to compare"
+	case !m.measured:
+		return m.why + ": " + m.metric + " has no value to compare, which fails"
 	}
 	return ""
 }

@@ -61,6 +61,9 @@ func Run(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) e
 			return usage(err)
 		}
 		in.Baseline, in.Tolerance = b, tol
+		if o.Tolerance == "" {
+			in.Tolerance = tol.withStreaming(in)
+		}
 		if err := Refusal(in); err != nil {
 			return usage(fmt.Errorf("baseline %s: %w", o.Baseline, err))
 		}

@@ -3,16 +3,22 @@ package gate
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/slo"
 )
 
 // Tolerance is how far a run may regress from its baseline before a gate
-// fails. Latency and rps tolerances are fractions of the baseline value
-// (p95=10% lets p95 grow by 10 %, rps=5% lets rps shrink by 5 %);
+// fails. Latency, rps and tokens/s tolerances are fractions of the
+// baseline value (p95=10% lets p95 grow by 10 %, rps=5% lets rps shrink
+// by 5 %, ttft_p95=10% lets the time to first token grow by 10 %,
+// output_tokens_per_s=10% lets tokens per second shrink by 10 %,
+// goodput_rps=10% lets goodput shrink by 10 %);
 // error_rate is in absolute points (error_rate=0.5% lets it grow by half
 // a percentage point); capacity is in ramp steps (capacity=1step lets the
 // capacity drop by one rung of the run's step ladder, whatever its size).
@@ -27,6 +33,44 @@ type Tolerance struct {
 // DefaultTolerance is used with a baseline when no --tolerance is given:
 // generous, because shared CI machines are noisy.
 const DefaultTolerance = "p95=25%,rps=15%,error_rate=1%,capacity=1step"
+
+// DefaultStreamTolerance is added to DefaultTolerance (when no
+// --tolerance is given) for a run with streamed responses whose baseline
+// holds them too (withStreaming).
+const DefaultStreamTolerance = "ttft_p95=25%,tpot_p95=25%,output_tokens_per_s=15%"
+
+// withStreaming is t with DefaultStreamTolerance's metrics added (those t
+// does not set) when in's run streamed and its baseline holds ttft_p95 for
+// some configuration; t unchanged otherwise, so that a run without streams,
+// or a baseline recorded before them, is gated as before.
+func (t Tolerance) withStreaming(in Input) Tolerance {
+	if in.Baseline == nil || !slices.ContainsFunc(in.Records, func(r record.Record) bool { return r.Streamed > 0 || r.TTFT != nil }) {
+		return t
+	}
+	held := false
+	for _, c := range in.Baseline.Configs {
+		if _, ok := c.samples("ttft_p95"); ok {
+			held = true
+		}
+	}
+	if !held {
+		return t
+	}
+	extra, err := ParseTolerance(DefaultStreamTolerance)
+	if err != nil {
+		panic("gate: DefaultStreamTolerance: " + err.Error())
+	}
+	out := Tolerance{Metrics: maps.Clone(t.Metrics), CapacitySteps: t.CapacitySteps}
+	if out.Metrics == nil {
+		out.Metrics = map[string]float64{}
+	}
+	for m, v := range extra.Metrics {
+		if _, ok := out.Metrics[m]; !ok {
+			out.Metrics[m] = v
+		}
+	}
+	return out
+}
 
 // ParseTolerance parses "p95=10%,rps=5%,capacity=1step". Every problem is
 // reported at once.
