@@ -27,7 +27,9 @@ its delta (B − A). Each run is judged by its own experiment's SLO and target.
 
 Then the statistics a CI gate uses, across the runs' repeats (repeat: N, or
 --repeat N): p95, p50, rps, error_rate, cpu_per_request and requests_per_cpu_s
-at each run's target step, and the capacity. Each shows each run's median ± its
+at each run's target step, and the capacity; when either run streamed responses
+(stream: sse or ndjson), also ttft_p95, tpot_p95, itl_p95, output_tokens_per_s
+and goodput_rps. Each shows each run's median ± its
 95 % confidence interval and B vs A as benchstat prints it: the change of the
 median with its range, the Mann-Whitney U p-value and the repeats (n=A+B), or
 "~" when the change is not significant at α = 0.05. With one repeat on a side

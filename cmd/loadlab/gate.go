@@ -22,7 +22,9 @@ func newGateCmd() *cobra.Command {
 		Long: `Evaluate SLO thresholds on the recorded steps of a run and compare it with a
 baseline. Thresholds come from --slo, else the experiment's gates:, else its slo:.
 They are evaluated at the target users (default; the highest step when unknown),
-at --at-users N, or --at capacity.
+at --at-users N, or --at capacity. Streamed responses have their own metrics:
+ttft_<stat>, itl_<stat>, tpot_<stat> (stat: min, mean, p50, p90, p95, p99, max),
+output_tokens_per_s and goodput_rps; a run that did not measure one fails it.
 
 A baseline is compared with, per configuration, at the load level it holds
 (whatever --at says); a run without a complete step at that level exits 2.
@@ -40,7 +42,9 @@ Exit codes: 0 every gate passed, 1 a gate failed, 2 usage or input error,
 generator was saturated).`,
 		Example: `  loadlab gate results/20261122T120000Z-quick --slo 'p95<1s,error_rate<1%,rps>=500'
   loadlab gate results/new --baseline baselines/quick.json --tolerance p95=10%,rps=5%,capacity=1step
-  loadlab gate results/new --baseline results/main-run --tolerance cpu_per_request=10% --summary gate.md`,
+  loadlab gate results/new --baseline results/main-run --tolerance cpu_per_request=10% --summary gate.md
+  loadlab gate results/llm-run --slo 'ttft_p95<1s,tpot_p95<100ms,error_rate<1%'
+  loadlab gate results/llm-run --baseline baselines/llm.json --tolerance ttft_p95=10%,output_tokens_per_s=10%,goodput_rps=10%`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usagef("gate takes one results folder (got %d arguments)", len(args))
@@ -70,7 +74,7 @@ func bindGateFlags(cmd *cobra.Command, o *gate.Options) {
 // ("with --gate: ").
 func bindBaselineFlags(f *pflag.FlagSet, o *gate.Options, with string) {
 	f.StringVar(&o.Baseline, "baseline", "", with+"baseline JSON (from `loadlab baseline save`) or a results folder to compare with")
-	f.StringVar(&o.Tolerance, "tolerance", "", with+"allowed regressions vs the baseline, e.g. p95=10%,rps=5%,capacity=1step (default "+gate.DefaultTolerance+")")
+	f.StringVar(&o.Tolerance, "tolerance", "", with+"allowed regressions vs the baseline, e.g. p95=10%,rps=5%,capacity=1step (default "+gate.DefaultTolerance+", plus "+gate.DefaultStreamTolerance+" for a streaming run whose baseline holds streams)")
 	f.Float64Var(&o.Alpha, "alpha", gate.DefaultAlpha, with+"significance level: with repeats, a regression fails only when it is significantly beyond its tolerance (one-sided Mann-Whitney U, p below this)")
 	f.BoolVar(&o.AllowMissing, "allow-missing", false, with+"accept configurations that the run or the baseline lacks (noted instead of failing)")
 	f.BoolVar(&o.AllowOtherExperiment, "allow-other-experiment", false, with+"compare with a baseline of another experiment (noted instead of refused)")
