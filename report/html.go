@@ -55,6 +55,8 @@ type htmlPage struct {
 	// configuration (its verdict as the note); nil without a challenger.
 	Challengers    []htmlTitled
 	ChallengerNote string
+	// StreamNote explains the streaming columns (a run with streams).
+	StreamNote string
 }
 
 // htmlSearch is the "Search" section: the grids of search_render.go and
@@ -99,7 +101,7 @@ type htmlConfig struct {
 // the replicas' events, plots, per-step tables, the experiment definition and the environment.
 func WriteHTML(w io.Writer, a Analysis) error {
 	page := htmlPage{A: a, RunLine: runLine(a, func(s string) string { return s }), Comparison: comparisonGrid(a), Resources: resourceGrid(a),
-		Events: eventGrid(a), EventsNote: eventsNote, Env: environmentGrid(a.Environment), Swatches: map[string]template.CSS{}}
+		Events: eventGrid(a), EventsNote: eventsNote, StreamNote: streamNote, Env: environmentGrid(a.Environment), Swatches: map[string]template.CSS{}}
 	for i, c := range a.Configs {
 		col := template.CSS(colorHex(palette[i%len(palette)]))
 		page.Swatches[c.Name] = col

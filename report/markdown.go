@@ -28,6 +28,9 @@ func WriteMarkdown(w io.Writer, a Analysis, plotDir string) error {
 
 	b.WriteString("## Comparison\n\n")
 	b.WriteString(markdownGrid(comparisonGrid(a)))
+	if a.Streaming {
+		b.WriteString("\n" + streamNote + "\n")
+	}
 	writeChallengerMarkdown(&b, a)
 	b.WriteString("\n## Cost and resources\n\n")
 	b.WriteString(markdownGrid(resourceGrid(a)))

@@ -6,6 +6,10 @@ import "slices"
 // a run with streamed responses (Analysis.Streaming), so that every other
 // run's tables stay as they were.
 
+// streamNote explains the streaming columns, under the comparison table
+// of a run with streamed responses.
+const streamNote = "Streamed responses: TTFT is the time to the first token, TPOT the time per output token after the first, ITL the gap between tokens, Tokens/s the output tokens per second of the window, Goodput the requests per second that met every goodput condition; \"no tokens\": every stream failed before its first token."
+
 // streamTargetHeader are the comparison table's streaming columns, after
 // "Errors @ target".
 func streamTargetHeader(at string) []string {

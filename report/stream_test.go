@@ -147,13 +147,13 @@ func TestStreamTables(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range []string{"ttft_vs_users.png", "### Goodput", "### Output tokens per second vs load"} {
+	for _, s := range []string{"ttft_vs_users.png", "### Goodput", "### Output tokens per second vs load", "TTFT is the time to the first token"} {
 		if !strings.Contains(md.String(), s) {
 			t.Errorf("report.md lacks %q", s)
 		}
 	}
 	h := html.String()
-	for _, s := range []string{`id="plot-ttft_vs_users"`, `id="plot-goodput_vs_users"`, `<span class="pill bad">fail: ttft_p95 1.2 s</span>`, `<td class="notes">first breach; target</td>`} {
+	for _, s := range []string{`id="plot-ttft_vs_users"`, `id="plot-goodput_vs_users"`, `<span class="pill bad">fail: ttft_p95 1.2 s</span>`, `<td class="notes">first breach; target</td>`, "TTFT is the time to the first token"} {
 		if !strings.Contains(h, s) {
 			t.Errorf("report.html lacks %q", s)
 		}
