@@ -111,6 +111,7 @@ func (e Experiment) problems() []FieldError {
 	ps = append(ps, e.searchProblems()...)
 	ps = append(ps, e.generatorProblems()...)
 	ps = append(ps, e.challengerProblems()...)
+	ps = append(ps, e.streamingProblems()...)
 	if n := e.configCount(); n > MaxConfigs {
 		add("matrix", "%d configurations (cpus × memory × replicas, plus configs): at most %d", n, MaxConfigs)
 	} else {
