@@ -78,7 +78,9 @@ func TestLoadOllamaScenario(t *testing.T) {
 			Model   string
 			Prompt  string
 			Stream  bool
-			Options struct{ NumPredict int `json:"num_predict"` }
+			Options struct {
+				NumPredict int `json:"num_predict"`
+			}
 		}
 		if err := json.Unmarshal(r.Body, &v); err != nil || v.Model != "llama3.2" || !v.Stream {
 			t.Fatalf("%s: %v", r.Body, err)

@@ -230,16 +230,34 @@ func TestValidatePrompts(t *testing.T) {
 		{"prompts and batch", func(q *RequestSpec) { q.Prompts = gen(); q.Body = JSON(chatBody); q.Batch = 4 }, "requests[0].batch", "not with prompts"},
 		{"prompts unused", func(q *RequestSpec) { q.Prompts = gen() }, "requests[0].prompts", "unused: the body places no prompt"},
 		{"prompts without body", func(q *RequestSpec) { q.Prompts = gen(); q.Body = nil }, "requests[0].prompts", "unused"},
-		{"mean missing", func(q *RequestSpec) { q.Prompts = generated(Lengths{Stddev: 3}, Lengths{Mean: 1}); q.Body = JSON(chatBody) }, "requests[0].prompts.input_tokens.mean", "required: the mean length in tokens"},
-		{"mean above max", func(q *RequestSpec) { q.Prompts = generated(Lengths{Mean: 500, Max: 300}, Lengths{Mean: 1}); q.Body = JSON(chatBody) }, "requests[0].prompts.input_tokens.mean", "within [min, max] = [1, 300] tokens (got 500)"},
+		{"mean missing", func(q *RequestSpec) {
+			q.Prompts = generated(Lengths{Stddev: 3}, Lengths{Mean: 1})
+			q.Body = JSON(chatBody)
+		}, "requests[0].prompts.input_tokens.mean", "required: the mean length in tokens"},
+		{"mean above max", func(q *RequestSpec) {
+			q.Prompts = generated(Lengths{Mean: 500, Max: 300}, Lengths{Mean: 1})
+			q.Body = JSON(chatBody)
+		}, "requests[0].prompts.input_tokens.mean", "within [min, max] = [1, 300] tokens (got 500)"},
 		{"min above max", func(q *RequestSpec) {
 			q.Prompts = generated(Lengths{Mean: 5}, Lengths{Mean: 5, Min: 9, Max: 3})
 			q.Body = JSON(chatBody)
 		}, "requests[0].prompts.output_tokens", "min 9 is greater than max 3"},
-		{"max above the bound", func(q *RequestSpec) { q.Prompts = generated(Lengths{Mean: 5, Max: 1 << 20}, Lengths{Mean: 1}); q.Body = JSON(chatBody) }, "requests[0].prompts.input_tokens.max", "1..131072 tokens"},
-		{"negative min", func(q *RequestSpec) { q.Prompts = generated(Lengths{Mean: 5, Min: -1}, Lengths{Mean: 1}); q.Body = JSON(chatBody) }, "requests[0].prompts.input_tokens.min", "1..131072"},
-		{"negative stddev", func(q *RequestSpec) { q.Prompts = generated(Lengths{Mean: 5, Stddev: -1}, Lengths{Mean: 1}); q.Body = JSON(chatBody) }, "requests[0].prompts.input_tokens.stddev", "must be ≥ 0 tokens, 0 for a constant length"},
-		{"NaN mean", func(q *RequestSpec) { q.Prompts = generated(Lengths{Mean: math.NaN()}, Lengths{Mean: 1}); q.Body = JSON(chatBody) }, "requests[0].prompts.input_tokens.mean", "within [min, max]"},
+		{"max above the bound", func(q *RequestSpec) {
+			q.Prompts = generated(Lengths{Mean: 5, Max: 1 << 20}, Lengths{Mean: 1})
+			q.Body = JSON(chatBody)
+		}, "requests[0].prompts.input_tokens.max", "1..131072 tokens"},
+		{"negative min", func(q *RequestSpec) {
+			q.Prompts = generated(Lengths{Mean: 5, Min: -1}, Lengths{Mean: 1})
+			q.Body = JSON(chatBody)
+		}, "requests[0].prompts.input_tokens.min", "1..131072"},
+		{"negative stddev", func(q *RequestSpec) {
+			q.Prompts = generated(Lengths{Mean: 5, Stddev: -1}, Lengths{Mean: 1})
+			q.Body = JSON(chatBody)
+		}, "requests[0].prompts.input_tokens.stddev", "must be ≥ 0 tokens, 0 for a constant length"},
+		{"NaN mean", func(q *RequestSpec) {
+			q.Prompts = generated(Lengths{Mean: math.NaN()}, Lengths{Mean: 1})
+			q.Body = JSON(chatBody)
+		}, "requests[0].prompts.input_tokens.mean", "within [min, max]"},
 		{"dataset missing", func(q *RequestSpec) { q.Prompts = &Prompts{File: "gone.jsonl"}; q.Body = JSON(chatBody) }, "requests[0].prompts.file", `cannot read "gone.jsonl"`},
 	}
 	for _, tc := range tests {
