@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -60,7 +61,13 @@ func readPromptFile(name, path string) *promptFile {
 		return pf
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return parsePrompts(path, f)
+}
+
+// parsePrompts reads a dataset from r; path names it in errors.
+func parsePrompts(path string, r io.Reader) *promptFile {
+	pf := &promptFile{path: path}
+	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 64<<20)
 	bad := 0
 	for n := 1; sc.Scan(); n++ {

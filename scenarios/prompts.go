@@ -220,5 +220,5 @@ func (d *promptDraw) textSize() int {
 	if d.line != nil {
 		return max(len(d.line.prompt)+len(userOpen)+len(userClose), len(d.line.messages))
 	}
-	return d.words*(maxWordLen+1) + 2 + len(userOpen) + len(userClose)
+	return wordsRoom(d.words) + 2 + len(userOpen) + len(userClose)
 }

@@ -286,3 +286,35 @@ func TestValidatePrompts(t *testing.T) {
 		t.Errorf("valid prompts refused: %v", err)
 	}
 }
+
+// BenchmarkNextPrompts is Source.Next of a chat request with generated
+// prompts of 256 ± 64 words (the README's figure).
+func BenchmarkNextPrompts(b *testing.B) {
+	src := mustSource(b, []RequestSpec{{Path: "/v1/chat/completions", Body: JSON(chatBody),
+		Prompts: generated(Lengths{Mean: 256, Stddev: 64}, Lengths{Mean: 128, Stddev: 32})}}, 1)
+	b.ReportAllocs()
+	var n int64
+	for b.Loop() {
+		n += int64(len(src.Next().Body))
+	}
+	b.ReportMetric(float64(n)/float64(b.N), "B/body")
+}
+
+// BenchmarkNextPromptsDataset is Source.Next of a chat request drawing
+// from a dataset of 1,000 messages lines.
+func BenchmarkNextPromptsDataset(b *testing.B) {
+	dir := b.TempDir()
+	var text strings.Builder
+	for i := 0; i < 1000; i++ {
+		text.WriteString(`{"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"` + strings.Repeat("word ", 250) + `"}],"output_tokens":128}` + "\n")
+	}
+	writeIn(dir, "p.jsonl", text.String())
+	src, err := Scenario{Requests: []RequestSpec{{Path: "/", Body: JSON(chatBody), Prompts: &Prompts{File: "p.jsonl"}}}}.NewSource(dir, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		src.Next()
+	}
+}

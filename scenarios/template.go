@@ -290,10 +290,11 @@ func (c *compiler) generator(name string, arg jvalue, at string) {
 				kind = genMaxTokens
 			}
 			c.prompts = true
+			size := 20 // $max_tokens: an integer; prompts: textSize
 			if kind != genMaxTokens {
-				c.texts++
+				c.texts, size = c.texts+1, 0
 			}
-			c.gen(&generator{kind: kind}, 0)
+			c.gen(&generator{kind: kind}, size)
 		}
 	default:
 		c.errs.Add(at, "unknown generator %q (allowed: %s; write \"$%s\" for a literal key)", name, genList, name)
