@@ -27,7 +27,7 @@ func TestPoissonChatRequestsReachTheServer(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		raw, _ := io.ReadAll(r.Body)
 		var c struct {
-			Messages []struct{ Role, Content string }
+			Messages  []struct{ Role, Content string }
 			MaxTokens int  `json:"max_tokens"`
 			IgnoreEOS bool `json:"ignore_eos"`
 		}
