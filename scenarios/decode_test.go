@@ -116,7 +116,7 @@ func TestParseErrorsNameFileLineFieldAndAllowed(t *testing.T) {
 		{"explicit zero weight", "ramp: 1\nrequests:\n  - path: /p\n    weight: 0\n", []string{"s.yaml:4: requests[0].weight: must be > 0 (got 0); leave it out for the default"}},
 		{"explicit zero hold", "ramp:\n  from: 1\n  hold: 0s\n" + req, []string{"s.yaml:3: ramp.hold: must be > 0 (got 0s)"}},
 		{"generator error points into body", "ramp: 1\nrequests:\n  - path: /p\n    body:\n      age:\n        $int: [100, 18]\n", []string{"s.yaml:6: requests[0].body.age.$int: wants [min, max], two whole numbers with min ≤ max"}},
-		{"unknown generator", "ramp: 1\nrequests:\n  - path: /p\n    body: {x: {$rand: 1}}\n", []string{`requests[0].body.x.$rand: unknown generator "$rand" (allowed: $int, $float, $choice; write "$$rand" for a literal key)`}},
+		{"unknown generator", "ramp: 1\nrequests:\n  - path: /p\n    body: {x: {$rand: 1}}\n", []string{`requests[0].body.x.$rand: unknown generator "$rand" (allowed: $int, $float, $choice, $prompt, $messages, $max_tokens; write "$$rand" for a literal key)`}},
 		{"unknown model", "model: vus\nramp: 1\n" + req, []string{`s.yaml:1: model: unknown model "vus" (allowed: users`}},
 		{"unknown arrival", "model: rate\narrival: bursty\nramp: 1\n" + req, []string{`s.yaml:2: arrival: unknown arrival "bursty" (allowed: constant`}},
 		{"arrival with users", "arrival: poisson\nramp: 1\n" + req, []string{`s.yaml:1: arrival: only used with model: rate`}},

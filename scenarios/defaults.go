@@ -100,7 +100,8 @@ var presets = map[string]preset{
 // timeout 30s, max_workers 10000, stability (when enabled) 3 windows of
 // (hold-settle)/3 within 10 % and max_hold 3×hold, targets_format http,
 // and per request weight 1, method POST with a body (GET without), name
-// "METHOD path" and invalid.expect_status 422. With no preset, a ramp
+// "METHOD path", invalid.expect_status 422 and, in a prompts block, each
+// length's min 1 and max MaxPromptTokens. With no preset, a ramp
 // with only ramp.from is the single step ramp.from. A ramp.search gets
 // search.Capacity's defaults for the ramp's hold and model (whole users
 // under model users).
@@ -180,6 +181,10 @@ func (s Scenario) WithDefaults() Scenario {
 		}
 		if q.Invalid.Fraction > 0 && q.Invalid.ExpectStatus == 0 {
 			q.Invalid.ExpectStatus = DefaultInvalidCode
+		}
+		if q.Prompts != nil {
+			pr := q.Prompts.withDefaults()
+			q.Prompts = &pr
 		}
 	}
 	return s

@@ -10,11 +10,11 @@ import (
 // MarshalYAML renders the scenario in the file format Parse reads, field
 // by field from the yaml tags, so that a resolved experiment.yaml can be
 // run again from its results folder: the files it names (body_file,
-// targets_file, tls.ca_file) are written as absolute paths, durations as
-// "30s", headers as a mapping and bodies as YAML values. Secrets are
-// written "<redacted>" (see package redact): credential header values (see
-// Headers.MarshalYAML) and secret query values of request paths. Results
-// never hold a secret.
+// prompts.file, targets_file, tls.ca_file) are written as absolute paths,
+// durations as "30s", headers as a mapping and bodies as YAML values.
+// Secrets are written "<redacted>" (see package redact): credential header
+// values (see Headers.MarshalYAML) and secret query values of request
+// paths. Results never hold a secret.
 func (s Scenario) MarshalYAML() (any, error) {
 	type fields Scenario
 	out := fields(s)
@@ -24,6 +24,11 @@ func (s Scenario) MarshalYAML() (any, error) {
 		q.Path = redact.URL(q.Path)
 		if q.BodyFile != "" {
 			q.BodyFile = absPath(s.Dir, q.BodyFile)
+		}
+		if q.Prompts != nil && q.Prompts.File != "" {
+			pr := *q.Prompts
+			pr.File = absPath(s.Dir, pr.File)
+			q.Prompts = &pr
 		}
 	}
 	if s.TargetsFile != "" {

@@ -17,13 +17,18 @@ type bodyFile struct {
 	err   error
 }
 
-// loadInputs reads every body_file of s once, against s.Dir, so that
-// validation finds a bad line before anything is deployed and the engine
-// sends the bodies that were validated (see RequestSpec.bodies).
+// loadInputs reads every body_file and prompts.file of s once, against
+// s.Dir, so that validation finds a bad line before anything is deployed
+// and the engine sends the bodies and prompts that were validated (see
+// RequestSpec.bodies and RequestSpec.prompts).
 func (s *Scenario) loadInputs() {
 	for i := range s.Requests {
-		if q := &s.Requests[i]; q.BodyFile != "" {
+		q := &s.Requests[i]
+		if q.BodyFile != "" {
 			q.loaded = readBodyFile(q.BodyFile, resolvePath(s.Dir, q.BodyFile))
+		}
+		if q.Prompts != nil && q.Prompts.File != "" {
+			q.loadedPrompts = readPromptFile(q.Prompts.File, resolvePath(s.Dir, q.Prompts.File))
 		}
 	}
 }

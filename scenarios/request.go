@@ -17,6 +17,14 @@ import "time"
 //	{"$float": [1000, 200000, 2]}  the same rounded to 2 decimals
 //	{"$choice": ["a", "b", 3]}     one of the listed JSON values, uniformly
 //
+// With a prompts block (Prompts), three more generators place the
+// request's prompt, drawn once per request and shared by all three:
+//
+//	{"$prompt": {}}      the prompt as a JSON string
+//	{"$messages": {}}    the dataset line's messages as a JSON array, or
+//	                     [{"role": "user", "content": <the prompt>}]
+//	{"$max_tokens": {}}  the target output length in tokens, an integer
+//
 // Generators nest inside arrays, objects and $choice items. A one-key object
 // whose key starts with "$$" is literal, with one "$" removed ({"$$ref": 1}
 // sends {"$ref": 1}); any other one-key "$" object is an error.
@@ -59,8 +67,16 @@ type RequestSpec struct {
 	// whole). 0 means no bound per chunk.
 	ChunkTimeout time.Duration `yaml:"chunk_timeout,omitempty" json:"chunk_timeout,omitempty" nonzero:"> 0"`
 
-	// loaded is BodyFile as Parse read it (see Scenario.loadInputs).
-	loaded *bodyFile
+	// Prompts, for LLM inference APIs, draws one prompt and one target
+	// output length per request, which Body places with $prompt,
+	// $messages and $max_tokens (see above and Prompts). It excludes
+	// BodyFile and Batch.
+	Prompts *Prompts `yaml:"prompts,omitempty" json:"prompts,omitempty"`
+
+	// loaded is BodyFile as Parse read it, loadedPrompts Prompts.File
+	// (see Scenario.loadInputs).
+	loaded        *bodyFile
+	loadedPrompts *promptFile
 }
 
 // Invalid describes deliberately invalid requests of an entry: a Fraction

@@ -1,6 +1,9 @@
 package scenarios
 
-import "math/bits"
+import (
+	"math"
+	"math/bits"
+)
 
 // rng is SplitMix64: a tiny, allocation-free generator. Each Source.Next
 // call seeds its own rng from the source's seed and an atomic call counter,
@@ -41,4 +44,11 @@ func (r *rng) uint64n(n uint64) uint64 {
 // float64 is uniform in [0, 1).
 func (r *rng) float64() float64 {
 	return float64(r.next()>>11) / (1 << 53)
+}
+
+// normal is a standard normal draw (Box–Muller: the cosine of the pair).
+func (r *rng) normal() float64 {
+	u1 := 1 - r.float64() // in (0, 1], so the logarithm is finite
+	u2 := r.float64()
+	return math.Sqrt(-2*math.Log(u1)) * math.Cos(2*math.Pi*u2)
 }

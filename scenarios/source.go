@@ -74,6 +74,7 @@ type entry struct {
 	size              int // typical body size
 	stream            string
 	chunkTimeout      time.Duration
+	prompts           *promptSource // nil without a prompts block
 }
 
 // Next is safe for concurrent use: its only shared state is an atomic call
@@ -91,6 +92,14 @@ func (s *mixSource) Next() Request {
 		req.Name, req.Expect, req.Invalid, t = e.invalidName, e.invalidExpect, true, e.invalid
 	}
 	if t == nil && e.lines == nil {
+		return req
+	}
+	if e.prompts != nil { // one prompt per request: no body_file, no batch
+		d := e.prompts.draw(&r)
+		if t.texts > 0 {
+			req.InputTokens = d.words
+		}
+		req.Body = t.render(make([]byte, 0, t.size+t.texts*d.textSize()), &r, &d)
 		return req
 	}
 	buf := make([]byte, 0, e.size)
@@ -126,7 +135,7 @@ func (s *mixSource) pick(x float64) int {
 
 func (e *entry) render(dst []byte, r *rng, t *template) []byte {
 	if t != nil {
-		return t.render(dst, r)
+		return t.render(dst, r, nil)
 	}
 	return append(dst, e.lines[r.uint64n(uint64(len(e.lines)))]...)
 }
@@ -143,9 +152,10 @@ func compileEntry(q RequestSpec, at, baseDir string) (entry, error) {
 	if hasBody && !hasHeader(q.Headers, "Content-Type") {
 		e.headers = append(append([]Header(nil), q.Headers...), Header{Key: "Content-Type", Value: "application/json"})
 	}
+	hasPrompts := q.Prompts != nil
 	one := 0
 	if len(q.Body) > 0 {
-		t, errs := compileTemplate(q.Body, at+".body")
+		t, errs := compileTemplate(q.Body, at+".body", hasPrompts)
 		if err := errs.Join(); err != nil {
 			return entry{}, err
 		}
@@ -162,13 +172,23 @@ func compileEntry(q RequestSpec, at, baseDir string) (entry, error) {
 		}
 	}
 	if e.invalidFrac > 0 {
-		t, errs := compileTemplate(q.Invalid.Body, at+".invalid.body")
+		t, errs := compileTemplate(q.Invalid.Body, at+".invalid.body", hasPrompts)
 		if err := errs.Join(); err != nil {
 			return entry{}, err
 		}
 		e.invalid = t
 		e.invalidExpect = []int{q.Invalid.ExpectStatus}
 		one = max(one, t.size)
+	}
+	if hasPrompts {
+		e.prompts = &promptSource{input: q.Prompts.InputTokens, output: q.Prompts.OutputTokens}
+		if q.Prompts.File != "" {
+			pf := q.prompts(baseDir)
+			if len(pf.errs) > 0 {
+				return entry{}, fmt.Errorf("%s.prompts.file: %w", at, errors.Join(pf.errs...))
+			}
+			e.prompts.lines = pf.lines
+		}
 	}
 	e.size = one
 	if e.batch > 0 {

@@ -18,7 +18,13 @@ import (
 // no allocation beyond the slice's growth.
 type template struct {
 	parts []part
-	size  int // typical rendered size in bytes, to size buffers
+	size  int // typical rendered size in bytes, to size buffers, prompts left out
+	// texts counts the $prompt and $messages generators (those of $choice
+	// items included): a rendering appends at most texts prompt texts.
+	texts int
+	// prompts is whether any prompt generator ($prompt, $messages,
+	// $max_tokens) appears.
+	prompts bool
 }
 
 // part is literal text followed by an optional generator.
@@ -33,6 +39,9 @@ const (
 	genInt genKind = iota
 	genFloat
 	genChoice
+	genPrompt
+	genMessages
+	genMaxTokens
 )
 
 // generator draws one value per render.
@@ -50,12 +59,17 @@ const (
 	GenInt    = "$int"
 	GenFloat  = "$float"
 	GenChoice = "$choice"
+	// The prompt generators, allowed with a prompts block (Prompts).
+	GenPrompt    = "$prompt"
+	GenMessages  = "$messages"
+	GenMaxTokens = "$max_tokens"
 )
 
-const genList = GenInt + ", " + GenFloat + ", " + GenChoice
+const genList = GenInt + ", " + GenFloat + ", " + GenChoice + ", " + GenPrompt + ", " + GenMessages + ", " + GenMaxTokens
 
-// render appends one rendering of t to dst.
-func (t *template) render(dst []byte, r *rng) []byte {
+// render appends one rendering of t to dst; d is the request's prompt
+// (nil when t has no prompt generator).
+func (t *template) render(dst []byte, r *rng, d *promptDraw) []byte {
 	for i := range t.parts {
 		p := &t.parts[i]
 		dst = append(dst, p.lit...)
@@ -73,7 +87,13 @@ func (t *template) render(dst []byte, r *rng) []byte {
 				v := g.flo + r.float64()*(g.fhi-g.flo)
 				dst = strconv.AppendFloat(dst, v, 'f', g.decimals, 64)
 			case genChoice:
-				dst = g.choices[r.uint64n(uint64(len(g.choices)))].render(dst, r)
+				dst = g.choices[r.uint64n(uint64(len(g.choices)))].render(dst, r, d)
+			case genPrompt:
+				dst = d.appendPrompt(dst)
+			case genMessages:
+				dst = d.appendMessages(dst)
+			case genMaxTokens:
+				dst = strconv.AppendInt(dst, int64(d.output), 10)
 			}
 		}
 	}
@@ -81,8 +101,10 @@ func (t *template) render(dst []byte, r *rng) []byte {
 }
 
 // compileTemplate compiles JSON template text; errors name the field path
-// inside the template (at is the path of the template itself).
-func compileTemplate(raw []byte, at string) (*template, problems) {
+// inside the template (at is the path of the template itself). prompts
+// says whether the request has a prompts block, without which the prompt
+// generators are errors.
+func compileTemplate(raw []byte, at string, prompts bool) (*template, problems) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	v, err := readJSON(dec, 0)
@@ -96,7 +118,7 @@ func compileTemplate(raw []byte, at string) (*template, problems) {
 		p.Add(at, "not a JSON value: %v", err)
 		return nil, p
 	}
-	c := &compiler{}
+	c := &compiler{allowPrompts: prompts}
 	c.value(v, at)
 	if len(c.errs) > 0 {
 		return nil, c.errs
@@ -156,15 +178,18 @@ func readJSON(dec *json.Decoder, depth int) (jvalue, error) {
 
 // compiler accumulates literal text and generator parts.
 type compiler struct {
-	parts []part
-	lit   []byte
-	size  int
-	errs  problems
+	parts        []part
+	lit          []byte
+	size         int
+	errs         problems
+	allowPrompts bool
+	texts        int
+	prompts      bool
 }
 
 func (c *compiler) finish() *template {
 	c.parts = append(c.parts, part{lit: c.lit})
-	return &template{parts: c.parts, size: c.size + len(c.lit)}
+	return &template{parts: c.parts, size: c.size + len(c.lit), texts: c.texts, prompts: c.prompts}
 }
 
 func (c *compiler) gen(g *generator, size int) {
@@ -240,14 +265,37 @@ func (c *compiler) generator(name string, arg jvalue, at string) {
 		g := &generator{kind: genChoice}
 		size := 0
 		for i, item := range arg.vals {
-			sub := &compiler{}
+			sub := &compiler{allowPrompts: c.allowPrompts}
 			sub.value(item, yamlfile.Index(at, i))
 			c.errs = append(c.errs, sub.errs...)
 			t := sub.finish()
 			g.choices = append(g.choices, t)
 			size = max(size, t.size)
+			c.texts += t.texts
+			c.prompts = c.prompts || t.prompts
 		}
 		c.gen(g, size)
+	case GenPrompt, GenMessages, GenMaxTokens:
+		switch {
+		case !c.allowPrompts:
+			c.errs.Add(at, "needs a prompts block on this request: add prompts: {input_tokens: {mean: 256, stddev: 64}} (generated prompts) or prompts: {file: prompts.jsonl} (a dataset)")
+		case arg.kind != '{' || len(arg.keys) != 0:
+			c.errs.Add(at, "takes no arguments: write {%q: {}}", name)
+		default:
+			kind := genPrompt
+			switch name {
+			case GenMessages:
+				kind = genMessages
+			case GenMaxTokens:
+				kind = genMaxTokens
+			}
+			c.prompts = true
+			size := 20 // $max_tokens: an integer; prompts: textSize
+			if kind != genMaxTokens {
+				c.texts, size = c.texts+1, 0
+			}
+			c.gen(&generator{kind: kind}, size)
+		}
 	default:
 		c.errs.Add(at, "unknown generator %q (allowed: %s; write \"$%s\" for a literal key)", name, genList, name)
 	}

@@ -330,9 +330,11 @@ func (q RequestSpec) check(p *problems, at, dir string) {
 	if len(q.Body) > 0 && q.BodyFile != "" {
 		p.Add(at+".body_file", "set either body or body_file, not both")
 	}
+	used, usedOK := false, true // whether the templates place a prompt, when known
 	if len(q.Body) > 0 {
-		_, errs := compileTemplate(q.Body, at+".body")
+		t, errs := compileTemplate(q.Body, at+".body", q.Prompts != nil)
 		*p = append(*p, errs...)
+		used, usedOK = t != nil && t.prompts, t != nil
 	}
 	if q.BodyFile != "" {
 		if bf := q.bodies(dir); bf.err != nil {
@@ -353,9 +355,11 @@ func (q RequestSpec) check(p *problems, at, dir string) {
 		p.Add(at+".invalid.body", "required when invalid.fraction > 0: the invalid body template")
 	}
 	if len(inv.Body) > 0 {
-		_, errs := compileTemplate(inv.Body, at+".invalid.body")
+		t, errs := compileTemplate(inv.Body, at+".invalid.body", q.Prompts != nil)
 		*p = append(*p, errs...)
+		used, usedOK = used || t != nil && t.prompts, usedOK && t != nil
 	}
+	q.checkPrompts(p, at, dir, used, usedOK)
 	if inv.ExpectStatus != 0 && !validStatus(inv.ExpectStatus) {
 		p.Add(at+".invalid.expect_status", "must be an HTTP status 100..599 (got %d)", inv.ExpectStatus)
 	}

@@ -181,7 +181,7 @@ func TestValidateAcceptsEdges(t *testing.T) {
 		{"last step not a multiple", func(s *Scenario) { s.Ramp.To = 35 }},
 		{"fractional rate", func(s *Scenario) { s.Model = "rate"; s.Ramp = Ramp{From: 0.5, To: 2, By: 0.5} }},
 		{"think none", func(s *Scenario) { s.Think = Think{None: true} }},
-		{"targets file instead", func(s *Scenario) { s.Requests = nil; s.TargetsFile = "targets.txt"; s.TargetsFormat = "json" }},
+		{"targets file instead", func(s *Scenario) { s.Requests = nil; s.TargetsFile = "targets.txt"; s.TargetsFormat = "http" }},
 		{"body file", func(s *Scenario) {
 			s.Requests[0].Body = nil
 			s.Requests[0].BodyFile = "leads.jsonl"
