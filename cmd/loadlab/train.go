@@ -33,12 +33,13 @@ the language model's binary artifact (interpolated Kneser-Ney trigrams, served
 by /v1/chat/completions and /v1/completions). The same seed always gives
 byte-identical files; the checked-in target/refapi/model/model.json and
 target/refapi/lm/lm.bin are embedded in the binary, so rebuild after
-retraining. --lm-out "" skips the language model.`,
+retraining. When --out is given and --lm-out is not, the language model is
+written beside --out as lm.bin; --lm-out "" skips it.`,
 		Args: cobra.NoArgs,
 		RunE: c.run,
 	}
 	cmd.Flags().StringVar(&c.out, "out", filepath.Join("target", "refapi", "model", "model.json"), "lead-scoring artifact path to write")
-	cmd.Flags().StringVar(&c.lmOut, "lm-out", filepath.Join("target", "refapi", "lm", "lm.bin"), "language-model artifact path to write (\"\" skips it)")
+	cmd.Flags().StringVar(&c.lmOut, "lm-out", filepath.Join("target", "refapi", "lm", "lm.bin"), "language-model artifact path to write (default beside --out when only --out is given; \"\" skips it)")
 	cmd.Flags().Uint64Var(&c.seed, "seed", model.DefaultSeed, "seed of the synthetic dataset and of the corpus")
 	return cmd
 }
@@ -46,6 +47,9 @@ retraining. --lm-out "" skips the language model.`,
 func (c *trainCmd) run(cmd *cobra.Command, _ []string) error {
 	if c.out == "" {
 		return usagef("--out: empty, want a file path such as target/refapi/model/model.json")
+	}
+	if cmd.Flags().Changed("out") && !cmd.Flags().Changed("lm-out") {
+		c.lmOut = filepath.Join(filepath.Dir(c.out), "lm.bin")
 	}
 	if err := c.trainScorer(cmd); err != nil {
 		return err
