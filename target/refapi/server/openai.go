@@ -82,12 +82,14 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, st *state, cha
 	var out []byte
 	var sse *sseWriter
 	var text strings.Builder
-	emit := func(piece string, first bool) error {
+	sent := false // a chunk went out (the first one carries the role)
+	emit := func(piece string) error {
 		if sse == nil {
 			text.WriteString(piece)
 			return nil
 		}
-		out = c.appendChunk(out[:0], piece, first, "")
+		out = c.appendChunk(out[:0], piece, !sent, "")
+		sent = true
 		return sse.event(out)
 	}
 	if req.stream {
@@ -101,7 +103,7 @@ func (s *Server) generate(w http.ResponseWriter, r *http.Request, st *state, cha
 		_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(s.cfg.WriteTimeout))
 		return writeJSON(w, http.StatusOK, c.appendResponse(nil, text.String(), finish, u))
 	}
-	out = c.appendChunk(out[:0], "", u.completion == 0, finish)
+	out = c.appendChunk(out[:0], "", !sent, finish)
 	if sse.event(out) != nil {
 		return statusClientClosed
 	}
@@ -120,11 +122,10 @@ const statusClientClosed = 499
 
 var doneEvent = []byte("[DONE]")
 
-// run prefills the prompt and generates, handing each piece of text to
-// emit (first marks the first call); it returns the usage and the finish
-// reason ("stop" or "length"), or the context's error or emit's when the
-// client left.
-func (s *Server) run(ctx context.Context, m *lm.Model, req *genRequest, emit func(piece string, first bool) error) (usage, string, error) {
+// run prefills the prompt and generates, handing each non-empty piece of
+// text to emit; it returns the usage and the finish reason ("stop" or
+// "length"), or the context's error or emit's when the client left.
+func (s *Server) run(ctx context.Context, m *lm.Model, req *genRequest, emit func(piece string) error) (usage, string, error) {
 	u := usage{prompt: len(req.prompt)}
 	stream := m.Start(req.prompt, req.opts)
 	s.metrics.llm.prefillEvals.Add(float64(stream.Work().PrefillEvals))
@@ -134,14 +135,11 @@ func (s *Server) run(ctx context.Context, m *lm.Model, req *genRequest, emit fun
 	}()
 	s.metrics.llm.promptTokens.Add(float64(u.prompt))
 	stops := stopper{stops: req.stops}
-	sent := false
 	send := func(text string) error {
 		if text == "" {
 			return nil
 		}
-		first := !sent
-		sent = true
-		return emit(text, first)
+		return emit(text)
 	}
 	for u.completion < req.maxTokens {
 		if err := ctx.Err(); err != nil {

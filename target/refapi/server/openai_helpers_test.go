@@ -238,3 +238,17 @@ func openStream(t testing.TB, ctx context.Context, url, path, body string) *http
 	}
 	return resp
 }
+
+// grepLines returns the lines of text containing any of words.
+func grepLines(text []byte, words ...string) string {
+	var out []string
+	for _, line := range strings.Split(string(text), "\n") {
+		for _, w := range words {
+			if strings.Contains(line, w) && !strings.HasPrefix(line, "#") {
+				out = append(out, line)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}

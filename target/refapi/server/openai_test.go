@@ -66,7 +66,8 @@ func TestCompletionShapes(t *testing.T) {
 	before := scrape(t, ts.URL)
 	text := decodeCompletion(t, genPost(t, ts.URL, completionPath, `{"model":"loadlab-ngram","prompt":"lead 42 (maria","max_tokens":5,"ignore_eos":true}`))
 	after := scrape(t, ts.URL)
-	for series, want := range map[string]float64{"llm_prompt_tokens_total": 4, "llm_completion_tokens_total": 5, `http_requests_total{endpoint="/v1/completions",status="200"}`: 1} {
+	for series, want := range map[string]float64{"llm_prompt_tokens_total": 4, "llm_completion_tokens_total": 5} { // both counted before the response is written
+
 		if d := metricValue(t, after, series) - metricValue(t, before, series); d != want {
 			t.Errorf("%s rose by %v, want %v", series, d, want)
 		}
