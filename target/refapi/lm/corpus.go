@@ -43,19 +43,20 @@ func explain(r *source, ex model.Example, id int) string {
 	var b strings.Builder
 	p := ex.TrueProbability
 	seg := model.SegmentOf(p)
-	who := fmt.Sprintf("%s %s, %s %s at %s %s", r.pick(firstNames), r.pick(lastNames),
-		article(r), role(r), r.pick(companyHeads), r.pick(companyTails))
-	where := fmt.Sprintf("%s company in %s", r.pick(industries), r.pick(cities))
+	first, last, title := r.pick(firstNames), r.pick(lastNames), role(r)
+	who := fmt.Sprintf("%s %s, %s %s at %s %s", first, last, article(r, title), title, r.pick(companyHeads), r.pick(companyTails))
+	industry := r.pick(industries)
+	where := fmt.Sprintf("%s %s company in %s", indefinite(industry), industry, r.pick(cities))
 	score := fmt.Sprintf("%.2f", p)
 	switch r.intn(4) {
 	case 0:
-		fmt.Fprintf(&b, "lead %d (%s, a %s) scored %s, which puts it in the %s segment.", id, who, where, score, seg)
+		fmt.Fprintf(&b, "lead %d (%s, %s) scored %s, which puts it in the %s segment.", id, who, where, score, seg)
 	case 1:
-		fmt.Fprintf(&b, "lead %d is %s, a %s. the model gives it %s, a %s lead.", id, who, where, score, seg)
+		fmt.Fprintf(&b, "lead %d is %s, %s. the model gives it %s, a %s lead.", id, who, where, score, seg)
 	case 2:
-		fmt.Fprintf(&b, "the conversion probability of lead %d is %s, so it is %s. the contact is %s, a %s.", id, score, seg, who, where)
+		fmt.Fprintf(&b, "the conversion probability of lead %d is %s, so it is %s. the contact is %s, %s.", id, score, seg, who, where)
 	default:
-		fmt.Fprintf(&b, "%s, a %s, is lead %d with a score of %s (%s).", who, where, id, score, seg)
+		fmt.Fprintf(&b, "%s, %s, is lead %d with a score of %s (%s).", who, where, id, score, seg)
 	}
 	reasons := reasonsFor(r, ex)
 	b.WriteString(" " + joinReasons(r, p, reasons))
@@ -63,11 +64,21 @@ func explain(r *source, ex model.Example, id int) string {
 	return b.String()
 }
 
-func article(r *source) string {
+// article is "the" or the indefinite article of word, at even odds.
+func article(r *source, word string) string {
 	if r.chance(0.5) {
-		return "a"
+		return indefinite(word)
 	}
 	return "the"
+}
+
+// indefinite is "an" before a, e, i or o (the lists have no word that
+// needs it before u), else "a".
+func indefinite(word string) string {
+	if word != "" && strings.ContainsRune("aeio", rune(word[0])) {
+		return "an"
+	}
+	return "a"
 }
 
 func role(r *source) string {
