@@ -36,15 +36,17 @@ test:
 # mid-call on a busy machine (golang/go#75804, fixed in Go 1.27); a count
 # has no deadline to race.
 # Each line is "package target".
-FUZZ_TARGETS := ./slo:FuzzParse ./scenarios:FuzzParse ./experiments:FuzzParse ./target/refapi/server:FuzzPredictDecoder
+FUZZ_TARGETS := ./slo:FuzzParse ./scenarios:FuzzParse ./experiments:FuzzParse ./target/refapi/server:FuzzPredictDecoder ./target/refapi/server:FuzzGenDecoder
 fuzz:
 	@set -e; for ft in $(FUZZ_TARGETS); do \
 	  pkg=$${ft%%:*}; fn=$${ft##*:}; echo "fuzz $$fn in $$pkg ($(FUZZTIME))"; \
 	  $(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 1000x $$pkg; \
 	done
 
+# Both artifacts of the reference API, byte-identical for a seed: the
+# lead-scoring trees and the language model behind /v1/chat/completions.
 train:
-	$(GO) run ./cmd/loadlab train --out target/refapi/model/model.json --seed 42
+	$(GO) run ./cmd/loadlab train --out target/refapi/model/model.json --lm-out target/refapi/lm/lm.bin --seed 42
 
 image: 
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o target/refapi/loadlab ./cmd/loadlab

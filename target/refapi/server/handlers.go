@@ -55,6 +55,15 @@ func route(path string) endpoint {
 		return epMetrics
 	case "/model":
 		return epModel
+	case "/v1/chat/completions":
+		return epChatCompletions
+	case "/v1/completions":
+		return epCompletions
+	case "/v1/models":
+		return epModels
+	}
+	if id, ok := strings.CutPrefix(path, "/v1/models/"); ok && id != "" && !strings.Contains(id, "/") {
+		return epModels
 	}
 	if id, ok := strings.CutPrefix(path, "/predictions/"); ok && id != "" && !strings.Contains(id, "/") {
 		return epPrediction
@@ -67,6 +76,9 @@ func route(path string) endpoint {
 func (s *Server) dispatch(ep endpoint, w http.ResponseWriter, r *http.Request) int {
 	if ep == epOther {
 		return writeDetail(w, http.StatusNotFound, "Not Found")
+	}
+	if isOpenAI(ep) {
+		return s.openai(ep, w, r)
 	}
 	if ep == epPredict {
 		if r.Method != http.MethodPost {

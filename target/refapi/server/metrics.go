@@ -23,12 +23,16 @@ const (
 	epHealth
 	epMetrics
 	epModel
+	epChatCompletions
+	epCompletions
+	epModels
 	epOther
 	numEndpoints
 )
 
 var endpointLabels = [numEndpoints]string{
-	"/predict", "/predictions/{lead_id}", "/predictions", "/stats", "/health", "/metrics", "/model", "other",
+	"/predict", "/predictions/{lead_id}", "/predictions", "/stats", "/health", "/metrics", "/model",
+	"/v1/chat/completions", "/v1/completions", "/v1/models", "other",
 }
 
 // commonStatuses get pre-resolved counter children; others are looked up.
@@ -44,6 +48,7 @@ type metrics struct {
 	inFlight    prometheus.Gauge
 	predictions [model.NumSegments]prometheus.Counter
 	modelInfo   *prometheus.GaugeVec
+	llm         *llmMetrics
 	handler     http.Handler
 }
 
@@ -72,6 +77,7 @@ func newMetrics() *metrics {
 	}, []string{"version"})
 	m.registry.MustRegister(m.requests, lat, m.inFlight, preds, m.modelInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.llm = newLLMMetrics(m.registry)
 	for e := range numEndpoints {
 		m.latency[e] = lat.WithLabelValues(endpointLabels[e])
 		for i, code := range commonStatuses {

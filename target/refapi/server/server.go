@@ -9,9 +9,15 @@
 //	GET  /health                  503 until the model is loaded
 //	GET  /metrics                 Prometheus text format
 //	GET  /model                   model metadata
+//	POST /v1/chat/completions     OpenAI-compatible chat completion (stream: true for SSE)
+//	POST /v1/completions          OpenAI-compatible text completion (stream: true for SSE)
+//	GET  /v1/models               the language model (GET /v1/models/{id}: one)
 //
 // Errors are JSON: 400 malformed JSON, 404, 405, 413 body over 1 MiB, 422
-// with one {"loc","msg","type"} entry per bad field (FastAPI's shape).
+// with one {"loc","msg","type"} entry per bad field (FastAPI's shape); the
+// /v1 routes answer theirs in OpenAI's shape, {"error": {"message",
+// "type", "param", "code"}} (see openai.go). Their model is the embedded
+// trigram language model of package lm, loaded with the scoring model.
 package server
 
 import (
@@ -25,6 +31,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/loadlab/loadlab/target/refapi/lm"
 	"github.com/loadlab/loadlab/target/refapi/model"
 )
 
@@ -46,6 +53,7 @@ type state struct {
 	suffix    []byte // `,"model_version":"..."}`
 	table     *leadTable
 	modelJSON []byte // GET /model body
+	lm        *lm.Model
 }
 
 // New returns a server with no model loaded.
@@ -60,12 +68,17 @@ func New(cfg Config) (*Server, error) {
 	return &Server{cfg: cfg, log: log, metrics: newMetrics(), started: time.Now()}, nil
 }
 
-// SetModel scores the precomputed lead table with m and starts serving it;
+// SetModel scores the precomputed lead table with m, takes the embedded
+// language model (lm.Embedded) and starts serving both;
 // source names where m came from (a path, or "embedded").
 func (s *Server) SetModel(m *model.Model, source string) error {
 	modelJSON, err := encodeModelInfo(m, source)
 	if err != nil {
 		return err
+	}
+	gen, err := lm.Embedded()
+	if err != nil {
+		return fmt.Errorf("load the language model: %w", err)
 	}
 	start := time.Now()
 	st := &state{
@@ -74,6 +87,7 @@ func (s *Server) SetModel(m *model.Model, source string) error {
 		suffix:    versionSuffix(m.Version()),
 		table:     buildTable(m, model.GenerateLeads(s.cfg.LeadsSeed, s.cfg.Leads)),
 		modelJSON: modelJSON,
+		lm:        gen,
 	}
 	s.state.Store(st)
 	s.metrics.setModel(m.Version())
