@@ -43,7 +43,11 @@ func newServeCmd() *cobra.Command {
 		Short: "Run the reference lead-scoring inference API",
 		Long: `serve runs loadlab's reference inference API: a gradient-boosted trees
 lead-scoring model behind POST /predict, GET /predictions/{lead_id},
-GET /predictions, GET /stats, GET /health, GET /metrics and GET /model.
+GET /predictions, GET /stats, GET /health, GET /metrics and GET /model;
+and a generative endpoint for streaming (LLM) load tests: the
+OpenAI-compatible POST /v1/chat/completions, POST /v1/completions and
+GET /v1/models over an embedded trigram language model (stream: true sends
+server-sent events, one token a chunk).
 
 The model is the one embedded in the binary unless --model (or the
 ` + modelEnv + ` environment variable) names an artifact written by
