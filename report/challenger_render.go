@@ -155,11 +155,11 @@ func writeChallengerTable(w io.Writer, a Analysis) error {
 			}
 		}
 		if c.Streaming && len(c.Steps) > 0 {
-			if err := renderGrid(w, challengerStreamGrid(c, a.Unit), 40); err != nil {
-				return err
-			}
 			if _, err := fmt.Fprintf(w, "%s\n", challengerStreamNote(a.Unit)); err != nil {
 				return fmt.Errorf("write table: %w", err)
+			}
+			if err := renderGrid(w, challengerStreamGrid(c, a.Unit), 40); err != nil {
+				return err
 			}
 		}
 		if _, err := fmt.Fprintf(w, "%s\n", c.Verdict); err != nil {
