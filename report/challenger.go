@@ -3,10 +3,12 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/report/significance"
+	"github.com/loadlab/loadlab/slo"
 )
 
 // A champion/challenger run (experiments' challenger: block) records each
@@ -23,6 +25,21 @@ var challengerMetrics = []statMetric{
 	statMetricNamed("rps"),
 	statMetricNamed("cpu_per_request"),
 }
+
+// challengerStreamMetrics are compared per step after challengerMetrics
+// when either version streamed (Challenger.Streaming), and only then, so
+// that other comparisons stay as they were: the times users feel and the
+// output and goodput the version served, compare's definitions.
+var challengerStreamMetrics = []statMetric{
+	statMetricNamed("ttft_p95"),
+	statMetricNamed("tpot_p95"),
+	statMetricNamed(slo.OutputTokensPerS),
+	statMetricNamed(slo.GoodputRPS),
+}
+
+// perOfferedMetrics grow with the load a version was given: their change
+// compares values per unit of offered load (VersionMetric.PerOffered).
+var perOfferedMetrics = []string{slo.OutputTokensPerS, slo.GoodputRPS}
 
 // statMetricNamed is the statMetric of compare called name.
 func statMetricNamed(name string) statMetric {
@@ -42,7 +59,10 @@ type Challenger struct {
 	// Share is the challenger's share of the offered load over the steps
 	// both versions measured (its offered load ÷ both), NaN when none.
 	Share float64
-	Steps []ChallengerStep
+	// Streaming is true when either version has a step with streamed
+	// responses: every step then also compares challengerStreamMetrics.
+	Streaming bool
+	Steps     []ChallengerStep
 	// Verdict is one sentence on the highest step both versions measured,
 	// or why there is none.
 	Verdict string
@@ -66,8 +86,14 @@ type VersionMetric struct {
 	// why a side has none.
 	Champion, Challenger               []float64
 	MissingChampion, MissingChallenger string
-	Tested                             bool
-	Change                             significance.Change
+	// PerOffered is true for a metric that grows with the share of the
+	// load a version ran (output tokens/s, goodput): Change then compares
+	// each repeat's value divided by that repeat's offered load (tokens/s
+	// per user or per req/s), while Champion and Challenger stay the
+	// values themselves.
+	PerOffered bool
+	Tested     bool
+	Change     significance.Change
 }
 
 // Challengers pairs a's champion and challenger configurations and
@@ -88,7 +114,8 @@ func Challengers(a Analysis) []Challenger {
 			continue
 		}
 		ch.Challenger = chall.Name
-		ch.Steps, ch.Share = compareVersions(champ, chall)
+		ch.Streaming = streamedConfig(champ) || streamedConfig(chall)
+		ch.Steps, ch.Share = compareVersions(champ, chall, ch.Streaming)
 		ch.Verdict = challengerVerdict(ch, a.Unit)
 		out = append(out, ch)
 	}
@@ -105,10 +132,19 @@ func findVersion(a Analysis, base, v string) (ConfigResult, bool) {
 	return ConfigResult{}, false
 }
 
-// compareVersions compares every step index either version has, and
-// returns the steps and the challenger's share of the load offered at the
-// steps both measured.
-func compareVersions(champ, chall ConfigResult) ([]ChallengerStep, float64) {
+// streamedConfig reports whether a step of c had streamed responses.
+func streamedConfig(c ConfigResult) bool {
+	return slices.ContainsFunc(c.Steps, func(s StepResult) bool { return s.Stream != nil })
+}
+
+// compareVersions compares every step index either version has, with
+// challengerStreamMetrics too when streaming, and returns the steps and
+// the challenger's share of the load offered at the steps both measured.
+func compareVersions(champ, chall ConfigResult, streaming bool) ([]ChallengerStep, float64) {
+	metrics := challengerMetrics
+	if streaming {
+		metrics = append(slices.Clone(challengerMetrics), challengerStreamMetrics...)
+	}
 	n := max(len(champ.Steps), len(chall.Steps))
 	steps := make([]ChallengerStep, 0, n)
 	var offChamp, offChall float64
@@ -126,14 +162,8 @@ func compareVersions(champ, chall ConfigResult) ([]ChallengerStep, float64) {
 			offChamp += a.Offered
 			offChall += b.Offered
 		}
-		for _, m := range challengerMetrics {
-			vm := VersionMetric{Metric: m.name}
-			vm.Champion, vm.MissingChampion = stepValues(champ, i, m)
-			vm.Challenger, vm.MissingChallenger = stepValues(chall, i, m)
-			if vm.MissingChampion == "" && vm.MissingChallenger == "" {
-				vm.Tested, vm.Change = true, significance.Compare(vm.Champion, vm.Challenger, CompareAlpha)
-			}
-			s.Metrics = append(s.Metrics, vm)
+		for _, m := range metrics {
+			s.Metrics = append(s.Metrics, compareVersionMetric(champ, chall, i, m))
 		}
 		steps = append(steps, s)
 	}
@@ -142,6 +172,47 @@ func compareVersions(champ, chall ConfigResult) ([]ChallengerStep, float64) {
 		share = offChall / (offChamp + offChall)
 	}
 	return steps, share
+}
+
+// compareVersionMetric compares metric m of step i of both versions with
+// compare's values and statistics, per offered load for perOfferedMetrics.
+func compareVersionMetric(champ, chall ConfigResult, i int, m statMetric) VersionMetric {
+	vm := VersionMetric{Metric: m.name, PerOffered: slices.Contains(perOfferedMetrics, m.name)}
+	vm.Champion, vm.MissingChampion = stepValues(champ, i, m)
+	vm.Challenger, vm.MissingChallenger = stepValues(chall, i, m)
+	if vm.MissingChampion != "" || vm.MissingChallenger != "" {
+		return vm
+	}
+	a, b := vm.Champion, vm.Challenger
+	if vm.PerOffered {
+		var okA, okB bool
+		a, okA = perOffered(champ, i, a)
+		b, okB = perOffered(chall, i, b)
+		if !okA || !okB {
+			return vm // a repeat offered no load: nothing to compare per load
+		}
+	}
+	vm.Tested, vm.Change = true, significance.Compare(a, b, CompareAlpha)
+	return vm
+}
+
+// perOffered divides vs, the values of step i of c one per repeat (as
+// stepValues returns them), by each repeat's offered load; false when a
+// repeat offered none.
+func perOffered(c ConfigResult, i int, vs []float64) ([]float64, bool) {
+	st, ok := c.Step(i)
+	if !ok || len(st.repeats) != len(vs) {
+		return nil, false
+	}
+	out := make([]float64, len(vs))
+	for k, r := range st.repeats {
+		o := r.Offered()
+		if o <= 0 {
+			return nil, false
+		}
+		out[k] = vs[k] / o
+	}
+	return out, true
 }
 
 // metric is the step's comparison of metric name.
@@ -156,8 +227,8 @@ func (s ChallengerStep) metric(name string) VersionMetric {
 
 // challengerVerdict is the sentence on the highest step both versions
 // measured: the challenger's p95 change (significant or not, as compare
-// says), its CPU per request change and its error rate against the
-// champion's.
+// says), when either version streamed its TTFT p95 and TPOT p95 changes,
+// its CPU per request change and its error rate against the champion's.
 func challengerVerdict(c Challenger, unit string) string {
 	for i := len(c.Steps) - 1; i >= 0; i-- {
 		s := c.Steps[i]
@@ -176,6 +247,11 @@ func challengerVerdict(c Challenger, unit string) string {
 		default:
 			fmt.Fprintf(&b, " while the champion has no p95 (%s)", p95.MissingChampion)
 		}
+		if c.Streaming {
+			for _, name := range []string{"ttft_p95", "tpot_p95"} {
+				b.WriteString(streamVerdictClause(s.metric(name)))
+			}
+		}
 		if cpu := s.metric("cpu_per_request"); cpu.Tested {
 			fmt.Fprintf(&b, ", CPU per request %s", significance.FormatPercent(cpu.Change.Delta))
 		}
@@ -186,6 +262,28 @@ func challengerVerdict(c Challenger, unit string) string {
 	}
 	return "No step was measured by both versions: nothing to compare."
 }
+
+// streamVerdictClause is the verdict's words on a streaming latency:
+// ", TTFT p95 +10.0% (significant, …)", or which versions have none and
+// why.
+func streamVerdictClause(vm VersionMetric) string {
+	label := statLabel(statMetricNamed(vm.Metric))
+	switch {
+	case vm.Tested:
+		return fmt.Sprintf(", %s %s (%s)", label, significance.FormatPercent(vm.Change.Delta), changeWord(vm.Change))
+	case vm.MissingChampion == vm.MissingChallenger:
+		return fmt.Sprintf(", no %s in either version (%s)", label, vm.MissingChallenger)
+	case vm.MissingChampion != "" && vm.MissingChallenger != "":
+		return fmt.Sprintf(", no %s (champion: %s; challenger: %s)", label, vm.MissingChampion, vm.MissingChallenger)
+	case vm.MissingChallenger != "":
+		return fmt.Sprintf(", no challenger %s (%s)", label, vm.MissingChallenger)
+	}
+	return fmt.Sprintf(", no champion %s (%s)", label, vm.MissingChampion)
+}
+
+// statLabel is compare's label of m without " @ target": "TTFT p95",
+// "output tokens/s".
+func statLabel(m statMetric) string { return strings.TrimSuffix(m.label, " @ target") }
 
 // changeWord says how far a change can be trusted, as compare does.
 func changeWord(c significance.Change) string {

@@ -39,6 +39,50 @@ func challengerGrid(c Challenger, unit string) grid {
 	return g
 }
 
+// challengerStreamGrid is the table of the streamed responses of one
+// champion/challenger pair (Challenger.Streaming), one row per step and
+// metric as compare's statistics table has them: TTFT p95, TPOT p95,
+// output tokens/s and goodput, each version's median of the repeats (or
+// why it has none) and the challenger's change against the champion, per
+// offered load for the metrics that grow with the load
+// (VersionMetric.PerOffered).
+func challengerStreamGrid(c Challenger, unit string) grid {
+	g := grid{
+		Header:  []string{"Step", "Offered (" + unit + ")", "Metric", "Champion", "Challenger", "Change"},
+		Numeric: []bool{true, true, false, true, true, false},
+	}
+	for _, s := range c.Steps {
+		for _, m := range challengerStreamMetrics {
+			vm := s.metric(m.name)
+			label := statLabel(m)
+			if vm.PerOffered {
+				label += ", change " + perLoadText(unit)
+			}
+			g.Rows = append(g.Rows, []string{fmt.Sprint(s.Step + 1), offeredPair(s), label,
+				versionCell(vm.Champion, vm.MissingChampion, m.name), versionCell(vm.Challenger, vm.MissingChallenger, m.name), changeCell(vm)})
+		}
+	}
+	return g
+}
+
+// perLoadText is "per user", "per req/s" or, for a mixed run, "per unit
+// of load": what a PerOffered change divides by.
+func perLoadText(unit string) string {
+	switch unit {
+	case "users":
+		return "per user"
+	case "req/s":
+		return "per req/s"
+	}
+	return "per unit of load"
+}
+
+// challengerStreamNote explains the streaming table of a pair.
+func challengerStreamNote(unit string) string {
+	return "Streamed responses: TTFT is the time to the first token, TPOT the time per output token after the first, goodput the requests per second that met every goodput condition. " +
+		"Output tokens/s and goodput grow with the share of the load a version ran, so their change compares each repeat's value " + perLoadText(unit) + " offered."
+}
+
 // changeCell is the challenger's change as compare prints it when its
 // test can decide ("~ (p=0.42 n=5+5)", "+26.1% [+22.0%, +30.5%] p=0.008
 // n=5+5"), else the plain change of the medians with the sizes
@@ -110,6 +154,14 @@ func writeChallengerTable(w io.Writer, a Analysis) error {
 				return err
 			}
 		}
+		if c.Streaming && len(c.Steps) > 0 {
+			if _, err := fmt.Fprintf(w, "%s\n", challengerStreamNote(a.Unit)); err != nil {
+				return fmt.Errorf("write table: %w", err)
+			}
+			if err := renderGrid(w, challengerStreamGrid(c, a.Unit), 40); err != nil {
+				return err
+			}
+		}
 		if _, err := fmt.Fprintf(w, "%s\n", c.Verdict); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
@@ -130,6 +182,10 @@ func writeChallengerMarkdown(b *strings.Builder, a Analysis) {
 		if len(c.Steps) > 0 {
 			b.WriteString(markdownGrid(challengerGrid(c, a.Unit)))
 		}
+		if c.Streaming && len(c.Steps) > 0 {
+			b.WriteString("\n" + mdEscape(challengerStreamNote(a.Unit)) + "\n\n")
+			b.WriteString(markdownGrid(challengerStreamGrid(c, a.Unit)))
+		}
 	}
 }
 
@@ -142,8 +198,9 @@ func orDash(s string) string {
 }
 
 // htmlChallengers is the "Champion vs challenger" section of report.html:
-// one table per configuration, its verdict as the note; nil when the run
-// has no challenger.
+// one table per configuration, its verdict as the note, and for a pair
+// that streamed a second table of its streamed responses; nil when the
+// run has no challenger.
 func htmlChallengers(a Analysis) []htmlTitled {
 	var out []htmlTitled
 	for _, c := range Challengers(a) {
@@ -152,6 +209,9 @@ func htmlChallengers(a Analysis) []htmlTitled {
 			t.Grid = challengerGrid(c, a.Unit)
 		}
 		out = append(out, t)
+		if c.Streaming && len(c.Steps) > 0 {
+			out = append(out, htmlTitled{Title: c.Config + " — streamed responses", Notes: []string{challengerStreamNote(a.Unit)}, Grid: challengerStreamGrid(c, a.Unit)})
+		}
 	}
 	return out
 }
