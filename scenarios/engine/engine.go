@@ -258,6 +258,7 @@ type config struct {
 	margin      float64
 	abortRate   float64
 	arrival     string      // open loop: scenarios.ArrivalConstant ("" too) or ArrivalPoisson
+	goodput     slo.Goodput // the scenario's per-request conditions; nil: every success is good
 	tls         *tls.Config // nil: system roots
 
 	// latencyBound is the tightest latency upper bound of verdict and
@@ -292,6 +293,9 @@ func newConfig(sc scenarios.Scenario, opt Options) (config, error) {
 		errs = append(errs, fmt.Errorf("stop.slo: %w", err))
 	}
 	c.stopSLO = stop
+	if c.goodput, err = slo.ParseGoodput(sc.Goodput); err != nil {
+		errs = append(errs, fmt.Errorf("goodput: %w", err))
+	}
 	c.verdict = opt.SLO
 	if len(c.verdict) == 0 {
 		c.verdict = stop

@@ -55,7 +55,10 @@ var (
 // unwrapped from the connection, so classify sees resets and timeouts as
 // they are (fasthttp alone reports a reset before the first response byte
 // as a closed connection).
-func exchange(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) (bodyBytes int64, reusable bool, err error) {
+//
+// With st (a request declared streamed), a 2xx body is read as it
+// arrives and parsed by st instead (see readStream).
+func exchange(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time, st *streamParser) (bodyBytes int64, reusable bool, err error) {
 	bw := writerPool.Get().(*bufio.Writer)
 	bw.Reset(c)
 	err = req.Write(bw)
@@ -95,7 +98,11 @@ func exchange(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response, deadli
 	if err != nil {
 		return 0, false, err
 	}
-	if bodyBytes, err = readBody(r, req, resp); err != nil {
+	if st != nil && streamable(req, resp) {
+		if bodyBytes, err = readStream(c, r, resp, st, deadline); err != nil {
+			return bodyBytes, false, err
+		}
+	} else if bodyBytes, err = readBody(r, req, resp); err != nil {
 		if !time.Now().Before(deadline) && classify(err) != kindTimeout {
 			// fasthttp's chunk parser hides the read deadline's error.
 			err = deadlineError{err}
@@ -105,6 +112,13 @@ func exchange(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response, deadli
 	reusable = !resp.ConnectionClose() && !req.ConnectionClose() &&
 		resp.Header.ContentLength() != -2 && r.Buffered() == 0 && br.Buffered() == 0
 	return bodyBytes, reusable, nil
+}
+
+// streamable reports whether resp has a body to read as a stream: a 2xx
+// answer to a request other than HEAD, with content.
+func streamable(req *fasthttp.Request, resp *fasthttp.Response) bool {
+	code := resp.StatusCode()
+	return !req.Header.IsHead() && code >= 200 && code < 300 && code != fasthttp.StatusNoContent
 }
 
 // readHeader reads the status line and headers, skipping "100 Continue".
