@@ -1,0 +1,196 @@
+package engine
+
+import (
+	"math"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/internal/testsrv"
+	"github.com/loadlab/loadlab/record"
+	"github.com/loadlab/loadlab/scenarios"
+)
+
+// streamRequest is a POST of a streamed chat completion.
+func streamRequest(stream string, chunkTimeout time.Duration, inputTokens int) scenarios.Request {
+	return scenarios.Request{Method: "POST", Path: "/v1/chat/completions", Body: []byte(`{"model":"m","stream":true}`),
+		Stream: stream, ChunkTimeout: chunkTimeout, InputTokens: inputTokens}
+}
+
+// oneEach is a closed-loop scenario whose users each send one request in
+// a step (their think time is longer than the run), so that every stream
+// starts and ends inside the step's window and the engine measures
+// exactly the streams the server sent.
+func oneEach() scenarios.Scenario {
+	sc := testScenario(record.ModelUsers)
+	sc.Think = scenarios.Think{Min: 100 * time.Second, Max: 100 * time.Second}
+	return sc
+}
+
+// streamTruth is what the server's records say a step should measure.
+type streamTruth struct {
+	ttft, itl, tpot       []time.Duration
+	cuts, stalls, ok      int64
+	tokens                int64 // output tokens the client can know of
+	usageReqs, chunkReqs  int64
+	completeWithUsageToks int64
+}
+
+func truthOf(recs []testsrv.StreamRecord, cfg testsrv.StreamConfig) streamTruth {
+	var tr streamTruth
+	per := int64(1)
+	if cfg.Usage {
+		per = int64(max(cfg.TokensPerChunk, 1))
+	}
+	for _, r := range recs {
+		switch {
+		case r.Cut:
+			tr.cuts++
+			tr.tokens += int64(len(r.Sent))
+			tr.chunkReqs++
+		case r.Stall:
+			tr.stalls++
+			tr.tokens += int64(len(r.Sent))
+			tr.chunkReqs++
+		default:
+			tr.ok++
+			out := int64(len(r.Sent)) * per
+			tr.tokens += out
+			if cfg.Usage {
+				tr.usageReqs++
+			} else {
+				tr.chunkReqs++
+			}
+			tr.ttft = append(tr.ttft, r.Sent[0].Sub(r.Start))
+			for i := 1; i < len(r.Sent); i++ {
+				tr.itl = append(tr.itl, r.Sent[i].Sub(r.Sent[i-1]))
+			}
+			tr.tpot = append(tr.tpot, r.End.Sub(r.Sent[0])/time.Duration(out-1))
+		}
+	}
+	return tr
+}
+
+// checkStreamPercentiles compares a step's summary with the server's truth:
+// p50, p95 and p99 within 2 %.
+func checkStreamPercentiles(t *testing.T, name string, got *record.Latency, truth []time.Duration) {
+	t.Helper()
+	if got == nil {
+		t.Errorf("%s: no summary, truth has %d values", name, len(truth))
+		return
+	}
+	want := testsrv.Percentiles(truth)
+	for i, g := range []float64{got.P50, got.P95, got.P99} {
+		if math.Abs(g-want[i]) > 0.02*want[i] {
+			t.Errorf("%s p%v: loadlab %.3f ms, server truth %.3f ms (more than 2 %% apart)", name, []int{50, 95, 99}[i], g, want[i])
+		}
+	}
+	t.Logf("%s p50/p95/p99: loadlab %.2f/%.2f/%.2f ms, truth %.2f/%.2f/%.2f ms (%d values)", name, got.P50, got.P95, got.P99, want[0], want[1], want[2], len(truth))
+}
+
+// TestStreamTruth runs streaming servers of known timing (first token
+// after 200 ms, then one every 40 ms) under closed-loop users and checks
+// the step against what each server did: TTFT, ITL and TPOT p50/p95/p99
+// within 2 %, output and input tokens, token source, cut streams
+// (connection closed mid-body, error chunk, no [DONE]) and chunk timeouts
+// counted exactly, on each body framing.
+func TestStreamTruth(t *testing.T) {
+	cases := []struct {
+		name    string
+		cfg     testsrv.StreamConfig
+		stream  string
+		users   int
+		chunkTO time.Duration
+		input   int
+		goodput string
+	}{
+		{name: "sse usage chunked with cuts", stream: "sse", users: 30, input: 11, goodput: "ttft<1s,itl<500ms",
+			cfg: testsrv.StreamConfig{Tokens: 20, Usage: true, TokensPerChunk: 2, PromptTokens: 17, CutEvery: 5, CutAfter: 6}},
+		{name: "ndjson chunks with cuts and stalls", stream: "ndjson", users: 30, chunkTO: 300 * time.Millisecond, input: 11,
+			cfg: testsrv.StreamConfig{Tokens: 20, NDJSON: true, CutEvery: 6, CutAfter: 3, StallEvery: 7, StallAfter: 4, Stall: time.Second}},
+		{name: "sse close-delimited", stream: "sse", users: 12,
+			cfg: testsrv.StreamConfig{Tokens: 15, Framing: "close", CutEvery: 4, CutAfter: 5}},
+		{name: "sse content-length with stalls", stream: "sse", users: 12, chunkTO: 300 * time.Millisecond,
+			cfg: testsrv.StreamConfig{Tokens: 15, Framing: "length", Usage: true, PromptTokens: 5, StallEvery: 4, StallAfter: 2, Stall: time.Second}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.cfg.First, tc.cfg.Gap = 200*time.Millisecond, 40*time.Millisecond
+			srv := testsrv.NewStreamTruth(t, tc.cfg)
+			sc := oneEach()
+			sc.Goodput = tc.goodput
+			src := &cycleSource{reqs: []scenarios.Request{streamRequest(tc.stream, tc.chunkTO, tc.input)}}
+			_, recs, err := runTest(t, sc, userSteps(2500*time.Millisecond, 0, tc.users), src, []string{srv.URL}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := recs[0]
+			served := srv.Records()
+			if int64(len(served)) != rec.Requests || rec.Requests != int64(tc.users) {
+				t.Fatalf("engine measured %d requests, server served %d, users %d: every stream must be in the window", rec.Requests, len(served), tc.users)
+			}
+			tr := truthOf(served, tc.cfg)
+			if rec.Streamed != rec.Requests {
+				t.Errorf("streamed %d of %d requests", rec.Streamed, rec.Requests)
+			}
+			if got := rec.ErrorsByKind[kindStreamCut]; got != tr.cuts {
+				t.Errorf("stream_cut %d, server cut %d (samples %v)", got, tr.cuts, rec.ErrorSamples)
+			}
+			if got := rec.ErrorsByKind[kindStreamTimeout]; got != tr.stalls {
+				t.Errorf("stream_timeout %d, server stalled %d (samples %v)", got, tr.stalls, rec.ErrorSamples)
+			}
+			if rec.Successes != tr.ok || rec.Errors != tr.cuts+tr.stalls {
+				t.Errorf("successes %d errors %d (%v), server completed %d", rec.Successes, rec.Errors, rec.ErrorsByKind, tr.ok)
+			}
+			if rec.OutputTokens != tr.tokens {
+				t.Errorf("output tokens %d, server sent %d", rec.OutputTokens, tr.tokens)
+			}
+			wantIn := int64(tc.input) * rec.Requests
+			if tc.cfg.Usage {
+				wantIn = int64(tc.cfg.PromptTokens)*tr.ok + int64(tc.input)*(tr.cuts+tr.stalls)
+			}
+			if rec.InputTokens != wantIn {
+				t.Errorf("input tokens %d, want %d", rec.InputTokens, wantIn)
+			}
+			if want := tokensFrom(tr.usageReqs, tr.chunkReqs); rec.TokensFrom != want {
+				t.Errorf("tokens_from %q, want %q", rec.TokensFrom, want)
+			}
+			if got := rec.OutputTokensPerS; math.Abs(got-float64(tr.tokens)/rec.WindowS) > 1e-9 {
+				t.Errorf("output_tokens_per_s %g, want %g", got, float64(tr.tokens)/rec.WindowS)
+			}
+			if rec.GoodputRPS == nil || rec.GoodputRequests != tr.ok {
+				t.Errorf("goodput %d (rps %v), want every one of the %d successes", rec.GoodputRequests, rec.GoodputRPS, tr.ok)
+			}
+			checkStreamPercentiles(t, "ttft", rec.TTFT, tr.ttft)
+			checkStreamPercentiles(t, "itl", rec.ITL, tr.itl)
+			checkStreamPercentiles(t, "tpot", rec.TPOT, tr.tpot)
+			if rec.HistogramTTFT == "" || rec.HistogramITL == "" || rec.HistogramTPOT == "" {
+				t.Error("a streamed step must carry its ttft, itl and tpot histograms")
+			}
+		})
+	}
+}
+
+// TestStreamOpenLoop sends streams at a paced rate (the same request path
+// as users): every measured success brings exactly its tokens, and TTFT
+// matches the server's within 2 %.
+func TestStreamOpenLoop(t *testing.T) {
+	cfg := testsrv.StreamConfig{First: 200 * time.Millisecond, Gap: 20 * time.Millisecond, Tokens: 10, Usage: true, PromptTokens: 3}
+	srv := testsrv.NewStreamTruth(t, cfg)
+	sc := testScenario(record.ModelRate)
+	src := &cycleSource{reqs: []scenarios.Request{streamRequest("sse", 0, 0)}}
+	_, recs, err := runTest(t, sc, rateSteps(2*time.Second, 0, 20), src, []string{srv.URL}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := recs[0]
+	if rec.Successes < 15 || rec.Errors != 0 {
+		t.Fatalf("successes %d errors %v", rec.Successes, rec.ErrorsByKind)
+	}
+	if rec.OutputTokens != 10*rec.Successes || rec.InputTokens != 3*rec.Successes || rec.TokensFrom != record.TokensFromUsage {
+		t.Errorf("tokens out %d in %d from %q for %d streams of 10 (prompt 3)", rec.OutputTokens, rec.InputTokens, rec.TokensFrom, rec.Successes)
+	}
+	tr := truthOf(srv.Records(), cfg)
+	if rec.TTFT == nil || math.Abs(rec.TTFT.P50-testsrv.Percentiles(tr.ttft)[0]) > 0.02*testsrv.Percentiles(tr.ttft)[0] {
+		t.Errorf("ttft %+v, truth p50 %.2f ms", rec.TTFT, testsrv.Percentiles(tr.ttft)[0])
+	}
+}
