@@ -51,11 +51,11 @@ type StreamConfig struct {
 // (its handler started), when each content chunk was written and flushed,
 // when the last byte of the body was written, and how the stream ended.
 type StreamRecord struct {
-	Start  time.Time
-	Sent   []time.Time
-	End    time.Time
-	Cut    bool
-	Stall  bool
+	Start time.Time
+	Sent  []time.Time
+	End   time.Time
+	Cut   bool
+	Stall bool
 }
 
 // StreamTruth is a loopback server that streams token chunks with known
@@ -100,8 +100,8 @@ func (s *StreamTruth) Conns() int64 { return s.newConns.Load() }
 
 // streamWriter writes one stream's body with its framing.
 type streamWriter struct {
-	w     http.ResponseWriter
-	fl    http.Flusher
+	w   http.ResponseWriter
+	fl  http.Flusher
 	raw net.Conn // close and length framings: the hijacked connection
 }
 
