@@ -262,3 +262,60 @@ func (s *StreamTruth) end() string {
 	}
 	return e + "data: [DONE]\n\n"
 }
+
+// StreamSummary is what a StreamTruth's records say a measurement of all
+// its streams should find.
+type StreamSummary struct {
+	// TTFT (request arrival to the first content chunk's send), ITL
+	// (every gap between content chunks) and TPOT ((last write − first
+	// content chunk) ÷ (output tokens − 1)) of the complete streams.
+	TTFT, ITL, TPOT []time.Duration
+	// OK counts complete streams, Cuts and Stalls the others.
+	OK, Cuts, Stalls int64
+	// Tokens is the output tokens a client can know of: the usage's
+	// count of complete streams (with Usage), else the chunks it
+	// received, cut and stalled streams included; UsageStreams and
+	// ChunkStreams count the streams counted each way.
+	Tokens                     int64
+	UsageStreams, ChunkStreams int64
+}
+
+// Summary sums up recs, streams served with s's configuration.
+func (s *StreamTruth) Summary(recs []StreamRecord) StreamSummary {
+	var tr StreamSummary
+	per := int64(1)
+	if s.cfg.Usage {
+		per = int64(s.cfg.TokensPerChunk)
+	}
+	for _, r := range recs {
+		switch {
+		case r.Cut || r.Stall:
+			if r.Cut {
+				tr.Cuts++
+			} else {
+				tr.Stalls++
+			}
+			tr.Tokens += int64(len(r.Sent))
+			if len(r.Sent) > 0 {
+				tr.ChunkStreams++
+			}
+		default:
+			tr.OK++
+			out := int64(len(r.Sent)) * per
+			tr.Tokens += out
+			if s.cfg.Usage {
+				tr.UsageStreams++
+			} else {
+				tr.ChunkStreams++
+			}
+			tr.TTFT = append(tr.TTFT, r.Sent[0].Sub(r.Start))
+			for i := 1; i < len(r.Sent); i++ {
+				tr.ITL = append(tr.ITL, r.Sent[i].Sub(r.Sent[i-1]))
+			}
+			if out > 1 {
+				tr.TPOT = append(tr.TPOT, r.End.Sub(r.Sent[0])/time.Duration(out-1))
+			}
+		}
+	}
+	return tr
+}

@@ -26,50 +26,6 @@ func oneEach() scenarios.Scenario {
 	return sc
 }
 
-// streamTruth is what the server's records say a step should measure.
-type streamTruth struct {
-	ttft, itl, tpot       []time.Duration
-	cuts, stalls, ok      int64
-	tokens                int64 // output tokens the client can know of
-	usageReqs, chunkReqs  int64
-	completeWithUsageToks int64
-}
-
-func truthOf(recs []testsrv.StreamRecord, cfg testsrv.StreamConfig) streamTruth {
-	var tr streamTruth
-	per := int64(1)
-	if cfg.Usage {
-		per = int64(max(cfg.TokensPerChunk, 1))
-	}
-	for _, r := range recs {
-		switch {
-		case r.Cut:
-			tr.cuts++
-			tr.tokens += int64(len(r.Sent))
-			tr.chunkReqs++
-		case r.Stall:
-			tr.stalls++
-			tr.tokens += int64(len(r.Sent))
-			tr.chunkReqs++
-		default:
-			tr.ok++
-			out := int64(len(r.Sent)) * per
-			tr.tokens += out
-			if cfg.Usage {
-				tr.usageReqs++
-			} else {
-				tr.chunkReqs++
-			}
-			tr.ttft = append(tr.ttft, r.Sent[0].Sub(r.Start))
-			for i := 1; i < len(r.Sent); i++ {
-				tr.itl = append(tr.itl, r.Sent[i].Sub(r.Sent[i-1]))
-			}
-			tr.tpot = append(tr.tpot, r.End.Sub(r.Sent[0])/time.Duration(out-1))
-		}
-	}
-	return tr
-}
-
 // checkStreamPercentiles compares a step's summary with the server's truth:
 // p50, p95 and p99 within 2 %.
 func checkStreamPercentiles(t *testing.T, name string, got *record.Latency, truth []time.Duration) {
@@ -128,41 +84,41 @@ func TestStreamTruth(t *testing.T) {
 			if int64(len(served)) != rec.Requests || rec.Requests != int64(tc.users) {
 				t.Fatalf("engine measured %d requests, server served %d, users %d: every stream must be in the window", rec.Requests, len(served), tc.users)
 			}
-			tr := truthOf(served, tc.cfg)
+			tr := srv.Summary(served)
 			if rec.Streamed != rec.Requests {
 				t.Errorf("streamed %d of %d requests", rec.Streamed, rec.Requests)
 			}
-			if got := rec.ErrorsByKind[kindStreamCut]; got != tr.cuts {
-				t.Errorf("stream_cut %d, server cut %d (samples %v)", got, tr.cuts, rec.ErrorSamples)
+			if got := rec.ErrorsByKind[kindStreamCut]; got != tr.Cuts {
+				t.Errorf("stream_cut %d, server cut %d (samples %v)", got, tr.Cuts, rec.ErrorSamples)
 			}
-			if got := rec.ErrorsByKind[kindStreamTimeout]; got != tr.stalls {
-				t.Errorf("stream_timeout %d, server stalled %d (samples %v)", got, tr.stalls, rec.ErrorSamples)
+			if got := rec.ErrorsByKind[kindStreamTimeout]; got != tr.Stalls {
+				t.Errorf("stream_timeout %d, server stalled %d (samples %v)", got, tr.Stalls, rec.ErrorSamples)
 			}
-			if rec.Successes != tr.ok || rec.Errors != tr.cuts+tr.stalls {
-				t.Errorf("successes %d errors %d (%v), server completed %d", rec.Successes, rec.Errors, rec.ErrorsByKind, tr.ok)
+			if rec.Successes != tr.OK || rec.Errors != tr.Cuts+tr.Stalls {
+				t.Errorf("successes %d errors %d (%v), server completed %d", rec.Successes, rec.Errors, rec.ErrorsByKind, tr.OK)
 			}
-			if rec.OutputTokens != tr.tokens {
-				t.Errorf("output tokens %d, server sent %d", rec.OutputTokens, tr.tokens)
+			if rec.OutputTokens != tr.Tokens {
+				t.Errorf("output tokens %d, server sent %d", rec.OutputTokens, tr.Tokens)
 			}
 			wantIn := int64(tc.input) * rec.Requests
 			if tc.cfg.Usage {
-				wantIn = int64(tc.cfg.PromptTokens)*tr.ok + int64(tc.input)*(tr.cuts+tr.stalls)
+				wantIn = int64(tc.cfg.PromptTokens)*tr.OK + int64(tc.input)*(tr.Cuts+tr.Stalls)
 			}
 			if rec.InputTokens != wantIn {
 				t.Errorf("input tokens %d, want %d", rec.InputTokens, wantIn)
 			}
-			if want := tokensFrom(tr.usageReqs, tr.chunkReqs); rec.TokensFrom != want {
+			if want := tokensFrom(tr.UsageStreams, tr.ChunkStreams); rec.TokensFrom != want {
 				t.Errorf("tokens_from %q, want %q", rec.TokensFrom, want)
 			}
-			if got := rec.OutputTokensPerS; math.Abs(got-float64(tr.tokens)/rec.WindowS) > 1e-9 {
-				t.Errorf("output_tokens_per_s %g, want %g", got, float64(tr.tokens)/rec.WindowS)
+			if got := rec.OutputTokensPerS; math.Abs(got-float64(tr.Tokens)/rec.WindowS) > 1e-9 {
+				t.Errorf("output_tokens_per_s %g, want %g", got, float64(tr.Tokens)/rec.WindowS)
 			}
-			if rec.GoodputRPS == nil || rec.GoodputRequests != tr.ok {
-				t.Errorf("goodput %d (rps %v), want every one of the %d successes", rec.GoodputRequests, rec.GoodputRPS, tr.ok)
+			if rec.GoodputRPS == nil || rec.GoodputRequests != tr.OK {
+				t.Errorf("goodput %d (rps %v), want every one of the %d successes", rec.GoodputRequests, rec.GoodputRPS, tr.OK)
 			}
-			checkStreamPercentiles(t, "ttft", rec.TTFT, tr.ttft)
-			checkStreamPercentiles(t, "itl", rec.ITL, tr.itl)
-			checkStreamPercentiles(t, "tpot", rec.TPOT, tr.tpot)
+			checkStreamPercentiles(t, "ttft", rec.TTFT, tr.TTFT)
+			checkStreamPercentiles(t, "itl", rec.ITL, tr.ITL)
+			checkStreamPercentiles(t, "tpot", rec.TPOT, tr.TPOT)
 			if rec.HistogramTTFT == "" || rec.HistogramITL == "" || rec.HistogramTPOT == "" {
 				t.Error("a streamed step must carry its ttft, itl and tpot histograms")
 			}
@@ -189,8 +145,8 @@ func TestStreamOpenLoop(t *testing.T) {
 	if rec.OutputTokens != 10*rec.Successes || rec.InputTokens != 3*rec.Successes || rec.TokensFrom != record.TokensFromUsage {
 		t.Errorf("tokens out %d in %d from %q for %d streams of 10 (prompt 3)", rec.OutputTokens, rec.InputTokens, rec.TokensFrom, rec.Successes)
 	}
-	tr := truthOf(srv.Records(), cfg)
-	if rec.TTFT == nil || math.Abs(rec.TTFT.P50-testsrv.Percentiles(tr.ttft)[0]) > 0.02*testsrv.Percentiles(tr.ttft)[0] {
-		t.Errorf("ttft %+v, truth p50 %.2f ms", rec.TTFT, testsrv.Percentiles(tr.ttft)[0])
+	tr := srv.Summary(srv.Records())
+	if rec.TTFT == nil || math.Abs(rec.TTFT.P50-testsrv.Percentiles(tr.TTFT)[0]) > 0.02*testsrv.Percentiles(tr.TTFT)[0] {
+		t.Errorf("ttft %+v, truth p50 %.2f ms", rec.TTFT, testsrv.Percentiles(tr.TTFT)[0])
 	}
 }
