@@ -133,8 +133,7 @@ func (s *StreamTruth) serve(w http.ResponseWriter, r *http.Request) {
 		ctype = "application/x-ndjson"
 	}
 	sw := &streamWriter{w: w}
-	switch cfg.Framing {
-	case "close", "length":
+	if cfg.Framing == "close" {
 		hj, ok := w.(http.Hijacker)
 		if !ok {
 			http.Error(w, "no hijacking", 500)
@@ -146,22 +145,19 @@ func (s *StreamTruth) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		defer c.Close()
 		sw.raw = c
-		head := "HTTP/1.1 200 OK\r\nContent-Type: " + ctype + "\r\n"
+		if err := sw.write([]byte("HTTP/1.1 200 OK\r\nContent-Type: " + ctype + "\r\nConnection: close\r\n\r\n")); err != nil {
+			return
+		}
+	} else {
+		w.Header().Set("Content-Type", ctype)
+		w.Header().Set("Cache-Control", "no-cache")
 		if cfg.Framing == "length" {
 			total := 0
 			for _, p := range parts {
 				total += len(p.data)
 			}
-			head += "Content-Length: " + strconv.Itoa(total) + "\r\n"
-		} else {
-			head += "Connection: close\r\n"
+			w.Header().Set("Content-Length", strconv.Itoa(total))
 		}
-		if err := sw.write([]byte(head + "\r\n")); err != nil {
-			return
-		}
-	default:
-		w.Header().Set("Content-Type", ctype)
-		w.Header().Set("Cache-Control", "no-cache")
 		sw.fl = w.(http.Flusher)
 		w.WriteHeader(http.StatusOK)
 		sw.fl.Flush()

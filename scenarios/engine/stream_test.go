@@ -2,6 +2,7 @@ package engine
 
 import (
 	"math"
+	"net/http"
 	"testing"
 	"time"
 
@@ -148,5 +149,95 @@ func TestStreamOpenLoop(t *testing.T) {
 	tr := srv.Summary(srv.Records())
 	if rec.TTFT == nil || math.Abs(rec.TTFT.P50-testsrv.Percentiles(tr.TTFT)[0]) > 0.02*testsrv.Percentiles(tr.TTFT)[0] {
 		t.Errorf("ttft %+v, truth p50 %.2f ms", rec.TTFT, testsrv.Percentiles(tr.TTFT)[0])
+	}
+}
+
+// TestStreamConnections: a user's keep-alive connection carries stream
+// after stream when they end cleanly (chunked or Content-Length), a
+// close-delimited stream takes a new one each time, and a cut stream's
+// connection is never reused.
+func TestStreamConnections(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  testsrv.StreamConfig
+	}{
+		{"chunked", testsrv.StreamConfig{}},
+		{"length", testsrv.StreamConfig{Framing: "length"}},
+		{"close", testsrv.StreamConfig{Framing: "close"}},
+		{"cuts", testsrv.StreamConfig{CutEvery: 2, CutAfter: 1}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := tc.cfg
+			cfg.First, cfg.Gap, cfg.Tokens = 5*time.Millisecond, 2*time.Millisecond, 3
+			srv := testsrv.NewStreamTruth(t, cfg)
+			_, recs, err := runTest(t, testScenario(record.ModelUsers), userSteps(time.Second, 0, 1),
+				&cycleSource{reqs: []scenarios.Request{streamRequest("sse", time.Second, 0)}}, []string{srv.URL}, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := recs[0]
+			served := srv.Summary(srv.Records())
+			if rec.Requests < 10 {
+				t.Fatalf("only %d requests in 1 s", rec.Requests)
+			}
+			conns := srv.Conns()
+			switch tc.name {
+			case "close":
+				if conns < rec.Requests {
+					t.Errorf("%d connections for %d close-delimited streams", conns, rec.Requests)
+				}
+			case "cuts":
+				if conns < served.Cuts || rec.ErrorsByKind[kindStreamCut] == 0 {
+					t.Errorf("%d connections for %d cut streams (%v): a cut connection must not be reused", conns, served.Cuts, rec.ErrorsByKind)
+				}
+			default:
+				if conns != 1 || rec.Errors != 0 {
+					t.Errorf("%d connections, %d errors (%v) for %d clean streams: want one keep-alive connection", conns, rec.Errors, rec.ErrorSamples, rec.Requests)
+				}
+			}
+			if tc.name != "cuts" && rec.OutputTokens != 3*rec.Successes {
+				t.Errorf("output tokens %d for %d streams of 3", rec.OutputTokens, rec.Successes)
+			}
+		})
+	}
+}
+
+// TestStreamRequestTimeout: the request's own timeout, reached mid-stream
+// before any chunk timeout, stays a "timeout"; the tokens before it count.
+func TestStreamRequestTimeout(t *testing.T) {
+	srv := testsrv.NewStreamTruth(t, testsrv.StreamConfig{First: 100 * time.Millisecond, Gap: 100 * time.Millisecond, Tokens: 20})
+	sc := oneEach()
+	sc.Timeout = 550 * time.Millisecond
+	_, recs, err := runTest(t, sc, userSteps(1500*time.Millisecond, 0, 3),
+		&cycleSource{reqs: []scenarios.Request{streamRequest("sse", 300*time.Millisecond, 0)}}, []string{srv.URL}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := recs[0]
+	if rec.ErrorsByKind[kindTimeout] != 3 || rec.ErrorsByKind[kindStreamTimeout] != 0 || rec.Streamed != 3 {
+		t.Errorf("errors %v (samples %v), streamed %d: want 3 timeouts", rec.ErrorsByKind, rec.ErrorSamples, rec.Streamed)
+	}
+	if rec.OutputTokens != 15 || rec.TTFT != nil || rec.TokensFrom != record.TokensFromChunks {
+		t.Errorf("output tokens %d (want 5 per stream) ttft %v from %q: a failed stream adds its tokens only", rec.OutputTokens, rec.TTFT, rec.TokensFrom)
+	}
+}
+
+// TestStreamHTTPError: a streamed request answered with an error status
+// is an http_<code> error, streamed but without tokens; the body is read
+// whole, not parsed.
+func TestStreamHTTPError(t *testing.T) {
+	srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte("data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}\n\n"))
+	})
+	_, recs, err := runTest(t, oneEach(), userSteps(500*time.Millisecond, 0, 2),
+		&cycleSource{reqs: []scenarios.Request{streamRequest("sse", 0, 4)}}, []string{srv.URL}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := recs[0]
+	if rec.ErrorsByKind["http_429"] != 2 || rec.Streamed != 2 || rec.OutputTokens != 0 || rec.InputTokens != 8 ||
+		rec.GoodputRPS == nil || rec.GoodputRequests != 0 || rec.TTFT != nil {
+		t.Errorf("errors %v streamed %d tokens %d/%d goodput %d/%v ttft %v", rec.ErrorsByKind, rec.Streamed, rec.OutputTokens, rec.InputTokens, rec.GoodputRequests, rec.GoodputRPS, rec.TTFT)
 	}
 }
