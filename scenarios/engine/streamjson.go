@@ -1,5 +1,7 @@
 package engine
 
+import "bytes"
+
 // chunkInfo is what one streamed JSON object (an SSE data event or an
 // NDJSON line) says, as scanChunk reads it.
 type chunkInfo struct {
@@ -198,15 +200,24 @@ func contentString(data []byte, i int, ci *chunkInfo) int {
 // stringEnd returns the index after the string that starts at data[i]
 // ('"'); -1 when it does not end.
 func stringEnd(data []byte, i int) int {
-	for j := i + 1; j < len(data); j++ {
-		switch data[j] {
-		case '"':
-			return j + 1
-		case '\\':
-			j++
+	j := i + 1
+	for {
+		k := bytes.IndexByte(data[j:], '"')
+		if k < 0 {
+			return -1
 		}
+		j += k
+		// The quote ends the string unless an odd number of backslashes
+		// escape it.
+		bs := 0
+		for b := j - 1; b > i && data[b] == '\\'; b-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return j + 1
+		}
+		j++
 	}
-	return -1
 }
 
 // skipValue returns the index after the JSON value at data[i]; -1 when
