@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -30,12 +31,15 @@ type sender struct {
 }
 
 // scratch is what one caller (a closed-loop user, an open-loop worker)
-// reuses from one request to the next: the request URI's buffer and the
-// stream parser with its buffers.
+// reuses from one request to the next: the request URI's buffer.
 type scratch struct {
 	uri []byte
-	sp  streamParser
 }
+
+// parserPool holds stream parsers with their grown buffers between
+// streamed requests: a user that thinks holds none (10,000 users keep
+// only the parsers of the streams in progress).
+var parserPool = sync.Pool{New: func() any { return new(streamParser) }}
 
 // send performs r against b through cs, marking it in flight in fl while it
 // is outstanding. scheduled is the open-loop send time the request was
@@ -51,7 +55,8 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 	scr.uri = fillRequest(req, b, r, scr.uri)
 	var st *streamParser
 	if r.Stream != "" {
-		st = &scr.sp
+		st = parserPool.Get().(*streamParser)
+		defer parserPool.Put(st)
 		st.reset(r)
 	}
 

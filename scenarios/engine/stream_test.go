@@ -45,7 +45,7 @@ func checkStreamPercentiles(t *testing.T, name string, got *record.Latency, trut
 }
 
 // TestStreamTruth runs streaming servers of known timing (first token
-// after 200 ms, then one every 40 ms) under closed-loop users and checks
+// after 200 ms, then one every 50 ms) under closed-loop users and checks
 // the step against what each server did: TTFT, ITL and TPOT p50/p95/p99
 // within 2 %, output and input tokens, token source, cut streams
 // (connection closed mid-body, error chunk, no [DONE]) and chunk timeouts
@@ -61,9 +61,9 @@ func TestStreamTruth(t *testing.T) {
 		goodput string
 	}{
 		{name: "sse usage chunked with cuts", stream: "sse", users: 30, input: 11, goodput: "ttft<1s,itl<500ms",
-			cfg: testsrv.StreamConfig{Tokens: 20, Usage: true, TokensPerChunk: 2, PromptTokens: 17, CutEvery: 5, CutAfter: 6}},
+			cfg: testsrv.StreamConfig{Tokens: 16, Usage: true, TokensPerChunk: 2, PromptTokens: 17, CutEvery: 5, CutAfter: 6}},
 		{name: "ndjson chunks with cuts and stalls", stream: "ndjson", users: 30, chunkTO: 300 * time.Millisecond, input: 11,
-			cfg: testsrv.StreamConfig{Tokens: 20, NDJSON: true, CutEvery: 6, CutAfter: 3, StallEvery: 7, StallAfter: 4, Stall: time.Second}},
+			cfg: testsrv.StreamConfig{Tokens: 16, NDJSON: true, CutEvery: 6, CutAfter: 3, StallEvery: 7, StallAfter: 4, Stall: time.Second}},
 		{name: "sse close-delimited", stream: "sse", users: 12,
 			cfg: testsrv.StreamConfig{Tokens: 15, Framing: "close", CutEvery: 4, CutAfter: 5}},
 		{name: "sse content-length with stalls", stream: "sse", users: 12, chunkTO: 300 * time.Millisecond,
@@ -71,7 +71,7 @@ func TestStreamTruth(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.cfg.First, tc.cfg.Gap = 200*time.Millisecond, 40*time.Millisecond
+			tc.cfg.First, tc.cfg.Gap = 200*time.Millisecond, 50*time.Millisecond
 			srv := testsrv.NewStreamTruth(t, tc.cfg)
 			sc := oneEach()
 			sc.Goodput = tc.goodput
