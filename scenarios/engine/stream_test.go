@@ -3,6 +3,7 @@ package engine
 import (
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -239,5 +240,27 @@ func TestStreamHTTPError(t *testing.T) {
 	if rec.ErrorsByKind["http_429"] != 2 || rec.Streamed != 2 || rec.OutputTokens != 0 || rec.InputTokens != 8 ||
 		rec.GoodputRPS == nil || rec.GoodputRequests != 0 || rec.TTFT != nil {
 		t.Errorf("errors %v streamed %d tokens %d/%d goodput %d/%v ttft %v", rec.ErrorsByKind, rec.Streamed, rec.OutputTokens, rec.InputTokens, rec.GoodputRequests, rec.GoodputRPS, rec.TTFT)
+	}
+}
+
+// TestStreamLargeHeader: a streamed response whose header block outgrows
+// the stream's small reader (2 KiB, then 6 KiB) is read on through the
+// larger ones, parsed whole, and its connection reused.
+func TestStreamLargeHeader(t *testing.T) {
+	for _, pad := range []int{2 << 10, 6 << 10} {
+		srv := newTestServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Pad", strings.Repeat("p", pad))
+			w.Header().Set("Content-Type", "text/event-stream")
+			_, _ = w.Write([]byte("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"b\"}}]}\n\ndata: [DONE]\n\n"))
+		})
+		_, recs, err := runTest(t, testScenario(record.ModelUsers), userSteps(300*time.Millisecond, 0, 1),
+			&cycleSource{reqs: []scenarios.Request{streamRequest("sse", 0, 0)}}, []string{srv.URL}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := recs[0]
+		if rec.Requests < 3 || rec.Errors != 0 || rec.OutputTokens != 2*rec.Requests || srv.newConns.Load() != 1 {
+			t.Errorf("header of %d bytes: %d requests, errors %v, %d tokens, %d connections", pad, rec.Requests, rec.ErrorSamples, rec.OutputTokens, srv.newConns.Load())
+		}
 	}
 }
