@@ -250,6 +250,9 @@ func skipValue(data []byte, i int) int {
 	for j < len(data) {
 		switch data[j] {
 		case ',', '}', ']', ' ', '\t', '\n', '\r':
+			if j == i {
+				return -1 // no value at all: malformed
+			}
 			return j
 		}
 		j++

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"bytes"
 	"testing"
 	"time"
 
@@ -162,4 +163,31 @@ func TestStreamParserTiming(t *testing.T) {
 	if s := p.sample(start, at(1), true, 0); s.out != 0 || s.ttft != 0 || len(s.gaps) != 0 || s.in != 0 {
 		t.Errorf("after reset: %+v", s)
 	}
+}
+
+// FuzzStreamParser feeds arbitrary bodies, split at an arbitrary index, to
+// both formats: the parser never panics, counts no more tokens than
+// lines, and a split never changes what it finds.
+func FuzzStreamParser(f *testing.F) {
+	f.Add([]byte(openAIChunk+"data: [DONE]\n\n"), 7)
+	f.Add([]byte(ollamaLine+`{"done":true,"eval_count":3}`+"\n"), 3)
+	f.Add([]byte("data: {\"choices\":[{\"delta\":{\"content\":\"\\\"\"}}],\"usage\":{\"completion_tokens\":1e3}}\r\n\r\n"), 20)
+	f.Add([]byte(`{"a":[{"b":"}"},[1,2,{"c":null}]],"error":null,"message":{"content":"x"}}`), 0)
+	f.Fuzz(func(t *testing.T, body []byte, cut int) {
+		for _, stream := range []string{scenarios.StreamSSE, scenarios.StreamNDJSON} {
+			whole := parseAll(stream, [][]byte{body})
+			if cut < 0 {
+				cut = -cut
+			}
+			if len(body) > 0 {
+				cut %= len(body) + 1
+				if split := parseAll(stream, [][]byte{body[:cut], body[cut:]}); split != whole {
+					t.Fatalf("%s: whole %+v, split at %d %+v", stream, whole, cut, split)
+				}
+			}
+			if lines := int64(bytes.Count(body, []byte("\n"))) + 1; whole.chunks > lines {
+				t.Fatalf("%s: %d content chunks from %d lines", stream, whole.chunks, lines)
+			}
+		}
+	})
 }
