@@ -50,7 +50,11 @@ type Record struct {
 	// ErrorsByKind keys are "http_<code>" for unexpected statuses and
 	// "timeout", "refused", "reset", "eof", "tls" (handshake or certificate
 	// failure), "header_too_large" (a response header block over 64 KiB)
-	// and "other" for transport errors.
+	// and "other" for transport errors; a streamed response (stream: sse
+	// or ndjson) that broke after its 2xx header is "stream_cut" (reset or
+	// closed mid-body, ended without the format's end, or a server error
+	// chunk) or "stream_timeout" (no chunk within chunk_timeout), with
+	// status "0".
 	ErrorsByKind map[string]int64 `json:"errors_by_kind,omitempty"`
 	// ErrorSamples has, for each key of ErrorsByKind, the message of the
 	// first error of that kind in the window (at most 300 characters), so

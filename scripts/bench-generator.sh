@@ -19,6 +19,17 @@
 # open and closed, with either target; 10,000 users ≤ 150 MB RSS, not
 # saturated.
 #
+# Streaming (issue 15): a lean loopback SSE server (target-sse: one
+# goroutine per connection, OpenAI-style chat chunks, TOKENS per response,
+# one every TOKEN_GAP, usage and [DONE] at the end, chunked), pinned like
+# the others. Two rows: streamed tokens parsed per generator CPU-second
+# (CONC users without think time reading streams paced at FAST_GAP, next to
+# the non-streaming requests per CPU-second; the whole process's CPU, as
+# the other rows), and BIG_STREAM_USERS streaming users (think 1–2.5 s,
+# per-user connections, TOKEN_GAP) held with ≤ 200 MB RSS and without
+# generator saturation, with its own tokens per CPU-second over the
+# measured window (output_tokens_per_s ÷ the generator's CPU share).
+#
 # Where the engine spends its CPU: the Go benchmarks of the engine run the
 # same loads in one process under a CPU profile, against a target given by
 # URL, e.g. against this script's target:
@@ -38,9 +49,12 @@
 # TIME_WAIT), and a collapsed peer says nothing about CPU per request.
 #
 # Settings (environment): DUR=10 RATE=4000 CONC=50 BIG_USERS=10000 (0
-# skips the 10,000-user run) GEN_CPU=0 TARGET_CPU=1 PORT=18765 (the net/http
-# target listens on PORT+1) LOADLAB=<prebuilt binary> (default: build
-# ./cmd/loadlab).
+# skips the 10,000-user run) BIG_STREAM_USERS=10000 (0 skips the streaming
+# users' run; the spawn takes BIG_STREAM_USERS/2000 s, then 8 s settle and
+# a BIG_HOLD=12s window) TOKENS=100 TOKEN_GAP=20ms FAST_GAP=1ms ONLY=stream (only the
+# streaming rows) GEN_CPU=0 TARGET_CPU=1 PORT=18765 (the net/http target
+# listens on PORT+1, the SSE target on PORT+2) LOADLAB=<prebuilt binary>
+# (default: build ./cmd/loadlab).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -48,6 +62,12 @@ DUR=${DUR:-10}
 RATE=${RATE:-4000}
 CONC=${CONC:-50}
 BIG_USERS=${BIG_USERS:-10000}
+BIG_STREAM_USERS=${BIG_STREAM_USERS:-10000}
+BIG_HOLD=${BIG_HOLD:-12}
+TOKENS=${TOKENS:-100}
+TOKEN_GAP=${TOKEN_GAP:-20ms}
+FAST_GAP=${FAST_GAP:-1ms}
+ONLY=${ONLY:-}
 GEN_CPU=${GEN_CPU:-0}
 TARGET_CPU=${TARGET_CPU:-1}
 PORT=${PORT:-18765}
@@ -136,8 +156,94 @@ func main() {
 }
 EOF
 
+build_target target-sse <<'EOF'
+package main
+
+// A lean streaming chat-completions server: every request on a
+// connection is answered with -tokens SSE chunks, one every -gap from the
+// request's arrival, then a usage chunk and [DONE], chunked; one
+// goroutine per connection, one write per chunk.
+import (
+	"bufio"
+	"bytes"
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"strconv"
+	"time"
+)
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:18767", "listen address")
+	tokens := flag.Int("tokens", 100, "content chunks per response")
+	gap := flag.Duration("gap", 20*time.Millisecond, "time between chunks (the first comes one gap after the request)")
+	flag.Parse()
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		log.Fatal(err)
+	}
+	chunk := frame([]byte(`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","model":"bench","choices":[{"index":0,"delta":{"content":" tok"},"finish_reason":null}]}` + "\n\n"))
+	usage := fmt.Sprintf(`data: {"id":"chatcmpl-1","object":"chat.completion.chunk","model":"bench","choices":[],"usage":{"prompt_tokens":8,"completion_tokens":%d}}`+"\n\ndata: [DONE]\n\n", *tokens)
+	last := append(frame([]byte(usage)), "0\r\n\r\n"...)
+	head := []byte("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n")
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			log.Fatal(err)
+		}
+		go serve(c, head, chunk, last, *tokens, *gap)
+	}
+}
+
+// frame is b as one chunk of a chunked body.
+func frame(b []byte) []byte {
+	return append(append([]byte(strconv.FormatInt(int64(len(b)), 16)+"\r\n"), b...), "\r\n"...)
+}
+
+func serve(c net.Conn, head, chunk, last []byte, tokens int, gap time.Duration) {
+	defer c.Close()
+	br := bufio.NewReaderSize(c, 1024)
+	for {
+		// The request: its header up to the blank line, then its body.
+		n := 0
+		for {
+			ln, err := br.ReadSlice('\n')
+			if err != nil {
+				return
+			}
+			if len(bytes.TrimSpace(ln)) == 0 {
+				break
+			}
+			if k := bytes.IndexByte(ln, ':'); k > 0 && bytes.EqualFold(bytes.TrimSpace(ln[:k]), []byte("Content-Length")) {
+				n, _ = strconv.Atoi(string(bytes.TrimSpace(ln[k+1:])))
+			}
+		}
+		if _, err := br.Discard(n); err != nil {
+			return
+		}
+		start := time.Now()
+		if _, err := c.Write(head); err != nil {
+			return
+		}
+		for i := 1; i <= tokens; i++ {
+			time.Sleep(time.Until(start.Add(time.Duration(i) * gap)))
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+		if _, err := c.Write(last); err != nil {
+			return
+		}
+	}
+}
+EOF
+
 VEGETA=$(command -v vegeta || true)
-if [[ -z "$VEGETA" ]]; then
+WRK=$(command -v wrk || true)
+if [[ "$ONLY" == stream ]]; then
+	: # the streaming rows need no peer
+elif [[ -z "$VEGETA" ]]; then
 	say "building vegeta $VEGETA_VERSION from its module copy"
 	if (cd "$WORK" && GOFLAGS=-mod=mod go mod download "github.com/tsenart/vegeta/v12@$VEGETA_VERSION") &&
 		(cd "$(go env GOMODCACHE)/github.com/tsenart/vegeta/v12@$VEGETA_VERSION" &&
@@ -147,19 +253,28 @@ if [[ -z "$VEGETA" ]]; then
 		say "vegeta could not be built: skipped"
 	fi
 fi
-WRK=$(command -v wrk || true)
-if [[ -z "$WRK" ]] && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+if [[ "$ONLY" != stream ]] && [[ -z "$WRK" ]] && [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
 	say "installing wrk from Debian"
 	(apt-get update -qq && apt-get install -y -qq wrk) >/dev/null 2>&1 || true
 	WRK=$(command -v wrk || true)
 fi
-[[ -z "$WRK" ]] && say "wrk is not installed and could not be: skipped"
+[[ "$ONLY" != stream ]] && [[ -z "$WRK" ]] && say "wrk is not installed and could not be: skipped"
 
 # The same request for every generator: GET /predict, no body.
 cat >"$WORK/get.yaml" <<'EOF'
 name: bench-get
 requests:
   - path: /predict
+EOF
+
+# The streamed request: a chat completion read as SSE.
+cat >"$WORK/stream.yaml" <<'EOF'
+name: bench-stream
+requests:
+  - path: /v1/chat/completions
+    method: POST
+    body: {"model": "bench", "stream": true, "messages": [{"role": "user", "content": "hi"}]}
+    stream: sse
 EOF
 
 # --- target -------------------------------------------------------------------
@@ -169,13 +284,15 @@ stop_target() {
 	if [[ -n "$TARGET_PID" ]]; then kill "$TARGET_PID" 2>/dev/null || true; wait "$TARGET_PID" 2>/dev/null || true; fi
 	TARGET_PID=""
 }
-start_target() {
+start_target() { # BIN PORT [flags...]
 	stop_target
-	taskset -c "$TARGET_CPU" "$1" -addr "127.0.0.1:$2" &
+	local bin=$1 port=$2
+	shift 2
+	taskset -c "$TARGET_CPU" "$bin" -addr "127.0.0.1:$port" "$@" &
 	TARGET_PID=$!
-	URL="http://127.0.0.1:$2"
+	URL="http://127.0.0.1:$port"
 	for _ in $(seq 50); do
-		(exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null && break
+		(exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
 		sleep 0.1
 	done
 }
@@ -261,6 +378,7 @@ run_wrk() {
 }
 
 say "target on CPU $TARGET_CPU, generators on CPU $GEN_CPU, ${DUR}s per run"
+if [[ "$ONLY" != stream ]]; then
 run_loadlab open "open, ${RATE}/s" --rate "$RATE" --hold "${DUR}s" --settle 0s
 run_vegeta open "open, ${RATE}/s" -rate="$RATE"
 run_loadlab closed "closed, $CONC users, no think" --users "$CONC" --think 0 --hold "${DUR}s" --settle 0s --spawn-rate 100000
@@ -272,6 +390,53 @@ start_target "$WORK/target-nethttp" "$((PORT + 1))"
 run_loadlab closed-nethttp "closed, $CONC users, net/http target" --users "$CONC" --think 0 --hold "${DUR}s" --settle 0s --spawn-rate 100000
 run_vegeta closed-nethttp "closed, $CONC workers, net/http target" -rate=0 -max-workers="$CONC"
 start_target "$WORK/target" "$PORT"
+fi
+
+# --- streaming ----------------------------------------------------------------
+# Tokens parsed per generator CPU-second: CONC users without think time
+# reading SSE streams of TOKENS chunks, one every FAST_GAP.
+start_target "$WORK/target-sse" "$((PORT + 2))" -tokens "$TOKENS" -gap "$FAST_GAP"
+drain_timewait
+st_out="$WORK/ll-stream"
+if st_cpu=$(CI=true cpu_of "$LOADLAB" ramp --url "$URL" --scenario "$WORK/stream.yaml" --users "$CONC" --think 0 \
+	--hold "${DUR}s" --settle 0s --spawn-rate 100000 --out "$st_out"); then
+	st_req=$(json_field "$st_out/steps.jsonl" requests)
+	st_tok=$(json_field "$st_out/steps.jsonl" output_tokens)
+	st_tps=$(json_field "$st_out/steps.jsonl" output_tokens_per_s)
+	PERCPU[loadlab-stream]=$(per_cpu "$st_tok" "$st_cpu")
+	PERCPU[loadlab-stream-req]=$(per_cpu "$st_req" "$st_cpu")
+	row "loadlab (engine)" "SSE, $CONC users, no think, $TOKENS tok @ $FAST_GAP" "$st_req" "$(printf '%.0f' "$(json_field "$st_out/steps.jsonl" rps)")" "$st_cpu" "${PERCPU[loadlab-stream-req]}"
+else
+	say "loadlab streaming failed"
+fi
+
+# BIG_STREAM_USERS streaming users, think 1–2.5 s, per-user connections.
+if [[ "$BIG_STREAM_USERS" -gt 0 ]]; then
+start_target "$WORK/target-sse" "$((PORT + 2))" -tokens "$TOKENS" -gap "$TOKEN_GAP"
+drain_timewait
+bigs="$WORK/ll-big-stream"
+bs_spawn=$(( (BIG_STREAM_USERS + 1999) / 2000 ))
+bs_settle=$(( bs_spawn + 8 ))
+CI=true taskset -c "$GEN_CPU" "$LOADLAB" ramp --url "$URL" --scenario "$WORK/stream.yaml" --users "$BIG_STREAM_USERS" --think 1s-2.5s \
+	--spawn-rate 2000 --hold "$(( bs_settle + BIG_HOLD ))s" --settle "${bs_settle}s" --timeout 30s --out "$bigs" >/dev/null 2>"$WORK/big-stream.err" || { cat "$WORK/big-stream.err" >&2; exit 1; }
+bs_rps=$(json_field "$bigs/steps.jsonl" rps)
+bs_tps=$(json_field "$bigs/steps.jsonl" output_tokens_per_s)
+bs_conns=$(json_field "$bigs/steps.jsonl" open_connections)
+bs_cpu=$(json_field "$bigs/steps.jsonl" cpu_pct)
+bs_avail=$(json_field "$bigs/steps.jsonl" cpu_available_pct)
+bs_rss=$(json_field "$bigs/steps.jsonl" rss_bytes)
+bs_sat=$(json_field "$bigs/steps.jsonl" saturated)
+bs_err=$(json_field "$bigs/steps.jsonl" error_rate)
+bs_percpu=$(awk -v t="$bs_tps" -v c="$bs_cpu" 'BEGIN { if (c > 0) printf "%.0f", t / (c / 100); else print "-" }')
+bs_ttft50=$(grep -o '"ttft_ms":{[^}]*}' "$bigs/steps.jsonl" | head -1 | grep -o '"p50":[^,}]*' | cut -d: -f2)
+bs_ttft=$(grep -o '"ttft_ms":{[^}]*}' "$bigs/steps.jsonl" | head -1 | grep -o '"p95":[^,}]*' | cut -d: -f2)
+bs_itl=$(grep -o '"itl_ms":{[^}]*}' "$bigs/steps.jsonl" | head -1 | grep -o '"p95":[^,}]*' | cut -d: -f2)
+fi
+if [[ "$ONLY" == stream ]]; then
+	BIG_USERS=0
+else
+	start_target "$WORK/target" "$PORT"
+fi
 
 # --- 10,000 users -------------------------------------------------------------
 # Spawned at 2000/s (5 s), then 8 s of settle before a 12 s window.
@@ -300,7 +465,19 @@ r_open=$(ratio loadlab-open vegeta-open)
 r_closed=$(ratio loadlab-closed vegeta-closed)
 r_nethttp=$(ratio loadlab-closed-nethttp vegeta-closed-nethttp)
 verdict() { awk -v r="$1" 'BEGIN { if (r == "n/a") print "n/a"; else if (r >= 1.5) print "met"; else print "NOT met" }'; }
-echo "loadlab vs vegeta, requests per CPU-second: open ${r_open}× ($(verdict "$r_open")), closed ${r_closed}× ($(verdict "$r_closed")), closed with the net/http target ${r_nethttp}× ($(verdict "$r_nethttp")); goal ≥ 1.5×"
+[[ "$ONLY" == stream ]] || echo "loadlab vs vegeta, requests per CPU-second: open ${r_open}× ($(verdict "$r_open")), closed ${r_closed}× ($(verdict "$r_closed")), closed with the net/http target ${r_nethttp}× ($(verdict "$r_nethttp")); goal ≥ 1.5×"
+if [[ -n "${PERCPU[loadlab-stream]:-}" ]]; then
+	printf 'streamed tokens parsed per generator CPU-second: %s (%s tokens, %.0f tokens/s, SSE, %s users without think, a token every %s); ' "${PERCPU[loadlab-stream]}" "$st_tok" "$st_tps" "$CONC" "$FAST_GAP"
+	echo "non-streaming requests per CPU-second: closed ${PERCPU[loadlab-closed]:-n/a}, open ${PERCPU[loadlab-open]:-n/a}"
+fi
+if [[ "$BIG_STREAM_USERS" -gt 0 ]]; then
+	bs_mb=$(awk -v b="$bs_rss" 'BEGIN { printf "%.1f", b / 1048576 }')
+	bs_rss_ok=$(awk -v b="$bs_rss" 'BEGIN { print (b <= 200 * 1048576) ? "met" : "NOT met" }')
+	bs_sat_ok=$([[ "$bs_sat" == "false" ]] && echo "met" || echo "NOT met")
+	printf '%s streaming users, think 1-2.5s, %s tokens at %s: %s open, %.0f rps, %.0f tokens/s (%s per generator CPU-second), error rate %s, TTFT p50/p95 %s/%s ms, ITL p95 %s ms, generator CPU %.0f%% of %.0f%%, RSS %s MB (≤ 200 MB: %s), saturated %s (%s)\n' \
+		"$BIG_STREAM_USERS" "$TOKENS" "$TOKEN_GAP" "$bs_conns" "$bs_rps" "$bs_tps" "$bs_percpu" "$bs_err" "$bs_ttft50" "$bs_ttft" "$bs_itl" "$bs_cpu" "$bs_avail" "$bs_mb" "$bs_rss_ok" "$bs_sat" "$bs_sat_ok"
+fi
+[[ "$ONLY" != stream ]] || exit 0
 [[ "$BIG_USERS" -gt 0 ]] || exit 0
 rss_mb=$(awk -v b="$b_rss" 'BEGIN { printf "%.1f", b / 1048576 }')
 rss_ok=$(awk -v b="$b_rss" 'BEGIN { print (b <= 150 * 1048576) ? "met" : "NOT met" }')

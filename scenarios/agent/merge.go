@@ -26,7 +26,12 @@ type Share struct {
 //     first message of each error kind (in agent order) is kept;
 //   - latency_ms, latency_ok_ms and latency_scheduled_ms come from the
 //     merged histograms (engine.MergeLatency: percentiles of the merged
-//     histogram, never averaged); the merged histograms are kept;
+//     histogram, never averaged); the merged histograms are kept; so do
+//     a streamed step's ttft_ms, itl_ms and tpot_ms;
+//   - streamed, output_tokens, input_tokens and goodput_requests are
+//     summed; output_tokens_per_s and goodput_rps are the sums over the
+//     merged window (goodput_rps set when any agent set it); tokens_from
+//     is the agents' common source, or "mixed" when they differ;
 //   - window_s is the mean of the agents' windows (they start at the same
 //     instant and differ by milliseconds of scheduling), and rps, ok_rps
 //     the summed counts over it; error_rate the summed errors ÷ requests;
@@ -43,7 +48,8 @@ type Share struct {
 // an error.
 func Merge(shares []Share) (record.Record, error) {
 	var rec record.Record
-	var all, ok, sched []engine.LatencyPart
+	var all, ok, sched, ttft, itl, tpot []engine.LatencyPart
+	goodput := false
 	var windows float64
 	var measured int
 	var warns, lost []string
@@ -85,6 +91,15 @@ func Merge(shares []Share) (record.Record, error) {
 		all = append(all, engine.LatencyPart{Summary: r.Latency, Histogram: r.Histogram})
 		ok = append(ok, engine.LatencyPart{Summary: r.LatencyOK, Histogram: r.HistogramOK})
 		sched = append(sched, engine.LatencyPart{Summary: r.LatencyScheduled, Histogram: r.HistogramScheduled})
+		ttft = append(ttft, engine.LatencyPart{Summary: r.TTFT, Histogram: r.HistogramTTFT})
+		itl = append(itl, engine.LatencyPart{Summary: r.ITL, Histogram: r.HistogramITL})
+		tpot = append(tpot, engine.LatencyPart{Summary: r.TPOT, Histogram: r.HistogramTPOT})
+		rec.Streamed += r.Streamed
+		rec.OutputTokens += r.OutputTokens
+		rec.InputTokens += r.InputTokens
+		rec.GoodputRequests += r.GoodputRequests
+		rec.TokensFrom = mergeTokensFrom(rec.TokensFrom, r.TokensFrom)
+		goodput = goodput || r.GoodputRPS != nil
 
 		g.CPUPct += r.Generator.CPUPct
 		g.CPUAvailablePct += r.Generator.CPUAvailablePct
@@ -105,12 +120,34 @@ func Merge(shares []Share) (record.Record, error) {
 	if rec.LatencyScheduled, rec.HistogramScheduled, err = engine.MergeLatency(sched); err != nil {
 		return rec, fmt.Errorf("merge scheduled latency: %w", err)
 	}
+	for _, d := range []struct {
+		parts []engine.LatencyPart
+		sum   **record.Latency
+		hist  *string
+		name  string
+	}{
+		{ttft, &rec.TTFT, &rec.HistogramTTFT, "time to first token"},
+		{itl, &rec.ITL, &rec.HistogramITL, "inter-token latency"},
+		{tpot, &rec.TPOT, &rec.HistogramTPOT, "time per output token"},
+	} {
+		if *d.sum, *d.hist, err = engine.MergeLatency(d.parts); err != nil {
+			return rec, fmt.Errorf("merge %s: %w", d.name, err)
+		}
+	}
 	if measured > 0 {
 		rec.WindowS = windows / float64(measured)
+	}
+	if goodput {
+		rps := 0.0
+		rec.GoodputRPS = &rps
 	}
 	if rec.WindowS > 0 {
 		rec.RPS = float64(rec.Requests) / rec.WindowS
 		rec.OKRPS = float64(rec.Successes) / rec.WindowS
+		rec.OutputTokensPerS = float64(rec.OutputTokens) / rec.WindowS
+		if goodput {
+			*rec.GoodputRPS = float64(rec.GoodputRequests) / rec.WindowS
+		}
 	}
 	if rec.Requests > 0 {
 		rec.ErrorRate = float64(rec.Errors) / float64(rec.Requests)
@@ -121,6 +158,19 @@ func Merge(shares []Share) (record.Record, error) {
 		rec.StopReason = lostReason(shares)
 	}
 	return rec, nil
+}
+
+// mergeTokensFrom combines two generators' token sources
+// (record.Stream.TokensFrom): "" (no tokens) yields to the other, equal
+// sources stay, different ones are mixed.
+func mergeTokensFrom(a, b string) string {
+	switch {
+	case a == "" || a == b:
+		return b
+	case b == "":
+		return a
+	}
+	return record.TokensFromMixed
 }
 
 // lostReason names every lost agent of a step and why.

@@ -4,9 +4,11 @@ import (
 	"net/http"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/loadlab/loadlab/internal/testsrv"
 	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/scenarios"
 )
@@ -34,6 +36,51 @@ func BenchmarkGeneratorClosedLoop(b *testing.B) {
 // into seconds (Options.Second): the cost per request of the timeline.
 func BenchmarkGeneratorClosedLoopTimeline(b *testing.B) {
 	benchGenerator(b, record.ModelUsers, func(o *Options) { o.Second = func(record.Second) {} })
+}
+
+// BenchmarkGeneratorStream is the closed loop reading SSE streams
+// (stream: sse), reported as streamed tokens per CPU-second of the
+// process. It needs a streaming target: LOADLAB_BENCH_STREAM_URL, such as
+// scripts/bench-generator.sh's target-sse, or else an in-process
+// testsrv.StreamTruth (100 tokens, one every 2 ms) whose CPU counts too.
+// LOADLAB_BENCH_THINK (0) sets the users' think time, e.g. 1s-2.5s style
+// as a duration pair "1s,2.5s".
+func BenchmarkGeneratorStream(b *testing.B) {
+	url := os.Getenv("LOADLAB_BENCH_STREAM_URL")
+	if url == "" {
+		url = testsrv.NewStreamTruth(b, testsrv.StreamConfig{First: 2 * time.Millisecond, Gap: 2 * time.Millisecond, Tokens: 100, Usage: true}).URL
+	}
+	users := int(envFloat("LOADLAB_BENCH_USERS", 50))
+	hold := 3 * time.Second
+	if d, err := time.ParseDuration(os.Getenv("LOADLAB_BENCH_HOLD")); err == nil {
+		hold = d
+	}
+	sc := testScenario(record.ModelUsers)
+	if lo, hi, ok := strings.Cut(os.Getenv("LOADLAB_BENCH_THINK"), ","); ok {
+		min, err1 := time.ParseDuration(lo)
+		max, err2 := time.ParseDuration(hi)
+		if err1 != nil || err2 != nil {
+			b.Fatalf("LOADLAB_BENCH_THINK=%q: want MIN,MAX durations", os.Getenv("LOADLAB_BENCH_THINK"))
+		}
+		sc.Think = scenarios.Think{Min: min, Max: max}
+	}
+	src := &cycleSource{reqs: []scenarios.Request{{Method: "POST", Path: "/v1/chat/completions", Body: []byte(`{"stream":true}`), Stream: scenarios.StreamSSE}}}
+	var tokens int64
+	var cpu time.Duration
+	for b.Loop() {
+		cpu0 := cpuTime()
+		_, recs, err := runTest(b, sc, userSteps(hold, 0, users), src, []string{url}, Options{})
+		cpu += cpuTime() - cpu0
+		if err != nil {
+			b.Fatal(err)
+		}
+		tokens += recs[0].OutputTokens
+		if recs[0].Errors > 0 {
+			b.Logf("errors %v", recs[0].ErrorsByKind)
+		}
+	}
+	b.ReportMetric(float64(tokens)/cpu.Seconds(), "tokens/cpu-s")
+	b.ReportMetric(float64(tokens)/float64(b.N)/hold.Seconds(), "tokens/s")
 }
 
 func benchGenerator(b *testing.B, model string, opts ...func(*Options)) {

@@ -146,6 +146,7 @@ func (c *controller) measure(ctx context.Context, st scenarios.Step) (record.Rec
 		}
 		wStart = time.Now()
 		w = newWindow(wStart, c.cfg.openLoop, subLen)
+		w.stream.goodput = c.cfg.goodput
 		c.rssMax = 0
 		c.inWindow = true
 		cpu0 = cpuTime()

@@ -35,7 +35,13 @@
 // (the least of the window's length, the largest latency upper bound of
 // the verdict and stop SLOs, and the request timeout) are counted as
 // timeouts there, and not again when their result arrives. Response
-// bodies stream through pooled buffers and are counted, not kept. The
+// bodies stream through pooled buffers and are counted, not kept. A
+// request declared streamed (stream: sse or ndjson) has its 2xx body read
+// as it arrives on the same connection and parsed chunk by chunk
+// (streamparse.go, streamjson.go, streambody.go): time to first token,
+// every inter-token gap, time per output token, output and input tokens,
+// errors stream_cut and stream_timeout; each window adds their
+// distributions, totals and goodput (streamwindow.go). The
 // generator's own CPU and RSS are measured over the window; a step whose
 // generator was saturated (CPU above 85 % of what it may use, sends
 // lagging the schedule, or dropped sends) is flagged with a warning, so
@@ -258,6 +264,7 @@ type config struct {
 	margin      float64
 	abortRate   float64
 	arrival     string      // open loop: scenarios.ArrivalConstant ("" too) or ArrivalPoisson
+	goodput     slo.Goodput // the scenario's per-request conditions; nil: every success is good
 	tls         *tls.Config // nil: system roots
 
 	// latencyBound is the tightest latency upper bound of verdict and
@@ -292,6 +299,9 @@ func newConfig(sc scenarios.Scenario, opt Options) (config, error) {
 		errs = append(errs, fmt.Errorf("stop.slo: %w", err))
 	}
 	c.stopSLO = stop
+	if c.goodput, err = slo.ParseGoodput(sc.Goodput); err != nil {
+		errs = append(errs, fmt.Errorf("goodput: %w", err))
+	}
 	c.verdict = opt.SLO
 	if len(c.verdict) == 0 {
 		c.verdict = stop

@@ -21,6 +21,9 @@ const (
 	kindOther   = "other"   // anything else (DNS, malformed response, ...)
 )
 
+// Streamed responses add kindStreamCut ("stream_cut") and
+// kindStreamTimeout ("stream_timeout"), see streambody.go.
+
 // sampleMax bounds an error sample (record.Record.ErrorSamples), in bytes.
 const sampleMax = 300
 
@@ -33,8 +36,13 @@ type tlsError struct {
 func (e *tlsError) Error() string { return "TLS handshake with " + e.addr + ": " + e.err.Error() }
 func (e *tlsError) Unwrap() error { return e.err }
 
-// classify names the kind of a transport error.
+// classify names the kind of a transport error (or of a failed stream:
+// streamError carries its own kind).
 func classify(err error) string {
+	var se *streamError
+	if errors.As(err, &se) {
+		return se.kind
+	}
 	var ne net.Error
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():

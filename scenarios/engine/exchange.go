@@ -28,6 +28,11 @@ const (
 	maxHeaderSize   = 64 << 10
 	smallBody       = 4096
 	copyBufferSize  = 64 << 10
+	// streamBufferSize is the reader of a streamed response: its header
+	// block and its chunks (a few hundred bytes each) fit; a longer header
+	// block goes on through the larger readers, a longer chunk through
+	// several reads.
+	streamBufferSize = 1024
 )
 
 // kindHeaderTooLarge is the error kind of a response whose header block
@@ -39,10 +44,17 @@ const kindHeaderTooLarge = "header_too_large"
 var errHeaderTooLarge = fmt.Errorf("response header block larger than %d KiB, the client's limit", maxHeaderSize>>10)
 
 var (
-	readerPool    = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
-	bigReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, maxHeaderSize) }}
-	writerPool    = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
-	copyBufPool   = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+	readerPool       = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, readBufferSize) }}
+	bigReaderPool    = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, maxHeaderSize) }}
+	streamReaderPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, streamBufferSize) }}
+
+	// readerPools are the readers a response's header block is tried in,
+	// smallest first; streamReaderPools those of a streamed response,
+	// held for the whole stream (10,000 streaming users hold thousands).
+	readerPools       = []*sync.Pool{&readerPool, &bigReaderPool}
+	streamReaderPools = []*sync.Pool{&streamReaderPool, &readerPool, &bigReaderPool}
+	writerPool        = sync.Pool{New: func() any { return bufio.NewWriterSize(nil, writeBufferSize) }}
+	copyBufPool       = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
 )
 
 // exchange writes req on c and reads the response's status and headers
@@ -55,7 +67,10 @@ var (
 // unwrapped from the connection, so classify sees resets and timeouts as
 // they are (fasthttp alone reports a reset before the first response byte
 // as a closed connection).
-func exchange(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time) (bodyBytes int64, reusable bool, err error) {
+//
+// With st (a request declared streamed), a 2xx body is read as it
+// arrives and parsed by st instead (see readStream).
+func exchange(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response, deadline time.Time, st *streamParser) (bodyBytes int64, reusable bool, err error) {
 	bw := writerPool.Get().(*bufio.Writer)
 	bw.Reset(c)
 	err = req.Write(bw)
@@ -67,44 +82,62 @@ func exchange(c net.Conn, req *fasthttp.Request, resp *fasthttp.Response, deadli
 	if err != nil {
 		return 0, false, err
 	}
-	br := readerPool.Get().(*bufio.Reader)
+	pools := readerPools
+	if st != nil {
+		pools = streamReaderPools
+	}
+	br := pools[0].Get().(*bufio.Reader)
 	br.Reset(c)
 	defer func() {
 		br.Reset(nil)
-		readerPool.Put(br)
+		pools[0].Put(br)
 	}()
 	if _, err = br.Peek(1); err != nil {
 		return 0, false, err
 	}
 	r := br
 	err = readHeader(r, resp)
-	if isSmallBuffer(err) {
-		// The header block does not fit: read it again through a large
-		// reader that drains br's buffered bytes first.
-		big := bigReaderPool.Get().(*bufio.Reader)
-		big.Reset(br)
+	for i := 1; isSmallBuffer(err) && i < len(pools); i++ {
+		// The header block does not fit: read it again through a larger
+		// reader that drains the smaller one's buffered bytes first.
+		next := pools[i].Get().(*bufio.Reader)
+		next.Reset(r)
 		defer func() {
-			big.Reset(nil)
-			bigReaderPool.Put(big)
+			next.Reset(nil)
+			pools[i].Put(next)
 		}()
-		r = big
-		if err = readHeader(r, resp); isSmallBuffer(err) {
-			err = errHeaderTooLarge
-		}
+		r = next
+		err = readHeader(r, resp)
+	}
+	if isSmallBuffer(err) {
+		err = errHeaderTooLarge
 	}
 	if err != nil {
 		return 0, false, err
 	}
-	if bodyBytes, err = readBody(r, req, resp); err != nil {
+	if st != nil && streamable(req, resp) {
+		if bodyBytes, err = readStream(c, r, resp, st, deadline); err != nil {
+			return bodyBytes, false, err
+		}
+	} else if bodyBytes, err = readBody(r, req, resp); err != nil {
 		if !time.Now().Before(deadline) && classify(err) != kindTimeout {
 			// fasthttp's chunk parser hides the read deadline's error.
 			err = deadlineError{err}
 		}
 		return bodyBytes, false, err
 	}
+	// Every reader of the chain is drained when the last one is: each
+	// larger one reads through the smaller one's buffer.
 	reusable = !resp.ConnectionClose() && !req.ConnectionClose() &&
 		resp.Header.ContentLength() != -2 && r.Buffered() == 0 && br.Buffered() == 0
 	return bodyBytes, reusable, nil
+}
+
+// streamable reports whether resp has a body to read as a stream: a 2xx
+// answer to a request other than HEAD, with content.
+func streamable(req *fasthttp.Request, resp *fasthttp.Response) bool {
+	code := resp.StatusCode()
+	return !req.Header.IsHead() && code >= 200 && code < 300 && code != fasthttp.StatusNoContent
 }
 
 // readHeader reads the status line and headers, skipping "100 Continue".

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,13 +123,17 @@ func (f *flights) tally(claim, slow, now time.Time) flightTally {
 
 // latencyBound is the tightest upper bound ("<" or "<=") that s puts on a
 // latency metric of all requests (min, mean, p50 … max; not the _ok
-// variants, whose distribution never holds a request without an answer);
-// 0 when s bounds no such latency. Lower bounds ("min>5ms") are ignored: a
-// long request cannot breach them.
+// variants, whose distribution never holds a request without an answer,
+// nor a stream's ttft_, itl_ and tpot_ ones, which bound parts of a
+// request, not its whole latency); 0 when s bounds no such latency. Lower
+// bounds ("min>5ms") are ignored: a long request cannot breach them.
+// wholeLatency names the SLO metrics of all requests' latency.
+var wholeLatency = map[string]bool{"min": true, "mean": true, "p50": true, "p90": true, "p95": true, "p99": true, "max": true}
+
 func latencyBound(s slo.SLO) time.Duration {
 	var bound time.Duration
 	for _, c := range s {
-		if c.Kind != slo.KindLatency || (c.Op != "<" && c.Op != "<=") || strings.HasSuffix(c.Metric, "_ok") {
+		if c.Kind != slo.KindLatency || (c.Op != "<" && c.Op != "<=") || !wholeLatency[c.Metric] {
 			continue
 		}
 		if b := time.Duration(c.Value * float64(time.Millisecond)); bound == 0 || b < bound {

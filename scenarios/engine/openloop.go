@@ -219,7 +219,7 @@ func (o *openLoop) work(scheduled time.Time) {
 		}()
 	}
 	w := &worker{due: make(chan time.Time, 1)}
-	var uri []byte
+	var scr scratch
 	for {
 		r := o.src.Next()
 		i := (o.rr.Add(1) - 1) % uint64(len(o.bases))
@@ -232,7 +232,7 @@ func (o *openLoop) work(scheduled time.Time) {
 		} else {
 			cs = o.pools[i]
 		}
-		uri = o.snd.send(cs, o.bases[i], &r, fl, scheduled, uri)
+		o.snd.send(cs, o.bases[i], &r, fl, scheduled, &scr)
 		o.mu.Lock()
 		o.idle = append(o.idle, w)
 		o.mu.Unlock()

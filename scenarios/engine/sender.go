@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,17 +30,35 @@ type sender struct {
 	stopping atomic.Bool
 }
 
+// scratch is what one caller (a closed-loop user, an open-loop worker)
+// reuses from one request to the next: the request URI's buffer.
+type scratch struct {
+	uri []byte
+}
+
+// parserPool holds stream parsers with their grown buffers between
+// streamed requests: a user that thinks holds none (10,000 users keep
+// only the parsers of the streams in progress).
+var parserPool = sync.Pool{New: func() any { return new(streamParser) }}
+
 // send performs r against b through cs, marking it in flight in fl while it
 // is outstanding. scheduled is the open-loop send time the request was
-// due at (zero in the closed loop). uri is scratch space, returned for
-// reuse by the same caller. The request is timed from asking for a
-// connection to the last byte of the response.
-func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSlot, scheduled time.Time, uri []byte) []byte {
+// due at (zero in the closed loop). scr is the caller's scratch space.
+// The request is timed from asking for a connection to the last byte of
+// the response; a streamed request (r.Stream) is also measured token by
+// token (see streamParser).
+func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSlot, scheduled time.Time, scr *scratch) {
 	req := fasthttp.AcquireRequest()
 	resp := fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)
 	defer fasthttp.ReleaseResponse(resp)
-	uri = fillRequest(req, b, r, uri)
+	scr.uri = fillRequest(req, b, r, scr.uri)
+	var st *streamParser
+	if r.Stream != "" {
+		st = parserPool.Get().(*streamParser)
+		defer parserPool.Put(st)
+		st.reset(r)
+	}
 
 	start := time.Now()
 	fl.begin(flightTime(s.origin, start))
@@ -50,7 +69,7 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 	if err == nil {
 		_ = c.SetDeadline(deadline)
 		var reusable bool
-		bodyBytes, reusable, err = exchange(c, req, resp, deadline)
+		bodyBytes, reusable, err = exchange(c, req, resp, deadline, st)
 		cs.put(c, reusable && err == nil)
 		if err == nil {
 			code = resp.StatusCode()
@@ -59,7 +78,7 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 	end := time.Now()
 	if s.stopping.Load() {
 		fl.end()
-		return uri
+		return
 	}
 	// The request stays in flight until the collector ends fl in add.
 	smp := sample{end: end, latency: end.Sub(start), code: code, bytesOut: int64(len(r.Body))}
@@ -69,12 +88,18 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 	if err != nil {
 		smp.kind = classify(err)
 		smp.err = err
+		if _, cut := err.(*streamError); cut {
+			smp.bytesIn = bodyBytes
+		}
 	} else {
 		smp.bytesIn = bodyBytes
 		smp.ok = expected(code, r.Expect)
 		if !smp.ok {
 			smp.kind = httpKind(code)
 		}
+	}
+	if st != nil {
+		smp.st = st.sample(start, end, smp.ok, r.InputTokens)
 	}
 	var res *vegeta.Result
 	if s.col.saving() {
@@ -91,7 +116,6 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 		res.Error = resultError(err, code, smp.ok)
 	}
 	s.col.add(&smp, res, fl)
-	return uri
 }
 
 // resultError is the Error text of a saved vegeta.Result: the transport

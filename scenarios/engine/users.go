@@ -154,7 +154,7 @@ func (p *userPool) run(u *user) {
 	}
 	rng := rand.New(rand.NewPCG(uint64(p.seed), uint64(u.id)))
 	var timer *time.Timer
-	var uri []byte
+	var scr scratch
 	for {
 		select {
 		case <-u.stop:
@@ -165,10 +165,10 @@ func (p *userPool) run(u *user) {
 		}
 		r := p.src.Next()
 		if own != nil {
-			uri = p.snd.send(own, b, &r, fl, time.Time{}, uri)
+			p.snd.send(own, b, &r, fl, time.Time{}, &scr)
 		} else {
 			sp := p.shared[(p.rr.Add(1)-1)%uint64(len(p.shared))]
-			uri = p.snd.send(sp, sp.b, &r, fl, time.Time{}, uri)
+			p.snd.send(sp, sp.b, &r, fl, time.Time{}, &scr)
 		}
 		d := thinkTime(p.think, rng)
 		if d <= 0 {

@@ -105,6 +105,8 @@ type window struct {
 
 	subLen time.Duration // 0: no stability windows
 	subs   []*subWindow
+
+	stream streamStats
 }
 
 func newWindow(start time.Time, openLoop bool, subLen time.Duration) *window {
@@ -143,6 +145,8 @@ type sample struct {
 	// Open loop only (scheduled is zero otherwise).
 	scheduled time.Time
 	sent      time.Time
+	// st: a streamed request's measurements (st.streamed false otherwise).
+	st streamSample
 }
 
 // message is the text of the sample's error.
@@ -166,6 +170,7 @@ func (w *window) add(s *sample) {
 			w.samples[s.kind] = truncate(s.message())
 		}
 	}
+	w.stream.add(s)
 	w.codes[s.code]++
 	w.bytesIn += s.bytesIn
 	w.bytesOut += s.bytesOut
@@ -297,6 +302,9 @@ func (w *window) fill(rec *record.Record, end time.Time, all bool) error {
 	}
 	rec.BytesIn = w.bytesIn
 	rec.BytesOut = w.bytesOut
+	if err := w.stream.fill(rec, secs); err != nil {
+		return err
+	}
 	var err error
 	if rec.Histogram, err = encodeHist(w.all.h); err != nil {
 		return fmt.Errorf("encode latency histogram: %w", err)
