@@ -36,7 +36,7 @@ test:
 # mid-call on a busy machine (golang/go#75804, fixed in Go 1.27); a count
 # has no deadline to race.
 # Each line is "package target".
-FUZZ_TARGETS := ./slo:FuzzParse ./scenarios:FuzzParse ./scenarios:FuzzPromptFile ./experiments:FuzzParse ./target/refapi/server:FuzzPredictDecoder ./target/refapi/server:FuzzGenDecoder
+FUZZ_TARGETS := ./slo:FuzzParse ./scenarios:FuzzParse ./scenarios:FuzzPromptFile ./experiments:FuzzParse ./target/refapi/server:FuzzPredictDecoder ./target/refapi/server:FuzzGenDecoder ./scenarios/engine:FuzzStreamParser
 fuzz:
 	@set -e; for ft in $(FUZZ_TARGETS); do \
 	  pkg=$${ft%%:*}; fn=$${ft##*:}; echo "fuzz $$fn in $$pkg ($(FUZZTIME))"; \
