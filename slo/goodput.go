@@ -1,9 +1,7 @@
 package slo
 
 import (
-	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -33,50 +31,20 @@ var goodputMetrics = map[string]bool{"ttft": true, "tpot": true, "itl": true, "e
 // ParseGoodput parses a goodput expression; empty is no condition. Every
 // malformed condition is reported, joined into one error.
 func ParseGoodput(expr string) (Goodput, error) {
-	if strings.TrimSpace(expr) == "" {
-		return nil, nil
-	}
-	var out Goodput
-	var errs []error
-	for _, part := range strings.Split(expr, ",") {
-		c, err := parseGoodputCondition(part)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, c)
-	}
-	if len(errs) > 0 {
-		return nil, errors.Join(errs...)
-	}
-	return out, nil
+	return parseList(expr, parseGoodputCondition)
 }
 
 func parseGoodputCondition(s string) (Condition, error) {
-	text := strings.TrimSpace(s)
-	if text == "" {
-		return Condition{}, errors.New("empty condition: remove the extra comma")
+	text, metric, op, raw, err := splitCondition(s, "goodput condition", "ttft<1s")
+	if err != nil {
+		return Condition{}, err
 	}
-	i := strings.IndexAny(text, "<>=!")
-	if i <= 0 {
-		return Condition{}, fmt.Errorf("goodput condition %q: want metric, operator and duration, e.g. ttft<1s", text)
-	}
-	metric := strings.ToLower(strings.TrimSpace(text[:i]))
 	if !goodputMetrics[metric] {
 		return Condition{}, fmt.Errorf("goodput condition %q: unknown per-request metric %q (allowed: %s)", text, metric, GoodputMetrics)
 	}
-	rest := text[i:]
-	op := ""
-	for _, cand := range []string{"<=", "<"} {
-		if strings.HasPrefix(rest, cand) {
-			op = cand
-			break
-		}
-	}
-	if op == "" {
+	if op != "<" && op != "<=" {
 		return Condition{}, fmt.Errorf("goodput condition %q: operator must be < or <= (a per-request latency bound)", text)
 	}
-	raw := strings.TrimSpace(rest[len(op):])
 	v, err := parseValue(KindLatency, raw)
 	if err != nil {
 		return Condition{}, fmt.Errorf("goodput condition %q: %w", text, err)

@@ -122,13 +122,20 @@ func KindOf(metric string) (Kind, bool) {
 // Parse parses an expression. An empty expression is an empty SLO. Every
 // malformed condition is reported, joined into one error.
 func Parse(expr string) (SLO, error) {
-	var out SLO
-	var errs []error
+	return parseList(expr, ParseCondition)
+}
+
+// parseList parses a comma-separated list of conditions with one; empty
+// is no condition. Every malformed condition is reported, joined into one
+// error.
+func parseList(expr string, one func(string) (Condition, error)) ([]Condition, error) {
 	if strings.TrimSpace(expr) == "" {
 		return nil, nil
 	}
+	var out []Condition
+	var errs []error
 	for _, part := range strings.Split(expr, ",") {
-		c, err := ParseCondition(part)
+		c, err := one(part)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -143,17 +150,35 @@ func Parse(expr string) (SLO, error) {
 
 // ParseCondition parses one "metric op value".
 func ParseCondition(s string) (Condition, error) {
-	text := strings.TrimSpace(s)
+	text, metric, op, raw, err := splitCondition(s, "condition", "p95<1s")
+	if err != nil {
+		return Condition{}, err
+	}
+	kind, ok := metrics[metric]
+	if !ok {
+		return Condition{}, fmt.Errorf("condition %q: unknown metric %q (allowed: %s)", text, metric, Metrics)
+	}
+	v, err := parseValue(kind, raw)
+	if err != nil {
+		return Condition{}, fmt.Errorf("condition %q: %w", text, err)
+	}
+	return Condition{Metric: metric, Op: op, Value: v, Kind: kind, Text: metric + op + raw}, nil
+}
+
+// splitCondition splits one "metric op value" into the trimmed text, the
+// lower-cased metric, the operator (<, <=, > or >=) and the raw value;
+// what names the condition and example shows one in errors.
+func splitCondition(s, what, example string) (text, metric, op, raw string, err error) {
+	text = strings.TrimSpace(s)
 	if text == "" {
-		return Condition{}, fmt.Errorf("empty condition: remove the extra comma")
+		return "", "", "", "", fmt.Errorf("empty %s: remove the extra comma", what)
 	}
 	i := strings.IndexAny(text, "<>=!")
 	if i <= 0 {
-		return Condition{}, fmt.Errorf("condition %q: want metric, operator and value, e.g. p95<1s", text)
+		return "", "", "", "", fmt.Errorf("%s %q: want metric, operator and value, e.g. %s", what, text, example)
 	}
-	metric := strings.ToLower(strings.TrimSpace(text[:i]))
+	metric = strings.ToLower(strings.TrimSpace(text[:i]))
 	rest := text[i:]
-	var op string
 	for _, cand := range []string{"<=", ">=", "<", ">"} {
 		if strings.HasPrefix(rest, cand) {
 			op = cand
@@ -161,18 +186,9 @@ func ParseCondition(s string) (Condition, error) {
 		}
 	}
 	if op == "" {
-		return Condition{}, fmt.Errorf("condition %q: operator must be one of <, <=, >, >=", text)
+		return "", "", "", "", fmt.Errorf("%s %q: operator must be one of <, <=, >, >=", what, text)
 	}
-	kind, ok := metrics[metric]
-	if !ok {
-		return Condition{}, fmt.Errorf("condition %q: unknown metric %q (allowed: %s)", text, metric, Metrics)
-	}
-	raw := strings.TrimSpace(rest[len(op):])
-	v, err := parseValue(kind, raw)
-	if err != nil {
-		return Condition{}, fmt.Errorf("condition %q: %w", text, err)
-	}
-	return Condition{Metric: metric, Op: op, Value: v, Kind: kind, Text: metric + op + raw}, nil
+	return text, metric, op, strings.TrimSpace(rest[len(op):]), nil
 }
 
 func parseValue(kind Kind, raw string) (float64, error) {
