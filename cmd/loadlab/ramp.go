@@ -267,7 +267,8 @@ func resolveURLs(ctx context.Context, urls []string) ([][]string, error) {
 }
 
 // progressLine is one line of progress, e.g. "step 3/20 · 1500 users ·
-// 712.3 rps · errors 0.10% · p95 210ms · 8m30s left".
+// 712.3 rps · errors 0.10% · p95 210ms · 8m30s left"; a finished step of
+// streamed responses adds "· TTFT p95 745ms · 1258 tokens/s".
 func progressLine(pr engine.Progress) string {
 	load := fmt.Sprintf("%d users", pr.Users)
 	if pr.Rate > 0 {
@@ -277,13 +278,17 @@ func progressLine(pr engine.Progress) string {
 	if pr.Done {
 		state = " done"
 	}
-	if pr.Steps == 0 { // a search: the number of probes is not known
-		return fmt.Sprintf("probe %d%s · %s · %.1f rps · errors %.2f%% · p95 %s · %s left in the probe",
-			pr.Step, state, load, pr.RPS, pr.ErrorRate*100, fmtP95(pr.P95), pr.Remaining.Round(time.Second))
+	stream := ""
+	if pr.Done && (pr.TTFTP95 > 0 || pr.TokensPerS > 0) {
+		stream = fmt.Sprintf(" · TTFT p95 %s · %.0f tokens/s", fmtP95(pr.TTFTP95), pr.TokensPerS)
 	}
-	return fmt.Sprintf("step %d/%d%s · %s · %.1f rps · errors %.2f%% · p95 %s · %s left",
+	if pr.Steps == 0 { // a search: the number of probes is not known
+		return fmt.Sprintf("probe %d%s · %s · %.1f rps · errors %.2f%% · p95 %s%s · %s left in the probe",
+			pr.Step, state, load, pr.RPS, pr.ErrorRate*100, fmtP95(pr.P95), stream, pr.Remaining.Round(time.Second))
+	}
+	return fmt.Sprintf("step %d/%d%s · %s · %.1f rps · errors %.2f%% · p95 %s%s · %s left",
 		pr.Step, pr.Steps, state, load, pr.RPS, pr.ErrorRate*100,
-		fmtP95(pr.P95), pr.Remaining.Round(time.Second))
+		fmtP95(pr.P95), stream, pr.Remaining.Round(time.Second))
 }
 
 // fmtP95 renders a latency for progress lines: 0.4ms, 12ms, 1.2s, or

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"path/filepath"
 	"strings"
 	"time"
@@ -340,12 +339,8 @@ func (r *ramp) progress(st scenarios.Step, rec record.Record, n int) {
 	if r.opt.Progress == nil {
 		return
 	}
-	p95 := time.Duration(-1)
-	if rec.Latency != nil {
-		p95 = time.Duration(math.Round(rec.Latency.P95 * float64(time.Millisecond)))
-	}
-	r.opt.Progress(engine.Progress{
-		Step: n, Steps: r.planner.Len(), Users: st.Users, Rate: st.Rate,
-		Elapsed: time.Since(r.began), RPS: rec.RPS, ErrorRate: rec.ErrorRate, P95: p95, Done: true,
-	})
+	pr := engine.StepDone(rec)
+	pr.Step, pr.Steps, pr.Users, pr.Rate = n, r.planner.Len(), st.Users, st.Rate
+	pr.Elapsed = time.Since(r.began)
+	r.opt.Progress(pr)
 }

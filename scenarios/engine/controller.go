@@ -385,14 +385,11 @@ func (c *controller) progressDone(st scenarios.Step, rec record.Record, more boo
 	if rec.StopReason != "" || !more {
 		rem = 0
 	}
-	c.opt.Progress(Progress{
-		Step: c.cur + 1, Steps: c.planner.Len(),
-		Users: st.Users, Rate: st.Rate,
-		Elapsed: now.Sub(c.began), Remaining: rem,
-		RPS: rec.RPS, ErrorRate: rec.ErrorRate,
-		P95:  p95Duration(rec.Latency),
-		Done: true,
-	})
+	pr := StepDone(rec)
+	pr.Step, pr.Steps = c.cur+1, c.planner.Len()
+	pr.Users, pr.Rate = st.Users, st.Rate
+	pr.Elapsed, pr.Remaining = now.Sub(c.began), rem
+	c.opt.Progress(pr)
 }
 
 // p95Duration is l's p95, or -1 when nothing was measured.
