@@ -53,7 +53,8 @@ type Record struct {
 	// and "other" for transport errors; a streamed response (stream: sse
 	// or ndjson) that broke after its 2xx header is "stream_cut" (reset or
 	// closed mid-body, ended without the format's end, or a server error
-	// chunk) or "stream_timeout" (no chunk within chunk_timeout), with
+	// chunk) or "stream_timeout" (after the first token, no chunk within
+	// chunk_timeout), with
 	// status "0".
 	ErrorsByKind map[string]int64 `json:"errors_by_kind,omitempty"`
 	// ErrorSamples has, for each key of ErrorsByKind, the message of the

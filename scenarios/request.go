@@ -61,10 +61,11 @@ type RequestSpec struct {
 	// inter-token latency, time per output token and tokens (see
 	// record.Stream). Empty: the body is read whole and not parsed.
 	Stream string `yaml:"stream,omitempty" json:"stream,omitempty"`
-	// ChunkTimeout, with Stream, bounds the wait for each chunk after the
-	// response's header: a longer silence ends the request as a
-	// "stream_timeout" error (the request's timeout still bounds the
-	// whole). 0 means no bound per chunk.
+	// ChunkTimeout, with Stream, bounds the silence between chunks once
+	// the first token has arrived: a longer one ends the request as a
+	// "stream_timeout" error. The wait for the first token (prefill and
+	// queueing: the TTFT) and the whole request stay bounded by the
+	// request's timeout only. 0 means no bound per chunk.
 	ChunkTimeout time.Duration `yaml:"chunk_timeout,omitempty" json:"chunk_timeout,omitempty" nonzero:"> 0"`
 
 	// Prompts, for LLM inference APIs, draws one prompt and one target

@@ -46,11 +46,18 @@ func checkStreamPercentiles(t *testing.T, name string, got *record.Latency, trut
 }
 
 // TestStreamTruth runs streaming servers of known timing (first token
-// after 200 ms, then one every 50 ms) under closed-loop users and checks
+// after 1 s, then one every 50 ms) under closed-loop users and checks
 // the step against what each server did: TTFT, ITL and TPOT p50/p95/p99
 // within 2 %, output and input tokens, token source, cut streams
 // (connection closed mid-body, error chunk, no [DONE]) and chunk timeouts
 // counted exactly, on each body framing.
+//
+// The client's TTFT starts before its connection is dialed and its
+// request written, the server's truth when its handler starts: on a
+// loaded CI runner under -race, 30 users dialing at once put 4–8 ms
+// between the two (the CI run that showed it measured 204–211 ms against
+// 200–203 ms at a 200 ms first token). A first token after 1 s keeps that
+// real client-side overhead well inside 2 %.
 func TestStreamTruth(t *testing.T) {
 	cases := []struct {
 		name    string
@@ -61,7 +68,7 @@ func TestStreamTruth(t *testing.T) {
 		input   int
 		goodput string
 	}{
-		{name: "sse usage chunked with cuts", stream: "sse", users: 30, input: 11, goodput: "ttft<1s,itl<500ms",
+		{name: "sse usage chunked with cuts", stream: "sse", users: 30, input: 11, goodput: "ttft<2s,itl<500ms",
 			cfg: testsrv.StreamConfig{Tokens: 16, Usage: true, TokensPerChunk: 2, PromptTokens: 17, CutEvery: 5, CutAfter: 6}},
 		{name: "ndjson chunks with cuts and stalls", stream: "ndjson", users: 30, chunkTO: 300 * time.Millisecond, input: 11,
 			cfg: testsrv.StreamConfig{Tokens: 16, NDJSON: true, CutEvery: 6, CutAfter: 3, StallEvery: 7, StallAfter: 4, Stall: time.Second}},
@@ -72,7 +79,7 @@ func TestStreamTruth(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			tc.cfg.First, tc.cfg.Gap = 200*time.Millisecond, 50*time.Millisecond
+			tc.cfg.First, tc.cfg.Gap = time.Second, 50*time.Millisecond
 			srv := testsrv.NewStreamTruth(t, tc.cfg)
 			sc := oneEach()
 			sc.Goodput = tc.goodput
@@ -132,7 +139,7 @@ func TestStreamTruth(t *testing.T) {
 // as users): every measured success brings exactly its tokens, and TTFT
 // matches the server's within 2 %.
 func TestStreamOpenLoop(t *testing.T) {
-	cfg := testsrv.StreamConfig{First: 200 * time.Millisecond, Gap: 20 * time.Millisecond, Tokens: 10, Usage: true, PromptTokens: 3}
+	cfg := testsrv.StreamConfig{First: 500 * time.Millisecond, Gap: 20 * time.Millisecond, Tokens: 10, Usage: true, PromptTokens: 3}
 	srv := testsrv.NewStreamTruth(t, cfg)
 	sc := testScenario(record.ModelRate)
 	src := &cycleSource{reqs: []scenarios.Request{streamRequest("sse", 0, 0)}}

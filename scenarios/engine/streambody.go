@@ -18,9 +18,9 @@ const (
 	// end (SSE without "data: [DONE]"), or the server sent an error chunk
 	// (an object with an "error" member, or an SSE "event: error").
 	kindStreamCut = "stream_cut"
-	// kindStreamTimeout: no byte of the body arrived within the
-	// request's chunk_timeout (the request's own timeout, when it comes
-	// first, stays "timeout").
+	// kindStreamTimeout: after the first token, no byte of the body
+	// arrived within the request's chunk_timeout (the request's own
+	// timeout, when it comes first, stays "timeout").
 	kindStreamTimeout = "stream_timeout"
 )
 
@@ -171,8 +171,10 @@ func unexpected(err error) error {
 // readStream reads a 2xx streamed body from r (on c), framed by resp's
 // header, feeding each arrival to p, and returns the body's size. Each
 // wait for bytes is bounded by the request's deadline and, with a chunk
-// timeout, by the time since the last arrival (c's read deadline is set to
-// the earlier of the two before every wait). Errors: a wait that hit the
+// timeout, once the first token has arrived, by the time since the last
+// arrival (c's read deadline is set to the earlier of the two before
+// every wait): the wait for the first token is the server's prefill and
+// queueing, measured as TTFT and bounded by the request's timeout only. Errors: a wait that hit the
 // chunk timeout is kindStreamTimeout, one that hit the request deadline a
 // plain timeout; a connection that ends or fails mid-body, a body that
 // ends before the format's end, and a server error chunk are
@@ -182,7 +184,7 @@ func readStream(c net.Conn, r *bufio.Reader, resp *fasthttp.Response, p *streamP
 	var n int64
 	byDeadline := true
 	for {
-		if p.chunkTimeout > 0 {
+		if p.chunkTimeout > 0 && p.chunks > 0 {
 			d := time.Now().Add(p.chunkTimeout)
 			byDeadline = !d.Before(deadline)
 			if byDeadline {
