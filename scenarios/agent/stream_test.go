@@ -23,7 +23,7 @@ import (
 // values, and the token source of complete (usage) and cut (chunks)
 // streams is mixed.
 func TestTwoAgentsMergeStreams(t *testing.T) {
-	srv := testsrv.NewStreamTruth(t, testsrv.StreamConfig{First: 200 * time.Millisecond, Gap: 40 * time.Millisecond, Tokens: 15,
+	srv := testsrv.NewStreamTruth(t, testsrv.StreamConfig{First: time.Second, Gap: 50 * time.Millisecond, Tokens: 15,
 		Usage: true, PromptTokens: 9, CutEvery: 5, CutAfter: 4})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
@@ -45,7 +45,7 @@ func TestTwoAgentsMergeStreams(t *testing.T) {
 		Think:    scenarios.Think{Min: 100 * time.Second, Max: 100 * time.Second},
 		Ramp:     scenarios.Ramp{Steps: []float64{users}, Hold: 2500 * time.Millisecond},
 		Timeout:  5 * time.Second,
-		Goodput:  "ttft<1s",
+		Goodput:  "ttft<2s",
 		Requests: []scenarios.RequestSpec{{Method: "POST", Path: "/v1/chat/completions", Stream: scenarios.StreamSSE}},
 	}
 	out, err := f.Run(ctx, sc, []string{srv.URL}, engine.Options{})
