@@ -391,11 +391,3 @@ func (c *controller) progressDone(st scenarios.Step, rec record.Record, more boo
 	pr.Elapsed, pr.Remaining = now.Sub(c.began), rem
 	c.opt.Progress(pr)
 }
-
-// p95Duration is l's p95, or -1 when nothing was measured.
-func p95Duration(l *record.Latency) time.Duration {
-	if l == nil {
-		return -1
-	}
-	return time.Duration(l.P95 * float64(time.Millisecond))
-}
