@@ -52,31 +52,32 @@ func parseGoodputCondition(s string) (Condition, error) {
 	return Condition{Metric: metric, Op: op, Value: v, Kind: KindLatency, Text: metric + op + raw}, nil
 }
 
-// Timing is what one request measured, for Goodput.Met. A zero TTFT,
-// TPOT or MaxITL means not measured.
+// Timing is what one request measured, for Goodput.Met. Chunks counts
+// its content chunks and Tokens its output tokens: TTFT is measured from
+// one chunk, MaxITL (the largest gap between chunks, 0 when two arrived in
+// one read) from two, TPOT from two tokens; E2E always.
 type Timing struct {
 	TTFT, TPOT, MaxITL, E2E time.Duration
+	Chunks, Tokens          int64
 }
 
 // Met reports whether a successful request with timing t meets every
-// condition.
+// condition; a condition on a metric t did not measure fails.
 func (g Goodput) Met(t Timing) bool {
 	for _, c := range g {
 		var d time.Duration
+		measured := true
 		switch c.Metric {
 		case "ttft":
-			d = t.TTFT
+			d, measured = t.TTFT, t.Chunks >= 1
 		case "tpot":
-			d = t.TPOT
+			d, measured = t.TPOT, t.Tokens >= 2
 		case "itl":
-			d = t.MaxITL
+			d, measured = t.MaxITL, t.Chunks >= 2
 		case "e2e":
 			d = t.E2E
 		}
-		if d <= 0 && c.Metric != "e2e" {
-			return false
-		}
-		if !c.Holds(float64(d) / float64(time.Millisecond)) {
+		if !measured || !c.Holds(float64(d)/float64(time.Millisecond)) {
 			return false
 		}
 	}

@@ -37,10 +37,11 @@ func TestGoodputMet(t *testing.T) {
 		t    Timing
 		want bool
 	}{
-		{Timing{TTFT: 999 * ms, TPOT: 99 * ms, E2E: 3 * time.Second}, true},
-		{Timing{TTFT: time.Second, TPOT: 99 * ms}, false},
-		{Timing{TTFT: 10 * ms, TPOT: 100 * ms}, false},
-		{Timing{TTFT: 10 * ms}, false}, // one token: no TPOT measured
+		{Timing{TTFT: 999 * ms, TPOT: 99 * ms, E2E: 3 * time.Second, Chunks: 5, Tokens: 5}, true},
+		{Timing{TTFT: time.Second, TPOT: 99 * ms, Chunks: 5, Tokens: 5}, false},
+		{Timing{TTFT: 10 * ms, TPOT: 100 * ms, Chunks: 5, Tokens: 5}, false},
+		{Timing{TTFT: 10 * ms, Chunks: 1, Tokens: 1}, false}, // one token: no TPOT measured
+		{Timing{TTFT: 10 * ms, TPOT: 99 * ms, Chunks: 1, Tokens: 2}, true}, // usage: 2 tokens in one chunk
 		{Timing{}, false},
 	}
 	for _, c := range cases {
@@ -50,6 +51,10 @@ func TestGoodputMet(t *testing.T) {
 	}
 	if !Goodput(nil).Met(Timing{}) {
 		t.Error("no conditions: every successful request is good")
+	}
+	itl, _ := ParseGoodput("itl<1s")
+	if !itl.Met(Timing{MaxITL: 0, Chunks: 2, Tokens: 2}) || itl.Met(Timing{Chunks: 1, Tokens: 1}) {
+		t.Error("itl: a gap of 0 (two chunks in one read) is measured and meets itl<1s; one chunk has no gap")
 	}
 	e2e, _ := ParseGoodput("e2e<2s")
 	if !e2e.Met(Timing{E2E: time.Second}) || e2e.Met(Timing{E2E: 3 * time.Second}) {

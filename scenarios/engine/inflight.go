@@ -18,13 +18,28 @@ import (
 // swaps it to 0 when the request's result reaches it (collector.add), under
 // the lock the window's claim and close take, so tracking costs no extra
 // lock and no allocation per request.
-type flightSlot struct{ v atomic.Int64 }
+//
+// receiving is set once a streamed request's first token has arrived:
+// the request is answering, its deadline bounds it, and a window's close
+// never claims it as a timeout nor counts its age as a latency (a healthy
+// stream longer than the window is not an error; its tokens are measured
+// when it ends).
+type flightSlot struct {
+	v         atomic.Int64
+	receiving atomic.Bool
+}
 
 // flightTime converts t to a slot value for origin: positive, monotonic.
 func flightTime(origin, t time.Time) int64 { return int64(t.Sub(origin)) + 1 }
 
 // begin marks a request sent at the slot value at.
-func (s *flightSlot) begin(at int64) { s.v.Store(at) }
+func (s *flightSlot) begin(at int64) {
+	s.receiving.Store(false)
+	s.v.Store(at)
+}
+
+// streaming marks the request's first token arrived (see receiving).
+func (s *flightSlot) streaming() { s.receiving.Store(true) }
 
 // end marks the request's result collected and reports whether a window
 // already counted it as a timeout, in which case its result must not be
@@ -41,7 +56,7 @@ func (s *flightSlot) claim(before int64) (inFlight, late bool) {
 		switch {
 		case v == 0:
 			return false, false
-		case v < 0 || v >= before:
+		case v < 0 || v >= before || s.receiving.Load():
 			return true, false
 		case s.v.CompareAndSwap(v, -v):
 			return true, true
@@ -72,7 +87,7 @@ func (t *flightTally) add(s *flightSlot, c cuts) {
 	case !in:
 	case late:
 		t.late = append(t.late, time.Duration(c.now-sent))
-	case sent > 0 && sent < c.slow:
+	case sent > 0 && sent < c.slow && !s.receiving.Load():
 		t.slow = append(t.slow, time.Duration(c.now-sent))
 	}
 	if in {

@@ -41,6 +41,26 @@ type scratch struct {
 // only the parsers of the streams in progress).
 var parserPool = sync.Pool{New: func() any { return new(streamParser) }}
 
+// maxPooledBuffer bounds, in bytes, a buffer a pooled parser keeps: one
+// stream's long lines or many tokens never pin their buffers in the pool.
+const maxPooledBuffer = 64 << 10
+
+// releaseParser returns p to the pool without its request's flight slot
+// and without buffers that grew past maxPooledBuffer.
+func releaseParser(p *streamParser) {
+	p.fl = nil
+	if cap(p.line) > maxPooledBuffer {
+		p.line = nil
+	}
+	if cap(p.event) > maxPooledBuffer {
+		p.event = nil
+	}
+	if cap(p.gaps)*8 > maxPooledBuffer {
+		p.gaps = nil
+	}
+	parserPool.Put(p)
+}
+
 // send performs r against b through cs, marking it in flight in fl while it
 // is outstanding. scheduled is the open-loop send time the request was
 // due at (zero in the closed loop). scr is the caller's scratch space.
@@ -56,8 +76,9 @@ func (s *sender) send(cs connSource, b *base, r *scenarios.Request, fl *flightSl
 	var st *streamParser
 	if r.Stream != "" {
 		st = parserPool.Get().(*streamParser)
-		defer parserPool.Put(st)
+		defer releaseParser(st)
 		st.reset(r)
+		st.fl = fl
 	}
 
 	start := time.Now()

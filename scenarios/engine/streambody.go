@@ -202,7 +202,11 @@ func readStream(c net.Conn, r *bufio.Reader, resp *fasthttp.Response, p *streamP
 			}
 		}
 		switch {
-		case err == io.EOF:
+		case err == io.EOF || (err == nil && f.untilEOF && p.done && !p.ndjson):
+			// The body's end; or, on a close-delimited body, SSE's
+			// "data: [DONE]": a server that keeps such a connection open
+			// after it would otherwise hold the request until its
+			// deadline (the connection is not reused either way).
 			p.finish(now)
 			if p.failure != nil {
 				return n, &streamError{kind: kindStreamCut, msg: "server error in the stream: " + truncate(string(p.failure))}

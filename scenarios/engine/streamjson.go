@@ -263,13 +263,17 @@ func skipValue(data []byte, i int) int {
 // number reads a non-negative integer at data[i] (a fraction or exponent
 // is skipped); ok is false when the value is not a number (null), which
 // is skipped.
+// maxCountDigits bounds a token count's digits: a longer number is not a
+// count (it would overflow int64), and is ignored like any non-number.
+const maxCountDigits = 12
+
 func number(data []byte, i int) (end int, v int64, ok bool) {
 	j := i
 	for j < len(data) && data[j] >= '0' && data[j] <= '9' {
 		v = v*10 + int64(data[j]-'0')
 		j++
 	}
-	if j == i {
+	if j == i || j-i > maxCountDigits {
 		return skipValue(data, i), 0, false
 	}
 	for j < len(data) && (data[j] == '.' || data[j] == 'e' || data[j] == 'E' || data[j] == '+' || data[j] == '-' || (data[j] >= '0' && data[j] <= '9')) {

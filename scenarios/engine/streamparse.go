@@ -56,6 +56,9 @@ type streamParser struct {
 	hasOut      bool
 	hasIn       bool
 	ci          chunkInfo
+	// fl is the request's flight slot, marked receiving at the first
+	// token (nil in tests that parse without a request).
+	fl *flightSlot
 }
 
 // reset prepares p for a request of r.
@@ -185,6 +188,9 @@ func (p *streamParser) object(data []byte, now time.Time) {
 	if ci.content {
 		if p.chunks == 0 {
 			p.first = now
+			if p.fl != nil {
+				p.fl.streaming()
+			}
 		} else {
 			g := now.Sub(p.last)
 			p.gaps = append(p.gaps, g)
@@ -243,6 +249,7 @@ type streamSample struct {
 	// fewer than two tokens).
 	measured           bool
 	ttft, tpot, maxITL time.Duration
+	chunks             int64           // content chunks
 	gaps               []time.Duration // the parser's, valid while the sample is added
 	out, in            int64
 	from               uint8
@@ -253,7 +260,7 @@ type streamSample struct {
 // request's own prompt length (0: unknown), used when the server sent no
 // usage.
 func (p *streamParser) sample(start, end time.Time, ok bool, inputTokens int) streamSample {
-	s := streamSample{streamed: true, measured: ok, gaps: p.gaps, maxITL: p.maxGap}
+	s := streamSample{streamed: true, measured: ok, gaps: p.gaps, maxITL: p.maxGap, chunks: p.chunks}
 	s.out, s.from = p.tokens()
 	if p.chunks > 0 {
 		s.ttft = p.first.Sub(start)

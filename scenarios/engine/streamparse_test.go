@@ -191,3 +191,24 @@ func FuzzStreamParser(f *testing.F) {
 		}
 	})
 }
+
+// TestStreamCountOverflow: a token count too long to be one (it would wrap
+// int64 into a garbage or negative count) is ignored like a non-number,
+// so the chunks are counted instead.
+func TestStreamCountOverflow(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		v    int64
+		want bool
+	}{
+		{"128,", 128, true},
+		{"999999999999,", 999999999999, true},
+		{"99999999999999999999,", 0, false},
+		{"-5,", 0, false},
+	} {
+		_, v, ok := number([]byte(tc.in), 0)
+		if ok != tc.want || v != tc.v {
+			t.Errorf("number(%q) = %d, %v; want %d, %v", tc.in, v, ok, tc.v, tc.want)
+		}
+	}
+}

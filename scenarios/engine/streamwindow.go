@@ -26,10 +26,10 @@ type streamStats struct {
 
 // add counts one finished request s (the collector's lock held).
 func (st *streamStats) add(s *sample) {
-	if s.ok && (st.goodput == nil || st.goodput.Met(slo.Timing{TTFT: s.st.ttft, TPOT: s.st.tpot, MaxITL: s.st.maxITL, E2E: s.latency})) {
+	x := &s.st
+	if s.ok && (st.goodput == nil || st.goodput.Met(slo.Timing{TTFT: x.ttft, TPOT: x.tpot, MaxITL: x.maxITL, E2E: s.latency, Chunks: x.chunks, Tokens: x.out})) {
 		st.good++
 	}
-	x := &s.st
 	if !x.streamed {
 		return
 	}

@@ -18,7 +18,7 @@ func TestStreamStatsGoodput(t *testing.T) {
 	ms := func(n int) time.Duration { return time.Duration(n) * time.Millisecond }
 	stream := func(ok bool, ttft, tpot, maxITL, e2e int) *sample {
 		return &sample{ok: ok, latency: ms(e2e), st: streamSample{streamed: true, measured: ok, ttft: ms(ttft), tpot: ms(tpot), maxITL: ms(maxITL),
-			gaps: []time.Duration{ms(maxITL)}, out: 2, from: fromChunks}}
+			gaps: []time.Duration{ms(maxITL)}, out: 2, chunks: 2, from: fromChunks}}
 	}
 	plain := func(ok bool, e2e int) *sample { return &sample{ok: ok, latency: ms(e2e)} }
 	samples := []*sample{
