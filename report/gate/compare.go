@@ -48,6 +48,9 @@ func (v *Verdict) compare(in Input, name string, recs []record.Record) {
 		}
 		sort.Strings(metrics)
 		for _, metric := range metrics {
+			if _, held := base.samples(metric); in.Tolerance.WhereHeld[metric] && !held {
+				continue
+			}
 			v.add(regression(in, name+": "+metric+" vs baseline at "+l.String(), name, metric, base, steps))
 		}
 	}

@@ -192,3 +192,45 @@ func TestToleranceStreaming(t *testing.T) {
 		t.Errorf("a plain run got %v", got.Metrics)
 	}
 }
+
+// TestRunStreamingDefaultsWhereHeld: the default streaming tolerances
+// compare a configuration only on the metrics its baseline holds. A
+// baseline configuration without tpot_p95 (its streams were single
+// tokens, or it did not stream in a mixed baseline) is not failed as
+// "the baseline has no tpot_p95" for a tolerance nobody asked for; the
+// same tolerance given by --tolerance still fails it.
+func TestRunStreamingDefaultsWhereHeld(t *testing.T) {
+	t.Setenv("GITHUB_STEP_SUMMARY", "")
+	run := streamDir(t, 400, false)
+	baseline := filepath.Join(t.TempDir(), "baseline.json")
+	var stdout, stderr bytes.Buffer
+	if err := SaveBaseline(context.Background(), run, baseline, Options{}, &stderr); err != nil {
+		t.Fatalf("save baseline: %v", err)
+	}
+	b, err := LoadBaseline(baseline)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := b.Configs["llm"]
+	delete(m.Metrics, "tpot_p95")
+	delete(m.Samples, "tpot_p95")
+	b.Configs["llm"] = m
+	data, err := json.Marshal(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(baseline, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Run(context.Background(), run, Options{Baseline: baseline}, &stdout, &stderr); err != nil {
+		t.Fatalf("default tolerances failed a metric the baseline does not hold: %v\n%s", err, stdout.String())
+	}
+	if strings.Contains(stdout.String(), "tpot_p95 vs baseline") || !strings.Contains(stdout.String(), "ttft_p95 vs baseline") {
+		t.Errorf("want ttft_p95 compared and tpot_p95 not:\n%s", stdout.String())
+	}
+	stdout.Reset()
+	err = Run(context.Background(), run, Options{Baseline: baseline, Tolerance: "tpot_p95=25%"}, &stdout, &stderr)
+	if !errors.As(err, new(*ExitError)) || !strings.Contains(stdout.String(), "the baseline has no tpot_p95") {
+		t.Errorf("an explicit tpot_p95 tolerance must fail without it in the baseline: %v\n%s", err, stdout.String())
+	}
+}

@@ -28,6 +28,12 @@ type Tolerance struct {
 	// CapacitySteps is the allowed capacity drop in steps; -1 means
 	// capacity is not compared.
 	CapacitySteps int
+	// WhereHeld names the metrics compared only for the configurations
+	// whose baseline holds them (DefaultStreamTolerance's, added by
+	// withStreaming): a configuration of a mixed baseline that did not
+	// stream, or streamed single tokens (no TPOT), is not failed for a
+	// metric nobody asked for.
+	WhereHeld map[string]bool
 }
 
 // DefaultTolerance is used with a baseline when no --tolerance is given:
@@ -64,9 +70,11 @@ func (t Tolerance) withStreaming(in Input) Tolerance {
 	if out.Metrics == nil {
 		out.Metrics = map[string]float64{}
 	}
+	out.WhereHeld = map[string]bool{}
 	for m, v := range extra.Metrics {
 		if _, ok := out.Metrics[m]; !ok {
 			out.Metrics[m] = v
+			out.WhereHeld[m] = true
 		}
 	}
 	return out
