@@ -109,10 +109,14 @@ gate-study: build
 # What `make test` runs instead of the whole study (~4 minutes): a fresh
 # baseline recorded in the same job (CPU per request belongs to the CPU
 # model: CI runners need not be the machine baselines/gate.json was
-# recorded on), then one unmodified run that must pass and one run with
-# the ~25 % regression that must fail on cpu_per_request.
+# recorded on), then one unmodified run that must pass and one run with a
+# regression that must fail on cpu_per_request. That regression aims at a
+# 50 % rise, not the study's 25 %: a check fails only when its 7 repeats
+# are significantly beyond the 10 % tolerance, and on a loaded CI runner
+# a 25 % rise was not (+21.8 % [+5.8 %, +41.1 %], p = 0.002 against no
+# change, a miss); the study measures the 25 % detections.
 gate-check: build
-	GATE_STUDY_N=1 GATE_STUDY_CHECK=1 GATE_STUDY_FRESH=1 bash scripts/gate-study.sh
+	GATE_STUDY_N=1 GATE_STUDY_CHECK=1 GATE_STUDY_FRESH=1 GATE_STUDY_RISE=50 bash scripts/gate-study.sh
 
 # The real two-node swarm lab (scripts/swarm-lab.sh: a second dockerd in
 # the network namespace n2 joined as a worker) brought up, checked with one
