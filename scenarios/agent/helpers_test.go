@@ -101,3 +101,25 @@ func ctxErr(err error) error {
 	}
 	return nil
 }
+
+// goFleet starts a fleet of two in-process agents (goLauncher) listening
+// on 127.0.0.1 for ctx, with every raw result observed; close it with
+// closeFleet before ctx is cancelled.
+func goFleet(t *testing.T, ctx context.Context) (*Fleet, *rawResults) {
+	t.Helper()
+	f, err := Start(ctx, "127.0.0.1:0", 2, &goLauncher{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := &rawResults{}
+	f.observe = raw.observe
+	return f, raw
+}
+
+// closeFleet closes f and fails t if that fails.
+func closeFleet(t *testing.T, f *Fleet) {
+	t.Helper()
+	if err := f.Close(); err != nil {
+		t.Errorf("close: %v", err)
+	}
+}

@@ -50,18 +50,8 @@ func TestTwoAgentsMergeExactly(t *testing.T) {
 	srv := testsrv.NewTruth(t, "", 50*time.Millisecond, 250*time.Millisecond)
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	g := &goLauncher{}
-	f, err := Start(ctx, "127.0.0.1:0", 2, g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := f.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	}()
-	raw := &rawResults{}
-	f.observe = raw.observe
+	f, raw := goFleet(t, ctx)
+	defer closeFleet(t, f)
 	settle := time.Second
 	sc := closedScenario([]float64{6, 12}, 4*time.Second, settle)
 	var emitted []record.Record

@@ -27,18 +27,8 @@ func TestTwoAgentsMergeStreams(t *testing.T) {
 		Usage: true, PromptTokens: 9, CutEvery: 5, CutAfter: 4})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	g := &goLauncher{}
-	f, err := Start(ctx, "127.0.0.1:0", 2, g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := f.Close(); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	}()
-	raw := &rawResults{}
-	f.observe = raw.observe
+	f, raw := goFleet(t, ctx)
+	defer closeFleet(t, f)
 	const users = 20
 	sc := scenarios.Scenario{
 		Name: "streams", Model: record.ModelUsers,
