@@ -40,7 +40,7 @@ func TestGoodputMet(t *testing.T) {
 		{Timing{TTFT: 999 * ms, TPOT: 99 * ms, E2E: 3 * time.Second, Chunks: 5, Tokens: 5}, true},
 		{Timing{TTFT: time.Second, TPOT: 99 * ms, Chunks: 5, Tokens: 5}, false},
 		{Timing{TTFT: 10 * ms, TPOT: 100 * ms, Chunks: 5, Tokens: 5}, false},
-		{Timing{TTFT: 10 * ms, Chunks: 1, Tokens: 1}, false}, // one token: no TPOT measured
+		{Timing{TTFT: 10 * ms, Chunks: 1, Tokens: 1}, false},               // one token: no TPOT measured
 		{Timing{TTFT: 10 * ms, TPOT: 99 * ms, Chunks: 1, Tokens: 2}, true}, // usage: 2 tokens in one chunk
 		{Timing{}, false},
 	}
