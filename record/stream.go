@@ -44,3 +44,8 @@ const (
 	TokensFromChunks = "chunks"
 	TokensFromMixed  = "mixed"
 )
+
+// HasStreams reports whether the step measured streamed responses: it
+// streamed requests, or (a record written before Streamed existed) it
+// holds a TTFT summary.
+func (r Record) HasStreams() bool { return r.Streamed > 0 || r.TTFT != nil }

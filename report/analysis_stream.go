@@ -26,7 +26,7 @@ type StepStream struct {
 }
 
 // streamedStep reports whether r measured streamed responses.
-func streamedStep(r record.Record) bool { return r.Failure == "" && (r.Streamed > 0 || r.TTFT != nil) }
+func streamedStep(r record.Record) bool { return r.Failure == "" && r.HasStreams() }
 
 // hasStreams reports whether any measured step of recs streamed: the
 // reports then show the streaming columns and plots.

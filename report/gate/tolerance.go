@@ -50,7 +50,7 @@ const DefaultStreamTolerance = "ttft_p95=25%,tpot_p95=25%,output_tokens_per_s=15
 // some configuration; t unchanged otherwise, so that a run without streams,
 // or a baseline recorded before them, is gated as before.
 func (t Tolerance) withStreaming(in Input) Tolerance {
-	if in.Baseline == nil || !slices.ContainsFunc(in.Records, func(r record.Record) bool { return r.Streamed > 0 || r.TTFT != nil }) {
+	if in.Baseline == nil || !slices.ContainsFunc(in.Records, record.Record.HasStreams) {
 		return t
 	}
 	held := false
