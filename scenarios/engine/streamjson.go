@@ -24,7 +24,10 @@ type chunkInfo struct {
 // every other value and allocates nothing. The content rule: a chunk
 // carries content when one of these strings is non-empty —
 // choices[].delta.content or choices[].delta.reasoning_content (OpenAI
-// chat completions), choices[].text (OpenAI completions), response
+// chat completions), choices[].delta.tool_calls[].function.name or
+// .arguments (a streamed tool call: its first output is the function's
+// name, then its arguments in pieces), choices[].text (OpenAI
+// completions), response
 // (Ollama /api/generate) or message.content (Ollama /api/chat). It
 // returns false when data is not a JSON object (a malformed chunk, which
 // carries nothing).
@@ -44,6 +47,8 @@ const (
 	inDelta
 	inMessage
 	inUsage
+	inToolCall
+	inFunction
 )
 
 // scanObject scans the object starting at data[i] ('{') in context ctx,
@@ -94,7 +99,7 @@ func memberValue(data []byte, i int, key []byte, ci *chunkInfo, ctx int) int {
 		switch string(key) {
 		case "choices":
 			if c == '[' {
-				return scanChoices(data, i, ci)
+				return scanArray(data, i, ci, inChoice)
 			}
 		case "response":
 			if c == '"' {
@@ -147,6 +152,17 @@ func memberValue(data []byte, i int, key []byte, ci *chunkInfo, ctx int) int {
 		if c == '"' && (string(key) == "content" || (ctx == inDelta && string(key) == "reasoning_content")) {
 			return contentString(data, i, ci)
 		}
+		if c == '[' && ctx == inDelta && string(key) == "tool_calls" {
+			return scanArray(data, i, ci, inToolCall)
+		}
+	case inToolCall:
+		if c == '{' && string(key) == "function" {
+			return scanObject(data, i, ci, inFunction)
+		}
+	case inFunction:
+		if c == '"' && (string(key) == "name" || string(key) == "arguments") {
+			return contentString(data, i, ci)
+		}
 	case inUsage:
 		switch string(key) {
 		case "completion_tokens":
@@ -162,8 +178,9 @@ func memberValue(data []byte, i int, key []byte, ci *chunkInfo, ctx int) int {
 	return skipValue(data, i)
 }
 
-// scanChoices scans the array of choices at data[i] ('[').
-func scanChoices(data []byte, i int, ci *chunkInfo) int {
+// scanArray scans the array at data[i] ('['), whose objects are scanned
+// in context ctx (the choices; a delta's tool calls).
+func scanArray(data []byte, i int, ci *chunkInfo, ctx int) int {
 	i++
 	for {
 		i = skipWS(data, i)
@@ -177,7 +194,7 @@ func scanChoices(data []byte, i int, ci *chunkInfo) int {
 			i++
 			continue
 		case '{':
-			i = scanObject(data, i, ci, inChoice)
+			i = scanObject(data, i, ci, ctx)
 		default:
 			i = skipValue(data, i)
 		}

@@ -56,6 +56,9 @@ type streamParser struct {
 	hasOut      bool
 	hasIn       bool
 	ci          chunkInfo
+	// started: a line of the body has been handled (a byte order mark
+	// is dropped only from the first).
+	started bool
 	// fl is the request's flight slot, marked receiving at the first
 	// token (nil in tests that parse without a request).
 	fl *flightSlot
@@ -66,7 +69,7 @@ func (p *streamParser) reset(r *scenarios.Request) {
 	p.ndjson = r.Stream == scenarios.StreamNDJSON
 	p.chunkTimeout = r.ChunkTimeout
 	p.line, p.event = p.line[:0], p.event[:0]
-	p.hasData, p.eventErr, p.done, p.pending = false, false, false, false
+	p.hasData, p.eventErr, p.done, p.pending, p.started = false, false, false, false, false
 	p.failure = nil
 	p.first, p.last = time.Time{}, time.Time{}
 	p.chunks, p.maxGap = 0, 0
@@ -95,12 +98,26 @@ func (p *streamParser) feed(b []byte, now time.Time) {
 		if n := len(ln); n > 0 && ln[n-1] == '\r' {
 			ln = ln[:n-1]
 		}
-		if p.ndjson {
-			p.object(ln, now)
-		} else {
-			p.sseLine(ln, now)
-		}
+		p.handleLine(ln, now)
 		p.line = p.line[:0]
+	}
+}
+
+// utf8BOM is the byte order mark that may open a body: the SSE standard
+// ignores one there, and some NDJSON writers add one.
+var utf8BOM = []byte("\xEF\xBB\xBF")
+
+// handleLine handles one line without its line end, dropping a byte order
+// mark that opens the body.
+func (p *streamParser) handleLine(ln []byte, now time.Time) {
+	if !p.started {
+		p.started = true
+		ln = bytes.TrimPrefix(ln, utf8BOM)
+	}
+	if p.ndjson {
+		p.object(ln, now)
+	} else {
+		p.sseLine(ln, now)
 	}
 }
 
@@ -111,12 +128,7 @@ func (p *streamParser) finish(now time.Time) {
 		return
 	}
 	if len(p.line) > 0 {
-		ln := bytes.TrimSuffix(p.line, []byte{'\r'})
-		if p.ndjson {
-			p.object(ln, now)
-		} else {
-			p.sseLine(ln, now)
-		}
+		p.handleLine(bytes.TrimSuffix(p.line, []byte{'\r'}), now)
 		p.line = p.line[:0]
 	}
 	if !p.ndjson {

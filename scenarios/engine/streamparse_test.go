@@ -99,6 +99,24 @@ func TestStreamParser(t *testing.T) {
 		{"malformed data carries nothing", "sse",
 			"data: {\"choices\":[{\"delta\":{\"content\":\"a\"\n\ndata: nonsense\n\ndata: [DONE]\n\n",
 			parsed{complete: true}},
+		{"a UTF-8 byte order mark before the first event is ignored", "sse",
+			"\xEF\xBB\xBFdata: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: [DONE]\n\n",
+			parsed{chunks: 1, out: 1, from: fromChunks, complete: true}},
+		{"a byte order mark later is data, not ignored", "sse",
+			"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\n\xEF\xBB\xBFdata: [DONE]\n\n",
+			parsed{chunks: 1, out: 1, from: fromChunks, complete: false}},
+		{"tool calls stream their name and arguments as tokens", "sse",
+			role + `data: {"choices":[{"delta":{"tool_calls":[{"index":0,"id":"c1","type":"function","function":{"name":"score","arguments":""}}]}}]}` + "\n\n" +
+				`data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"{\"x\":"}}]}}]}` + "\n\n" +
+				`data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":"1}"}}]}}]}` + "\n\n" +
+				`data: {"choices":[{"delta":{"tool_calls":[{"index":0,"function":{"arguments":""}}]}}]}` + "\n\ndata: [DONE]\n\n",
+			parsed{chunks: 3, out: 3, from: fromChunks, complete: true}},
+		{"tool call members elsewhere are no tokens", "sse",
+			`data: {"tool_calls":[{"function":{"name":"x"}}],"choices":[{"delta":{"function":{"name":"y"},"tool_calls":[{"name":"z","arguments":"w"}]}}]}` + "\n\ndata: [DONE]\n\n",
+			parsed{complete: true}},
+		{"ndjson with a byte order mark", "ndjson",
+			"\xEF\xBB\xBF{\"response\":\"a\",\"done\":true}\n",
+			parsed{chunks: 1, out: 1, from: fromChunks, complete: true}},
 		{"ollama generate", "ndjson",
 			`{"response":"a","done":false}` + "\n" + `{"response":"b","done":false}` + "\r\n\n" +
 				`{"response":"","done":true,"prompt_eval_count":9,"eval_count":2}` + "\n",
