@@ -1,6 +1,10 @@
 package lm
 
-import "math"
+import (
+	"context"
+	"fmt"
+	"math"
+)
 
 // MaxContext bounds a prompt plus its completion, in tokens.
 const MaxContext = 8192
@@ -67,14 +71,27 @@ func newBuffers(v int) *buffers {
 	return &buffers{p: make([]float64, v), cache: make([]float64, v)}
 }
 
+// prefillCheck is how many prompt tokens the prefill scores between two
+// looks at its context (~3–5 ms of work here).
+const prefillCheck = 32
+
 // Start scores every prompt token under the model (prefill: the full
 // distribution of its context, normalized, one vocabulary pass per token)
-// and returns the stream that generates the completion.
-func (m *Model) Start(prompt []string, o Options) *Stream {
+// and returns the stream that generates the completion. When ctx ends
+// during the prefill (a client that left while a long prompt was scored),
+// the prefill stops within prefillCheck tokens and Start returns ctx's
+// error with the stream, whose Work holds what was done: the caller closes
+// it either way.
+func (m *Model) Start(ctx context.Context, prompt []string, o Options) (*Stream, error) {
 	s := &Stream{m: m, opts: o, buf: m.pool.Get().(*buffers), rng: newSource(o.Seed, 0x6c6d73616d706c65)}
 	ids := m.IDs(prompt)
 	a, b := idBOS, idBOS
 	for i, c := range ids {
+		if i%prefillCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return s, fmt.Errorf("prefill stopped after %d of %d prompt tokens: %w", i, len(ids), err)
+			}
+		}
 		sum := m.distribution(a, b, s.buf.p)
 		s.work.PrefillEvals += int64(len(s.buf.p))
 		if c == idUnknown {
@@ -90,7 +107,7 @@ func (m *Model) Start(prompt []string, o Options) *Stream {
 	if o.Chat {
 		s.a, s.b, s.prev = idBOS, idBOS, ""
 	}
-	return s
+	return s, nil
 }
 
 // PromptLogProb is the natural log-likelihood of the prompt's known tokens

@@ -1,6 +1,8 @@
 package lm
 
 import (
+	"context"
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -38,10 +40,42 @@ func TestDistributionSumsToOne(t *testing.T) {
 	}
 }
 
+// start is Model.Start with a context that never ends.
+func start(tb testing.TB, m *Model, prompt []string, o Options) *Stream {
+	tb.Helper()
+	s, err := m.Start(context.Background(), prompt, o)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
+}
+
+// TestPrefillStopsWhenTheClientLeaves: a context that ends stops the
+// prefill of a long prompt within prefillCheck tokens, and the stream
+// returned with the error holds only the work done.
+func TestPrefillStopsWhenTheClientLeaves(t *testing.T) {
+	m := embeddedModel(t)
+	prompt := Tokenize(strings.Repeat("why did lead 42 in retail score 0.83? ", 100))
+	full := start(t, m, prompt, Options{})
+	fullWork := full.Work().PrefillEvals
+	full.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	s, err := m.Start(ctx, prompt, Options{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Start with an ended context: err %v, want context.Canceled", err)
+	}
+	defer s.Close()
+	if got := s.Work().PrefillEvals; got > fullWork/int64(len(prompt))*prefillCheck || fullWork == 0 {
+		t.Fatalf("prefill after the client left: %d vocabulary evaluations of %d for the whole %d-token prompt; want at most %d tokens' worth",
+			got, fullWork, len(prompt), prefillCheck)
+	}
+}
+
 // generate runs one completion of at most n tokens and returns its text,
 // its token count and the work done.
-func generate(m *Model, prompt string, o Options, n int) (string, int, Work) {
-	s := m.Start(Tokenize(prompt), o)
+func generate(t testing.TB, m *Model, prompt string, o Options, n int) (string, int, Work) {
+	s := start(t, m, Tokenize(prompt), o)
 	defer s.Close()
 	var b strings.Builder
 	tokens := 0
@@ -59,17 +93,17 @@ func generate(m *Model, prompt string, o Options, n int) (string, int, Work) {
 func TestGenerateDeterministic(t *testing.T) {
 	m := embeddedModel(t)
 	prompt := "Explain the score of lead 42 in retail."
-	a, _, _ := generate(m, prompt, Options{Temperature: 0.8, Seed: 5, Chat: true}, 80)
-	b, _, _ := generate(m, prompt, Options{Temperature: 0.8, Seed: 5, Chat: true}, 80)
-	c, _, _ := generate(m, prompt, Options{Temperature: 0.8, Seed: 6, Chat: true}, 80)
+	a, _, _ := generate(t, m, prompt, Options{Temperature: 0.8, Seed: 5, Chat: true}, 80)
+	b, _, _ := generate(t, m, prompt, Options{Temperature: 0.8, Seed: 5, Chat: true}, 80)
+	c, _, _ := generate(t, m, prompt, Options{Temperature: 0.8, Seed: 6, Chat: true}, 80)
 	if a != b || a == "" {
 		t.Fatalf("seed 5 gave %q, then %q", a, b)
 	}
 	if a == c {
 		t.Fatalf("seeds 5 and 6 gave the same text %q", a)
 	}
-	g1, _, _ := generate(m, prompt, Options{Seed: 1, Chat: true}, 40)
-	g2, _, _ := generate(m, prompt, Options{Seed: 2, Chat: true}, 40)
+	g1, _, _ := generate(t, m, prompt, Options{Seed: 1, Chat: true}, 40)
+	g2, _, _ := generate(t, m, prompt, Options{Seed: 2, Chat: true}, 40)
 	if g1 != g2 || !strings.HasPrefix(g1, "Lead") {
 		t.Fatalf("greedy completions differ by seed or do not start a document: %q, %q", g1, g2)
 	}
@@ -83,8 +117,8 @@ func TestWorkGrowsWithPromptAndContext(t *testing.T) {
 	v := int64(m.VocabSize())
 	short := "why is lead 7 hot?"
 	long := strings.Repeat("the contact opened our email about the pricing page. ", 20) + short
-	_, n1, w1 := generate(m, short, Options{Seed: 1, IgnoreEOS: true}, 10)
-	_, n2, w2 := generate(m, long, Options{Seed: 1, IgnoreEOS: true}, 10)
+	_, n1, w1 := generate(t, m, short, Options{Seed: 1, IgnoreEOS: true}, 10)
+	_, n2, w2 := generate(t, m, long, Options{Seed: 1, IgnoreEOS: true}, 10)
 	if p := int64(len(Tokenize(short))); w1.PrefillEvals != p*v {
 		t.Fatalf("short prompt: %d prefill evaluations, want %d tokens × %d", w1.PrefillEvals, p, v)
 	}
@@ -107,7 +141,7 @@ func TestPromptSteersTheAnswer(t *testing.T) {
 	id := func(w string) uint32 { return m.IDs([]string{w})[0] }
 	// P(healthcare | ", a"), where the corpus names an industry.
 	prob := func(prompt string) float64 {
-		s := m.Start(Tokenize(prompt), Options{Chat: true})
+		s := start(t, m, Tokenize(prompt), Options{Chat: true})
 		defer s.Close()
 		s.mixCache(m.distribution(id(","), id("a"), s.buf.p))
 		return s.buf.p[id("healthcare")]
@@ -117,7 +151,7 @@ func TestPromptSteersTheAnswer(t *testing.T) {
 		t.Fatalf("P(healthcare | , a) = %v after a prompt naming it, %v otherwise: want ≥ 1.5×", with, without)
 	}
 	lp := func(prompt string) float64 {
-		s := m.Start(Tokenize(prompt), Options{})
+		s := start(t, m, Tokenize(prompt), Options{})
 		defer s.Close()
 		l, _ := s.PromptLogProb()
 		return l
@@ -129,12 +163,12 @@ func TestPromptSteersTheAnswer(t *testing.T) {
 
 func TestIgnoreEOSAndTemperatureRange(t *testing.T) {
 	m := embeddedModel(t)
-	text, n, _ := generate(m, "", Options{Temperature: 1, Seed: 9, IgnoreEOS: true, Chat: true}, 400)
+	text, n, _ := generate(t, m, "", Options{Temperature: 1, Seed: 9, IgnoreEOS: true, Chat: true}, 400)
 	if n != 400 || !strings.Contains(text, "\n") {
 		t.Fatalf("ignore_eos: %d tokens, newline %v; want 400 tokens crossing a document end", n, strings.Contains(text, "\n"))
 	}
 	for _, temp := range []float64{0.01, 2} {
-		if text, n, _ := generate(m, "lead", Options{Temperature: temp, Seed: 1}, 30); n == 0 || strings.Contains(text, Unknown) {
+		if text, n, _ := generate(t, m, "lead", Options{Temperature: temp, Seed: 1}, 30); n == 0 || strings.Contains(text, Unknown) {
 			t.Fatalf("temperature %v: %d tokens %q", temp, n, text)
 		}
 	}
@@ -145,13 +179,13 @@ func TestIgnoreEOSAndTemperatureRange(t *testing.T) {
 func BenchmarkDecodeToken(b *testing.B) {
 	m := embeddedModel(b)
 	prompt := Tokenize(strings.Repeat("why did lead 42 in retail score 0.83? ", 10))
-	s := m.Start(prompt, Options{Temperature: 1, Seed: 1, IgnoreEOS: true})
+	s := start(b, m, prompt, Options{Temperature: 1, Seed: 1, IgnoreEOS: true})
 	defer s.Close()
 	b.ResetTimer()
 	for i := range b.N {
 		if i%100 == 99 { // keep the context near the prompt's length
 			s.Close()
-			s = m.Start(prompt, Options{Temperature: 1, Seed: uint64(i), IgnoreEOS: true})
+			s = start(b, m, prompt, Options{Temperature: 1, Seed: uint64(i), IgnoreEOS: true})
 		}
 		s.Next()
 	}
@@ -164,6 +198,6 @@ func BenchmarkPrefillToken(b *testing.B) {
 	prompt := Tokenize(strings.Repeat("why did lead 42 in retail score 0.83? ", 10))
 	b.ResetTimer()
 	for done := 0; done < b.N; done += len(prompt) {
-		m.Start(prompt[:min(len(prompt), b.N-done)], Options{}).Close()
+		start(b, m, prompt[:min(len(prompt), b.N-done)], Options{}).Close()
 	}
 }

@@ -29,18 +29,18 @@ type Model struct {
 	info  Info
 	vocab []string
 	ids   map[string]uint32
-	tri   map[uint64]uint32  // n(abc), key(a, b, c)
-	ctx3  map[uint64]context // n(ab·), T(ab·), key(a, b, 0)
-	cont2 map[uint64]uint32  // N(·bc), key(0, b, c)
-	ctx2  []context          // N(·b·), T2(b·), by b
-	p1    []float64          // P1(c), by c
+	tri   map[uint64]uint32 // n(abc), key(a, b, c)
+	ctx3  map[uint64]follow // n(ab·), T(ab·), key(a, b, 0)
+	cont2 map[uint64]uint32 // N(·bc), key(0, b, c)
+	ctx2  []follow          // N(·b·), T2(b·), by b
+	p1    []float64         // P1(c), by c
 	d3    float64
 	d2    float64
 	pool  sync.Pool // *buffers
 }
 
-// context is a context's total count and its number of distinct followers.
-type context struct{ total, types uint32 }
+// follow is a context's total count and its number of distinct followers.
+type follow struct{ total, types uint32 }
 
 // key packs three ids (each < 2^21) into one map key.
 func key(a, b, c uint32) uint64 { return uint64(a)<<42 | uint64(b)<<21 | uint64(c) }
@@ -83,8 +83,8 @@ func newModel(a *Artifact) *Model {
 	v := len(a.Vocab)
 	m := &Model{
 		info: a.Info, vocab: a.Vocab, ids: make(map[string]uint32, v),
-		tri: make(map[uint64]uint32, len(a.Trigrams)), ctx3: map[uint64]context{},
-		cont2: map[uint64]uint32{}, ctx2: make([]context, v), p1: make([]float64, v),
+		tri: make(map[uint64]uint32, len(a.Trigrams)), ctx3: map[uint64]follow{},
+		cont2: map[uint64]uint32{}, ctx2: make([]follow, v), p1: make([]float64, v),
 	}
 	for i, w := range a.Vocab {
 		m.ids[w] = uint32(i)

@@ -59,7 +59,8 @@ func (s *Server) models(w http.ResponseWriter, r *http.Request, st *state) int {
 
 // generate serves a completion: body checks, prefill, then one token at a
 // time until max_tokens, </s> (unless ignore_eos), a stop sequence or the
-// client leaving (checked between tokens).
+// client leaving (checked during the prefill, every 32 prompt tokens, and
+// between generated tokens).
 func (s *Server) generate(w http.ResponseWriter, r *http.Request, st *state, chat bool) int {
 	limit := s.cfg.MaxBodyBytes
 	tooLarge := &apiError{Status: http.StatusRequestEntityTooLarge, Type: typeInvalidRequest, Code: "request_too_large",
@@ -127,12 +128,15 @@ var doneEvent = []byte("[DONE]")
 // "length"), or the context's error or emit's when the client left.
 func (s *Server) run(ctx context.Context, m *lm.Model, req *genRequest, emit func(piece string) error) (usage, string, error) {
 	u := usage{prompt: len(req.prompt)}
-	stream := m.Start(req.prompt, req.opts)
+	stream, err := m.Start(ctx, req.prompt, req.opts)
 	s.metrics.llm.prefillEvals.Add(float64(stream.Work().PrefillEvals))
 	defer func() {
 		s.metrics.llm.decodeEvals.Add(float64(stream.Work().DecodeEvals))
 		stream.Close()
 	}()
+	if err != nil {
+		return u, "", err
+	}
 	s.metrics.llm.promptTokens.Add(float64(u.prompt))
 	stops := stopper{stops: req.stops}
 	send := func(text string) error {
