@@ -17,17 +17,17 @@ import (
 // builtin holds the experiment files shipped with loadlab, so that
 // `loadlab run quick` works from any directory.
 //
-//go:embed quick.yaml workshop.yaml workshop-search.yaml gate.yaml challenger.yaml llm.yaml
+//go:embed quick.yaml workshop.yaml workshop-search.yaml gate.yaml gate-ab.yaml challenger.yaml llm.yaml
 var builtin embed.FS
 
 // Builtin names the embedded experiments ("quick", "workshop",
-// "workshop-search", "gate", "challenger", "llm").
+// "workshop-search", "gate", "gate-ab", "challenger", "llm").
 func Builtin() []string {
-	return []string{"quick", "workshop", "workshop-search", "gate", "challenger", "llm"}
+	return []string{"quick", "workshop", "workshop-search", "gate", "gate-ab", "challenger", "llm"}
 }
 
 // Load reads an experiment file. name may be a path or the name of a
-// built-in experiment ("quick", "workshop", "workshop-search", "gate",
+// built-in experiment ("quick", "workshop", "workshop-search", "gate", "gate-ab",
 // "challenger", "llm") when no
 // such file exists.
 // Every problem is reported at once, each as "file:line: field: message".

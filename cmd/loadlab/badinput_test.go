@@ -57,6 +57,10 @@ func TestBadInputExitsTwoWithClearMessage(t *testing.T) {
 		{[]string{"run", "--gate", "--alpha", "1.5", "quick"}, []string{"--alpha 1.5", "between 0 and 1"}},
 		{[]string{"run", "--gate", "--baseline", res, "--tolerance", "bogus", "quick"}, []string{"--tolerance", "metric=value"}},
 		{[]string{"run", "--gate", "--baseline", "/nonexistent.json", "quick"}, []string{"--baseline /nonexistent.json", "no such file"}},
+		{[]string{"run", "--against", "champion", "gate-ab"}, []string{"--against applies to the gate", "add --gate"}},
+		{[]string{"run", "--gate", "--against", "main", "gate-ab"}, []string{`--against "main"`, `"champion"`}},
+		{[]string{"run", "--gate", "--against", "champion", "quick"}, []string{"--against champion", "no challenger: block", "--baseline"}},
+		{[]string{"run", "--gate", "--against", "champion", "--baseline", res, "gate-ab"}, []string{"--baseline or --against, not both"}},
 		// ramp (flags defined in ramp.go)
 		{[]string{"ramp"}, []string{"--url"}},
 		{[]string{"ramp", "stray", "--url", url}, []string{`"stray"`, "loadlab ramp --help"}},
@@ -106,6 +110,9 @@ func TestBadInputExitsTwoWithClearMessage(t *testing.T) {
 		{[]string{"gate", res, "--tolerance", "p95=10%"}, []string{"--tolerance needs --baseline"}},
 		{[]string{"gate", res, "--baseline", "/nonexistent.json"}, []string{"/nonexistent.json", "no such file"}},
 		{[]string{"gate", res, "--baseline", res, "--tolerance", "bogus"}, []string{"--tolerance", "metric=value"}},
+		{[]string{"gate", res, "--against", "champion"}, []string{"--against champion", "no champion and challenger", "challenger:"}},
+		{[]string{"gate", res, "--against", "main"}, []string{`--against "main"`, `"champion"`}},
+		{[]string{"gate", res, "--against", "champion", "--baseline", res}, []string{"--baseline or --against, not both"}},
 		// report
 		{[]string{"report"}, []string{"one results folder"}},
 		{[]string{"report", "a", "b"}, []string{"one results folder", "2 arguments"}},

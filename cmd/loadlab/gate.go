@@ -30,8 +30,15 @@ A baseline is compared with, per configuration, at the load level it holds
 (whatever --at says); a run without a complete step at that level exits 2.
 With repeats on both sides a regression fails only when it is significantly
 beyond --tolerance (one-sided Mann-Whitney U against the baseline moved to the
-tolerance's limit, p < --alpha); "~" marks a change that is not significant. A configuration missing from either side fails unless --allow-missing; a
+tolerance's limit, p < --alpha); "~" marks a change that is not significant.
+A configuration missing from either side fails unless --allow-missing; a
 baseline of another experiment exits 2 unless --allow-other-experiment.
+
+--against champion gates a champion/challenger run (challenger: in the
+experiment) on itself: each challenger against its champion, measured in the
+same time windows under one load, with the same rules as a baseline. On a
+machine whose speed drifts between runs this is the comparison that holds a
+tight tolerance (weight: 50% gives both versions the same load).
 
 Writes gate.junit.xml into the results folder (or --junit PATH), a Markdown
 summary to --summary FILE, and appends it to $GITHUB_STEP_SUMMARY when that
@@ -43,6 +50,7 @@ generator was saturated).`,
 		Example: `  loadlab gate results/20261122T120000Z-quick --slo 'p95<1s,error_rate<1%,rps>=500'
   loadlab gate results/new --baseline baselines/quick.json --tolerance p95=10%,rps=5%,capacity=1step
   loadlab gate results/new --baseline results/main-run --tolerance cpu_per_request=10% --summary gate.md
+  loadlab gate results/ab-run --against champion --tolerance cpu_per_request=10%,requests_per_cpu_s=10%
   loadlab gate results/llm-run --slo 'ttft_p95<1s,tpot_p95<100ms,error_rate<1%'
   loadlab gate results/llm-run --baseline baselines/llm.json --tolerance ttft_p95=10%,output_tokens_per_s=10%,goodput_rps=10%`,
 		Args: func(cmd *cobra.Command, args []string) error {
@@ -73,7 +81,8 @@ func bindGateFlags(cmd *cobra.Command, o *gate.Options) {
 // o, for `gate` and for `run --gate`; with is prefixed to their help
 // ("with --gate: ").
 func bindBaselineFlags(f *pflag.FlagSet, o *gate.Options, with string) {
-	f.StringVar(&o.Baseline, "baseline", "", with+"baseline JSON (from `loadlab baseline save`) or a results folder to compare with")
+	f.StringVar(&o.Baseline, "baseline", "", with+"the baseline to compare with: a JSON `FILE` saved by loadlab baseline save, or a results folder (such as the last run of main)")
+	f.StringVar(&o.Against, "against", "", with+"gate a champion/challenger run's challenger against its champion of the same run (the one value: champion), instead of a --baseline: both measured at the same time under one load, so a machine whose speed drifts moves both")
 	f.StringVar(&o.Tolerance, "tolerance", "", with+"allowed regressions vs the baseline, e.g. p95=10%,rps=5%,capacity=1step (default "+gate.DefaultTolerance+", plus "+gate.DefaultStreamTolerance+" for a streaming run whose baseline holds streams)")
 	f.Float64Var(&o.Alpha, "alpha", gate.DefaultAlpha, with+"significance level: with repeats, a regression fails only when it is significantly beyond its tolerance (one-sided Mann-Whitney U, p below this)")
 	f.BoolVar(&o.AllowMissing, "allow-missing", false, with+"accept configurations that the run or the baseline lacks (noted instead of failing)")

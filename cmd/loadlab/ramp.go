@@ -86,8 +86,10 @@ gate's statistics across repeats).
   loadlab ramp --url http://127.0.0.1:8000 --users 50:500:50 --hold 30s --slo 'p95<1s,error_rate<1%'
   loadlab ramp --url http://127.0.0.1:8000 --rate 100:2000:100 --hold 20s --settle 5s
   loadlab ramp --url http://127.0.0.1:8000 --rate 200 --hold 10s --repeat 5
-  loadlab ramp --url http://127.0.0.1:8000 --search 100:20000:5% --hold 20s --slo 'p95<1s,error_rate<1%'
-  loadlab ramp --url http://127.0.0.1:8001 --url http://127.0.0.1:8002 --scenario my.yaml --out results/mine`,
+  loadlab ramp --url http://127.0.0.1:8000 --search 100:20000:5% --hold 20s \
+    --slo 'p95<1s,error_rate<1%'
+  loadlab ramp --url http://127.0.0.1:8001 --url http://127.0.0.1:8002 \
+    --scenario my.yaml --out results/mine`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return c.run(cmd.Context(), cmd.Flags(), cmd.OutOrStdout(), cmd.ErrOrStderr())

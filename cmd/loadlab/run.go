@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/loadlab/loadlab/experiments"
+	"github.com/loadlab/loadlab/record"
 	"github.com/loadlab/loadlab/report/gate"
 )
 
@@ -41,7 +42,7 @@ type runCmd struct {
 func newRunCmd() *cobra.Command {
 	c := &runCmd{}
 	cmd := &cobra.Command{
-		Use:   "run [experiment.yaml | quick | workshop | workshop-search | gate | challenger]",
+		Use:   "run [experiment.yaml | quick | workshop | workshop-search | gate | gate-ab | challenger | llm]",
 		Short: "Run an experiment: deploy each configuration, ramp load, measure, report",
 		Long: `Run an experiment file. For each configuration (CPU, memory, replicas) and
 repeat: deploy the target, wait until healthy, warm up, ramp the scenario with
@@ -119,6 +120,9 @@ func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Exper
 	if err != nil {
 		return e, &exitError{Code: 2, Err: err}
 	}
+	if c.gateOpts.Against != "" && e.Challenger == nil {
+		return e, usagef("--against %s: %s has no challenger: block, so there is no champion to gate against (add one, or use --baseline)", c.gateOpts.Against, name)
+	}
 	if c.slo != "" {
 		e.SLO = c.slo
 	}
@@ -149,7 +153,7 @@ func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Exper
 // that does not exist.
 func (c *runCmd) checkGateFlags(changed func(string) bool) error {
 	if !c.gate {
-		for _, f := range []string{"baseline", "tolerance", "alpha", "allow-missing", "allow-other-experiment", "summary"} {
+		for _, f := range []string{"baseline", "against", "tolerance", "alpha", "allow-missing", "allow-other-experiment", "summary"} {
 			if changed(f) {
 				return usagef("--%s applies to the gate after the run: add --gate", f)
 			}
@@ -158,6 +162,9 @@ func (c *runCmd) checkGateFlags(changed func(string) bool) error {
 	o := c.gateOpts
 	if _, err := o.ParseTolerance(); err != nil {
 		return usagef("%w", err)
+	}
+	if o.Against != "" && o.Against != record.VersionChampion {
+		return usagef("--against %q: the one version a challenger is gated against is %q", o.Against, record.VersionChampion)
 	}
 	if o.Alpha <= 0 || o.Alpha >= 1 || math.IsNaN(o.Alpha) {
 		return usagef("--alpha %g: want a significance level between 0 and 1, e.g. 0.05", o.Alpha)

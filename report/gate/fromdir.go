@@ -26,6 +26,11 @@ type Options struct {
 	// DefaultTolerance, and is the only value allowed without Baseline).
 	Baseline  string
 	Tolerance string
+	// Against, when set (record.VersionChampion, the one value), gates a
+	// champion/challenger run's challengers against their champions of
+	// the same run instead of a Baseline (AgainstVersion); it excludes
+	// Baseline and takes Tolerance as Baseline does.
+	Against string
 	// Alpha is the significance level of the baseline comparison (0
 	// means DefaultAlpha; else between 0 and 1 exclusive).
 	Alpha float64

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // ExitError is an error of Run, OpenBaseline or SaveBaseline that decides
@@ -55,6 +56,15 @@ func Run(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) e
 	if err != nil {
 		return usage(err)
 	}
+	if o.Against != "" {
+		if in, err = AgainstVersion(in, o.Against, time.Now()); err != nil {
+			return usage(err)
+		}
+		in.Tolerance = tol
+		if o.Tolerance == "" {
+			in.Tolerance = tol.withStreaming(in)
+		}
+	}
 	if o.Baseline != "" {
 		b, err := OpenBaseline(o.Baseline, in)
 		if err != nil {
@@ -102,7 +112,9 @@ func Run(ctx context.Context, dir string, o Options, stdout, stderr io.Writer) e
 // an error. Run checks it first; a command may check it earlier.
 func (o Options) ParseTolerance() (Tolerance, error) {
 	switch {
-	case o.Baseline != "":
+	case o.Baseline != "" && o.Against != "":
+		return Tolerance{}, errors.New("give --baseline or --against, not both")
+	case o.Baseline != "" || o.Against != "":
 		text := o.Tolerance
 		if text == "" {
 			text = DefaultTolerance
@@ -113,7 +125,7 @@ func (o Options) ParseTolerance() (Tolerance, error) {
 		}
 		return tol, nil
 	case o.Tolerance != "":
-		return Tolerance{}, errors.New("--tolerance needs --baseline")
+		return Tolerance{}, errors.New("--tolerance needs --baseline (or --against champion)")
 	}
 	return Tolerance{}, nil
 }

@@ -1,0 +1,87 @@
+package gate
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// AgainstVersion turns the champion/challenger run in into the gate of
+// one version against the other, measured at the same time under one load
+// (see the experiment's challenger:): with against = record.VersionChampion
+// the challenger's configurations are gated and their champions of the
+// same run are the baseline, both sides named by their base configuration
+// ("api", not "api@challenger"), so that every baseline rule applies as it
+// does to a baseline of another run (the level each holds, statistics
+// across repeats, tolerances). It refuses a run without versions and any
+// other value of against. The champion's side must be complete (as a
+// baseline from a results folder); the challenger's is judged by Evaluate.
+func AgainstVersion(in Input, against string, now time.Time) (Input, error) {
+	if against != record.VersionChampion {
+		return Input{}, fmt.Errorf("--against %q: the one version a challenger is gated against is %q", against, record.VersionChampion)
+	}
+	base, cur := versionSide(in, record.VersionChampion), versionSide(in, record.VersionChallenger)
+	if len(base.Records) == 0 || len(cur.Records) == 0 {
+		return Input{}, errors.New("--against champion: the run has no champion and challenger configurations: " +
+			"it needs a run of an experiment with challenger: (weight: 50% gives both versions the same load)")
+	}
+	if why := Untrusted(base.Records, base.Plan, base.Torn); len(why) > 0 {
+		return Input{}, &ExitError{Code: ExitUntrustworthy, Err: fmt.Errorf("the champion cannot serve as the baseline (%v)", why)}
+	}
+	b, err := NewBaseline(base, now)
+	if err != nil && in.At == AtTarget && in.TargetLoad > 0 {
+		return Input{}, fmt.Errorf("the champion as the baseline: %w at the target load (%g): each version offers only its share "+
+			"of every step, so set target_users to a version's share (at weight 50%%, half a step) or give --at-users", err, in.TargetLoad)
+	}
+	if err != nil {
+		return Input{}, fmt.Errorf("the champion as the baseline: %w", err)
+	}
+	cur.Baseline = &b
+	return cur, nil
+}
+
+// versionSide is in restricted to version v's configurations (records,
+// plan, capacities), each renamed to its base configuration.
+func versionSide(in Input, v string) Input {
+	out := in
+	out.Records = nil
+	for _, r := range in.Records {
+		if r.Config.Version == v {
+			r.Config = baseConfig(r.Config)
+			out.Records = append(out.Records, r)
+		}
+	}
+	if in.Plan != nil {
+		p := *in.Plan
+		p.Configs = nil
+		for _, c := range in.Plan.Configs {
+			if c.Version == v {
+				p.Configs = append(p.Configs, baseConfig(c))
+			}
+		}
+		out.Plan = &p
+	}
+	out.Capacity, out.Step = renamed(in.Capacity, v), renamed(in.Step, v)
+	return out
+}
+
+// baseConfig is c named by its base configuration, without a version.
+func baseConfig(c record.Config) record.Config {
+	c.Name, c.Version = c.BaseName(), ""
+	return c
+}
+
+// renamed keeps the entries of m named "<config>@<v>", as "<config>".
+func renamed(m map[string]float64, v string) map[string]float64 {
+	out := map[string]float64{}
+	for name, x := range maps.All(m) {
+		c := record.Config{Name: name, Version: v}
+		if base := c.BaseName(); base != name {
+			out[base] = x
+		}
+	}
+	return out
+}

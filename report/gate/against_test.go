@@ -1,0 +1,79 @@
+package gate
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/loadlab/loadlab/record"
+)
+
+// abRun is a champion/challenger run of one configuration at 20 users per
+// version, 7 repeats: the champion's CPU per request is base[i] ms in
+// repeat i and the challenger's base[i] × factor.
+func abRun(base []float64, factor float64) []record.Record {
+	var recs []record.Record
+	for rep, c := range base {
+		for _, v := range []string{record.VersionChampion, record.VersionChallenger} {
+			r := step("api@"+v, 20, 90, 0, 2800)
+			r.Config.Version, r.Repeat, r.Step = v, rep, 0
+			cpu := c
+			if v == record.VersionChallenger {
+				cpu *= factor
+			}
+			r.Target = &record.Target{CPUPerRequestMs: cpu, RequestsPerCPUS: 1000 / cpu}
+			recs = append(recs, r)
+		}
+	}
+	return recs
+}
+
+// TestAgainstChampion: --against champion compares each challenger with
+// its champion of the same run, named by the base configuration: a +30 %
+// CPU per request is a regression, an unchanged challenger passes, and a
+// run without versions is refused.
+func TestAgainstChampion(t *testing.T) {
+	base := []float64{0.035, 0.034, 0.036, 0.035, 0.037, 0.033, 0.035}
+	tol, err := ParseTolerance("cpu_per_request=10%")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name   string
+		factor float64
+		want   int
+	}{{"unchanged", 1.0, ExitPass}, {"+30 %", 1.3, ExitFail}, {"+5 %", 1.05, ExitPass}} {
+		in := Input{Records: abRun(base, tc.factor), SLO: mustSLO(t, "error_rate<1%"), At: AtTarget, TargetLoad: 20,
+			Capacity: map[string]float64{"api@champion": 20, "api@challenger": 20}, Step: map[string]float64{},
+			Tolerance: tol, Alpha: 0.05, Experiment: "gate-ab"}
+		cur, err := AgainstVersion(in, record.VersionChampion, time.Unix(0, 0))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		v := Evaluate(cur)
+		var cpu *Check
+		for i, c := range v.Checks {
+			if c.Metric == "cpu_per_request" {
+				cpu = &v.Checks[i]
+			}
+			if strings.Contains(c.Name, "@") {
+				t.Errorf("%s: check %q names a version: both sides are named by their configuration", tc.name, c.Name)
+			}
+		}
+		if cpu == nil || cpu.Config != "api" {
+			t.Fatalf("%s: no cpu_per_request check of api in %+v", tc.name, v.Checks)
+		}
+		if got := v.ExitCode(); got != tc.want {
+			t.Errorf("%s: exit %d, want %d (cpu_per_request %s, %s)", tc.name, got, tc.want, cpu.Delta, cpu.Message)
+		}
+	}
+
+	plain := Input{Records: run(), TargetLoad: 200}
+	if _, err := AgainstVersion(plain, record.VersionChampion, time.Unix(0, 0)); err == nil ||
+		!strings.Contains(err.Error(), "challenger:") {
+		t.Fatalf("a run without versions: err %v, want a refusal naming challenger:", err)
+	}
+	if _, err := AgainstVersion(plain, "main", time.Unix(0, 0)); err == nil || !strings.Contains(err.Error(), "champion") {
+		t.Fatalf("--against main: err %v, want the accepted value named", err)
+	}
+}
