@@ -19,6 +19,8 @@ import (
 // across repeats, tolerances). It refuses a run without versions and any
 // other value of against. The champion's side must be complete (as a
 // baseline from a results folder); the challenger's is judged by Evaluate.
+// Each repeat's two versions ran in the same seconds, so the comparison
+// pairs them by repeat (Input.Pairs).
 func AgainstVersion(in Input, against string, now time.Time) (Input, error) {
 	if against != record.VersionChampion {
 		return Input{}, fmt.Errorf("--against %q: the one version a challenger is gated against is %q", against, record.VersionChampion)
@@ -40,6 +42,7 @@ func AgainstVersion(in Input, against string, now time.Time) (Input, error) {
 		return Input{}, fmt.Errorf("the champion as the baseline: %w", err)
 	}
 	cur.Baseline = &b
+	_, cur.Pairs = record.ByConfig(base.Records)
 	return cur, nil
 }
 

@@ -42,6 +42,10 @@ func (v *Verdict) compare(in Input, name string, recs []record.Record) {
 			Pass: false, Message: why})
 	} else {
 		v.saturation(name, steps)
+		var pairs []record.Record // the baseline's steps of this level, when measured beside the run's
+		if recs, ok := in.Pairs[name]; ok {
+			pairs = stepsAtLevel(recs, l)
+		}
 		metrics := make([]string, 0, len(in.Tolerance.Metrics))
 		for m := range in.Tolerance.Metrics {
 			metrics = append(metrics, m)
@@ -51,7 +55,7 @@ func (v *Verdict) compare(in Input, name string, recs []record.Record) {
 			if _, held := base.samples(metric); in.Tolerance.WhereHeld[metric] && !held {
 				continue
 			}
-			v.add(regression(in, name+": "+metric+" vs baseline at "+l.String(), name, metric, base, steps))
+			v.add(regression(in, name+": "+metric+" vs baseline at "+l.String(), name, metric, base, steps, pairs))
 		}
 	}
 	if in.Tolerance.CapacitySteps >= 0 {
@@ -78,8 +82,11 @@ func (v *Verdict) compare(in Input, name string, recs []record.Record) {
 // (significance.BeyondP), p < alpha. A change that is merely significant
 // (not zero) but whose medians only drifted past the limit on a noisy
 // machine passes as noise. Otherwise the check is judged on the medians
-// alone and its delta says so.
-func regression(in Input, checkName, name, metric string, base BaselineMetrics, steps []record.Record) Check {
+// alone and its delta says so. With pairs (the baseline's steps measured
+// beside the run's, see Input.Pairs) the repeats are compared pair by pair
+// instead: significance.PairedChange and PairedBeyondP, Wilcoxon's
+// signed-rank test.
+func regression(in Input, checkName, name, metric string, base BaselineMetrics, steps, pairs []record.Record) Check {
 	tol := in.Tolerance.Metrics[metric]
 	cond, _ := slo.ParseCondition(metric + "<1")
 	check := Check{Name: checkName, Config: name, Metric: metric}
@@ -101,6 +108,11 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 		return check
 	}
 	c := significance.Compare(refs, m.values, in.alpha())
+	beyond := significance.BeyondP
+	if pb, pc, ok := paired(pairs, steps, metric); ok {
+		refs, c, beyond = pb, significance.PairedChange(pb, pc, in.alpha()), significance.PairedBeyondP
+		m.values = pc
+	}
 	ref, cur := c.Base.Median, m.value
 	bound, higher := toleranceBound(cond.Kind, tol)
 	limit := bound(ref)
@@ -116,11 +128,34 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 		check.Pass = within
 		return check
 	}
-	p := significance.BeyondP(refs, m.values, bound, higher)
+	p := beyond(refs, m.values, bound, higher)
 	if check.Pass = !(p < c.Alpha); check.Pass {
 		check.Message = fmt.Sprintf("beyond the tolerance, but not significantly beyond it at α=%g (p=%.2f): noise", c.Alpha, p)
 	}
 	return check
+}
+
+// paired returns metric's values of the repeats that both the baseline's
+// steps (pairs) and the run's measured, aligned by repeat; ok is false
+// without pairs or when fewer than 2 repeats pair up.
+func paired(pairs, steps []record.Record, metric string) (base, cur []float64, ok bool) {
+	if len(pairs) == 0 {
+		return nil, nil, false
+	}
+	byRepeat := map[int]float64{}
+	for _, r := range pairs {
+		if x, measured := slo.Measure(metric, r); measured {
+			byRepeat[r.Repeat] = x
+		}
+	}
+	for _, r := range steps {
+		b, has := byRepeat[r.Repeat]
+		x, measured := slo.Measure(metric, r)
+		if has && measured {
+			base, cur = append(base, b), append(cur, x)
+		}
+	}
+	return base, cur, len(cur) >= 2
 }
 
 // toleranceBound is the limit that tolerance tol sets for a metric of kind

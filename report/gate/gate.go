@@ -66,6 +66,11 @@ type Input struct {
 	// the run is complete (record.Incomplete).
 	Plan *record.Plan
 	Torn *record.TornLine
+	// Pairs, when set (AgainstVersion), holds the baseline's own records
+	// by configuration: each of them was measured in the same time window
+	// as the run's record of the same repeat, and the comparison pairs
+	// them (significance.PairedChange) instead of comparing two samples.
+	Pairs map[string][]record.Record
 }
 
 // Check is one evaluated gate. For a baseline comparison, Baseline and

@@ -24,17 +24,21 @@ func (c Change) String() string {
 	}
 }
 
-// Note is the statistics behind the verdict without the change itself: "p=0.008 n=5+5",
+// Note is the statistics behind the verdict without the change itself: "p=0.008 n=5+5" ("p=0.016
+// n=7 pairs" for a PairedChange),
 // "n=1+5: no statistics", or "n=3+3: too few repeats for α=0.05, smallest p 0.10". A caller that prints
 // the change in other units (e.g. percentage points) appends it to its own text.
 func (c Change) Note() string {
-	sizes := fmt.Sprintf("n=%d+%d", c.Base.N, c.Cur.N)
+	sizes, smallest := fmt.Sprintf("n=%d+%d", c.Base.N, c.Cur.N), SmallestP(c.Base.N, c.Cur.N)
+	if c.Paired {
+		sizes, smallest = fmt.Sprintf("n=%d pairs", c.Base.N), SmallestPairedP(c.Base.N)
+	}
 	switch {
 	case c.Base.N < 2 || c.Cur.N < 2:
 		return sizes + ": no statistics"
 	case !c.Testable:
 		return fmt.Sprintf("%s: too few repeats for α=%s, smallest p %s", sizes,
-			formatNumber(c.Alpha), formatP(SmallestP(c.Base.N, c.Cur.N)))
+			formatNumber(c.Alpha), formatP(smallest))
 	default:
 		return "p=" + formatP(c.P) + " " + sizes
 	}

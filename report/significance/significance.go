@@ -38,6 +38,9 @@ type Change struct {
 	Testable bool
 	// Significant is Testable && P < Alpha.
 	Significant bool
+	// Paired marks a PairedChange: its values were compared in pairs
+	// (Base.N pairs), P is Wilcoxon's signed-rank test's.
+	Paired bool
 }
 
 // Compare summarizes base and cur and tests whether they differ at level alpha (e.g. 0.05).
