@@ -16,7 +16,9 @@ import (
 // (record.Config.Version), whose steps of the same index shared their
 // time window, each at its share of the load. Challengers pairs them and
 // compares them step by step with the statistics compare uses
-// (significance.Compare on the per-repeat values, champion as the base).
+// (significance.Compare on the per-repeat values, champion as the base;
+// significance.PairedChange when both versions measured the same repeats,
+// each pair in the same seconds, and enough of them: Pairable).
 
 // challengerMetrics are the metrics compared per step, in display order.
 var challengerMetrics = []statMetric{
@@ -193,7 +195,28 @@ func compareVersionMetric(champ, chall ConfigResult, i int, m statMetric) Versio
 		}
 	}
 	vm.Tested, vm.Change = true, significance.Compare(a, b, CompareAlpha)
+	if sameRepeats(champ, chall, i) && significance.Pairable(len(a), CompareAlpha) {
+		// Each repeat's two versions ran in the same seconds: pairs (as
+		// gate --against champion compares them).
+		vm.Change = significance.PairedChange(a, b, CompareAlpha)
+	}
 	return vm
+}
+
+// sameRepeats reports whether step i of both versions holds the same
+// repeats in the same order, so that their values pair up by repeat.
+func sameRepeats(champ, chall ConfigResult, i int) bool {
+	a, okA := champ.Step(i)
+	b, okB := chall.Step(i)
+	if !okA || !okB || len(a.repeats) != len(b.repeats) {
+		return false
+	}
+	for k := range a.repeats {
+		if a.repeats[k].Repeat != b.repeats[k].Repeat {
+			return false
+		}
+	}
+	return true
 }
 
 // perOffered divides vs, the values of step i of c one per repeat (as

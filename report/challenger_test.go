@@ -54,6 +54,14 @@ func TestChallengers(t *testing.T) {
 		champ = append(champ, []stepSpec{{users: 8, p95: 10 + jitter}, {users: 16, p95: 12 + jitter}})
 		chall = append(chall, []stepSpec{{users: 2, p95: 13 + jitter}, {users: 4, p95: 15 + jitter, errRate: 0.01 * float64(rep%2)}})
 	}
+	// Seven repeats whose level moves 30 % from one to the next on both
+	// versions alike, the challenger 20 % slower in each: two independent
+	// samples cannot tell that from the spread; pairs can.
+	var champ7, chall7 [][]stepSpec
+	for _, level := range []float64{10, 13, 9, 12, 8, 11, 10.5} {
+		champ7 = append(champ7, []stepSpec{{users: 8, p95: level}})
+		chall7 = append(chall7, []stepSpec{{users: 2, p95: level * 1.2}})
+	}
 	allErrors := [][]stepSpec{{{users: 2, errRate: 1}, {users: 4, errRate: 1}}}
 	noAnswers := versionRecords(champ[:1], allErrors)
 	for i := range noAnswers {
@@ -71,6 +79,7 @@ func TestChallengers(t *testing.T) {
 			"At step 2 (16 + 4 users), the challenger serves its 20 % of the load at p95 +25.0% (significant, p=0.008 n=5+5) vs the champion",
 			"error rate 0 % vs the champion's 0 %"}, 1},
 		{"too few repeats", versionRecords(champ[:1], chall[:1]), []string{"at p95 +25.0% (n=1+1: no statistics)"}, 1},
+		{"seven repeats in pairs", versionRecords(champ7, chall7), []string{"at p95 +20.0% (significant, p=0.02 n=7 pairs) vs the champion"}, 1},
 		{"challenger without answers", noAnswers, []string{"with no p95 (" + NoAnswersText + ")", "error rate 100 % vs the champion's 0 %"}, 1},
 		{"challenger not recorded", versionRecords(champ[:1], nil), []string{"The challenger of api was not recorded: nothing to compare."}, 1},
 		{"no challenger", rampRecords(dockerConfig("api", 1, 256, 1), 0, champ[0]), nil, 0},

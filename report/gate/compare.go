@@ -84,8 +84,8 @@ func (v *Verdict) compare(in Input, name string, recs []record.Record) {
 // machine passes as noise. Otherwise the check is judged on the medians
 // alone and its delta says so. With pairs (the baseline's steps measured
 // beside the run's, see Input.Pairs) the repeats are compared pair by pair
-// instead: significance.PairedChange and PairedBeyondP, Wilcoxon's
-// signed-rank test.
+// instead when enough of them pair up (significance.Pairable):
+// significance.PairedChange and PairedBeyondP, Wilcoxon's signed-rank test.
 func regression(in Input, checkName, name, metric string, base BaselineMetrics, steps, pairs []record.Record) Check {
 	tol := in.Tolerance.Metrics[metric]
 	cond, _ := slo.ParseCondition(metric + "<1")
@@ -109,7 +109,7 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 	}
 	c := significance.Compare(refs, m.values, in.alpha())
 	beyond := significance.BeyondP
-	if pb, pc, ok := paired(pairs, steps, metric); ok {
+	if pb, pc, ok := paired(pairs, steps, metric); ok && significance.Pairable(len(pc), in.alpha()) {
 		refs, c, beyond = pb, significance.PairedChange(pb, pc, in.alpha()), significance.PairedBeyondP
 		m.values = pc
 	}

@@ -54,6 +54,13 @@ func PairedChange(base, cur []float64, alpha float64) Change {
 	return c
 }
 
+// Pairable reports whether n pairs are compared as pairs at level alpha:
+// when their signed-rank test can reach it (6 pairs at 0.05). With fewer,
+// two independent samples can (4+4 reach 0.029), so they are compared as
+// such: a pairing that can never be significant would hide a change the
+// unpaired test shows.
+func Pairable(n int, alpha float64) bool { return SmallestPairedP(n) < alpha }
+
 // SmallestPairedP is the smallest two-sided p-value Wilcoxon's signed-rank
 // test can reach with n pairs: 2÷2ⁿ, at most 1.
 func SmallestPairedP(n int) float64 {
