@@ -92,6 +92,27 @@ func TestAgainstChampion(t *testing.T) {
 		t.Errorf("the study's knob run, paired: exit %d, want 1 with paired statistics:\n%s", v.ExitCode(), verdictText(v))
 	}
 
+	// The tolerance holds the pairs' median ratio (+30 % here), not the
+	// ratio of the two medians (+4.5 %): beyond it, tested, and not
+	// significantly beyond it (three pairs went the other way).
+	champ = []float64{10, 20, 30, 100, 110, 120, 130}
+	chall = []float64{13, 26, 39, 130, 104.5, 114, 123.5}
+	for i := range recs {
+		cpu := champ
+		if recs[i].Config.Version == record.VersionChallenger {
+			cpu = chall
+		}
+		recs[i].Target.CPUPerRequestMs = cpu[recs[i].Repeat] / 1000
+	}
+	tol5, _ := ParseTolerance("cpu_per_request=5%")
+	in = Input{Records: recs, SLO: mustSLO(t, "error_rate<1%"), At: AtTarget, TargetLoad: 20, Tolerance: tol5, Alpha: 0.05}
+	if cur, err = AgainstVersion(in, record.VersionChampion, time.Unix(0, 0)); err != nil {
+		t.Fatal(err)
+	}
+	if text := verdictText(Evaluate(cur)); !strings.Contains(text, "n=7 pairs") || !strings.Contains(text, "not significantly beyond it") {
+		t.Errorf("medians within, pairs beyond: want the pairs tested and found not significantly beyond:\n%s", text)
+	}
+
 	plain := Input{Records: run(), TargetLoad: 200}
 	if _, err := AgainstVersion(plain, record.VersionChampion, time.Unix(0, 0)); err == nil ||
 		!strings.Contains(err.Error(), "challenger:") {

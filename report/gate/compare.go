@@ -2,6 +2,7 @@ package gate
 
 import (
 	"fmt"
+	"math"
 	"sort"
 
 	"github.com/loadlab/loadlab/record"
@@ -121,6 +122,14 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 	if !higher {
 		within = cur >= limit
 		check.Limit = "≥ " + cond.Format(limit)
+	}
+	if c.Paired && cond.Kind != slo.KindRate && !math.IsNaN(c.Delta) {
+		// Pairs: the change is the median of the pairs' ratios, and so is
+		// what the tolerance holds (not the ratio of the two medians).
+		within = bound(1) >= 1+c.Delta
+		if !higher {
+			within = bound(1) <= 1+c.Delta
+		}
 	}
 	check.Measured, check.Baseline = cond.Format(cur), cond.Format(ref)
 	check.Delta, check.Significant = changeText(cond.Kind, c), c.Significant
