@@ -60,6 +60,7 @@ func TestBadInputExitsTwoWithClearMessage(t *testing.T) {
 		{[]string{"run", "--against", "champion", "gate-ab"}, []string{"--against applies to the gate", "add --gate"}},
 		{[]string{"run", "--gate", "--against", "main", "gate-ab"}, []string{`--against "main"`, `"champion"`}},
 		{[]string{"run", "--gate", "--against", "champion", "quick"}, []string{"--against champion", "no challenger: block", "--baseline"}},
+		{[]string{"run", "--gate", "--against", "champion", "challenger"}, []string{"--against champion", "challenger weight is 20%", "weight: 50%"}},
 		{[]string{"run", "--gate", "--against", "champion", "--baseline", res, "gate-ab"}, []string{"--baseline or --against, not both"}},
 		// ramp (flags defined in ramp.go)
 		{[]string{"ramp"}, []string{"--url"}},

@@ -123,6 +123,9 @@ func (c *runCmd) experiment(ctx context.Context, name string) (experiments.Exper
 	if c.gateOpts.Against != "" && e.Challenger == nil {
 		return e, usagef("--against %s: %s has no challenger: block, so there is no champion to gate against (add one, or use --baseline)", c.gateOpts.Against, name)
 	}
+	if c.gateOpts.Against != "" && e.Challenger.Weight != experiments.MaxChallengerWeight {
+		return e, usagef("--against %s: %s's challenger weight is %s: the two versions must share every step equally to be compared (weight: 50%%)", c.gateOpts.Against, name, e.Challenger.Weight)
+	}
 	if c.slo != "" {
 		e.SLO = c.slo
 	}

@@ -30,6 +30,9 @@ func AgainstVersion(in Input, against string, now time.Time) (Input, error) {
 		return Input{}, errors.New("--against champion: the run has no champion and challenger configurations: " +
 			"it needs a run of an experiment with challenger: (weight: 50% gives both versions the same load)")
 	}
+	if err := sameLoads(base.Records, cur.Records); err != nil {
+		return Input{}, err
+	}
 	if why := Untrusted(base.Records, base.Plan, base.Torn); len(why) > 0 {
 		return Input{}, &ExitError{Code: ExitUntrustworthy, Err: fmt.Errorf("the champion cannot serve as the baseline (%v)", why)}
 	}
@@ -87,4 +90,28 @@ func renamed(m map[string]float64, v string) map[string]float64 {
 		}
 	}
 	return out
+}
+
+// sameLoads refuses versions that were not offered the same load in the
+// same window (repeat and step) of a configuration: a challenger weight
+// other than 50 % splits every step unequally, and a comparison of
+// per-request figures at two loads is the one the baseline level rule
+// forbids.
+func sameLoads(champ, chall []record.Record) error {
+	type window struct {
+		config       string
+		repeat, step int
+	}
+	offered := map[window]float64{}
+	for _, r := range champ {
+		offered[window{r.Config.Name, r.Repeat, r.Step}] = r.Offered()
+	}
+	for _, r := range chall {
+		w := window{r.Config.Name, r.Repeat, r.Step}
+		if o, ok := offered[w]; ok && o != r.Offered() {
+			return fmt.Errorf("--against champion: %s's step %d offered %v to the champion and %v to the challenger: "+
+				"the two versions must share every step equally (weight: 50%%) to be compared", r.Config.Name, r.Step+1, level{o, r.Load.Model}, level{r.Offered(), r.Load.Model})
+		}
+	}
+	return nil
 }

@@ -113,6 +113,18 @@ func TestAgainstChampion(t *testing.T) {
 		t.Errorf("medians within, pairs beyond: want the pairs tested and found not significantly beyond:\n%s", text)
 	}
 
+	// Versions at unequal loads (weight 25 %) are refused, naming the step.
+	uneven := abRun(base, 1)
+	for i := range uneven {
+		if uneven[i].Config.Version == record.VersionChallenger {
+			uneven[i].Load.Users = 10
+		}
+	}
+	if _, err := AgainstVersion(Input{Records: uneven, TargetLoad: 20}, record.VersionChampion, time.Unix(0, 0)); err == nil ||
+		!strings.Contains(err.Error(), "api's step 1 offered 20 users to the champion and 10 users to the challenger") {
+		t.Errorf("unequal loads: err %v, want a refusal naming both loads", err)
+	}
+
 	plain := Input{Records: run(), TargetLoad: 200}
 	if _, err := AgainstVersion(plain, record.VersionChampion, time.Unix(0, 0)); err == nil ||
 		!strings.Contains(err.Error(), "challenger:") {
@@ -130,4 +142,26 @@ func verdictText(v Verdict) string {
 		return err.Error()
 	}
 	return b.String()
+}
+
+// TestPairedWindows: pairs match on repeat and step; a window seen twice
+// on a side (a spike ramp back to a load it had) is not paired at all.
+func TestPairedWindows(t *testing.T) {
+	rec := func(rep, at int, cpu float64) record.Record {
+		r := step("api", 20, 90, 0, 2800)
+		r.Repeat, r.Step, r.Target = rep, at, &record.Target{CPUPerRequestMs: cpu}
+		return r
+	}
+	champ := []record.Record{rec(0, 0, 1), rec(1, 0, 2), rec(2, 0, 3)}
+	chall := []record.Record{rec(2, 0, 3.3), rec(0, 0, 1.1), rec(1, 0, 2.2)}
+	b, c, ok := paired(champ, chall, "cpu_per_request")
+	if !ok || len(b) != 3 || b[0] != 3 || c[0] != 3.3 || b[1] != 1 || c[1] != 1.1 {
+		t.Fatalf("pairs by repeat: %v %v %v", b, c, ok)
+	}
+	if _, _, ok := paired(append(champ, rec(0, 0, 9)), chall, "cpu_per_request"); ok {
+		t.Error("a window twice on the baseline's side was paired")
+	}
+	if _, _, ok := paired(champ, append(chall, rec(1, 0, 9)), "cpu_per_request"); ok {
+		t.Error("a window twice on the run's side was paired")
+	}
 }

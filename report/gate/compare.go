@@ -46,6 +46,7 @@ func (v *Verdict) compare(in Input, name string, recs []record.Record) {
 		var pairs []record.Record // the baseline's steps of this level, when measured beside the run's
 		if recs, ok := in.Pairs[name]; ok {
 			pairs = stepsAtLevel(recs, l)
+			v.saturation(name+" ("+record.VersionChampion+")", pairs) // each version had its own generator
 		}
 		metrics := make([]string, 0, len(in.Tolerance.Metrics))
 		for m := range in.Tolerance.Metrics {
@@ -112,7 +113,7 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 	beyond := significance.BeyondP
 	if pb, pc, ok := paired(pairs, steps, metric); ok && significance.Pairable(len(pc), in.alpha()) {
 		refs, c, beyond = pb, significance.PairedChange(pb, pc, in.alpha()), significance.PairedBeyondP
-		m.values = pc
+		m.values, m.value = pc, record.Median(pc)
 	}
 	ref, cur := c.Base.Median, m.value
 	bound, higher := toleranceBound(cond.Kind, tol)
@@ -144,21 +145,33 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 	return check
 }
 
-// paired returns metric's values of the repeats that both the baseline's
-// steps (pairs) and the run's measured, aligned by repeat; ok is false
-// without pairs or when fewer than 2 repeats pair up.
+// paired returns metric's values of the steps that both the baseline's
+// steps (pairs) and the run's measured, aligned by repeat and step (the
+// same time window); ok is false without pairs, when a repeat and step
+// appears twice on a side, or when fewer than 2 pair up.
 func paired(pairs, steps []record.Record, metric string) (base, cur []float64, ok bool) {
 	if len(pairs) == 0 {
 		return nil, nil, false
 	}
-	byRepeat := map[int]float64{}
+	type window struct{ repeat, step int }
+	byWindow := map[window]float64{}
 	for _, r := range pairs {
+		w := window{r.Repeat, r.Step}
+		if _, dup := byWindow[w]; dup {
+			return nil, nil, false
+		}
 		if x, measured := slo.Measure(metric, r); measured {
-			byRepeat[r.Repeat] = x
+			byWindow[w] = x
 		}
 	}
+	seen := map[window]bool{}
 	for _, r := range steps {
-		b, has := byRepeat[r.Repeat]
+		w := window{r.Repeat, r.Step}
+		if seen[w] {
+			return nil, nil, false
+		}
+		seen[w] = true
+		b, has := byWindow[w]
 		x, measured := slo.Measure(metric, r)
 		if has && measured {
 			base, cur = append(base, b), append(cur, x)

@@ -24,7 +24,7 @@ func (c Change) String() string {
 	}
 }
 
-// Note is the statistics behind the verdict without the change itself: "p=0.008 n=5+5" ("p=0.016
+// Note is the statistics behind the verdict without the change itself: "p=0.008 n=5+5" ("p=0.02
 // n=7 pairs" for a PairedChange),
 // "n=1+5: no statistics", or "n=3+3: too few repeats for α=0.05, smallest p 0.10". A caller that prints
 // the change in other units (e.g. percentage points) appends it to its own text.

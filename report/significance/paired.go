@@ -20,8 +20,9 @@ import (
 // is the median of the ratios cur[i]÷base[i] minus 1, Lo and Hi the
 // distribution-free confidence interval of that median (as a median of one
 // run's values) minus 1, P the two-sided Wilcoxon signed-rank p-value of
-// the differences cur[i]−base[i], and Testable whether n pairs can reach
-// alpha at all (2÷2ⁿ < alpha: 6 pairs at 0.05). base and cur must have
+// the pairs' log ratios (their differences when a value is not above 0;
+// see pairDiffs), and Testable whether n pairs can reach alpha at all
+// (2÷2ⁿ < alpha: 6 pairs at 0.05). base and cur must have
 // the same length; pairs with a base value not above 0 are left out of
 // the ratios. It does not modify its arguments.
 func PairedChange(base, cur []float64, alpha float64) Change {
@@ -44,11 +45,10 @@ func PairedChange(base, cur []float64, alpha float64) Change {
 	if n < 2 {
 		return c
 	}
-	d := make([]float64, n)
-	for i := range n {
-		d[i] = cur[i] - base[i]
-	}
+	d := pairDiffs(base[:n], cur[:n], func(b float64) float64 { return b })
 	c.P = math.Min(1, 2*math.Min(signedRankGreater(d), signedRankGreater(negate(d))))
+	// Testable by the number of pairs: p itself is exact over the pairs
+	// that differ (a pair without a difference only makes p larger).
 	c.Testable = SmallestPairedP(n) < alpha
 	c.Significant = c.Testable && c.P < alpha
 	return c
@@ -73,20 +73,39 @@ func SmallestPairedP(n int) float64 {
 // PairedBeyondP is the one-sided p-value of the hypothesis that each
 // cur[i] lies beyond bound(base[i]), its pair's tolerance limit: above it
 // when worseIsHigher, below it otherwise (Wilcoxon's signed-rank test of
-// the differences from the limits). It is NaN with fewer than 2 pairs.
+// the pairs' distances from their limits, see pairDiffs). It is NaN with
+// fewer than 2 pairs.
 func PairedBeyondP(base, cur []float64, bound func(float64) float64, worseIsHigher bool) float64 {
 	n := min(len(base), len(cur))
 	if n < 2 {
 		return math.NaN()
 	}
-	d := make([]float64, n)
-	for i := range n {
-		d[i] = cur[i] - bound(base[i])
-	}
+	d := pairDiffs(base[:n], cur[:n], bound)
 	if !worseIsHigher {
 		d = negate(d)
 	}
 	return signedRankGreater(d)
+}
+
+// pairDiffs is each pair's distance from its limit: log(cur[i] ÷
+// bound(base[i])) when every value is above 0, so that a slow repeat (50
+// µs) and a fast one (30 µs) at the same ratio weigh alike — the drift
+// pairs are there to cancel; else cur[i] − bound(base[i]) (an error rate
+// of 0, whose tolerance is in points).
+func pairDiffs(base, cur []float64, bound func(float64) float64) []float64 {
+	d := make([]float64, len(base))
+	logs := true
+	for i := range base {
+		logs = logs && cur[i] > 0 && bound(base[i]) > 0
+	}
+	for i := range base {
+		if logs {
+			d[i] = math.Log(cur[i] / bound(base[i]))
+		} else {
+			d[i] = cur[i] - bound(base[i])
+		}
+	}
+	return d
 }
 
 // signedRankGreater is the exact one-sided p-value of Wilcoxon's
