@@ -131,6 +131,10 @@ type ReplicaUsage struct {
 	// OOMKills and Restarts are cumulative.
 	OOMKills int
 	Restarts int
+	// At is when the runtime read these counters, by its own clock (a
+	// Docker stats response's read time); zero when unknown, and then the
+	// snapshot's Usage.At stands for it.
+	At time.Time
 }
 
 // WithDefaults is s with its health defaults applied: HealthPath

@@ -3,7 +3,9 @@ package runtime
 import "github.com/loadlab/loadlab/record"
 
 // Between turns two snapshots of the same deployment into a step's target
-// telemetry: CPU cores used on average over the interval, memory at the
+// telemetry: CPU cores used on average over the interval (each replica's
+// between its own counter reads when both are known, ReplicaUsage.At),
+// memory at the
 // end, throttling, OOM kills and restarts during the interval. Replicas are
 // matched by name; a replica missing from start counts from zero. The
 // replicas end could not measure (Usage.Unmeasured) are named in the
@@ -20,8 +22,12 @@ func Between(start, end Usage) record.Target {
 	for _, e := range end.Replicas {
 		s := before[e.Name]
 		var t record.Target
-		if secs > 0 {
-			t.CPUCores = nonNeg(e.CPUSeconds-s.CPUSeconds) / secs
+		rs := secs
+		if !e.At.IsZero() && !s.At.IsZero() {
+			rs = e.At.Sub(s.At).Seconds() // the replica's own reads
+		}
+		if rs > 0 {
+			t.CPUCores = nonNeg(e.CPUSeconds-s.CPUSeconds) / rs
 		}
 		if e.CPULimit > 0 {
 			t.CPUPctOfLimit = 100 * t.CPUCores / e.CPULimit

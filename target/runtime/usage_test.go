@@ -38,6 +38,26 @@ func TestBetween(t *testing.T) {
 	}
 }
 
+// TestBetweenReadTimes: a replica's CPU rate is its CPU time over the
+// interval between its own counter reads, when the runtime knows them. A
+// Docker stats call returns counters read by the engine's collector up to
+// a second after the call began: stamping the call's middle instead made
+// a container held at its 0.1-CPU quota measure 88 % or 109 % of it on a
+// 5 s window, from one repeat to the next.
+func TestBetweenReadTimes(t *testing.T) {
+	t0 := time.Date(2026, 12, 1, 2, 0, 0, 0, time.UTC)
+	start := Usage{At: t0, Replicas: []ReplicaUsage{{Name: "a", CPUSeconds: 1, CPULimit: 0.1, At: t0.Add(400 * time.Millisecond)}}}
+	end := Usage{At: t0.Add(5 * time.Second), Replicas: []ReplicaUsage{{Name: "a", CPUSeconds: 1.45, CPULimit: 0.1, At: t0.Add(4900 * time.Millisecond)}}}
+	got := Between(start, end)
+	if math.Abs(got.CPUCores-0.1) > 1e-9 || math.Abs(got.CPUPctOfLimit-100) > 1e-6 {
+		t.Errorf("read 4.5 s apart: %v cores (%v %% of the limit), want 0.1 (100 %%)", got.CPUCores, got.CPUPctOfLimit)
+	}
+	start.Replicas[0].At = time.Time{} // unknown on one side: the snapshots' times
+	if got := Between(start, end); math.Abs(got.CPUCores-0.09) > 1e-9 {
+		t.Errorf("without the start's read time: %v cores, want 0.45 s / 5 s", got.CPUCores)
+	}
+}
+
 func TestBetweenUnlimitedAndEmpty(t *testing.T) {
 	t0 := time.Now()
 	got := Between(Usage{At: t0}, Usage{At: t0.Add(time.Second), Replicas: []ReplicaUsage{{Name: "x", CPUSeconds: 0.5}}})

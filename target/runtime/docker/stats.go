@@ -158,6 +158,7 @@ func usageFrom(name string, s container.StatsResponse, l record.Config) runtime.
 		MemoryLimit:      int64(l.MemoryBytes),
 		ThrottledPeriods: int64(s.CPUStats.ThrottlingData.ThrottledPeriods),
 		ThrottledSeconds: float64(s.CPUStats.ThrottlingData.ThrottledTime) / 1e9,
+		At:               s.Read, // the engine's read, up to a second into the call
 	}
 }
 

@@ -32,6 +32,7 @@ func TestUsageFromEngineStats(t *testing.T) {
 		MemoryLimit:      64 << 20,
 		ThrottledPeriods: 3,
 		ThrottledSeconds: 0.123456789,
+		At:               time.Date(2026, 11, 22, 12, 55, 44, 795091436, time.UTC), // the engine's "read"
 	}
 	if got != want {
 		t.Errorf("usageFrom =\n %+v\nwant\n %+v", got, want)
