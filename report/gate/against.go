@@ -33,8 +33,8 @@ func AgainstVersion(in Input, against string, now time.Time) (Input, error) {
 	if err := sameLoads(base.Records, cur.Records); err != nil {
 		return Input{}, err
 	}
-	if why := Untrusted(base.Records, base.Plan, base.Torn); len(why) > 0 {
-		return Input{}, &ExitError{Code: ExitUntrustworthy, Err: fmt.Errorf("the champion cannot serve as the baseline (%v)", why)}
+	if err := complete("the champion", base); err != nil {
+		return Input{}, err
 	}
 	b, err := NewBaseline(base, now)
 	if err != nil && in.At == AtTarget && in.TargetLoad > 0 {

@@ -109,11 +109,13 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 		check.Pass, check.Message = missing("the baseline has no "+metric+" (not measured there: re-record it to compare)", in.AllowMissing)
 		return check
 	}
-	c := significance.Compare(refs, m.values, in.alpha())
+	var c significance.Change
 	beyond := significance.BeyondP
 	if pb, pc, ok := paired(pairs, steps, metric); ok && significance.Pairable(len(pc), in.alpha()) {
 		refs, c, beyond = pb, significance.PairedChange(pb, pc, in.alpha()), significance.PairedBeyondP
 		m.values, m.value = pc, record.Median(pc)
+	} else {
+		c = significance.Compare(refs, m.values, in.alpha())
 	}
 	ref, cur := c.Base.Median, m.value
 	bound, higher := toleranceBound(cond.Kind, tol)
