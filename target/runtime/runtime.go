@@ -135,6 +135,11 @@ type ReplicaUsage struct {
 	// Docker stats response's read time); zero when unknown, and then the
 	// snapshot's Usage.At stands for it.
 	At time.Time
+	// Clock names whose clock read At when a replica's reads can come
+	// from more than one (a swarm task's node: its replacement may run on
+	// another); "" for one engine. Between takes a replica's rate over its
+	// own reads only when both ends name the same clock.
+	Clock string
 }
 
 // WithDefaults is s with its health defaults applied: HealthPath

@@ -4,7 +4,8 @@ import "github.com/loadlab/loadlab/record"
 
 // Between turns two snapshots of the same deployment into a step's target
 // telemetry: CPU cores used on average over the interval (each replica's
-// between its own counter reads when both are known, ReplicaUsage.At),
+// between its own counter reads when both are known and were read by the
+// same clock, ReplicaUsage.At and Clock),
 // memory at the
 // end, throttling, OOM kills and restarts during the interval. Replicas are
 // matched by name; a replica missing from start counts from zero. The
@@ -23,7 +24,7 @@ func Between(start, end Usage) record.Target {
 		s := before[e.Name]
 		var t record.Target
 		rs := secs
-		if !e.At.IsZero() && !s.At.IsZero() {
+		if !e.At.IsZero() && !s.At.IsZero() && e.Clock == s.Clock {
 			rs = e.At.Sub(s.At).Seconds() // the replica's own reads
 		}
 		if rs > 0 {

@@ -52,6 +52,11 @@ func TestBetweenReadTimes(t *testing.T) {
 	if math.Abs(got.CPUCores-0.1) > 1e-9 || math.Abs(got.CPUPctOfLimit-100) > 1e-6 {
 		t.Errorf("read 4.5 s apart: %v cores (%v %% of the limit), want 0.1 (100 %%)", got.CPUCores, got.CPUPctOfLimit)
 	}
+	start.Replicas[0].Clock, end.Replicas[0].Clock = "node-1", "node-2" // a swarm task replaced on another node
+	if got := Between(start, end); math.Abs(got.CPUCores-0.09) > 1e-9 {
+		t.Errorf("read by two nodes' clocks: %v cores, want 0.45 s / 5 s (the snapshots' times)", got.CPUCores)
+	}
+	end.Replicas[0].Clock = "node-1"
 	start.Replicas[0].At = time.Time{} // unknown on one side: the snapshots' times
 	if got := Between(start, end); math.Abs(got.CPUCores-0.09) > 1e-9 {
 		t.Errorf("without the start's read time: %v cores, want 0.45 s / 5 s", got.CPUCores)

@@ -93,51 +93,65 @@ func (d *Deployment) stats(ctx context.Context) (runtime.Usage, error) {
 	for _, n := range slices.Sorted(maps.Keys(d.slots)) {
 		slot := d.slots[n]
 		name := d.replicaName(n)
-		acc := &slot.acc
-		next := map[string]runtime.ReplicaUsage{}
-		measured, unmeasured := false, false
-		var mem int64
-		for _, s := range bySlot[n] {
-			switch {
-			case s.none:
-				unmeasured = true
-			case s.err != nil:
-				if prev, ok := acc.last[s.task.id]; ok {
-					next[s.task.id] = prev
-				}
-			case s.ok:
-				next[s.task.id] = s.ru
-				mem += s.ru.MemoryBytes
-				measured = true
-			}
-		}
-		// Tasks no longer running: their last sample joins the base.
-		for id, prev := range acc.last {
-			if _, ok := next[id]; !ok {
-				acc.cpuSeconds += prev.CPUSeconds
-				acc.throttledPeriods += prev.ThrottledPeriods
-				acc.throttledSeconds += prev.ThrottledSeconds
-			}
-		}
-		acc.last = next
-		if unmeasured && !measured {
+		ru, measured := slot.acc.fold(bySlot[n])
+		if !measured && slices.ContainsFunc(bySlot[n], func(s sampled) bool { return s.none }) {
 			u.Unmeasured = append(u.Unmeasured, name)
 			continue
 		}
-		ru := runtime.ReplicaUsage{
-			Name: name, CPULimit: d.limits.CPUs, MemoryLimit: int64(d.limits.MemoryBytes), MemoryBytes: mem,
-			CPUSeconds: acc.cpuSeconds, ThrottledPeriods: acc.throttledPeriods, ThrottledSeconds: acc.throttledSeconds,
-			OOMKills: slot.ooms, Restarts: slot.restarts,
-		}
-		for _, l := range next {
-			ru.CPUSeconds += l.CPUSeconds
-			ru.ThrottledPeriods += l.ThrottledPeriods
-			ru.ThrottledSeconds += l.ThrottledSeconds
-		}
+		ru.Name, ru.CPULimit, ru.MemoryLimit = name, d.limits.CPUs, int64(d.limits.MemoryBytes)
+		ru.OOMKills, ru.Restarts = slot.ooms, slot.restarts
 		u.Replicas = append(u.Replicas, ru)
 	}
 	if d.watchErr != nil {
 		errs = append(errs, fmt.Errorf("the tasks of service %s are no longer followed (failures may be missed): %w", d.name, d.watchErr))
 	}
 	return u, errors.Join(errs...)
+}
+
+// fold takes one round of samples of a slot's running tasks into its
+// counters and returns the replica's cumulative CPU time, throttling and
+// memory (the running tasks' memory). A task no longer among the samples
+// has ended: its last sample joins the base. A task whose sample failed
+// keeps its previous one. measured is false when no task was read.
+//
+// At is the read time of the slot's one measured task and Clock its
+// node, so that a step's CPU rate is taken between that engine's own
+// counter reads (see runtime.Between) as long as the task's node has not
+// changed; At stays zero when several tasks ran (a start-first rollout),
+// and the snapshot's time stands for it.
+func (acc *slotCounters) fold(samples []sampled) (ru runtime.ReplicaUsage, measured bool) {
+	next := map[string]runtime.ReplicaUsage{}
+	reads := 0
+	for _, s := range samples {
+		switch {
+		case s.none:
+		case s.err != nil:
+			if prev, ok := acc.last[s.task.id]; ok {
+				next[s.task.id] = prev
+			}
+		case s.ok:
+			next[s.task.id] = s.ru
+			ru.MemoryBytes += s.ru.MemoryBytes
+			ru.At, ru.Clock = s.ru.At, s.task.nodeID
+			reads++
+		}
+	}
+	for id, prev := range acc.last {
+		if _, ok := next[id]; !ok {
+			acc.cpuSeconds += prev.CPUSeconds
+			acc.throttledPeriods += prev.ThrottledPeriods
+			acc.throttledSeconds += prev.ThrottledSeconds
+		}
+	}
+	acc.last = next
+	ru.CPUSeconds, ru.ThrottledPeriods, ru.ThrottledSeconds = acc.cpuSeconds, acc.throttledPeriods, acc.throttledSeconds
+	for _, l := range next {
+		ru.CPUSeconds += l.CPUSeconds
+		ru.ThrottledPeriods += l.ThrottledPeriods
+		ru.ThrottledSeconds += l.ThrottledSeconds
+	}
+	if reads != 1 || len(next) != 1 {
+		ru.At, ru.Clock = time.Time{}, ""
+	}
+	return ru, reads > 0
 }
