@@ -1,6 +1,8 @@
 package main
 
 import (
+	"math"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -30,7 +32,8 @@ A baseline is compared with, per configuration, at the load level it holds
 (whatever --at says); a run without a complete step at that level exits 2.
 With repeats on both sides a regression fails only when it is significantly
 beyond --tolerance (one-sided Mann-Whitney U against the baseline moved to the
-tolerance's limit, p < --alpha); "~" marks a change that is not significant.
+tolerance's limit, p < --alpha) and the change itself is significant; "~"
+marks a change that is not significant, and never fails.
 A configuration missing from either side fails unless --allow-missing; a
 baseline of another experiment exits 2 unless --allow-other-experiment.
 
@@ -60,6 +63,9 @@ generator was saturated).`,
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkAlpha(c.opts.Alpha); err != nil {
+				return err
+			}
 			return gate.Run(cmd.Context(), args[0], c.opts, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
@@ -77,6 +83,15 @@ func bindGateFlags(cmd *cobra.Command, o *gate.Options) {
 	f.StringVar(&o.JUnit, "junit", "", "JUnit XML path (default <results>/gate.junit.xml)")
 }
 
+// checkAlpha refuses a significance level outside (0, 1): a usage error,
+// before anything is read or deployed.
+func checkAlpha(a float64) error {
+	if a <= 0 || a >= 1 || math.IsNaN(a) {
+		return usagef("--alpha %g: want a significance level between 0 and 1, e.g. 0.05", a)
+	}
+	return nil
+}
+
 // bindBaselineFlags binds the baseline comparison's flags and --summary to
 // o, for `gate` and for `run --gate`; with is prefixed to their help
 // ("with --gate: ").
@@ -84,7 +99,7 @@ func bindBaselineFlags(f *pflag.FlagSet, o *gate.Options, with string) {
 	f.StringVar(&o.Baseline, "baseline", "", with+"the baseline to compare with: a JSON `FILE` saved by loadlab baseline save, or a results folder (such as the last run of main)")
 	f.StringVar(&o.Against, "against", "", with+"gate a champion/challenger run's challenger against its champion of the same run (the one value: champion), instead of a --baseline: both measured at the same time under one load, so a machine whose speed drifts moves both")
 	f.StringVar(&o.Tolerance, "tolerance", "", with+"allowed regressions vs the baseline, e.g. p95=10%,rps=5%,capacity=1step (default "+gate.DefaultTolerance+", plus "+gate.DefaultStreamTolerance+" for a streaming run whose baseline holds streams)")
-	f.Float64Var(&o.Alpha, "alpha", gate.DefaultAlpha, with+"significance level: with repeats, a regression fails only when it is significantly beyond its tolerance (one-sided Mann-Whitney U, p below this)")
+	f.Float64Var(&o.Alpha, "alpha", gate.DefaultAlpha, with+"significance level: with repeats, a regression fails only when it is significantly beyond its tolerance (one-sided Mann-Whitney U, or with --against Wilcoxon's signed-rank test on the pairs, p below this) and the change itself significant")
 	f.BoolVar(&o.AllowMissing, "allow-missing", false, with+"accept configurations that the run or the baseline lacks (noted instead of failing)")
 	f.BoolVar(&o.AllowOtherExperiment, "allow-other-experiment", false, with+"compare with a baseline of another experiment (noted instead of refused)")
 	f.StringVar(&o.Summary, "summary", "", with+"also write the Markdown summary (for a pull-request comment) to this file")

@@ -60,7 +60,7 @@ func TestGateStatistics(t *testing.T) {
 	if md, _ := os.ReadFile(summary); !strings.Contains(string(md), "~ (p=0.22 n=5+5)") || !strings.Contains(string(md), "No gate failed") {
 		t.Errorf("--summary of a noisy pass:\n%s", md)
 	}
-	for _, alpha := range []string{"1.5", "-0.1"} {
+	for _, alpha := range []string{"1.5", "-0.1", "0"} {
 		if code := run([]string{"gate", slower, "--baseline", file, "--alpha", alpha}); code != 2 {
 			t.Errorf("--alpha %s: exit %d, want 2", alpha, code)
 		}

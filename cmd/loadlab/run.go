@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"slices"
 	"strings"
@@ -169,8 +168,8 @@ func (c *runCmd) checkGateFlags(changed func(string) bool) error {
 	if o.Against != "" && o.Against != record.VersionChampion {
 		return usagef("--against %q: the one version a challenger is gated against is %q", o.Against, record.VersionChampion)
 	}
-	if o.Alpha <= 0 || o.Alpha >= 1 || math.IsNaN(o.Alpha) {
-		return usagef("--alpha %g: want a significance level between 0 and 1, e.g. 0.05", o.Alpha)
+	if err := checkAlpha(o.Alpha); err != nil {
+		return err
 	}
 	if o.Baseline != "" {
 		if _, err := os.Stat(o.Baseline); err != nil {

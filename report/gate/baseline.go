@@ -4,8 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/loadlab/loadlab/record"
@@ -27,6 +30,43 @@ type Baseline struct {
 	CreatedAt time.Time                  `json:"created_at"`
 	At        string                     `json:"at"`
 	Configs   map[string]BaselineMetrics `json:"configs"`
+
+	// missing is, per configuration NewBaseline left out (no complete
+	// step at the point asked for), why, with the levels it measured.
+	// Not saved: SaveBaseline says it, and a baseline taken from a folder
+	// or a champion for an immediate comparison is refused with it
+	// (missingLevels).
+	missing map[string]string
+}
+
+// missingText is the reasons of missing, sorted by configuration.
+func (b Baseline) missingText() []string {
+	out := make([]string, 0, len(b.missing))
+	for _, name := range slices.Sorted(maps.Keys(b.missing)) {
+		out = append(out, b.missing[name])
+	}
+	return out
+}
+
+// missingLevels is an error naming the configurations of the run (recs)
+// that the baseline has no complete step for at its point (nil when it
+// has every one): a baseline compared at once must hold each of the
+// run's configurations at the run's level, or the gate would call them
+// missing from it. The baseline's configurations that the run lacks are
+// the comparison's to judge (--allow-missing).
+func (b Baseline) missingLevels(what string, recs []record.Record) error {
+	order, _ := record.ByConfig(recs)
+	var miss []string
+	for _, name := range order {
+		if why, ok := b.missing[name]; ok {
+			miss = append(miss, why)
+		}
+	}
+	if len(miss) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s has no complete step where the run is gated: %s; gate at a level both measured (--at-users N)",
+		what, strings.Join(miss, "; "))
 }
 
 // BaselineMetrics are one configuration's reference values: capacity and
@@ -74,16 +114,18 @@ func (b BaselineMetrics) samples(metric string) ([]float64, bool) {
 // NewBaseline records the reference values of a run, at the same point the
 // gate will evaluate (in.At / in.AtLoad / in.TargetLoad).
 func NewBaseline(in Input, now time.Time) (Baseline, error) {
-	b := Baseline{Version: 1, Experiment: in.Experiment, Machine: in.Machine, CreatedAt: now.UTC(), At: in.At, Configs: map[string]BaselineMetrics{}}
+	b := Baseline{Version: 1, Experiment: in.Experiment, Machine: in.Machine, CreatedAt: now.UTC(), At: in.At, Configs: map[string]BaselineMetrics{},
+		missing: map[string]string{}}
 	order, byConfig := record.ByConfig(in.Records)
 	for _, name := range order {
 		recs := byConfig[name]
 		if b.Run == "" {
 			b.Run = recs[0].Run
 		}
-		at, _ := point(in, name, recs)
+		at, where := point(in, name, recs)
 		steps := stepsAt(recs, at)
 		if len(steps) == 0 {
+			b.missing[name] = fmt.Sprintf("%s: no complete step %s (it measured %s)", name, where, measuredLevels(recs))
 			continue
 		}
 		m := BaselineMetrics{Capacity: in.Capacity[name], Step: in.Step[name], Load: at, Model: modelOf(recs),
@@ -99,6 +141,9 @@ func NewBaseline(in Input, now time.Time) (Baseline, error) {
 	}
 	if b.Experiment == "" {
 		b.Experiment = rundir.ExperimentOf(b.Run)
+	}
+	if len(b.Configs) == 0 && len(b.missing) > 0 {
+		return b, fmt.Errorf("no configuration has a complete step to keep as a baseline: %s", strings.Join(b.missingText(), "; "))
 	}
 	if len(b.Configs) == 0 {
 		return b, errors.New("no configuration has a measured step to keep as a baseline")

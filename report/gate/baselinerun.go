@@ -39,6 +39,9 @@ func BaselineFromDir(dir string, cur Input) (*Baseline, error) {
 	}
 	g.Capacity, g.Step = report.Capacities(in)
 	b, err := NewBaseline(g, time.Now())
+	if err == nil {
+		err = b.missingLevels("it", cur.Records)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("baseline run %s: %w", dir, err)
 	}
@@ -64,6 +67,11 @@ func SaveBaseline(ctx context.Context, dir, path string, o Options, stderr io.Wr
 	b, err := NewBaseline(in, time.Now())
 	if err != nil {
 		return err
+	}
+	for _, m := range b.missingText() {
+		if _, err := fmt.Fprintf(stderr, "loadlab: left out of the baseline: %s\n", m); err != nil {
+			return err
+		}
 	}
 	if err := b.Save(path); err != nil {
 		return err

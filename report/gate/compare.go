@@ -81,7 +81,9 @@ func (v *Verdict) compare(in Input, name string, recs []record.Record) {
 // significance level (significance.Change.Testable), the check fails only
 // when the data show the change beyond the tolerance itself: the one-sided
 // Mann-Whitney U test of the run against the baseline moved to its limit
-// (significance.BeyondP), p < alpha. A change that is merely significant
+// (significance.BeyondP), p < alpha, and the change itself is significant
+// (the two-sided test the delta's "~" reports), so that a failing check
+// never prints "~". A change that is merely significant
 // (not zero) but whose medians only drifted past the limit on a noisy
 // machine passes as noise. Otherwise the check is judged on the medians
 // alone and its delta says so. With pairs (the baseline's steps measured
@@ -128,10 +130,13 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 	}
 	if c.Paired && cond.Kind != slo.KindRate && !math.IsNaN(c.Delta) {
 		// Pairs: the change is the median of the pairs' ratios, and so is
-		// what the tolerance holds (not the ratio of the two medians).
+		// what the tolerance holds (not the ratio of the two medians), and
+		// what the limit column shows.
 		within = bound(1) >= 1+c.Delta
+		check.Limit = "pairs' median ≤ " + signed(100*(bound(1)-1), "%")
 		if !higher {
 			within = bound(1) <= 1+c.Delta
+			check.Limit = "pairs' median ≥ " + signed(100*(bound(1)-1), "%")
 		}
 	}
 	check.Measured, check.Baseline = cond.Format(cur), cond.Format(ref)
@@ -141,8 +146,15 @@ func regression(in Input, checkName, name, metric string, base BaselineMetrics, 
 		return check
 	}
 	p := beyond(refs, m.values, bound, higher)
-	if check.Pass = !(p < c.Alpha); check.Pass {
-		check.Message = fmt.Sprintf("beyond the tolerance, but not significantly beyond it at α=%g (p=%.2f): noise", c.Alpha, p)
+	switch {
+	case !c.Significant:
+		check.Pass = true
+		check.Message = fmt.Sprintf("beyond the tolerance, but the change itself is not significant at α=%g: noise", c.Alpha)
+	case p >= c.Alpha:
+		check.Pass = true
+		check.Message = fmt.Sprintf("beyond the tolerance, but not significantly beyond it at α=%g (%s): noise", c.Alpha, significance.PText(p))
+	default:
+		check.Message = fmt.Sprintf("significantly beyond the tolerance at α=%g (%s)", c.Alpha, significance.PText(p))
 	}
 	return check
 }

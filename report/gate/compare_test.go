@@ -38,6 +38,7 @@ func withCost(r *record.Record, x float64) {
 // with one value on a side, or too few repeats for α, it is judged on
 // the medians alone and says so.
 func TestRegressionStatistics(t *testing.T) {
+	const beyondMsg = "significantly beyond the tolerance at α=0.05 (p=0.004)"
 	five := []float64{100, 101, 102, 103, 104}
 	p95 := func(r *record.Record, x float64) { r.Latency.P95 = x }
 	for _, c := range []struct {
@@ -53,10 +54,16 @@ func TestRegressionStatistics(t *testing.T) {
 	}{
 		{name: "significant and beyond the tolerance fails", tolerance: "p95=10%",
 			base: BaselineMetrics{Samples: map[string][]float64{"p95": five}}, cur: repeats([]float64{126, 130, 127, 129, 128}, p95),
-			check: "p95", pass: false, significant: true, delta: "+25.5% [+22.3%, +28.7%] p=0.008 n=5+5"},
+			check: "p95", pass: false, significant: true, delta: "+25.5% [+22.3%, +28.7%] p=0.008 n=5+5", message: beyondMsg},
 		{name: "beyond the tolerance but not significant passes as noise", tolerance: "p95=10%",
 			base: BaselineMetrics{Samples: map[string][]float64{"p95": {90, 140, 100, 130, 95}}}, cur: repeats([]float64{85, 150, 120, 118, 125}, p95),
-			check: "p95", pass: true, delta: "~ (p=0.84 n=5+5)", message: "beyond the tolerance, but not significantly beyond it at α=0.05 (p=0.50): noise"},
+			check: "p95", pass: true, delta: "~ (p=0.84 n=5+5)", message: "beyond the tolerance, but the change itself is not significant at α=0.05: noise"},
+		{name: "significantly beyond the limit one-sided, but the change prints ~: passes", tolerance: "p95=10%",
+			// A wide baseline: the one-sided test against the limit reaches p=0.03,
+			// the two-sided test against no change only 0.06. A failing check never
+			// prints "~".
+			base: BaselineMetrics{Samples: map[string][]float64{"p95": {50, 100, 150, 200, 250}}}, cur: repeats([]float64{112, 300, 301, 302, 303}, p95),
+			check: "p95", pass: true, delta: "~ (p=0.06 n=5+5)", message: "beyond the tolerance, but the change itself is not significant at α=0.05: noise"},
 		{name: "significant, median beyond the tolerance, but not significantly beyond it passes (CI's false alarm)", tolerance: "cpu_per_request=10%",
 			// make gate-check on a loaded CI machine: a fresh baseline, then an unmodified run whose
 			// median drifted +12.4 % with a wide spread; a test against no change (p=0.006) called it
@@ -80,15 +87,15 @@ func TestRegressionStatistics(t *testing.T) {
 		{name: "error_rate in absolute points", tolerance: "error_rate=1%",
 			base:  BaselineMetrics{Samples: map[string][]float64{"error_rate": {0, 0, 0, 0, 0}}},
 			cur:   repeats([]float64{0.02, 0.021, 0.019, 0.022, 0.02}, func(r *record.Record, x float64) { r.ErrorRate = x }),
-			check: "error_rate", pass: false, significant: true, delta: "+2.0 pts p=0.008 n=5+5"},
+			check: "error_rate", pass: false, significant: true, delta: "+2.0 pts p=0.008 n=5+5", message: beyondMsg},
 		{name: "cpu_per_request: +26% of CPU time per request", tolerance: "cpu_per_request=10%",
 			base:  BaselineMetrics{Samples: map[string][]float64{"cpu_per_request": {0.0350, 0.0352, 0.0349, 0.0355, 0.0351}}},
 			cur:   repeats([]float64{0.0444, 0.0440, 0.0447, 0.0443, 0.0445}, withCost),
-			check: "cpu_per_request", pass: false, significant: true, delta: "+26.5% [+25.0%, +27.5%] p=0.008 n=5+5"},
+			check: "cpu_per_request", pass: false, significant: true, delta: "+26.5% [+25.0%, +27.5%] p=0.008 n=5+5", message: beyondMsg},
 		{name: "requests_per_cpu_s: higher is better", tolerance: "requests_per_cpu_s=10%",
 			base:  BaselineMetrics{Samples: map[string][]float64{"requests_per_cpu_s": {28490, 28410, 28650, 28170, 28570}}},
 			cur:   repeats([]float64{0.0444, 0.0440, 0.0447, 0.0443, 0.0445}, withCost),
-			check: "requests_per_cpu_s", pass: false, significant: true, delta: "-20.9% [-21.6%, -20.0%] p=0.008 n=5+5"},
+			check: "requests_per_cpu_s", pass: false, significant: true, delta: "-20.9% [-21.6%, -20.0%] p=0.008 n=5+5", message: beyondMsg},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			tol, err := ParseTolerance(c.tolerance)
@@ -206,6 +213,33 @@ func TestBaselineFolderKeepsRepeats(t *testing.T) {
 	v := Evaluate(Input{Records: cur, SLO: mustSLO(t, "p95<1h"), TargetLoad: 100, Baseline: b, Tolerance: tol, Experiment: "gate"})
 	if c := v.Checks[1]; c.Pass || c.Delta != "+25.5% [+22.3%, +28.7%] p=0.008 n=5+5" {
 		t.Errorf("against the folder: %+v", c)
+	}
+}
+
+// TestBaselineFolderWithoutTheLevel: a results folder that has no step at
+// the level the run is gated at is refused, naming the configuration and
+// the levels it measured, instead of the gate calling the configuration
+// missing from the baseline (which --allow-missing would wave through).
+func TestBaselineFolderWithoutTheLevel(t *testing.T) {
+	dir := t.TempDir()
+	w, err := record.Create(filepath.Join(dir, record.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range repeats([]float64{100, 101, 102}, func(r *record.Record, x float64) { r.Latency.P95 = x }) {
+		if err := w.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	_, err = BaselineFromDir(dir, Input{At: AtUsers, AtLoad: 200})
+	if err == nil || !strings.Contains(err.Error(), "a: no complete step at 200 users (it measured 100 users)") {
+		t.Errorf("a folder without the level: %v, want a refusal naming the configuration and its levels", err)
+	}
+	if _, err := BaselineFromDir(dir, Input{At: AtUsers, AtLoad: 100}); err != nil {
+		t.Errorf("at its level: %v", err)
 	}
 }
 

@@ -81,15 +81,21 @@ func loads(recs []record.Record, complete bool) []float64 {
 // side has: "a: the baseline holds 10 users; this run measured 25, 50
 // users: re-record the baseline or run the level".
 func levelMiss(name string, l level, recs []record.Record) string {
-	measured, levels := "no complete step", loads(recs, true)
-	if len(levels) > 0 {
-		parts := make([]string, len(levels))
-		for i, x := range levels {
-			parts[i] = fmtLoad(x)
-		}
-		measured = strings.Join(parts, ", ") + unitOf(modelOf(recs))
+	return fmt.Sprintf("%s: the baseline holds %s; this run measured %s: re-record the baseline or run the level", name, l, measuredLevels(recs))
+}
+
+// measuredLevels is the levels of recs' complete steps in words ("25, 50
+// users"), or "no complete step".
+func measuredLevels(recs []record.Record) string {
+	levels := loads(recs, true)
+	if len(levels) == 0 {
+		return "no complete step"
 	}
-	return fmt.Sprintf("%s: the baseline holds %s; this run measured %s: re-record the baseline or run the level", name, l, measured)
+	parts := make([]string, len(levels))
+	for i, x := range levels {
+		parts[i] = fmtLoad(x)
+	}
+	return strings.Join(parts, ", ") + unitOf(modelOf(recs))
 }
 
 // stoppedBelow says where and why recs' ramp (one configuration, any

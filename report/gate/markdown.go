@@ -13,37 +13,30 @@ import (
 // WriteMarkdown renders the verdict as a Markdown section short enough for
 // a pull-request comment ($GITHUB_STEP_SUMMARY, --summary): the verdict
 // first; then only the changed checks (failed, or a significant change
-// against the baseline) with their statistics; then a table of every
-// gate, folded, without links.
+// against the baseline) with their statistics; then the passing checks
+// that carry a note (a configuration or metric accepted as missing,
+// another experiment's or machine's baseline, a change beyond the
+// tolerance judged noise); then a table of every gate, folded, without
+// links.
 func WriteMarkdown(w io.Writer, v Verdict) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### loadlab gate: %s\n\n", summaryLine(v))
-	var changed []string
+	var changed, notes []string
 	for _, c := range v.Checks {
-		if c.Pass && !c.Significant {
-			continue
+		switch {
+		case !c.Pass || c.Significant:
+			changed = append(changed, mdCheck(c))
+		case c.Message != "":
+			notes = append(notes, mdCheck(c))
 		}
-		res := "PASS"
-		if !c.Pass {
-			res = "FAIL"
-		}
-		line := fmt.Sprintf("- **%s** %s: %s", res, mdText(c.Name), mdText(c.Measured))
-		if c.Baseline != "" {
-			line += " vs " + mdText(c.Baseline)
-		}
-		if c.Delta != "" {
-			line += ", " + mdText(c.Delta)
-		}
-		line += " (limit " + mdText(c.Limit) + ")"
-		if c.Message != "" {
-			line += " — " + mdText(c.Message)
-		}
-		changed = append(changed, line)
 	}
 	if len(changed) > 0 {
 		b.WriteString("Changed:\n\n" + strings.Join(changed, "\n") + "\n\n")
 	} else {
 		b.WriteString("No gate failed and no metric changed significantly.\n\n")
+	}
+	if len(notes) > 0 {
+		b.WriteString("Passed with a note:\n\n" + strings.Join(notes, "\n") + "\n\n")
 	}
 	fmt.Fprintf(&b, "<details><summary>All %d gates</summary>\n\n", len(v.Checks))
 	if _, err := io.WriteString(w, b.String()); err != nil {
@@ -59,6 +52,27 @@ func WriteMarkdown(w io.Writer, v Verdict) error {
 	}
 	_, err := io.WriteString(w, "\n</details>\n\n")
 	return err
+}
+
+// mdCheck is one check as a Markdown list item: result, name, measured vs
+// baseline, delta, limit and its message.
+func mdCheck(c Check) string {
+	res := "PASS"
+	if !c.Pass {
+		res = "FAIL"
+	}
+	line := fmt.Sprintf("- **%s** %s: %s", res, mdText(c.Name), mdText(c.Measured))
+	if c.Baseline != "" {
+		line += " vs " + mdText(c.Baseline)
+	}
+	if c.Delta != "" {
+		line += ", " + mdText(c.Delta)
+	}
+	line += " (limit " + mdText(c.Limit) + ")"
+	if c.Message != "" {
+		line += " — " + mdText(c.Message)
+	}
+	return line
 }
 
 // mdText escapes the characters of s that Markdown would read as markup

@@ -70,6 +70,21 @@ func TestMarkdownForAPullRequest(t *testing.T) {
 	if !strings.Contains(buf.String(), "PASS — 2 gates passed\n\nNo gate failed and no metric changed significantly.") {
 		t.Errorf("a quiet pass:\n%s", buf.String())
 	}
+
+	// A pass that accepted something (here a metric the baseline lacks,
+	// with --allow-missing) says so above the fold, not only in the table.
+	buf.Reset()
+	tol, _ := ParseTolerance("cpu_per_request=10%")
+	base := &Baseline{Version: 1, Configs: map[string]BaselineMetrics{"a": {Load: 100, Metrics: map[string]float64{"p95": 100}}}}
+	v := Evaluate(Input{Records: repeats([]float64{0.05, 0.05, 0.05}, withCost), SLO: mustSLO(t, "p95<1h"), TargetLoad: 100,
+		Baseline: base, Tolerance: tol, AllowMissing: true})
+	if err := WriteMarkdown(&buf, v); err != nil {
+		t.Fatal(err)
+	}
+	top, _, _ := strings.Cut(buf.String(), "<details>")
+	if !strings.Contains(top, "Passed with a note:") || !strings.Contains(top, "the baseline has no cpu\\_per\\_request") {
+		t.Errorf("an accepted missing metric is not noted above the fold:\n%s", buf.String())
+	}
 }
 
 // TestJUnitCarriesStatistics: one testcase per gate per configuration; a
@@ -83,7 +98,7 @@ func TestJUnitCarriesStatistics(t *testing.T) {
 	if n := strings.Count(out, "<testcase "); n != 4 {
 		t.Errorf("%d testcases, want 4:\n%s", n, out)
 	}
-	want := `message="p95: measured 128.0ms, limit ≤ 112.2ms, baseline 102.0ms, change +25.5% [+22.3%, +28.7%] p=0.008 n=5+5"`
+	want := `message="p95: measured 128.0ms, limit ≤ 112.2ms, baseline 102.0ms, change +25.5% [+22.3%, +28.7%] p=0.008 n=5+5 (significantly beyond the tolerance at α=0.05 (p=0.004))"`
 	if !strings.Contains(out, want) {
 		t.Errorf("JUnit lacks %s:\n%s", want, out)
 	}

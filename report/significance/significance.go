@@ -1,6 +1,8 @@
 // Package significance compares a metric's per-repeat values of a baseline with a new run's the way
-// benchstat does: the change of the medians, a range for it from the medians' confidence intervals, and
-// the Mann-Whitney U test's two-sided p-value. It is pure: it reads no clock and no file.
+// benchstat does: the change of the medians, a distribution-free interval for it (Moses' interval on
+// the ratios of the two sides' values), and the Mann-Whitney U test's two-sided p-value; and, for
+// repeats measured in pairs (paired.go), the median of the pairs' ratios with Wilcoxon's signed-rank
+// test. It is pure: it reads no clock and no file.
 package significance
 
 import (

@@ -132,3 +132,11 @@ func TestFormatPercent(t *testing.T) {
 		}
 	}
 }
+
+func TestPText(t *testing.T) {
+	for p, want := range map[float64]string{0.0002: "p<0.001", 0.004: "p=0.004", 0.42: "p=0.42", 0.05: "p=0.05"} {
+		if got := PText(p); got != want {
+			t.Errorf("PText(%v) = %q, want %q", p, got, want)
+		}
+	}
+}
