@@ -1,7 +1,7 @@
 # loadlab — the whole loop in one command.
 #   make experiment   run the built-in quick experiment (Docker if it answers, else local processes)
 #   make test         vet, race tests (Docker and a single-node Docker Swarm included: see internal/swarmtest), short fuzz runs, the self-gate check
-#   make gate         gate the reference API against baselines/gate.json (make baseline re-records it)
+#   make gate         did this change make the reference API slower? (the working tree's against GATE_BASE's, one A/B run)
 SHELL := /bin/bash
 GO ?= go
 BIN := bin/loadlab
@@ -72,31 +72,35 @@ bench-agents:
 bench-search: build
 	bash scripts/bench-search.sh
 
-# loadlab gating itself: experiments/gate.yaml (the reference API at 0.1
-# CPU driven to its capacity, 7 repeats) gated on its sanity floor and
-# against baselines/gate.json on the metrics that survive a noisy machine:
-# the target's CPU time per request and its inverse, rps at capacity, and
-# the error rate. A metric fails only when its change is significantly
-# beyond GATE_TOLERANCE at GATE_ALPHA (one-sided Mann-Whitney U of the 7+7
-# repeats against the baseline moved to the tolerance's limit). Both values come from `make gate-study` (see the README's
-# "The self-gate"). In CI the Docker runtime is required.
+# loadlab gating itself (scripts/gate.sh): did this change make the
+# reference API slower? The API of GATE_BASE (a git ref; by default HEAD
+# when the working tree has changes, else HEAD~1) and the working
+# tree's run side by side in one A/B run of experiments/gate-ab.yaml (0.1
+# CPU each, driven to capacity, 10 repeats), gated with --against champion
+# pair by pair at GATE_AB_TOLERANCE and GATE_ALPHA: the target's CPU time
+# per request and its inverse, rps at capacity, the error rate. Both
+# versions are measured in the same seconds, so a VM whose speed drifts
+# moves both; a metric fails only when its change is significant and
+# significantly beyond its tolerance (Wilcoxon's signed-rank test of the
+# pairs). The values come from `make gate-study` (see the README's "The
+# self-gate"). Docker is required.
+#
+# GATE_BASELINE=<baseline file or results folder> gates experiments/gate.yaml
+# (7 repeats) against it instead, at GATE_TOLERANCE: the form of a baseline
+# recorded once, which holds only on a machine whose speed does not drift
+# (baselines/gate.json was recorded on one such VM).
 GATE_TOLERANCE ?= cpu_per_request=10%,requests_per_cpu_s=10%,rps=15%,error_rate=1%
 GATE_ALPHA ?= 0.05
-# GATE_BASELINE: a baseline file, or the results folder of a run recorded
-# in the same job (on a VM whose speed drifts, the only kind that holds a
-# 10 % tolerance: see the README's "The self-gate").
-GATE_BASELINE ?= baselines/gate.json
-# The A/B form's tolerance (experiments/gate-ab.yaml gated with --against
-# champion: both versions in the same seconds, compared pair by pair per
-# repeat): the machine's drift cancels, so CPU per request is held to 5 %
-# (from `make gate-study`, see the README's "The self-gate").
+GATE_BASELINE ?=
+GATE_BASE ?=
+# The A/B form's tolerance (both versions in the same seconds, compared
+# pair by pair per repeat): the machine's drift cancels, so CPU per
+# request is held to 5 % (from `make gate-study`).
 GATE_AB_TOLERANCE ?= cpu_per_request=5%,requests_per_cpu_s=5%,rps=15%,error_rate=1%
-export GATE_TOLERANCE GATE_ALPHA
+export GATE_ALPHA
 gate: build
-	@set -e; runtime=$(RUNTIME); if [ "$$CI" = true ]; then runtime=docker; fi; \
-	./$(BIN) run experiments/gate.yaml --runtime $$runtime --out $(OUT)/gate; \
-	run=$$(ls -td $(OUT)/gate/*-gate-* | head -1); \
-	./$(BIN) gate "$$run" --baseline $(GATE_BASELINE) --tolerance $(GATE_TOLERANCE) --alpha $(GATE_ALPHA)
+	GATE_BASE=$(GATE_BASE) GATE_BASELINE=$(GATE_BASELINE) RUNTIME=$(RUNTIME) BIN=$(BIN) OUT=$(OUT) GO=$(GO) \
+	GATE_TOLERANCE=$(if $(GATE_BASELINE),$(GATE_TOLERANCE),$(GATE_AB_TOLERANCE)) bash scripts/gate.sh
 
 # Re-record baselines/gate.json (on a quiet machine, with Docker).
 # baselines/quick.json stays as it is (recorded from the quick experiment
@@ -113,13 +117,13 @@ baseline: build
 # LOADLAB_EXTRA_CPU_PER_REQUEST set so that its CPU per request rises
 # ~25 %, a busy neighbour on one core in half of each set, each gated with
 # `loadlab gate <run> --against champion`; prints every run and the false
-# alarms and detections. GATE_STUDY_DESIGN=baseline studies `make gate`'s
-# design instead (gate.yaml against GATE_BASELINE).
+# alarms and detections. GATE_STUDY_DESIGN=baseline studies the baseline
+# form instead (gate.yaml against GATE_BASELINE, default baselines/gate.json).
 GATE_STUDY_N ?= 10
 GATE_STUDY_DESIGN ?= ab
 gate-study: build
 	GATE_STUDY_N=$(GATE_STUDY_N) GATE_STUDY_DESIGN=$(GATE_STUDY_DESIGN) GATE_STUDY_CALIBRATE=$(if $(filter ab,$(GATE_STUDY_DESIGN)),1,) \
-	GATE_BASELINE=$(GATE_BASELINE) GATE_TOLERANCE=$(if $(filter ab,$(GATE_STUDY_DESIGN)),$(GATE_AB_TOLERANCE),$(GATE_TOLERANCE)) \
+	GATE_BASELINE=$(or $(GATE_BASELINE),baselines/gate.json) GATE_TOLERANCE=$(if $(filter ab,$(GATE_STUDY_DESIGN)),$(GATE_AB_TOLERANCE),$(GATE_TOLERANCE)) \
 	bash scripts/gate-study.sh
 
 # What `make test` runs instead of the whole study (~5 minutes): one
