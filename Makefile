@@ -74,7 +74,8 @@ bench-search: build
 
 # loadlab gating itself (scripts/gate.sh): did this change make the
 # reference API slower? The API of GATE_BASE (a git ref; by default HEAD
-# when the working tree has changes, else HEAD~1) and the working
+# when the working tree's Go sources or target/refapi have changes, else
+# HEAD~1) and the working
 # tree's run side by side in one A/B run of experiments/gate-ab.yaml (0.1
 # CPU each, driven to capacity, 10 repeats), gated with --against champion
 # pair by pair at GATE_AB_TOLERANCE and GATE_ALPHA: the target's CPU time
@@ -99,8 +100,8 @@ GATE_BASE ?=
 GATE_AB_TOLERANCE ?= cpu_per_request=5%,requests_per_cpu_s=5%,rps=15%,error_rate=1%
 export GATE_ALPHA
 gate: build
-	GATE_BASE=$(GATE_BASE) GATE_BASELINE=$(GATE_BASELINE) RUNTIME=$(RUNTIME) BIN=$(BIN) OUT=$(OUT) GO=$(GO) \
-	GATE_TOLERANCE=$(if $(GATE_BASELINE),$(GATE_TOLERANCE),$(GATE_AB_TOLERANCE)) bash scripts/gate.sh
+	GATE_BASE='$(GATE_BASE)' GATE_BASELINE='$(GATE_BASELINE)' RUNTIME='$(RUNTIME)' BIN='$(BIN)' OUT='$(OUT)' GO='$(GO)' \
+	GATE_TOLERANCE='$(if $(GATE_BASELINE),$(GATE_TOLERANCE),$(GATE_AB_TOLERANCE))' bash scripts/gate.sh
 
 # Re-record baselines/gate.json (on a quiet machine, with Docker).
 # baselines/quick.json stays as it is (recorded from the quick experiment

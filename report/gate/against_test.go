@@ -111,7 +111,8 @@ func TestAgainstChampion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if v := Evaluate(cur); !v.Pass || !strings.Contains(verdictText(v), "~ (p=0.19 n=7 pairs)") ||
-		!strings.Contains(verdictText(v), "beyond the tolerance, but the change itself is not significant") {
+		!strings.Contains(verdictText(v), "beyond the tolerance, but the change itself is not significant") ||
+		!strings.Contains(verdictText(v), "pairs' median ≤ +5.0%") {
 		t.Errorf("medians within, pairs beyond: want the pairs tested and the change found not significant:\n%s", verdictText(v))
 	}
 

@@ -125,7 +125,9 @@ func NewBaseline(in Input, now time.Time) (Baseline, error) {
 		at, where := point(in, name, recs)
 		steps := stepsAt(recs, at)
 		if len(steps) == 0 {
-			b.missing[name] = fmt.Sprintf("%s: no complete step %s (it measured %s)", name, where, measuredLevels(recs))
+			if at > 0 { // a capacity of 0 (no step met the SLO) is no level: left out, as missing
+				b.missing[name] = fmt.Sprintf("%s: no complete step %s (it measured %s)", name, where, measuredLevels(recs))
+			}
 			continue
 		}
 		m := BaselineMetrics{Capacity: in.Capacity[name], Step: in.Step[name], Load: at, Model: modelOf(recs),

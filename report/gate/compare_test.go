@@ -217,16 +217,20 @@ func TestBaselineFolderKeepsRepeats(t *testing.T) {
 }
 
 // TestBaselineFolderWithoutTheLevel: a results folder that has no step at
-// the level the run is gated at is refused, naming the configuration and
-// the levels it measured, instead of the gate calling the configuration
-// missing from the baseline (which --allow-missing would wave through).
+// the level the run is gated at, for one of the run's configurations, is
+// refused, naming the configuration and the levels it measured, instead
+// of the gate calling the configuration missing from the baseline (which
+// --allow-missing would wave through). A folder's configuration that the
+// run lacks is the comparison's to judge, not a refusal; so is a champion
+// without the level under --against.
 func TestBaselineFolderWithoutTheLevel(t *testing.T) {
 	dir := t.TempDir()
 	w, err := record.Create(filepath.Join(dir, record.FileName))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range repeats([]float64{100, 101, 102}, func(r *record.Record, x float64) { r.Latency.P95 = x }) {
+	folder := []record.Record{step("a", 100, 100, 0, 90), step("a", 200, 110, 0, 95), step("b", 100, 100, 0, 90)}
+	for _, r := range folder {
 		if err := w.Append(r); err != nil {
 			t.Fatal(err)
 		}
@@ -234,12 +238,37 @@ func TestBaselineFolderWithoutTheLevel(t *testing.T) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-	_, err = BaselineFromDir(dir, Input{At: AtUsers, AtLoad: 200})
-	if err == nil || !strings.Contains(err.Error(), "a: no complete step at 200 users (it measured 100 users)") {
-		t.Errorf("a folder without the level: %v, want a refusal naming the configuration and its levels", err)
+	both := []record.Record{step("a", 200, 110, 0, 95), step("b", 200, 110, 0, 95)}
+	_, err = BaselineFromDir(dir, Input{At: AtUsers, AtLoad: 200, Records: both})
+	if err == nil || !strings.Contains(err.Error(), "it has no complete step where the run is gated: b: no complete step at 200 users (it measured 100 users)") ||
+		strings.Contains(err.Error(), "a: no complete step") {
+		t.Errorf("a folder without b's level: %v, want a refusal naming b and its levels", err)
 	}
-	if _, err := BaselineFromDir(dir, Input{At: AtUsers, AtLoad: 100}); err != nil {
-		t.Errorf("at its level: %v", err)
+	if _, err := BaselineFromDir(dir, Input{At: AtUsers, AtLoad: 200, Records: both[:1]}); err != nil {
+		t.Errorf("a run without b: %v, want the folder read (b is the comparison's to judge)", err)
+	}
+	if _, err := BaselineFromDir(dir, Input{At: AtUsers, AtLoad: 300, Records: both[:1]}); err == nil ||
+		!strings.Contains(err.Error(), "a: no complete step at 300 users (it measured 100, 200 users)") {
+		t.Errorf("no configuration at the level: %v, want the levels named", err)
+	}
+}
+
+// TestAgainstChampionWithoutTheLevel: under --against, a champion without
+// a complete step where its challenger is gated is refused the same way.
+func TestAgainstChampionWithoutTheLevel(t *testing.T) {
+	version := func(r record.Record, v string) record.Record {
+		r.Config.Version = v
+		r.Config.Name += "@" + v
+		return r
+	}
+	recs := []record.Record{
+		version(step("a", 100, 100, 0, 90), record.VersionChampion), version(step("a", 100, 100, 0, 90), record.VersionChallenger),
+		version(step("b", 100, 100, 0, 90), record.VersionChampion), version(step("b", 100, 100, 0, 90), record.VersionChallenger),
+		version(step("a", 200, 100, 0, 90), record.VersionChampion), version(step("a", 200, 100, 0, 90), record.VersionChallenger),
+	}
+	_, err := AgainstVersion(Input{Records: recs, SLO: mustSLO(t, "p95<1h"), At: AtUsers, AtLoad: 200}, record.VersionChampion, time.Unix(0, 0))
+	if err == nil || !strings.Contains(err.Error(), "the champion has no complete step where the run is gated: b: no complete step at 200 users (it measured 100 users)") {
+		t.Errorf("a champion without b's level: %v", err)
 	}
 }
 
