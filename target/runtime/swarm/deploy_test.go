@@ -24,7 +24,9 @@ func TestDeployTwoReplicasUnderLimits(t *testing.T) {
 
 	urls := d.URLs()
 	if len(urls) != 2 {
-		t.Fatalf("URLs = %v, want 2 (one per task)", urls)
+		// Once seen under the whole -race suite (CI rehearsal, 2026-12-01):
+		// the tasks and events say whether a task died or lost its port.
+		t.Fatalf("URLs = %v, want 2 (one per task); tasks:\n%s\nevents: %+v", urls, strings.Join(d.Tasks(), "\n"), d.Events())
 	}
 	ports := map[string]bool{}
 	for _, u := range urls {
