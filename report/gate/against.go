@@ -37,17 +37,15 @@ func AgainstVersion(in Input, against string, now time.Time) (Input, error) {
 		return Input{}, err
 	}
 	b, err := NewBaseline(base, now)
-	if err == nil {
-		if err := b.missingLevels("the champion", cur.Records); err != nil {
-			return Input{}, err
-		}
-	}
 	if err != nil && in.At == AtTarget && in.TargetLoad > 0 {
 		return Input{}, fmt.Errorf("the champion as the baseline: %w at the target load (%g): each version offers only its share "+
 			"of every step, so set target_users to a version's share (at weight 50%%, half a step) or give --at-users", err, in.TargetLoad)
 	}
 	if err != nil {
 		return Input{}, fmt.Errorf("the champion as the baseline: %w", err)
+	}
+	if err := b.missingLevels("the champion", cur.Records); err != nil {
+		return Input{}, err
 	}
 	cur.Baseline = &b
 	_, cur.Pairs = record.ByConfig(base.Records)
