@@ -369,5 +369,13 @@ func leakyAPIContext(t *testing.T) string {
 	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The docker runtime tags a build: target loadlab/<folder>:dev; the
+	// test's image goes with the test.
+	tag := "loadlab/" + strings.ToLower(filepath.Base(dir)) + ":dev"
+	t.Cleanup(func() {
+		if out, err := exec.Command("docker", "image", "rm", "-f", tag).CombinedOutput(); err != nil {
+			t.Logf("remove the test's image %s: %v %s", tag, err, out)
+		}
+	})
 	return dir
 }
