@@ -38,19 +38,19 @@ func (c Change) Note() string {
 		return sizes + ": no statistics"
 	case !c.Testable:
 		return fmt.Sprintf("%s: too few repeats for α=%s, smallest p %s", sizes,
-			formatNumber(c.Alpha), FormatP(smallest))
+			formatNumber(c.Alpha), formatP(smallest))
 	default:
 		return PText(c.P) + " " + sizes
 	}
 }
 
 // PText is a p-value as printed beside a change: "p=0.008", "p=0.42", or
-// "p<0.001" (see FormatP).
+// "p<0.001" (see formatP).
 func PText(p float64) string {
 	if p < 0.001 {
 		return "p<0.001"
 	}
-	return "p=" + FormatP(p)
+	return "p=" + formatP(p)
 }
 
 // FormatPercent prints a relative change (0.261) as a signed percentage with one decimal ("+26.1%"),
@@ -62,9 +62,9 @@ func FormatPercent(x float64) string {
 	return fmt.Sprintf("%+.1f%%", 100*x)
 }
 
-// FormatP prints a p-value with two significant decimals above 0.01 ("0.42", "0.10"), three below
+// formatP prints a p-value with two significant decimals above 0.01 ("0.42", "0.10"), three below
 // ("0.008"), and "<0.001" below 0.001 (PText says "p<0.001" then).
-func FormatP(p float64) string {
+func formatP(p float64) string {
 	switch {
 	case p < 0.001:
 		return "<0.001"
