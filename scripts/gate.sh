@@ -65,15 +65,16 @@ git rev-parse --git-dir >/dev/null || die "git cannot read this checkout (above)
 # What goes into the reference API's image: the Go sources and the
 # reference API's files (its model, its Dockerfile).
 api_paths=('*.go' go.mod go.sum target/refapi)
+api_changes=$(git status --porcelain --untracked-files=normal -- "${api_paths[@]}")
 base=${GATE_BASE:-}
 if [ -z "$base" ]; then
 	base=HEAD~1
-	[ -n "$(git status --porcelain --untracked-files=normal -- "${api_paths[@]}")" ] && base=HEAD
+	[ -n "$api_changes" ] && base=HEAD
 fi
 sha=$(git rev-parse --verify --quiet "$base^{commit}") ||
 	die "GATE_BASE=$base is not a commit of this repository (in a shallow clone, fetch its history first: git fetch --deepen 1)"
 short=${sha:0:12}
-if git diff --quiet "$sha" -- "${api_paths[@]}" && [ -z "$(git status --porcelain --untracked-files=normal -- "${api_paths[@]}")" ]; then
+if [ -z "$api_changes" ] && git diff --quiet "$sha" -- "${api_paths[@]}"; then
 	echo "gate: note: the working tree's Go sources and reference API files are those of $base ($short): the gate compares the same code"
 fi
 grep -q '^    env: {LOADLAB_AB: challenger}$' experiments/gate-ab.yaml && grep -q '^target:$' experiments/gate-ab.yaml ||
